@@ -1,0 +1,61 @@
+/* `list`: every virtio-pci function on the system (or in the -F dump). */
+#include "commands_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "pci/linux_view.h"
+#include "virtio/ids.h"
+
+/* Transitional and legacy share PCI IDs; only the capabilities tell. */
+static const char *transport_of(struct psys *sys, const struct psys_entry *p)
+{
+	enum virtio_pci_id_kind k = virtio_pci_classify(p->vendor, p->device);
+	struct pdev *d = NULL;
+	struct vcaps caps;
+	const char *t = "legacy";
+
+	if (k == VPCI_ID_MODERN)
+		return "modern";
+	if (psys_open_device(sys, &p->addr, &d, NULL) == 0 && vcaps_walk(d, &caps, NULL) == 0 &&
+	    vcaps_is_modern(&caps))
+		t = "transitional";
+	pdev_close(d);
+	return t;
+}
+
+static void list_row(struct session *s, struct psys *sys, struct rnode *t,
+		     const struct psys_entry *p)
+{
+	int id = virtio_pci_device_type(p->device, p->subsys_device);
+	struct rnode *row = r_obj(t, NULL, NULL);
+	char addr[PCI_ADDR_STRLEN];
+	struct linux_view lv;
+	bool have_lv = !s->dump_file && linux_view_read(s->sysfs_root, &p->addr, &lv) == 0;
+
+	pci_addr_format(&p->addr, addr);
+	r_str(row, "address", "address", addr);
+	r_strf(row, "pci_id", "pci id", "%04x:%04x", p->vendor, p->device);
+	r_int(row, "virtio_device_id", "id", id);
+	r_str(row, "virtio_device_type", "type", id >= 0 ? virtio_type_name((unsigned)id) : "unknown");
+	r_str(row, "transport", "transport", transport_of(sys, p));
+	r_str(row, "driver", "driver", p->driver[0] ? p->driver : NULL);
+	r_str(row, "virtio_bus_device", "virtio", have_lv && lv.has_virtio_dev ? lv.virtio_dev : NULL);
+}
+
+CMD_HANDLER(cmd_list)
+{
+	struct psys_entry *ents = NULL;
+	struct psys *sys;
+	size_t n = 0;
+
+	(void)a;
+	if (session_system(s, &sys, e) || psys_scan(sys, &ents, &n, e))
+		return -1;
+	*out = r_new_root_array(RF_TABLE);
+	for (size_t i = 0; i < n; i++)
+		if (virtio_pci_classify(ents[i].vendor, ents[i].device) != VPCI_ID_NOT_VIRTIO)
+			list_row(s, sys, *out, &ents[i]);
+	free(ents);
+	return 0;
+}

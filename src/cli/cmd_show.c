@@ -1,0 +1,62 @@
+/* The read-only device commands: caps, common, features, config, dump,
+ * and `status` without a step. Each is the identity header plus sections. */
+#include "commands_impl.h"
+
+#include "report.h"
+
+typedef void (*section_fn)(struct rctx *c);
+
+static int show(struct session *s, const struct cmd_args *a, struct rnode **out,
+		const section_fn *sections, size_t n, struct verr *e)
+{
+	struct sdev *d;
+	struct rctx c;
+
+	if (session_device(s, a->argc > 0 ? a->argv[0] : NULL, &d, e))
+		return -1;
+	*out = r_new_root();
+	rctx_init(&c, s, d, *out);
+	report_identity(&c);
+	for (size_t i = 0; i < n; i++)
+		sections[i](&c);
+	rctx_finish(&c);
+	return 0;
+}
+
+#define SHOW(...)                                                                                  \
+	do {                                                                                       \
+		static const section_fn sec[] = {__VA_ARGS__};                                     \
+		return show(s, a, out, sec, sizeof(sec) / sizeof(sec[0]), e);                       \
+	} while (0)
+
+int cmd_caps(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
+{
+	SHOW(report_caps);
+}
+
+int cmd_common(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
+{
+	SHOW(report_status, report_common);
+}
+
+int cmd_features(struct session *s, const struct cmd_args *a, struct rnode **out,
+		 struct verr *e)
+{
+	SHOW(report_features);
+}
+
+int cmd_config(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
+{
+	SHOW(report_config);
+}
+
+int cmd_status(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
+{
+	SHOW(report_status);
+}
+
+int cmd_dump(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
+{
+	SHOW(report_linux, report_caps, report_status, report_features, report_common,
+	     report_config);
+}

@@ -1,0 +1,76 @@
+/* Reading the BlueZ-style argument spec strings of the command table. */
+#include "command.h"
+
+#include <string.h>
+
+static const char *next_word(const char *p, const char **start, size_t *len)
+{
+	while (*p == ' ')
+		p++;
+	if (!*p)
+		return NULL;
+	*start = p;
+	while (*p && *p != ' ')
+		p++;
+	*len = (size_t)(p - *start);
+	return p;
+}
+
+void command_arity(const struct command *c, int *min, int *max)
+{
+	const char *p = c->args ? c->args : "", *w;
+	size_t len;
+
+	*min = *max = 0;
+	while ((p = next_word(p, &w, &len))) {
+		if (len >= 3 && strncmp(w + len - 3, "...", 3) == 0) {
+			*max = -1;
+			if (w[0] == '<')
+				(*min)++;
+			continue;
+		}
+		if (w[0] == '<')
+			(*min)++;
+		if (*max >= 0)
+			(*max)++;
+	}
+}
+
+/* "<device>" -> "device", "[feature...]" -> "feature". */
+static const char *word_kind(const char *w, size_t wl, char *buf, size_t len)
+{
+	while (wl && strchr("<[", *w)) {
+		w++;
+		wl--;
+	}
+	while (wl && strchr(">].", w[wl - 1]))
+		wl--;
+	if (wl >= len)
+		wl = len - 1;
+	memcpy(buf, w, wl);
+	buf[wl] = '\0';
+	return buf;
+}
+
+const char *command_arg_kind(const struct command *c, int i, char *buf, size_t len)
+{
+	const char *p = c->args ? c->args : "", *w = NULL;
+	size_t wl = 0;
+	bool repeats = false;
+
+	for (int n = 0; n <= i; n++) {
+		const char *nw;
+		size_t nl;
+
+		p = next_word(p, &nw, &nl);
+		if (!p) {
+			if (!repeats)
+				return NULL;
+			break;
+		}
+		w = nw;
+		wl = nl;
+		repeats = wl >= 3 && strncmp(w + wl - 3, "...", 3) == 0;
+	}
+	return len ? word_kind(w, wl, buf, len) : NULL;
+}

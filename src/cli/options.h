@@ -1,0 +1,49 @@
+/* Global options, and the parser of one command's arguments. */
+#ifndef VIRTIOCTL_CLI_OPTIONS_H
+#define VIRTIOCTL_CLI_OPTIONS_H
+
+#include <stdio.h>
+
+#include "command.h"
+#include "session.h"
+
+enum gopt_id {
+	GO_JSON,
+	GO_PRETTY,
+	GO_DUMP_FILE,
+	GO_SELECT,
+	GO_FORCE,
+	GO_VERSION,
+	GO_HELP,
+	GO_COUNT,
+};
+
+struct gopt {
+	enum gopt_id id;
+	const char *name;
+	char short_name;
+	const char *arg;
+	const char *help;
+};
+
+const struct gopt *global_options(size_t *count);
+
+/* What parsing asked for besides settings: help or version output. */
+struct parse_result {
+	bool help;
+	bool version;
+};
+
+/* Parses global options from argv[*i] on and stops at the first non-option
+ * (the command). */
+int parse_global(struct session *s, int argc, char **argv, int *i, struct parse_result *r,
+		 struct verr *e);
+/* Parses a command's arguments: its own options, global options anywhere,
+ * positionals (checked against the spec's arity); "--" ends options. */
+int parse_command_args(struct session *s, const struct command *c, int argc, char **argv,
+		       struct cmd_args *a, struct parse_result *r, struct verr *e);
+
+void print_usage(FILE *f);
+void print_command_help(FILE *f, const struct command *c);
+
+#endif

@@ -1,0 +1,121 @@
+/* `caps`: BARs, the PCI capability chain, virtio capabilities, MSI-X. */
+#include "report.h"
+
+#include "virtio/caps.h"
+
+static void report_bars(struct rctx *c)
+{
+	struct rnode *t = r_arr(c->root, "bars", "BARs", RF_TABLE);
+	const struct pdev *p = c->d->pci;
+
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		const struct pci_bar *b = &p->bar[i];
+		struct rnode *row;
+
+		if (b->kind == PCI_BAR_NONE)
+			continue;
+		row = r_obj(t, NULL, NULL);
+		r_uint(row, "index", "BAR", i, NULL);
+		r_str(row, "kind", "type", pci_bar_kind_name(b->kind));
+		r_bool(row, "prefetchable", "prefetch", b->prefetchable);
+		r_uint(row, "address", "address", b->base, "0x%llx");
+		if (b->size)
+			r_uint(row, "size", "size", b->size, "0x%llx");
+		else
+			r_null(row, "size", "size");
+	}
+}
+
+static void report_pci_caps(struct rctx *c)
+{
+	struct rnode *t = r_arr(c->root, "pci_capabilities", "PCI capabilities", RF_TABLE);
+	const struct vcaps *caps = &c->d->v.caps;
+
+	for (unsigned i = 0; i < caps->npci; i++) {
+		const struct pcicap *pc = &caps->pci[i];
+		const char *name = pc->extended ? pci_ext_cap_name(pc->id) : pci_cap_name(pc->id);
+		struct rnode *row = r_obj(t, NULL, NULL);
+
+		r_uint(row, "offset", "offset", pc->offset, "0x%02x");
+		r_uint(row, "id", "id", pc->id, pc->extended ? "0x%04x" : "0x%02x");
+		r_bool(row, "extended", "extended", pc->extended);
+		r_str(row, "name", "name", name ? name : "unknown");
+	}
+	if (caps->chain_problem[0]) {
+		r_str(c->root, "capability_chain_problem", "Chain problem", caps->chain_problem);
+		rctx_note(c, "capability chain: %s", caps->chain_problem);
+	}
+	if (caps->ext_chain_problem[0]) {
+		r_str(c->root, "extended_chain_problem", "Extended chain problem",
+		      caps->ext_chain_problem);
+		rctx_note(c, "extended capability chain: %s", caps->ext_chain_problem);
+	}
+}
+
+static void vcap_row(struct rnode *t, const struct vcap *v)
+{
+	const char *type = vcap_cfg_type_name(v->cfg_type);
+	struct rnode *row = r_obj(t, NULL, NULL);
+	bool region = v->cfg_type != VIRTIO_PCI_CAP_VENDOR_CFG;
+
+	r_uint(row, "offset", "offset", v->offset, "0x%02x");
+	r_uint(row, "cfg_type", "cfg_type", v->cfg_type, NULL);
+	r_str(row, "type", "type", type ? type : "unknown");
+	r_uint(row, "bar", "bar", v->bar, NULL);
+	r_uint(row, "id", "id", v->id, NULL);
+	r_uint(row, "bar_offset", "bar_offset", region ? v->bar_offset : 0, "0x%llx");
+	r_uint(row, "length", "length", region ? v->length : 0, "0x%llx");
+	if (v->cfg_type == VIRTIO_PCI_CAP_NOTIFY_CFG)
+		r_uint(row, "notify_off_multiplier", "multiplier", v->notify_off_multiplier, NULL);
+	else
+		r_null(row, "notify_off_multiplier", "multiplier");
+	if (v->cfg_type == VIRTIO_PCI_CAP_VENDOR_CFG)
+		r_uint(row, "vendor_id", "vendor", v->vendor_id, "0x%04x");
+	else
+		r_null(row, "vendor_id", "vendor");
+	r_str(row, "check", "check", v->usable ? "ok" : v->problem);
+}
+
+static void report_virtio_caps(struct rctx *c)
+{
+	struct rnode *t = r_arr(c->root, "capabilities", "Virtio capabilities", RF_TABLE);
+	const struct vcaps *caps = &c->d->v.caps;
+
+	for (unsigned i = 0; i < caps->nv; i++) {
+		vcap_row(t, &caps->v[i]);
+		if (!caps->v[i].usable)
+			rctx_note(c, "virtio capability at 0x%02x: %s", caps->v[i].offset,
+				  caps->v[i].problem);
+	}
+}
+
+static void report_msix(struct rctx *c)
+{
+	const struct msix_info *m = &c->d->v.caps.msix;
+	struct rnode *o;
+
+	if (!m->present) {
+		r_null(c->root, "msix", "MSI-X");
+		return;
+	}
+	o = r_obj(c->root, "msix", "MSI-X");
+	r_uint(o, "offset", "Capability offset", m->offset, "0x%02x");
+	r_bool(o, "enabled", "Enabled", m->enabled);
+	r_bool(o, "function_masked", "Function masked", m->function_masked);
+	r_uint(o, "table_size", "Table size", m->table_size, NULL);
+	r_uint(o, "table_bar", "Table BAR", m->table_bar, NULL);
+	r_uint(o, "table_offset", "Table offset", m->table_offset, "0x%x");
+	r_uint(o, "pba_bar", "PBA BAR", m->pba_bar, NULL);
+	r_uint(o, "pba_offset", "PBA offset", m->pba_offset, "0x%x");
+	r_str(o, "check", "Check", m->problem[0] ? m->problem : "ok");
+	if (m->problem[0])
+		rctx_note(c, "MSI-X: %s", m->problem);
+}
+
+void report_caps(struct rctx *c)
+{
+	report_bars(c);
+	report_pci_caps(c);
+	report_virtio_caps(c);
+	report_msix(c);
+}

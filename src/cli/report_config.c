@@ -1,0 +1,42 @@
+/* `config`: the device-specific configuration, decoded by the device
+ * type's layout table, or as a hex dump for unknown types. */
+#include "report.h"
+
+#include <stdlib.h>
+
+#include "virtio/devcfg.h"
+
+void report_config(struct rctx *c)
+{
+	struct vdev *v = &c->d->v;
+	const struct cfg_layout *l =
+		v->device_id >= 0 ? virtio_cfg_layout((unsigned)v->device_id) : NULL;
+	uint8_t *buf = calloc(1, VDEV_CONFIG_MAX);
+	struct verr e = {0};
+	unsigned len = 0;
+	uint64_t devf = 0;
+	bool have_devf;
+	struct rnode *o;
+
+	if (!vdev_regs_readable(v)) {
+		rctx_note(c, "registers not read: %s", v->regs_why);
+		r_null(c->root, "config", "Device configuration");
+		free(buf);
+		return;
+	}
+	if (!buf || vdev_read_config(v, buf, VDEV_CONFIG_MAX, &len, &e)) {
+		if (buf)
+			rctx_note(c, "device configuration not read: %s", e.msg);
+		r_null(c->root, "config", "Device configuration");
+		free(buf);
+		return;
+	}
+	have_devf = rctx_device_features(c, &devf);
+	o = r_obj(c->root, "config", "Device configuration");
+	r_uint(o, "region_length", "Region length", len, "%u bytes");
+	if (l)
+		virtio_cfg_decode(l, buf, len, devf, have_devf, o);
+	else
+		virtio_cfg_hexdump(buf, len, o);
+	free(buf);
+}

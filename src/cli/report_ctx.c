@@ -1,0 +1,58 @@
+#include "report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void rctx_init(struct rctx *c, struct session *s, struct sdev *d, struct rnode *root)
+{
+	memset(c, 0, sizeof(*c));
+	c->s = s;
+	c->d = d;
+	c->root = root;
+	c->scratch = r_new_root();
+	c->notes = r_arr(c->scratch, "notes", "Notes", RF_LINES);
+	if (!s->dump_file)
+		c->have_lv = linux_view_read(s->sysfs_root, &d->pci->addr, &c->lv) == 0;
+}
+
+void rctx_finish(struct rctx *c)
+{
+	if (c->notes->child)
+		r_move(c->notes, c->root);
+	r_free(c->scratch);
+	c->scratch = c->notes = NULL;
+}
+
+void rctx_note(struct rctx *c, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (const struct rnode *n = c->notes->child; n; n = n->next)
+		if (strcmp(n->v.s, buf) == 0)
+			return;
+	r_str(c->notes, NULL, NULL, buf);
+}
+
+bool rctx_device_features(struct rctx *c, uint64_t *f)
+{
+	struct vdev *v = &c->d->v;
+	struct verr e = {0};
+
+	if (c->devf_state == 0) {
+		if (!vdev_regs_readable(v))
+			rctx_note(c, "registers not read: %s", v->regs_why);
+		else if (v->ops->get_device_features(v, &c->devf, &e))
+			rctx_note(c, "device features not read: %s", e.msg);
+		else
+			c->devf_state = 1;
+		if (c->devf_state == 0)
+			c->devf_state = -1;
+	}
+	*f = c->devf;
+	return c->devf_state == 1;
+}

@@ -1,0 +1,74 @@
+/* `features`: the device-offered and driver-accepted 64-bit words, and
+ * every set bit by its spec name. */
+#include "report.h"
+
+#include "virtio/features.h"
+
+static void feature_table(struct rctx *c, uint64_t dev, bool have_dev, uint64_t drv,
+			  bool have_drv)
+{
+	struct rnode *t = r_arr(c->root, "feature_bits", "Feature bits", RF_TABLE);
+	uint64_t any = (have_dev ? dev : 0) | (have_drv ? drv : 0);
+	int id = c->d->v.device_id;
+
+	for (unsigned bit = 0; bit < 64; bit++) {
+		const char *name = id >= 0 ? virtio_feature_name((unsigned)id, bit) : NULL;
+		struct rnode *row;
+
+		if (!(any >> bit & 1))
+			continue;
+		row = r_obj(t, NULL, NULL);
+		r_uint(row, "bit", "bit", bit, NULL);
+		if (name)
+			r_str(row, "name", "name", name);
+		else
+			r_strf(row, "name", "name", "bit %u", bit);
+		if (have_dev)
+			r_bool(row, "device", "device", dev >> bit & 1);
+		else
+			r_null(row, "device", "device");
+		if (have_drv)
+			r_bool(row, "driver", "driver", drv >> bit & 1);
+		else
+			r_null(row, "driver", "driver");
+	}
+}
+
+/* The driver's features: the register when it can be read, else what the
+ * kernel driver negotiated (sysfs). */
+static bool driver_features(struct rctx *c, uint64_t *f)
+{
+	struct vdev *v = &c->d->v;
+	struct verr e = {0};
+
+	if (vdev_regs_readable(v) && v->can_select) {
+		if (v->ops->get_driver_features(v, f, &e) == 0) {
+			r_hex64(c->root, "driver_features", "Driver features", *f);
+			r_str(c->root, "driver_features_source", "Driver features source",
+			      "registers");
+			return true;
+		}
+		rctx_note(c, "driver features not read: %s", e.msg);
+	}
+	if (c->have_lv && c->lv.has_features) {
+		*f = c->lv.features;
+		r_hex64(c->root, "driver_features", "Driver features", *f);
+		r_str(c->root, "driver_features_source", "Driver features source", "sysfs");
+		return true;
+	}
+	r_null(c->root, "driver_features", "Driver features");
+	return false;
+}
+
+void report_features(struct rctx *c)
+{
+	uint64_t dev = 0, drv = 0;
+	bool have_dev = rctx_device_features(c, &dev), have_drv;
+
+	if (have_dev)
+		r_hex64(c->root, "device_features", "Device features", dev);
+	else
+		r_null(c->root, "device_features", "Device features");
+	have_drv = driver_features(c, &drv);
+	feature_table(c, dev, have_dev, drv, have_drv);
+}

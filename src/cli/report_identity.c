@@ -1,0 +1,31 @@
+#include "report.h"
+
+#include "virtio/ids.h"
+
+void report_identity(struct rctx *c)
+{
+	struct pdev *p = c->d->pci;
+	struct vdev *v = &c->d->v;
+	char addr[PCI_ADDR_STRLEN];
+	struct rnode *n;
+
+	pci_addr_format(&p->addr, addr);
+	r_str(c->root, "address", "Address", addr);
+	n = r_int(c->root, "virtio_device_id", "Virtio device ID", v->device_id);
+	if (v->device_id >= 0)
+		r_annot(n, "%s", virtio_type_name((unsigned)v->device_id));
+	r_str(c->root, "virtio_device_type", "Device type",
+	      v->device_id >= 0 ? virtio_type_name((unsigned)v->device_id) : "unknown");
+	r_str(c->root, "transport", "Transport", vdev_kind_name(v->kind));
+	n = r_obj(c->root, "pci", "PCI");
+	r_uint(n, "vendor_id", "Vendor ID", p->vendor, "0x%04x");
+	r_uint(n, "device_id", "Device ID", p->device, "0x%04x");
+	r_uint(n, "subsystem_vendor_id", "Subsystem vendor", p->subsys_vendor, "0x%04x");
+	r_uint(n, "subsystem_device_id", "Subsystem device", p->subsys_device, "0x%04x");
+	r_uint(n, "revision", "Revision", p->revision, "0x%02x");
+	r_uint(n, "class", "Class", p->class_code, "0x%06x");
+	r_uint(n, "config_space_size", "Config space", p->cfg_size, "%u bytes");
+	r_str(c->root, "driver", "Driver", p->driver[0] ? p->driver : NULL);
+	r_str(c->root, "virtio_bus_device", "Virtio bus device",
+	      c->have_lv && c->lv.has_virtio_dev ? c->lv.virtio_dev : NULL);
+}

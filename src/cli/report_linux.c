@@ -1,0 +1,31 @@
+/* The Linux driver-model view from sysfs: who owns the function and what
+ * the kernel driver negotiated. Read-only, available without BAR access. */
+#include "report.h"
+
+#include "virtio/features.h"
+
+void report_linux(struct rctx *c)
+{
+	const struct linux_view *lv = &c->lv;
+	char names[128];
+	struct rnode *o;
+
+	if (!c->have_lv) {
+		r_null(c->root, "linux", "Linux");
+		return;
+	}
+	o = r_obj(c->root, "linux", "Linux");
+	r_str(o, "pci_driver", "PCI driver", lv->has_pci_driver ? lv->pci_driver : NULL);
+	r_str(o, "virtio_device", "Virtio device", lv->has_virtio_dev ? lv->virtio_dev : NULL);
+	r_str(o, "virtio_driver", "Virtio driver",
+	      lv->has_virtio_dev && lv->has_virtio_driver ? lv->virtio_driver : NULL);
+	if (lv->has_features)
+		r_hex64(o, "features", "Negotiated features", lv->features);
+	else
+		r_null(o, "features", "Negotiated features");
+	if (lv->has_status)
+		r_annot(r_uint(o, "status", "Status", lv->status, "0x%02x"), "%s",
+			virtio_status_str((uint8_t)lv->status, names, sizeof(names)));
+	else
+		r_null(o, "status", "Status");
+}

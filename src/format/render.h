@@ -1,0 +1,24 @@
+/* Renderers of a report. They know nothing of devices. */
+#ifndef VIRTIOCTL_FORMAT_RENDER_H
+#define VIRTIOCTL_FORMAT_RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "report.h"
+
+enum out_format { OUT_TEXT, OUT_JSON };
+
+struct render_opts {
+	enum out_format format;
+	bool pretty; /* JSON: indented */
+};
+
+void render_text(FILE *f, const struct rnode *root);
+/* One JSON document followed by a newline. */
+void render_json(FILE *f, const struct rnode *root, bool pretty);
+void render(FILE *f, const struct rnode *root, const struct render_opts *o);
+/* The JSON document as a malloc'd string (tests, JSON Lines). */
+char *render_json_string(const struct rnode *root, bool pretty);
+
+#endif

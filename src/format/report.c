@@ -1,0 +1,271 @@
+#include "report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Allocation failure in a diagnostic tool has no useful recovery; dying with
+ * a message beats a report with silently missing fields. */
+static void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n, sz);
+
+	if (!p) {
+		fputs("virtioctl: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *p;
+
+	if (!s)
+		return NULL;
+	p = strdup(s);
+	if (!p) {
+		fputs("virtioctl: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+static struct rnode *add(struct rnode *p, enum rkind kind, const char *key, const char *label)
+{
+	struct rnode *n = xcalloc(1, sizeof(*n));
+
+	n->kind = kind;
+	n->key = xstrdup(key);
+	n->label = xstrdup(label);
+	n->parent = p;
+	if (p) {
+		if (p->last)
+			p->last->next = n;
+		else
+			p->child = n;
+		p->last = n;
+	}
+	return n;
+}
+
+struct rnode *r_new_root(void)
+{
+	return add(NULL, R_OBJ, NULL, NULL);
+}
+
+static void free_node(struct rnode *n)
+{
+	struct rnode *c = n->child;
+
+	while (c) {
+		struct rnode *next = c->next;
+
+		free_node(c);
+		c = next;
+	}
+	free(n->key);
+	free(n->label);
+	free(n->fmt);
+	free(n->annot);
+	if (n->kind == R_STR)
+		free(n->v.s);
+	free(n);
+}
+
+/* Frees a whole report; only roots are freed, never a node still linked
+ * into a parent. */
+struct rnode *r_new_root_array(unsigned flags)
+{
+	struct rnode *n = add(NULL, R_ARR, NULL, NULL);
+
+	n->flags = flags;
+	return n;
+}
+
+void r_free(struct rnode *n)
+{
+	if (n)
+		free_node(n);
+}
+
+struct rnode *r_obj(struct rnode *p, const char *key, const char *label)
+{
+	return add(p, R_OBJ, key, label);
+}
+
+struct rnode *r_arr(struct rnode *p, const char *key, const char *label, unsigned flags)
+{
+	struct rnode *n = add(p, R_ARR, key, label);
+
+	n->flags = flags;
+	return n;
+}
+
+struct rnode *r_uint(struct rnode *p, const char *key, const char *label, uint64_t v,
+		     const char *fmt)
+{
+	struct rnode *n = add(p, R_UINT, key, label);
+
+	n->v.u = v;
+	n->fmt = xstrdup(fmt);
+	return n;
+}
+
+struct rnode *r_int(struct rnode *p, const char *key, const char *label, int64_t v)
+{
+	struct rnode *n = add(p, R_INT, key, label);
+
+	n->v.i = v;
+	return n;
+}
+
+struct rnode *r_bool(struct rnode *p, const char *key, const char *label, bool v)
+{
+	struct rnode *n = add(p, R_BOOL, key, label);
+
+	n->v.b = v;
+	return n;
+}
+
+struct rnode *r_str(struct rnode *p, const char *key, const char *label, const char *s)
+{
+	struct rnode *n;
+
+	if (!s)
+		return r_null(p, key, label);
+	n = add(p, R_STR, key, label);
+	n->v.s = xstrdup(s);
+	return n;
+}
+
+struct rnode *r_strf(struct rnode *p, const char *key, const char *label, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return r_str(p, key, label, buf);
+}
+
+struct rnode *r_null(struct rnode *p, const char *key, const char *label)
+{
+	return add(p, R_NULL, key, label);
+}
+
+struct rnode *r_hex64(struct rnode *p, const char *key, const char *label, uint64_t v)
+{
+	return r_strf(p, key, label, "0x%016llx", (unsigned long long)v);
+}
+
+struct rnode *r_bytes(struct rnode *p, const char *key, const char *label, const uint8_t *buf,
+		      unsigned len)
+{
+	char *hex = xcalloc(2 * (size_t)len + 1, 1);
+	struct rnode *n;
+
+	for (unsigned i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
+	n = r_str(p, key, label, hex);
+	n->flags |= RF_HEXDUMP;
+	free(hex);
+	return n;
+}
+
+struct rnode *r_annot(struct rnode *n, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	free(n->annot);
+	n->annot = xstrdup(buf);
+	return n;
+}
+
+struct rnode *r_find(const struct rnode *obj, const char *key)
+{
+	if (!obj)
+		return NULL;
+	for (struct rnode *c = obj->child; c; c = c->next)
+		if (c->key && strcmp(c->key, key) == 0)
+			return c;
+	return NULL;
+}
+
+static const struct rnode *nth_child(const struct rnode *n, unsigned long idx)
+{
+	const struct rnode *c = n->child;
+
+	while (c && idx--)
+		c = c->next;
+	return c;
+}
+
+const struct rnode *r_path(const struct rnode *root, const char *path)
+{
+	const struct rnode *n = root;
+	char part[128];
+
+	while (n && *path) {
+		size_t len = strcspn(path, ".");
+		char *end;
+
+		if (len >= sizeof(part))
+			return NULL;
+		memcpy(part, path, len);
+		part[len] = '\0';
+		path += len + (path[len] == '.');
+		if (n->kind == R_ARR) {
+			unsigned long idx = strtoul(part, &end, 10);
+
+			n = *end ? NULL : nth_child(n, idx);
+		} else {
+			n = r_find(n, part);
+		}
+	}
+	return n;
+}
+
+unsigned r_count(const struct rnode *n)
+{
+	unsigned c = 0;
+
+	for (const struct rnode *k = n ? n->child : NULL; k; k = k->next)
+		c++;
+	return c;
+}
+
+static void unlink_node(struct rnode *n)
+{
+	struct rnode *p = n->parent, *prev = NULL;
+
+	if (!p)
+		return;
+	for (struct rnode *c = p->child; c && c != n; c = c->next)
+		prev = c;
+	if (prev)
+		prev->next = n->next;
+	else
+		p->child = n->next;
+	if (p->last == n)
+		p->last = prev;
+	n->next = NULL;
+	n->parent = NULL;
+}
+
+void r_move(struct rnode *n, struct rnode *new_parent)
+{
+	unlink_node(n);
+	n->parent = new_parent;
+	if (new_parent->last)
+		new_parent->last->next = n;
+	else
+		new_parent->child = n;
+	new_parent->last = n;
+}

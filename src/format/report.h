@@ -1,0 +1,75 @@
+/* The one result every command builds. Text and JSON are two renderings of
+ * the same tree, so they cannot disagree.
+ *
+ * Every node has a JSON key (snake_case; NULL for array elements) and a
+ * label for people (NULL means "use the key"). Scalars carry their value and
+ * an optional printf format for text, plus an optional annotation that the
+ * text renderer prints after the value, e.g. "0x0f" "(ACKNOWLEDGE DRIVER
+ * ...)". Annotations must be derived from the value; anything a machine
+ * should see goes into its own node. */
+#ifndef VIRTIOCTL_FORMAT_REPORT_H
+#define VIRTIOCTL_FORMAT_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum rkind { R_OBJ, R_ARR, R_UINT, R_INT, R_BOOL, R_STR, R_NULL };
+
+/* Rendering hints; text only, JSON ignores them. */
+enum rflag {
+	RF_TABLE = 1u << 0,   /* array of flat objects: render as columns */
+	RF_INLINE = 1u << 1,  /* array of scalars: one line, comma-separated */
+	RF_HEXDUMP = 1u << 2, /* string holding hex bytes: render as a dump */
+	RF_LINES = 1u << 3,   /* array of scalars: one per line */
+};
+
+struct rnode {
+	enum rkind kind;
+	unsigned flags;
+	char *key;
+	char *label;
+	char *fmt;   /* text format of a number, e.g. "0x%04x"; NULL: decimal */
+	char *annot; /* text-only annotation derived from the value */
+	union {
+		uint64_t u;
+		int64_t i;
+		bool b;
+		char *s;
+	} v;
+	struct rnode *parent, *child, *last, *next;
+};
+
+struct rnode *r_new_root(void);
+/* A report whose top level is an array (e.g. `list`). */
+struct rnode *r_new_root_array(unsigned flags);
+void r_free(struct rnode *n);
+
+/* Containers. */
+struct rnode *r_obj(struct rnode *parent, const char *key, const char *label);
+struct rnode *r_arr(struct rnode *parent, const char *key, const char *label, unsigned flags);
+
+/* Scalars; each returns the node so a caller can add an annotation. */
+struct rnode *r_uint(struct rnode *p, const char *key, const char *label, uint64_t v,
+		     const char *fmt);
+struct rnode *r_int(struct rnode *p, const char *key, const char *label, int64_t v);
+struct rnode *r_bool(struct rnode *p, const char *key, const char *label, bool v);
+struct rnode *r_str(struct rnode *p, const char *key, const char *label, const char *s);
+struct rnode *r_strf(struct rnode *p, const char *key, const char *label, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+struct rnode *r_null(struct rnode *p, const char *key, const char *label);
+/* A 64-bit value as the JSON string "0x%016llx" (JSON numbers lose bits). */
+struct rnode *r_hex64(struct rnode *p, const char *key, const char *label, uint64_t v);
+/* Bytes as a lowercase hex string; text renders a hex dump. */
+struct rnode *r_bytes(struct rnode *p, const char *key, const char *label, const uint8_t *buf,
+		      unsigned len);
+
+/* Moves a node (and its subtree) to the end of another container. */
+void r_move(struct rnode *n, struct rnode *new_parent);
+
+struct rnode *r_annot(struct rnode *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct rnode *r_find(const struct rnode *obj, const char *key);
+/* Looks up a dotted path such as "queues.0.size" (array elements by index). */
+const struct rnode *r_path(const struct rnode *root, const char *path);
+unsigned r_count(const struct rnode *n);
+
+#endif

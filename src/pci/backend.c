@@ -1,0 +1,113 @@
+#include "backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+unsigned pci_header_num_bars(uint8_t header_type)
+{
+	static const unsigned nbars[] = {6, 2, 1};
+	unsigned layout = header_type & 0x7f;
+
+	return layout < 3 ? nbars[layout] : 0;
+}
+
+/* Memory BAR type field (bits 2:1). Type 1 is the pre-PCI-3.0 "below 1 MiB"
+ * encoding, which behaves as a 32-bit BAR; type 3 is reserved. */
+static const enum pci_bar_kind mem_kind[4] = {
+	PCI_BAR_MEM32,
+	PCI_BAR_MEM32,
+	PCI_BAR_MEM64,
+	PCI_BAR_NONE,
+};
+
+static unsigned decode_one(const uint32_t raw[PCI_NUM_BARS], unsigned i, unsigned nbars,
+			   struct pci_bar *b)
+{
+	uint32_t v = raw[i];
+
+	if (v == 0)
+		return 1;
+	if (v & 1) {
+		b->kind = PCI_BAR_IO;
+		b->base = v & ~3u;
+		return 1;
+	}
+	b->kind = mem_kind[(v >> 1) & 3];
+	b->prefetchable = (v & 8) != 0;
+	b->base = v & ~0xfu;
+	if (b->kind != PCI_BAR_MEM64)
+		return 1;
+	/* A 64-bit BAR in the last slot has no upper half: the header is bogus. */
+	if (i + 1 >= nbars) {
+		*b = (struct pci_bar){0};
+		return 1;
+	}
+	b->base |= (uint64_t)raw[i + 1] << 32;
+	return 2;
+}
+
+void pci_bars_decode(const uint32_t raw[PCI_NUM_BARS], unsigned nbars,
+		     struct pci_bar bar[PCI_NUM_BARS])
+{
+	unsigned i = 0;
+
+	memset(bar, 0, sizeof(*bar) * PCI_NUM_BARS);
+	if (nbars > PCI_NUM_BARS)
+		nbars = PCI_NUM_BARS;
+	while (i < nbars)
+		i += decode_one(raw, i, nbars, &bar[i]);
+}
+
+bool sysfs_pci_path(char *buf, size_t len, const char *root, const struct pci_addr *a,
+		    const char *leaf)
+{
+	char name[PCI_ADDR_STRLEN];
+	int n;
+
+	pci_addr_format(a, name);
+	n = snprintf(buf, len, "%s/bus/pci/devices/%s%s%s", root, name, leaf ? "/" : "",
+		     leaf ? leaf : "");
+	return n >= 0 && (size_t)n < len;
+}
+
+bool sysfs_link_basename(const char *path, char *buf, size_t len)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	const char *slash;
+
+	if (len)
+		buf[0] = '\0';
+	if (n <= 0 || !len)
+		return false;
+	target[n] = '\0';
+	slash = strrchr(target, '/');
+	snprintf(buf, len, "%s", slash ? slash + 1 : target);
+	return buf[0] != '\0';
+}
+
+bool sysfs_read_attr(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if (len)
+		buf[0] = '\0';
+	if (len < 2)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return true;
+}

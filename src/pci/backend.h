@@ -1,0 +1,80 @@
+/* For code inside src/pci that builds struct pdev objects: the backends'
+ * constructors and the helpers they share. Not for the layers above, which
+ * go through system.h and device.h. */
+#ifndef VIRTIOCTL_PCI_BACKEND_H
+#define VIRTIOCTL_PCI_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "device.h"
+#include "system.h"
+#include "util/err.h"
+
+struct pci_access;
+
+/* Config-space offsets used by more than one backend. */
+enum {
+	PCI_CFG_VENDOR = 0x00,
+	PCI_CFG_DEVICE = 0x02,
+	PCI_CFG_COMMAND = 0x04,
+	PCI_CFG_REVISION = 0x08,
+	PCI_CFG_CLASS = 0x09, /* prog-if, then sub-class, then base class */
+	PCI_CFG_HEADER_TYPE = 0x0e,
+	PCI_CFG_BAR0 = 0x10,
+	PCI_CFG_SUBSYS_VENDOR = 0x2c, /* header type 0 */
+	PCI_CFG_SUBSYS_DEVICE = 0x2e,
+	PCI_CFG_CB_SUBSYS_VENDOR = 0x40, /* header type 2 (CardBus) */
+	PCI_CFG_CB_SUBSYS_DEVICE = 0x42,
+};
+
+#define PCI_CMD_IO_DECODE  0x0001u
+#define PCI_CMD_MEM_DECODE 0x0002u
+
+/* How many BAR registers the header layout has (type 0: 6, bridge: 2,
+ * CardBus: 1); the multi-function bit is ignored. */
+unsigned pci_header_num_bars(uint8_t header_type);
+
+/* Decodes raw BAR registers into kind, prefetchable and base; sizes are left
+ * 0 because the registers alone cannot tell them. An all-zero register is
+ * taken as not implemented, and the register above a 64-bit BAR is
+ * PCI_BAR_NONE. Entries from nbars on are PCI_BAR_NONE. */
+void pci_bars_decode(const uint32_t raw[PCI_NUM_BARS], unsigned nbars,
+		     struct pci_bar bar[PCI_NUM_BARS]);
+
+/* sysfs helpers. Paths longer than PATH_MAX are reported as failures. */
+
+/* "<root>/bus/pci/devices/DDDD:BB:DD.F" plus "/leaf" when leaf is not NULL.
+ * False when it does not fit in len. */
+bool sysfs_pci_path(char *buf, size_t len, const char *root, const struct pci_addr *a,
+		    const char *leaf);
+/* Last component of the symlink at path (a driver name, say); false when
+ * the link is absent or unreadable, leaving buf "". */
+bool sysfs_link_basename(const char *path, char *buf, size_t len);
+/* Reads a small sysfs attribute, without its trailing newline. */
+bool sysfs_read_attr(const char *path, char *buf, size_t len);
+
+/* Live backend (sysfs.c). pacc must outlive the device. */
+int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
+		    struct pdev **out, struct verr *e);
+/* Fills one scan entry through libpci and sysfs; VX_NODEV when absent. */
+int sysfs_scan_entry(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
+		     struct psys_entry *out, struct verr *e);
+
+/* Dump-file backend (dumpfile.c): `lspci -x` ... `-xxxx` output. */
+struct dumpfile;
+
+/* Parses every function in the file; VX_INPUT naming file and line on any
+ * malformed line. */
+int dumpfile_load(const char *path, struct dumpfile **out, struct verr *e);
+void dumpfile_free(struct dumpfile *df);
+/* Functions in address order. */
+size_t dumpfile_count(const struct dumpfile *df);
+void dumpfile_entry(const struct dumpfile *df, size_t i, struct psys_entry *out);
+/* The pdev owns a copy of the config bytes, so it may outlive df. */
+int dumpfile_open_device(const struct dumpfile *df, const struct pci_addr *a, struct pdev **out,
+			 struct verr *e);
+
+#endif

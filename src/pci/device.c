@@ -1,0 +1,141 @@
+#include "device.h"
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+static bool width_ok(unsigned width, bool allow8)
+{
+	return width == 1 || width == 2 || width == 4 || (allow8 && width == 8);
+}
+
+int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e)
+{
+	if (!width_ok(width, false) || off % width || off + width > d->cfg_size)
+		return verr_set(e, VX_FAIL, "config read of %u bytes at 0x%x is outside %u-byte config space",
+				width, off, d->cfg_size);
+	return d->ops->cfg_read(d, off, width, val, e);
+}
+
+int pdev_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val, struct verr *e)
+{
+	if (!d->writable)
+		return verr_set(e, VX_PERM, "refusing to write: %s",
+				d->write_why[0] ? d->write_why : "device opened read-only");
+	if (!d->ops->cfg_write)
+		return verr_set(e, VX_UNAVAILABLE, "the %s backend cannot write config space",
+				d->ops->name);
+	if (!width_ok(width, false) || off % width || off + width > d->cfg_size)
+		return verr_set(e, VX_FAIL, "config write of %u bytes at 0x%x is outside config space",
+				width, off);
+	return d->ops->cfg_write(d, off, width, val, e);
+}
+
+uint8_t pdev_cfg_read8(struct pdev *d, unsigned off)
+{
+	uint32_t v;
+
+	return pdev_cfg_read(d, off, 1, &v, NULL) ? 0xff : (uint8_t)v;
+}
+
+uint16_t pdev_cfg_read16(struct pdev *d, unsigned off)
+{
+	uint32_t v;
+
+	return pdev_cfg_read(d, off, 2, &v, NULL) ? 0xffff : (uint16_t)v;
+}
+
+uint32_t pdev_cfg_read32(struct pdev *d, unsigned off)
+{
+	uint32_t v;
+
+	return pdev_cfg_read(d, off, 4, &v, NULL) ? 0xffffffffu : v;
+}
+
+bool pdev_bar_contains(const struct pdev *d, unsigned bar, uint64_t off, uint64_t len)
+{
+	uint64_t size;
+
+	if (bar >= PCI_NUM_BARS || d->bar[bar].kind == PCI_BAR_NONE)
+		return false;
+	size = d->bar[bar].size;
+	return off <= size && len <= size - off;
+}
+
+static int check_bar_access(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
+			    struct verr *e)
+{
+	if (bar >= PCI_NUM_BARS)
+		return verr_set(e, VX_DEVICE, "BAR index %u is out of range (0-5)", bar);
+	if (d->bar[bar].kind == PCI_BAR_NONE)
+		return verr_set(e, VX_DEVICE, "BAR %u is not implemented", bar);
+	if (!width_ok(width, d->bar[bar].kind != PCI_BAR_IO) || off % width)
+		return verr_set(e, VX_FAIL, "bad %u-byte register access at BAR %u offset 0x%llx",
+				width, bar, (unsigned long long)off);
+	/* Before the size check: a backend without register access may not
+	 * know sizes either (a dump), and "outside the 0-byte BAR" would hide
+	 * the real reason. */
+	if (!d->ops->bar_read)
+		return verr_set(e, VX_UNAVAILABLE, "%s",
+				d->bar_why[0] ? d->bar_why : "BAR registers are not reachable");
+	if (!pdev_bar_contains(d, bar, off, width))
+		return verr_set(e, VX_DEVICE,
+				"register at BAR %u offset 0x%llx (+%u) is outside the %llu-byte BAR",
+				bar, (unsigned long long)off, width,
+				(unsigned long long)d->bar[bar].size);
+	return 0;
+}
+
+int pdev_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t *val,
+		  struct verr *e)
+{
+	if (check_bar_access(d, bar, off, width, e))
+		return -1;
+	return d->ops->bar_read(d, bar, off, width, val, e);
+}
+
+int pdev_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t val,
+		   struct verr *e)
+{
+	if (!d->writable)
+		return verr_set(e, VX_PERM, "refusing to write: %s",
+				d->write_why[0] ? d->write_why : "device opened read-only");
+	if (check_bar_access(d, bar, off, width, e))
+		return -1;
+	if (!d->ops->bar_write)
+		return verr_set(e, VX_UNAVAILABLE, "the %s backend cannot write registers",
+				d->ops->name);
+	return d->ops->bar_write(d, bar, off, width, val, e);
+}
+
+bool pdev_has_bar_access(const struct pdev *d)
+{
+	return d->ops->bar_read != NULL && d->bar_why[0] == '\0';
+}
+
+void pdev_allow_writes(struct pdev *d, bool allow, const char *why)
+{
+	d->writable = allow;
+	snprintf(d->write_why, sizeof(d->write_why), "%s", why ? why : "");
+}
+
+void pdev_close(struct pdev *d)
+{
+	if (!d)
+		return;
+	if (d->ops && d->ops->close)
+		d->ops->close(d);
+	free(d);
+}
+
+const char *pci_bar_kind_name(enum pci_bar_kind k)
+{
+	static const char *const names[] = {
+		[PCI_BAR_NONE] = "none",
+		[PCI_BAR_MEM32] = "mem32",
+		[PCI_BAR_MEM64] = "mem64",
+		[PCI_BAR_IO] = "io",
+	};
+
+	return (unsigned)k < 4 ? names[k] : "?";
+}

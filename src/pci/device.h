@@ -1,0 +1,90 @@
+/* One interface to a PCI function: config space, BAR registers, identity.
+ *
+ * Backends (live sysfs/libpci, -F dump file, test model, later VFIO and the
+ * virtio config-access window) fill in struct pdev and its ops. Callers use
+ * only the pdev_* functions below, which check every access against the
+ * config-space size and the BAR's size and type before the backend sees it,
+ * and which refuse writes unless the device was opened writable. */
+#ifndef VIRTIOCTL_PCI_DEVICE_H
+#define VIRTIOCTL_PCI_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "util/err.h"
+
+#define PCI_NUM_BARS 6
+
+enum pci_bar_kind {
+	PCI_BAR_NONE = 0, /* not implemented, or the upper half of a 64-bit BAR */
+	PCI_BAR_MEM32,
+	PCI_BAR_MEM64,
+	PCI_BAR_IO,
+};
+
+struct pci_bar {
+	enum pci_bar_kind kind;
+	bool prefetchable;
+	uint64_t base; /* bus address as assigned; 0 when unassigned */
+	uint64_t size; /* bytes; 0 when unknown */
+};
+
+struct pdev;
+
+struct pdev_ops {
+	const char *name; /* "sysfs", "dump", "model", ... */
+	int (*cfg_read)(struct pdev *d, unsigned off, unsigned width, uint32_t *val,
+			struct verr *e);
+	int (*cfg_write)(struct pdev *d, unsigned off, unsigned width, uint32_t val,
+			 struct verr *e);
+	/* BAR access; offsets and widths are already validated. NULL when the
+	 * backend has no register access at all (a dump file). */
+	int (*bar_read)(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
+			uint64_t *val, struct verr *e);
+	int (*bar_write)(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
+			 uint64_t val, struct verr *e);
+	void (*close)(struct pdev *d);
+};
+
+struct pdev {
+	const struct pdev_ops *ops;
+	void *priv;
+	struct pci_addr addr;
+	uint16_t vendor, device, subsys_vendor, subsys_device;
+	uint8_t revision;
+	uint32_t class_code; /* 24 bits: base, sub, prog-if */
+	unsigned cfg_size;   /* readable config space: 64, 256 or 4096 bytes */
+	struct pci_bar bar[PCI_NUM_BARS];
+	char driver[64];     /* bound kernel driver, "" if none or unknown */
+	/* Why BAR registers cannot be read at all ("" when they can); set by the
+	 * backend, shown to the user as the reason for missing data. */
+	char bar_why[192];
+	/* Writes are refused unless the opener allowed them; write_why says
+	 * why, for the error message. */
+	bool writable;
+	char write_why[192];
+};
+
+int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e);
+int pdev_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val, struct verr *e);
+uint8_t pdev_cfg_read8(struct pdev *d, unsigned off);   /* 0xff on error */
+uint16_t pdev_cfg_read16(struct pdev *d, unsigned off); /* 0xffff on error */
+uint32_t pdev_cfg_read32(struct pdev *d, unsigned off); /* ~0 on error */
+
+/* True when [off, off+len) lies inside the BAR. Overflow-safe. */
+bool pdev_bar_contains(const struct pdev *d, unsigned bar, uint64_t off, uint64_t len);
+/* Reads/writes a register of `width` bytes (1, 2, 4, or 8 on memory BARs)
+ * at `off`, naturally aligned, inside the BAR. */
+int pdev_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t *val,
+		  struct verr *e);
+int pdev_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t val,
+		   struct verr *e);
+bool pdev_has_bar_access(const struct pdev *d);
+
+void pdev_allow_writes(struct pdev *d, bool allow, const char *why);
+void pdev_close(struct pdev *d);
+
+const char *pci_bar_kind_name(enum pci_bar_kind k);
+
+#endif

@@ -1,0 +1,60 @@
+/* Names of virtio feature bits: the device-independent ("reserved") bits
+ * and each device type's own.
+ *
+ * Source: virtio 1.3, "Reserved Feature Bits" (and its legacy section) and
+ * each device's "Feature bits" section, with a few 1.4 additions marked in
+ * features.c. Bits 24..41 (and 43, VIRTIO_F_SUSPEND in 1.4) belong to the
+ * transport and always resolve through the device-independent table; every
+ * other bit resolves through the device's table. */
+#ifndef VIRTIOCTL_VIRTIO_FEATURES_H
+#define VIRTIOCTL_VIRTIO_FEATURES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct feature_bit {
+	unsigned bit;
+	const char *name;  /* full spec name, e.g. "VIRTIO_NET_F_CSUM" */
+	const char *desc;  /* one short line, after the spec */
+	const char *alias; /* another name in use (Linux, QEMU, older specs); or NULL */
+};
+
+/* Bit numbers of the device-independent features. */
+enum {
+	VIRTIO_FB_NOTIFY_ON_EMPTY = 24,
+	VIRTIO_FB_ANY_LAYOUT = 27,
+	VIRTIO_FB_INDIRECT_DESC = 28,
+	VIRTIO_FB_EVENT_IDX = 29,
+	VIRTIO_FB_UNUSED_30 = 30,
+	VIRTIO_FB_VERSION_1 = 32,
+	VIRTIO_FB_ACCESS_PLATFORM = 33,
+	VIRTIO_FB_RING_PACKED = 34,
+	VIRTIO_FB_IN_ORDER = 35,
+	VIRTIO_FB_ORDER_PLATFORM = 36,
+	VIRTIO_FB_SR_IOV = 37,
+	VIRTIO_FB_NOTIFICATION_DATA = 38,
+	VIRTIO_FB_NOTIF_CONFIG_DATA = 39,
+	VIRTIO_FB_RING_RESET = 40,
+	VIRTIO_FB_ADMIN_VQ = 41,
+	VIRTIO_FB_SUSPEND = 43,
+};
+
+/* True for bits whose meaning the transport defines for every device. */
+bool virtio_feature_is_transport(unsigned bit);
+/* The entry for a bit of a device type; NULL when the bit has no name. */
+const struct feature_bit *virtio_feature(unsigned device_id, unsigned bit);
+/* Its full name, or NULL. */
+const char *virtio_feature_name(unsigned device_id, unsigned bit);
+/* The bit named `name`, or -1. Case-insensitive; takes the full name
+ * ("VIRTIO_F_VERSION_1"), its short form ("version_1", see
+ * virtio_feature_short), or an alias. The device's own names win. */
+int virtio_feature_by_name(unsigned device_id, const char *name);
+/* Every named bit of a device type, device-independent ones included, in
+ * bit order. Stores up to `max` entries in out (which may be NULL when max
+ * is 0) and returns how many there are in all. */
+size_t virtio_feature_names(unsigned device_id, const struct feature_bit **out, size_t max);
+/* The part of a feature name after "_F_" (after "VIRTIO_9P_" for the one
+ * name without it), or the name itself. */
+const char *virtio_feature_short(const char *name);
+
+#endif

@@ -1,0 +1,75 @@
+/* Virtio device types and how virtio-pci encodes them in PCI IDs.
+ *
+ * Source: virtio 1.3, "Device Types" (the device ID table) and "Virtio Over
+ * PCI Bus / PCI Device Discovery". IDs 46-49 come from virtio 1.4 so that a
+ * newer device is named rather than shown as unknown. */
+#ifndef VIRTIOCTL_VIRTIO_IDS_H
+#define VIRTIOCTL_VIRTIO_IDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Prefixed VDEV_ rather than VIRTIO_ID_ so that a file which also includes
+ * <linux/virtio_ids.h> still compiles. */
+enum virtio_device_id {
+	VDEV_NET = 1,
+	VDEV_BLOCK = 2,
+	VDEV_CONSOLE = 3,
+	VDEV_ENTROPY = 4,
+	VDEV_BALLOON = 5,
+	VDEV_SCSI = 8,
+	VDEV_9P = 9,
+	VDEV_GPU = 16,
+	VDEV_CLOCK = 17,
+	VDEV_INPUT = 18,
+	VDEV_VSOCK = 19,
+	VDEV_CRYPTO = 20,
+	VDEV_IOMMU = 23,
+	VDEV_MEM = 24,
+	VDEV_SOUND = 25,
+	VDEV_FS = 26,
+	VDEV_PMEM = 27,
+	VDEV_RPMB = 28,
+	VDEV_SCMI = 32,
+	VDEV_I2C = 34,
+	VDEV_CAN = 36,
+	VDEV_BLUETOOTH = 40,
+	VDEV_GPIO = 41,
+	VDEV_SPI = 45,
+};
+
+struct virtio_type {
+	unsigned id;
+	const char *name;  /* short, for commands and JSON: "net", "block", "9p" */
+	const char *title; /* for people: "Network device" */
+};
+
+/* NULL when the ID is not in the table (0 is "reserved (invalid)"). */
+const struct virtio_type *virtio_type_by_id(unsigned id);
+/* The short name, or "unknown". */
+const char *virtio_type_name(unsigned id);
+/* Case-insensitive lookup of a short name; NULL when unknown. */
+const struct virtio_type *virtio_type_by_name(const char *name);
+/* The whole table, ordered by ID. */
+const struct virtio_type *virtio_types(size_t *count);
+
+#define VIRTIO_PCI_VENDOR_ID 0x1af4
+#define VIRTIO_PCI_TRANSITIONAL_FIRST 0x1000
+#define VIRTIO_PCI_TRANSITIONAL_LAST 0x103f
+#define VIRTIO_PCI_MODERN_FIRST 0x1040
+#define VIRTIO_PCI_MODERN_LAST 0x107f
+
+enum virtio_pci_id_kind {
+	VPCI_ID_NOT_VIRTIO,
+	VPCI_ID_TRANSITIONAL, /* 0x1000-0x103f: legacy or transitional device */
+	VPCI_ID_MODERN,       /* 0x1040-0x107f: 0x1040 + virtio device ID */
+};
+
+enum virtio_pci_id_kind virtio_pci_classify(uint16_t vendor, uint16_t device);
+/* The virtio device ID a virtio PCI device ID stands for, or -1. A
+ * transitional device carries it in the subsystem device ID; when that is
+ * not a plausible ID the spec's transitional table decides. Callers check
+ * the vendor with virtio_pci_classify() first. */
+int virtio_pci_device_type(uint16_t device, uint16_t subsys_device);
+
+#endif

@@ -1,0 +1,100 @@
+/* A virtio-pci function opened for introspection or driving: its PCI
+ * access, its capabilities, and the transport (modern or legacy interface)
+ * used to talk to it. */
+#ifndef VIRTIOCTL_VIRTIO_VDEV_H
+#define VIRTIOCTL_VIRTIO_VDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "caps.h"
+#include "pci/device.h"
+
+/* What the function exposes. */
+enum vdev_kind {
+	VDEV_MODERN,       /* virtio 1.x only (PCI device 0x1040+) */
+	VDEV_TRANSITIONAL, /* legacy I/O header and virtio 1.x capabilities */
+	VDEV_LEGACY,       /* legacy (0.9.5) I/O header only */
+};
+
+/* Device status bits (virtio 1.3, 2.1). */
+enum {
+	VIRTIO_STATUS_ACKNOWLEDGE = 1,
+	VIRTIO_STATUS_DRIVER = 2,
+	VIRTIO_STATUS_DRIVER_OK = 4,
+	VIRTIO_STATUS_FEATURES_OK = 8,
+	VIRTIO_STATUS_DEVICE_NEEDS_RESET = 0x40,
+	VIRTIO_STATUS_FAILED = 0x80,
+};
+
+#define VIRTIO_MSI_NO_VECTOR 0xffff
+#define VDEV_WHY_LEN 224
+#define VDEV_CONFIG_MAX 4096 /* bytes of device config read at most */
+
+struct vdev;
+
+/* Per-queue registers as the device reports them. */
+struct vq_regs {
+	uint16_t size;
+	uint16_t msix_vector;
+	uint16_t enable;
+	uint16_t notify_off;
+	uint64_t desc, driver, device;
+	bool have_notify_data, have_reset;
+	uint16_t notify_data;
+	uint16_t reset;
+};
+
+/* One interface over the modern common_cfg and the legacy I/O header, so
+ * everything above is written once. Functions that need a selector write
+ * (feature words, per-queue registers) fail with VX_PERM when the device
+ * may not be written; they restore the selector they changed. */
+struct vtransport_ops {
+	const char *name;
+	int (*get_status)(struct vdev *v, uint8_t *status, struct verr *e);
+	int (*set_status)(struct vdev *v, uint8_t status, struct verr *e);
+	int (*get_device_features)(struct vdev *v, uint64_t *f, struct verr *e);
+	int (*get_driver_features)(struct vdev *v, uint64_t *f, struct verr *e);
+	int (*set_driver_features)(struct vdev *v, uint64_t f, struct verr *e);
+	int (*get_num_queues)(struct vdev *v, unsigned *n, struct verr *e);
+	int (*get_queue)(struct vdev *v, unsigned q, struct vq_regs *r, struct verr *e);
+	/* Device config: bytes available, generation counter, one field. */
+	unsigned (*config_len)(struct vdev *v);
+	int (*get_config_generation)(struct vdev *v, uint32_t *gen, struct verr *e);
+	int (*read_config)(struct vdev *v, unsigned off, unsigned width, uint64_t *val,
+			   struct verr *e);
+};
+
+struct vdev {
+	struct pdev *pci;
+	struct vcaps caps;
+	enum vdev_kind kind;
+	int device_id; /* virtio device type; -1 when unknown */
+	const struct vtransport_ops *ops;
+	/* Why registers cannot be read at all ("" when they can). */
+	char regs_why[VDEV_WHY_LEN];
+	/* Selector writes allowed (unbound device, or --select/--force); when
+	 * not, select_why says why and which flag allows them. */
+	bool can_select;
+	char select_why[VDEV_WHY_LEN];
+};
+
+/* Identifies the function and walks its capabilities. VX_NOTVIRTIO for a
+ * non-virtio function (nothing beyond the ID registers is read then). */
+int vdev_open(struct pdev *pci, struct vdev *v, struct verr *e);
+/* Allows selector writes: pci must already be writable. */
+void vdev_allow_select(struct vdev *v, bool allow, const char *why);
+bool vdev_regs_readable(const struct vdev *v);
+
+const char *vdev_kind_name(enum vdev_kind k);
+/* Decoded status bits, e.g. "ACKNOWLEDGE DRIVER FEATURES_OK", into buf. */
+const char *virtio_status_str(uint8_t status, char *buf, unsigned len);
+
+/* Reads the device config region into buf with the config_generation retry
+ * loop (virtio 1.3, 4.1.4.3.1), using each field's own access width where a
+ * layout is known. Returns bytes read. */
+int vdev_read_config(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, struct verr *e);
+
+extern const struct vtransport_ops virtio_modern_ops;
+
+#endif

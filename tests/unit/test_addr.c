@@ -1,0 +1,48 @@
+#include "check.h"
+#include "pci/addr.h"
+
+#include <string.h>
+
+static void test_parse_ok(void)
+{
+	struct pci_addr a;
+	char buf[PCI_ADDR_STRLEN];
+
+	CHECK(pci_addr_parse("0000:00:04.0", &a));
+	CHECK_EQ(a.domain, 0);
+	CHECK_EQ(a.bus, 0);
+	CHECK_EQ(a.dev, 4);
+	CHECK_EQ(a.func, 0);
+	CHECK(pci_addr_parse("00:1f.7", &a));
+	CHECK_EQ(a.dev, 0x1f);
+	CHECK_EQ(a.func, 7);
+	CHECK(pci_addr_parse("ABCD:Ef:1F.3", &a));
+	CHECK_EQ(a.domain, 0xabcd);
+	CHECK_EQ(a.bus, 0xef);
+	pci_addr_format(&a, buf);
+	CHECK_STR(buf, "abcd:ef:1f.3");
+}
+
+static void test_parse_bad(void)
+{
+	static const char *const bad[] = {
+		"", "0000:00:04", "0000:00:20.0", "0000:00:04.8", "00:04.0x",
+		"10000:00:04.0", "0000:100:04.0", "foo", "0000:00:04.0 ", ":00:04.0",
+		"0000::04.0", "000:04.0", "0000:00:04.",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pci_addr a;
+
+		if (pci_addr_parse(bad[i], &a))
+			CHECK(!"accepted a bad address" || !bad[i]);
+	}
+	CHECK(1);
+}
+
+int main(void)
+{
+	test_parse_ok();
+	test_parse_bad();
+	return check_done();
+}

@@ -1,0 +1,1 @@
+"""Scenario modules: each defines SCENARIO (vmharness.scenario.Scenario)."""
