@@ -8,12 +8,13 @@
 #include "ids.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define FB(bit) (UINT64_C(1) << (bit))
+#define FB(bit)	      (UINT64_C(1) << (bit))
 
-#define HEX8 "0x%02" PRIx64
+#define HEX8  "0x%02" PRIx64
 #define HEX16 "0x%04" PRIx64
 #define HEX32 "0x%08" PRIx64
 
+/* clang-format off */
 /* Shorthand for the table rows below: position, then type and size. */
 #define AT(k, l, off) .key = (k), .label = (l), .offset = (off)
 #define U8 .kind = CF_U8, .size = 1
@@ -408,6 +409,7 @@ static const struct cfg_layout layouts[] = {
 	LAYOUT(VDEV_SPI, spi_fields, 32),
 };
 
+/* clang-format on */
 const struct cfg_layout *virtio_cfg_layout(unsigned device_id)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(layouts); i++)
@@ -565,16 +567,16 @@ static void emit_string(const struct cfg_field *f, const uint8_t *p, unsigned si
 
 static void emit_mac(const struct cfg_field *f, const uint8_t *p, struct rnode *out)
 {
-	r_strf(out, f->key, f->label, "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3],
-	       p[4], p[5]);
+	r_strf(out, f->key, f->label, "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3], p[4],
+	       p[5]);
 }
 
 static void decode_fields(const struct cfg_field *fields, size_t n, const uint8_t *cfg,
 			  unsigned len, unsigned base, uint64_t features, bool known,
 			  struct rnode *out);
 
-static void decode_field(const struct cfg_field *f, const uint8_t *cfg, unsigned len,
-			 unsigned base, uint64_t features, bool known, struct rnode *out)
+static void decode_field(const struct cfg_field *f, const uint8_t *cfg, unsigned len, unsigned base,
+			 uint64_t features, bool known, struct rnode *out)
 {
 	unsigned off = base + f->offset;
 

@@ -19,13 +19,13 @@
 #include "format/report.h"
 
 enum cfg_kind {
-	CF_U8,     /* unsigned little-endian integers: JSON numbers */
+	CF_U8, /* unsigned little-endian integers: JSON numbers */
 	CF_U16,
 	CF_U32,
-	CF_U64,    /* a count; a value of 2^53 or more falls back to CF_X64's string */
-	CF_X64,    /* an address or mask: always the JSON string "0x%016llx" */
-	CF_MAC,    /* 6 bytes: "52:54:00:12:34:56" */
-	CF_STR,    /* fixed size, NUL padded, not necessarily NUL terminated */
+	CF_U64,	   /* a count; a value of 2^53 or more falls back to CF_X64's string */
+	CF_X64,	   /* an address or mask: always the JSON string "0x%016llx" */
+	CF_MAC,	   /* 6 bytes: "52:54:00:12:34:56" */
+	CF_STR,	   /* fixed size, NUL padded, not necessarily NUL terminated */
 	CF_LSTR16, /* variable size: as many bytes as the le16 just before it says */
 	CF_BYTES,  /* raw bytes, hex */
 	CF_STRUCT, /* a nested struct: an object of the `sub` fields */
@@ -41,17 +41,17 @@ struct cfg_field {
 	const char *key;   /* JSON key: the spec's field name */
 	const char *label; /* for people */
 	unsigned offset;   /* from the start of the enclosing struct */
-	unsigned size;     /* bytes; 0 for CF_LSTR16, whose size is in the data */
+	unsigned size;	   /* bytes; 0 for CF_LSTR16, whose size is in the data */
 	enum cfg_kind kind;
 	/* The field exists when the device offers any one of these bits; 0 means
 	 * always. A mask, not one bit, because the spec has fields such as
 	 * net's max_virtqueue_pairs that exist with MQ or RSS. No config field
 	 * depends on a feature above bit 63. */
 	uint64_t features;
-	const char *fmt;               /* text format of a number; NULL: decimal */
+	const char *fmt;	       /* text format of a number; NULL: decimal */
 	const struct cfg_name *flags;  /* bit names, ended by a NULL name */
 	const struct cfg_name *values; /* value names, ended by a NULL name */
-	uint64_t unit; /* bytes per unit of the value, to annotate a size; 0: none */
+	uint64_t unit;		     /* bytes per unit of the value, to annotate a size; 0: none */
 	const struct cfg_field *sub; /* CF_STRUCT members */
 	size_t nsub;
 };

@@ -10,6 +10,7 @@
 /* Every table is ordered by bit: virtio_feature_names() merges two of them
  * in one pass, and the unit tests hold the tables to it. */
 
+/* clang-format off */
 static const struct feature_bit transport_bits[] = {
 	{24, "VIRTIO_F_NOTIFY_ON_EMPTY", "notify when a queue runs empty (legacy)", NULL},
 	{27, "VIRTIO_F_ANY_LAYOUT", "any descriptor layout accepted (legacy)", NULL},
@@ -240,6 +241,7 @@ static const struct feature_table tables[] = {
 	TABLE(VDEV_BLUETOOTH, bluetooth_bits), TABLE(VDEV_GPIO, gpio_bits),
 };
 
+/* clang-format on */
 static const struct feature_table transport = TABLE(0, transport_bits);
 static const struct feature_table no_bits = {0, NULL, 0};
 
@@ -292,8 +294,8 @@ const char *virtio_feature_short(const char *name)
 
 static bool name_matches(const char *full, const char *name)
 {
-	return full && (strcasecmp(full, name) == 0 ||
-			strcasecmp(virtio_feature_short(full), name) == 0);
+	return full &&
+	       (strcasecmp(full, name) == 0 || strcasecmp(virtio_feature_short(full), name) == 0);
 }
 
 static int search_name(const struct feature_table *t, const char *name)

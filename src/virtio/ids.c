@@ -4,6 +4,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* clang-format off */
 /* Titles follow the spec's table; the spec leaves 14, 15 and 37 unassigned. */
 static const struct virtio_type types[] = {
 	{1, "net", "Network device"},
@@ -55,6 +56,7 @@ static const struct virtio_type types[] = {
 	{49, "usb", "USB controller"},
 };
 
+/* clang-format on */
 const struct virtio_type *virtio_type_by_id(unsigned id)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
@@ -102,9 +104,9 @@ static int transitional_table(uint16_t device)
 		uint16_t pci;
 		uint8_t id;
 	} map[] = {
-		{0x1000, VDEV_NET},     {0x1001, VDEV_BLOCK}, {0x1002, VDEV_BALLOON},
-		{0x1003, VDEV_CONSOLE}, {0x1004, VDEV_SCSI},  {0x1005, VDEV_ENTROPY},
-		{0x1009, VDEV_9P},
+	    {0x1000, VDEV_NET},	    {0x1001, VDEV_BLOCK}, {0x1002, VDEV_BALLOON},
+	    {0x1003, VDEV_CONSOLE}, {0x1004, VDEV_SCSI},  {0x1005, VDEV_ENTROPY},
+	    {0x1009, VDEV_9P},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)

@@ -53,16 +53,16 @@ const struct virtio_type *virtio_type_by_name(const char *name);
 /* The whole table, ordered by ID. */
 const struct virtio_type *virtio_types(size_t *count);
 
-#define VIRTIO_PCI_VENDOR_ID 0x1af4
+#define VIRTIO_PCI_VENDOR_ID	      0x1af4
 #define VIRTIO_PCI_TRANSITIONAL_FIRST 0x1000
-#define VIRTIO_PCI_TRANSITIONAL_LAST 0x103f
-#define VIRTIO_PCI_MODERN_FIRST 0x1040
-#define VIRTIO_PCI_MODERN_LAST 0x107f
+#define VIRTIO_PCI_TRANSITIONAL_LAST  0x103f
+#define VIRTIO_PCI_MODERN_FIRST	      0x1040
+#define VIRTIO_PCI_MODERN_LAST	      0x107f
 
 enum virtio_pci_id_kind {
 	VPCI_ID_NOT_VIRTIO,
 	VPCI_ID_TRANSITIONAL, /* 0x1000-0x103f: legacy or transitional device */
-	VPCI_ID_MODERN,       /* 0x1040-0x107f: 0x1040 + virtio device ID */
+	VPCI_ID_MODERN,	      /* 0x1040-0x107f: 0x1040 + virtio device ID */
 };
 
 enum virtio_pci_id_kind virtio_pci_classify(uint16_t vendor, uint16_t device);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define FB(bit) (UINT64_C(1) << (bit))
+#define FB(bit)	      (UINT64_C(1) << (bit))
 
 /* ---- helpers: byte images and report lookups ---- */
 
@@ -74,19 +74,21 @@ static void absent_at(const struct rnode *root, const char *path, int line)
 	check_impl(r_path(root, path) == NULL, __FILE__, line, path);
 }
 
-#define CHECK_NUM(r, p, w) num_at((r), (p), (w), __LINE__)
+#define CHECK_NUM(r, p, w)   num_at((r), (p), (w), __LINE__)
 #define CHECK_STRAT(r, p, w) str_at((r), (p), (w), __LINE__)
 #define CHECK_ANNOT(r, p, w) annot_at((r), (p), (w), __LINE__)
-#define CHECK_ABSENT(r, p) absent_at((r), (p), __LINE__)
+#define CHECK_ABSENT(r, p)   absent_at((r), (p), __LINE__)
 
 /* ---- device IDs ---- */
 
+/* clang-format off */
 /* Every ID in the 1.3 "Device Types" table (14, 15 and 37 are unassigned). */
 static const unsigned spec_ids[] = {
 	1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 16, 17, 18, 19, 20, 21, 22, 23,
 	24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 38, 39, 40, 41, 42, 43, 44, 45,
 };
 
+/* clang-format on */
 static void test_type_names(void)
 {
 	CHECK_STR(virtio_type_name(1), "net");
@@ -176,6 +178,7 @@ struct spec_bit {
 	const char *name;
 };
 
+/* clang-format off */
 /* Every device feature bit of virtio 1.3, as its device type sections list
  * them (net's legacy GUEST_RSC4 aside: its bit is VIRTIO_F_ADMIN_VQ). */
 static const struct spec_bit spec_bits[] = {
@@ -288,6 +291,7 @@ static const struct spec_bit spec_transport[] = {
 	{0, 41, "VIRTIO_F_ADMIN_VQ"},
 };
 
+/* clang-format on */
 static void test_feature_spec_lists(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(spec_bits); i++) {
@@ -489,8 +493,8 @@ static void net_image(uint8_t *b)
 
 	memset(b, 0, 28);
 	memcpy(b, mac, 6);
-	put16(b, 6, 1);     /* VIRTIO_NET_S_LINK_UP */
-	put16(b, 8, 4);     /* max_virtqueue_pairs */
+	put16(b, 6, 1);	    /* VIRTIO_NET_S_LINK_UP */
+	put16(b, 8, 4);	    /* max_virtqueue_pairs */
 	put16(b, 10, 1500); /* mtu */
 	put32(b, 12, 10000);
 	b[16] = 1; /* full duplex */
@@ -854,7 +858,12 @@ static void test_fs_strings(void)
 	CHECK_NUM(r, "notify_buf_size", 4096);
 	r_free(r);
 	memset(b, 0, 36);
-	memcpy(b, "a\x01" "\xc3\xa9" "\xff" "\xc3", 6);
+	memcpy(b,
+	       "a\x01"
+	       "\xc3\xa9"
+	       "\xff"
+	       "\xc3",
+	       6);
 	r = decode(VDEV_FS, b, sizeof(b), 0, true);
 	CHECK_STRAT(r, "tag", "a?\xc3\xa9??");
 	r_free(r);
