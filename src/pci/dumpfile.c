@@ -123,6 +123,8 @@ static int parse_bytes(struct parser *ps, const char *line, const char *p,
 			return perr(ps, ps->line, "expected a space at column %d",
 				    (int)(p - line));
 		tok = strcspn(p, " ");
+		if (tok == 0)
+			return perr(ps, ps->line, "extra space at column %d", (int)(p - line) + 1);
 		if (tok != 2 || hex_prefix(p) < 2)
 			return perr(ps, ps->line, "bad hex byte '%.*s' at column %d",
 				    (int)(tok > 8 ? 8 : tok), p, (int)(p - line) + 1);
@@ -143,7 +145,7 @@ static int check_offset(struct parser *ps, const char *s, size_t digits, unsigne
 		return perr(ps, ps->line,
 			    "hex line outside a device (no header such as '00:04.0 ...' before it)");
 	if (digits > 3 || off >= DUMP_MAX_CFG)
-		return perr(ps, ps->line, "offset %.*s is beyond the 4096-byte config space",
+		return perr(ps, ps->line, "offset 0x%.*s is beyond the 4096-byte config space",
 			    (int)(digits > 12 ? 12 : digits), s);
 	if (off % BYTES_PER_LINE)
 		return perr(ps, ps->line, "offset 0x%lx is not a multiple of 16", off);
@@ -194,23 +196,37 @@ static struct dump_fn *add_fn(struct dumpfile *df)
 	return &df->fn[df->n++];
 }
 
-static int header_line(struct parser *ps, const char *s)
+static int header_addr(struct parser *ps, const char *s, struct pci_addr *a)
 {
 	char tok[16];
 	size_t len = strcspn(s, " ");
+
+	if (len < sizeof(tok)) {
+		memcpy(tok, s, len);
+		tok[len] = '\0';
+		if (pci_addr_parse(tok, a))
+			return 0;
+		if (strchr(tok, ':') && strchr(tok, '.'))
+			return perr(ps, ps->line, "bad PCI address '%s' in device header", tok);
+	}
+	return perr(ps, ps->line,
+		    "unrecognized line: expected a device header ('00:04.0 ...') or a hex line "
+		    "('00: f4 1a ...')");
+}
+
+static int header_line(struct parser *ps, const char *s)
+{
+	char name[PCI_ADDR_STRLEN];
 	struct pci_addr a;
 	struct dump_fn *f;
 
-	snprintf(tok, sizeof(tok), "%.*s", (int)(len < sizeof(tok) ? len : sizeof(tok) - 1), s);
-	if (len >= sizeof(tok) || !pci_addr_parse(tok, &a))
-		return perr(ps, ps->line,
-			    "unrecognized line: expected a device header ('00:04.0 ...') or a hex "
-			    "line ('00: f4 1a ...')");
-	if (end_function(ps))
+	if (header_addr(ps, s, &a) || end_function(ps))
 		return -1;
+	pci_addr_format(&a, name);
 	f = find_fn(ps->df, &a);
 	if (f)
-		return perr(ps, ps->line, "device %s appears twice (first at line %u)", tok, f->line);
+		return perr(ps, ps->line, "device %s appears twice (first at line %u)", name,
+			    f->line);
 	f = add_fn(ps->df);
 	if (!f)
 		return verr_set(ps->e, VX_FAIL, "out of memory");

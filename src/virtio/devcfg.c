@@ -385,28 +385,28 @@ static const struct cfg_field spi_fields[] = {
 #define EMPTY(id) {id, NULL, 0, 0}
 
 static const struct cfg_layout layouts[] = {
-	LAYOUT(VDEV_NET, net_fields, 28),
-	LAYOUT(VDEV_BLOCK, blk_fields, 96),
-	LAYOUT(VDEV_CONSOLE, console_fields, 12),
-	EMPTY(VDEV_ENTROPY),
-	LAYOUT(VDEV_BALLOON, balloon_fields, 16),
-	LAYOUT(VDEV_SCSI, scsi_fields, 36),
-	LAYOUT(VDEV_9P, p9_fields, 2),
-	LAYOUT(VDEV_GPU, gpu_fields, 20),
-	LAYOUT(VDEV_INPUT, input_fields, 136),
-	LAYOUT(VDEV_VSOCK, vsock_fields, 8),
-	LAYOUT(VDEV_CRYPTO, crypto_fields, 56),
-	LAYOUT(VDEV_IOMMU, iommu_fields, 40),
-	LAYOUT(VDEV_MEM, mem_fields, 56),
-	LAYOUT(VDEV_SOUND, sound_fields, 16),
-	LAYOUT(VDEV_FS, fs_fields, 44),
-	LAYOUT(VDEV_PMEM, pmem_fields, 16),
-	LAYOUT(VDEV_RPMB, rpmb_fields, 3),
-	EMPTY(VDEV_SCMI),
-	EMPTY(VDEV_I2C),
-	LAYOUT(VDEV_CAN, can_fields, 2),
-	LAYOUT(VDEV_GPIO, gpio_fields, 8),
-	LAYOUT(VDEV_SPI, spi_fields, 32),
+	LAYOUT(VIRTIO_DEV_NET, net_fields, 28),
+	LAYOUT(VIRTIO_DEV_BLOCK, blk_fields, 96),
+	LAYOUT(VIRTIO_DEV_CONSOLE, console_fields, 12),
+	EMPTY(VIRTIO_DEV_ENTROPY),
+	LAYOUT(VIRTIO_DEV_BALLOON, balloon_fields, 16),
+	LAYOUT(VIRTIO_DEV_SCSI, scsi_fields, 36),
+	LAYOUT(VIRTIO_DEV_9P, p9_fields, 2),
+	LAYOUT(VIRTIO_DEV_GPU, gpu_fields, 20),
+	LAYOUT(VIRTIO_DEV_INPUT, input_fields, 136),
+	LAYOUT(VIRTIO_DEV_VSOCK, vsock_fields, 8),
+	LAYOUT(VIRTIO_DEV_CRYPTO, crypto_fields, 56),
+	LAYOUT(VIRTIO_DEV_IOMMU, iommu_fields, 40),
+	LAYOUT(VIRTIO_DEV_MEM, mem_fields, 56),
+	LAYOUT(VIRTIO_DEV_SOUND, sound_fields, 16),
+	LAYOUT(VIRTIO_DEV_FS, fs_fields, 44),
+	LAYOUT(VIRTIO_DEV_PMEM, pmem_fields, 16),
+	LAYOUT(VIRTIO_DEV_RPMB, rpmb_fields, 3),
+	EMPTY(VIRTIO_DEV_SCMI),
+	EMPTY(VIRTIO_DEV_I2C),
+	LAYOUT(VIRTIO_DEV_CAN, can_fields, 2),
+	LAYOUT(VIRTIO_DEV_GPIO, gpio_fields, 8),
+	LAYOUT(VIRTIO_DEV_SPI, spi_fields, 32),
 };
 
 /* clang-format on */
@@ -528,8 +528,14 @@ static void emit_number(const struct cfg_field *f, uint64_t v, struct rnode *out
  * through; the point is output that stays well-formed, not validation. */
 static unsigned utf8_len(const uint8_t *p, unsigned avail)
 {
-	unsigned n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	unsigned n = 0;
 
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
 	if (n == 0 || n > avail)
 		return 0;
 	for (unsigned i = 1; i < n; i++)

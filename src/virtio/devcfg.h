@@ -18,8 +18,10 @@
 
 #include "format/report.h"
 
+/* Integers are unsigned and little-endian, and become JSON numbers unless
+ * noted. */
 enum cfg_kind {
-	CF_U8, /* unsigned little-endian integers: JSON numbers */
+	CF_U8,
 	CF_U16,
 	CF_U32,
 	CF_U64,	   /* a count; a value of 2^53 or more falls back to CF_X64's string */
@@ -51,7 +53,8 @@ struct cfg_field {
 	const char *fmt;	       /* text format of a number; NULL: decimal */
 	const struct cfg_name *flags;  /* bit names, ended by a NULL name */
 	const struct cfg_name *values; /* value names, ended by a NULL name */
-	uint64_t unit;		     /* bytes per unit of the value, to annotate a size; 0: none */
+	/* Bytes per unit of the value, to annotate it as a size; 0: none. */
+	uint64_t unit;
 	const struct cfg_field *sub; /* CF_STRUCT members */
 	size_t nsub;
 };

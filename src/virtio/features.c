@@ -229,16 +229,26 @@ struct feature_table {
 
 /* Entropy and input define no bits of their own. */
 static const struct feature_table tables[] = {
-	TABLE(VDEV_NET, net_bits),         TABLE(VDEV_BLOCK, blk_bits),
-	TABLE(VDEV_CONSOLE, console_bits), TABLE(VDEV_BALLOON, balloon_bits),
-	TABLE(VDEV_SCSI, scsi_bits),       TABLE(VDEV_9P, p9_bits),
-	TABLE(VDEV_GPU, gpu_bits),         TABLE(VDEV_CLOCK, clock_bits),
-	TABLE(VDEV_VSOCK, vsock_bits),     TABLE(VDEV_CRYPTO, crypto_bits),
-	TABLE(VDEV_IOMMU, iommu_bits),     TABLE(VDEV_MEM, mem_bits),
-	TABLE(VDEV_SOUND, sound_bits),     TABLE(VDEV_FS, fs_bits),
-	TABLE(VDEV_PMEM, pmem_bits),       TABLE(VDEV_SCMI, scmi_bits),
-	TABLE(VDEV_I2C, i2c_bits),         TABLE(VDEV_CAN, can_bits),
-	TABLE(VDEV_BLUETOOTH, bluetooth_bits), TABLE(VDEV_GPIO, gpio_bits),
+	TABLE(VIRTIO_DEV_NET, net_bits),
+	TABLE(VIRTIO_DEV_BLOCK, blk_bits),
+	TABLE(VIRTIO_DEV_CONSOLE, console_bits),
+	TABLE(VIRTIO_DEV_BALLOON, balloon_bits),
+	TABLE(VIRTIO_DEV_SCSI, scsi_bits),
+	TABLE(VIRTIO_DEV_9P, p9_bits),
+	TABLE(VIRTIO_DEV_GPU, gpu_bits),
+	TABLE(VIRTIO_DEV_CLOCK, clock_bits),
+	TABLE(VIRTIO_DEV_VSOCK, vsock_bits),
+	TABLE(VIRTIO_DEV_CRYPTO, crypto_bits),
+	TABLE(VIRTIO_DEV_IOMMU, iommu_bits),
+	TABLE(VIRTIO_DEV_MEM, mem_bits),
+	TABLE(VIRTIO_DEV_SOUND, sound_bits),
+	TABLE(VIRTIO_DEV_FS, fs_bits),
+	TABLE(VIRTIO_DEV_PMEM, pmem_bits),
+	TABLE(VIRTIO_DEV_SCMI, scmi_bits),
+	TABLE(VIRTIO_DEV_I2C, i2c_bits),
+	TABLE(VIRTIO_DEV_CAN, can_bits),
+	TABLE(VIRTIO_DEV_BLUETOOTH, bluetooth_bits),
+	TABLE(VIRTIO_DEV_GPIO, gpio_bits),
 };
 
 /* clang-format on */

@@ -100,19 +100,24 @@ enum virtio_pci_id_kind virtio_pci_classify(uint16_t vendor, uint16_t device)
 /* The spec's "Transitional PCI Device ID" table. */
 static int transitional_table(uint16_t device)
 {
-	static const struct {
-		uint16_t pci;
-		uint8_t id;
-	} map[] = {
-	    {0x1000, VDEV_NET},	    {0x1001, VDEV_BLOCK}, {0x1002, VDEV_BALLOON},
-	    {0x1003, VDEV_CONSOLE}, {0x1004, VDEV_SCSI},  {0x1005, VDEV_ENTROPY},
-	    {0x1009, VDEV_9P},
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-		if (map[i].pci == device)
-			return map[i].id;
-	return -1;
+	switch (device) {
+	case 0x1000:
+		return VIRTIO_DEV_NET;
+	case 0x1001:
+		return VIRTIO_DEV_BLOCK;
+	case 0x1002:
+		return VIRTIO_DEV_BALLOON;
+	case 0x1003:
+		return VIRTIO_DEV_CONSOLE;
+	case 0x1004:
+		return VIRTIO_DEV_SCSI;
+	case 0x1005:
+		return VIRTIO_DEV_ENTROPY;
+	case 0x1009:
+		return VIRTIO_DEV_9P;
+	default:
+		return -1;
+	}
 }
 
 int virtio_pci_device_type(uint16_t device, uint16_t subsys_device)

@@ -9,33 +9,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Prefixed VDEV_ rather than VIRTIO_ID_ so that a file which also includes
+/* The types the decoder tables refer to (ids.c lists them all). Named
+ * VIRTIO_DEV_ rather than VIRTIO_ID_ so that a file which also includes
  * <linux/virtio_ids.h> still compiles. */
 enum virtio_device_id {
-	VDEV_NET = 1,
-	VDEV_BLOCK = 2,
-	VDEV_CONSOLE = 3,
-	VDEV_ENTROPY = 4,
-	VDEV_BALLOON = 5,
-	VDEV_SCSI = 8,
-	VDEV_9P = 9,
-	VDEV_GPU = 16,
-	VDEV_CLOCK = 17,
-	VDEV_INPUT = 18,
-	VDEV_VSOCK = 19,
-	VDEV_CRYPTO = 20,
-	VDEV_IOMMU = 23,
-	VDEV_MEM = 24,
-	VDEV_SOUND = 25,
-	VDEV_FS = 26,
-	VDEV_PMEM = 27,
-	VDEV_RPMB = 28,
-	VDEV_SCMI = 32,
-	VDEV_I2C = 34,
-	VDEV_CAN = 36,
-	VDEV_BLUETOOTH = 40,
-	VDEV_GPIO = 41,
-	VDEV_SPI = 45,
+	VIRTIO_DEV_NET = 1,
+	VIRTIO_DEV_BLOCK = 2,
+	VIRTIO_DEV_CONSOLE = 3,
+	VIRTIO_DEV_ENTROPY = 4,
+	VIRTIO_DEV_BALLOON = 5,
+	VIRTIO_DEV_SCSI = 8,
+	VIRTIO_DEV_9P = 9,
+	VIRTIO_DEV_GPU = 16,
+	VIRTIO_DEV_CLOCK = 17,
+	VIRTIO_DEV_INPUT = 18,
+	VIRTIO_DEV_VSOCK = 19,
+	VIRTIO_DEV_CRYPTO = 20,
+	VIRTIO_DEV_IOMMU = 23,
+	VIRTIO_DEV_MEM = 24,
+	VIRTIO_DEV_SOUND = 25,
+	VIRTIO_DEV_FS = 26,
+	VIRTIO_DEV_PMEM = 27,
+	VIRTIO_DEV_RPMB = 28,
+	VIRTIO_DEV_SCMI = 32,
+	VIRTIO_DEV_I2C = 34,
+	VIRTIO_DEV_CAN = 36,
+	VIRTIO_DEV_BLUETOOTH = 40,
+	VIRTIO_DEV_GPIO = 41,
+	VIRTIO_DEV_SPI = 45,
 };
 
 struct virtio_type {

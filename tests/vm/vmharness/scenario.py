@@ -60,15 +60,19 @@ class Device:
              itself (conventional PCI: transitional by default).
     backend  extra QEMU arguments the device needs (-netdev, -drive, ...).
              "{tmp}" and "{disk_NAME}" are replaced (see Scenario.disks).
+    children QEMU arguments placed after the -device (devices on its bus,
+             e.g. a virtconsole on "ID.0"); same replacements.
     expect   overrides of what the checks expect (e.g. {"driver": ...}).
     """
 
-    def __init__(self, id, device, slot, port=False, backend=(), expect=None):
+    def __init__(self, id, device, slot, port=False, backend=(), children=(),
+                 expect=None):
         self.id = id
         self.device = device
         self.slot = slot
         self.port = port
         self.backend = list(backend)
+        self.children = list(children)
         self.expect = dict(expect or {})
         parts = device.split(",")
         self.model = parts[0]
@@ -115,6 +119,8 @@ class Device:
             a.append(b.format(**subst))
         a += ["-device", "%s,id=%s,bus=%s,addr=%s" % (
             self.device.format(**subst), self.id, bus, addr)]
+        for c in self.children:
+            a.append(c.format(**subst))
         return a
 
 

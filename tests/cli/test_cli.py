@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""End-to-end tests of the virtioctl binary on config-space fixtures and,
+read-only, on this machine's own devices.
+
+- JSON output validates against docs/schema/*.schema.json;
+- text and JSON are renderings of the same report: every scalar of the JSON
+  appears in the text next to its label;
+- exit statuses of the documented error cases;
+- `list` on the live system finds exactly the virtio functions sysfs has.
+
+Nothing here writes to a device: fixtures are dump files, and the live
+system is only listed and dumped without --select or --force."""
+
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+import jsonschema
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+FIX = os.path.join(TOP, "tests", "fixtures")
+SCHEMA = os.path.join(TOP, "docs", "schema")
+VIRTIOCTL = os.environ.get("VIRTIOCTL") or os.path.join(TOP, "build", "virtioctl")
+
+EXIT = {"ok": 0, "usage": 2, "nodev": 3, "notvirtio": 4, "input": 9}
+
+
+def run(*args, check=None):
+    p = subprocess.run([VIRTIOCTL, *args], capture_output=True, text=True, timeout=60)
+    if check is not None and p.returncode != check:
+        raise AssertionError("virtioctl %s: exit %d, want %d\nstdout:%s\nstderr:%s" % (
+            " ".join(args), p.returncode, check, p.stdout, p.stderr))
+    return p
+
+
+def schema_validator(name):
+    store = {}
+    for f in os.listdir(SCHEMA):
+        s = json.load(open(os.path.join(SCHEMA, f)))
+        store[s["$id"]] = s
+    s = store["https://virtioctl.invalid/schema/%s.schema.json" % name]
+    resolver = jsonschema.RefResolver(base_uri=s["$id"], referrer=s, store=store)
+    return jsonschema.Draft7Validator(s, resolver=resolver)
+
+
+def scalars(node, path=""):
+    """Yields (path, key, value) for every scalar in a JSON document."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from scalars(v, path + "." + k) if isinstance(v, (dict, list)) else [(path, k, v)]
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from scalars(v, "%s.%d" % (path, i)) if isinstance(v, (dict, list)) else [(path, None, v)]
+
+
+def sysfs_virtio_functions():
+    base = "/sys/bus/pci/devices"
+    found = {}
+    if not os.path.isdir(base):
+        return found
+    for addr in sorted(os.listdir(base)):
+        rd = lambda f: open(os.path.join(base, addr, f)).read().strip()
+        try:
+            vendor, device = int(rd("vendor"), 16), int(rd("device"), 16)
+        except OSError:
+            continue
+        if vendor == 0x1AF4 and 0x1000 <= device <= 0x107F:
+            found[addr] = device
+    return found
+
+
+class Fixtures(unittest.TestCase):
+    def test_list_dump_file(self):
+        p = run("--json", "-F", os.path.join(FIX, "host-all.txt"), "list", check=0)
+        doc = json.loads(p.stdout)
+        schema_validator("list").validate(doc)
+        self.assertEqual([d["address"] for d in doc],
+                         ["0000:00:0%d.0" % i for i in range(1, 6)])
+        self.assertEqual([d["virtio_device_id"] for d in doc], [5, 2, 1, 19, 4])
+        self.assertEqual({d["transport"] for d in doc}, {"modern"})
+        self.assertTrue(all(d["driver"] is None for d in doc))
+
+    def test_dump_schema_and_values(self):
+        want = {"01": 5, "02": 2, "03": 1, "04": 19, "05": 4}
+        v = schema_validator("dump")
+        for slot, dev_id in want.items():
+            f = os.path.join(FIX, "host-00-%s.0.txt" % slot)
+            doc = json.loads(run("--json", "-F", f, "dump", "00:%s.0" % slot, check=0).stdout)
+            v.validate(doc)
+            self.assertEqual(doc["virtio_device_id"], dev_id)
+            self.assertEqual(doc["transport"], "modern")
+            caps = [(c["offset"], c["cfg_type"], c["bar"], c["bar_offset"]) for c in doc["capabilities"]]
+            self.assertEqual(caps, [(0x40, 1, 0, 0), (0x50, 3, 0, 0x2000), (0x60, 4, 0, 0x4000),
+                                    (0x70, 2, 0, 0x6000), (0x84, 5, 0, 0)])
+            self.assertEqual(doc["capabilities"][3]["notify_off_multiplier"], 4)
+            self.assertIsNone(doc["device_features"])
+            self.assertIsNone(doc["config"])
+            self.assertIn("registers not read: config space only (-F dump file)", doc["notes"])
+
+    def test_text_agrees_with_json(self):
+        f = os.path.join(FIX, "host-00-03.0.txt")
+        for cmd in ("caps", "dump", "features", "status", "common", "config"):
+            doc = json.loads(run("--json", "-F", f, cmd, "00:03.0", check=0).stdout)
+            text = run("-F", f, cmd, "00:03.0", check=0).stdout
+            for path, key, value in scalars(doc):
+                shown = {True: "yes", False: "no", None: "-"}.get(value, str(value))
+                if isinstance(value, int) and not isinstance(value, bool):
+                    # Text may print numbers in hex; accept either spelling.
+                    ok = any(s in text for s in (str(value), "%x" % value))
+                else:
+                    ok = shown in text
+                self.assertTrue(ok, "%s: %s%s=%r not in text output" % (cmd, path, "." + key if key else "", value))
+
+    def test_looping_chain_is_reported_not_fatal(self):
+        p = run("--json", "-F", os.path.join(FIX, "caps-loop.txt"), "caps", "00:02.0", check=0)
+        doc = json.loads(p.stdout)
+        self.assertEqual(doc["capability_chain_problem"], "chain looped at 0x40")
+        self.assertEqual(len(doc["pci_capabilities"]), 6)
+        t = run("-F", os.path.join(FIX, "caps-loop.txt"), "caps", "00:02.0", check=0).stdout
+        self.assertIn("chain looped at 0x40", t)
+
+    def test_bad_capability_is_flagged(self):
+        doc = json.loads(run("--json", "-F", os.path.join(FIX, "caps-bar7.txt"), "caps", "00:02.0",
+                             check=0).stdout)
+        self.assertEqual(doc["capabilities"][0]["check"], "BAR index 7 is above 5")
+        self.assertTrue(any("BAR index 7" in n for n in doc["notes"]))
+
+
+class Errors(unittest.TestCase):
+    def test_bad_address(self):
+        for a in ("00:04", "0000:00:20.0", "zz:00.0", "0000:00:04.0x"):
+            p = run("dump", a, check=EXIT["usage"])
+            self.assertIn("not a PCI address", p.stderr)
+            self.assertEqual(p.stdout, "")
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1)
+
+    def test_missing_device(self):
+        p = run("-F", os.path.join(FIX, "host-all.txt"), "dump", "00:09.0", check=EXIT["nodev"])
+        self.assertIn("0000:00:09.0", p.stderr)
+
+    def test_non_virtio(self):
+        p = run("-F", os.path.join(FIX, "host-all.txt"), "caps", "00:00.0", check=EXIT["notvirtio"])
+        self.assertIn("not a virtio-pci device", p.stderr)
+
+    def test_malformed_dumps(self):
+        bad = sorted(f for f in os.listdir(FIX) if f.startswith("bad-"))
+        self.assertGreater(len(bad), 5)
+        for f in bad:
+            p = run("-F", os.path.join(FIX, f), "list")
+            self.assertEqual(p.returncode, EXIT["input"], f + ": " + p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, f + ": " + p.stderr)
+            self.assertIn(f, p.stderr)
+
+    def test_usage(self):
+        run(check=EXIT["usage"])
+        run("frobnicate", check=EXIT["usage"])
+        run("caps", "00:01.0", "extra", check=EXIT["usage"])
+        run("--no-such-option", "list", check=EXIT["usage"])
+        self.assertIn("Usage: virtioctl", run("--help", check=0).stdout)
+        self.assertIn("caps <device>", run("caps", "--help", check=0).stdout)
+        self.assertRegex(run("--version", check=0).stdout, r"^virtioctl \d+\.\d+")
+
+
+@unittest.skipUnless(sysfs_virtio_functions(), "no virtio-pci functions on this machine")
+class LiveReadOnly(unittest.TestCase):
+    def test_list_matches_sysfs(self):
+        doc = json.loads(run("--json", "list", check=0).stdout)
+        schema_validator("list").validate(doc)
+        live = sysfs_virtio_functions()
+        self.assertEqual([d["address"] for d in doc], sorted(live))
+        for d in doc:
+            dev = live[d["address"]]
+            if dev >= 0x1040:
+                self.assertEqual(d["virtio_device_id"], dev - 0x1040)
+                self.assertEqual(d["transport"], "modern")
+
+    def test_dump_every_function(self):
+        v = schema_validator("dump")
+        for addr in sysfs_virtio_functions():
+            p = run("--json", "dump", addr, check=0)
+            doc = json.loads(p.stdout)
+            v.validate(doc)
+            self.assertEqual(doc["address"], addr)
+            if doc["driver"]:
+                # A bound device: nothing behind a selector was read.
+                self.assertIsNone(doc["queues"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
