@@ -33,6 +33,7 @@ struct parser {
 	struct dump_fn *cur; /* function whose hex lines are being read */
 	unsigned next_off;   /* offset the next hex line must have */
 	unsigned last_hex_line;
+	bool after_blank; /* a blank line ended the last function */
 	struct verr *e;
 };
 
@@ -120,8 +121,7 @@ static int parse_bytes(struct parser *ps, const char *line, const char *p,
 		size_t tok;
 
 		if (*p++ != ' ')
-			return perr(ps, ps->line, "expected a space at column %d",
-				    (int)(p - line));
+			return perr(ps, ps->line, "expected a space at column %d", (int)(p - line));
 		tok = strcspn(p, " ");
 		if (tok == 0)
 			return perr(ps, ps->line, "extra space at column %d", (int)(p - line) + 1);
@@ -141,9 +141,13 @@ static int parse_bytes(struct parser *ps, const char *line, const char *p,
 
 static int check_offset(struct parser *ps, const char *s, size_t digits, unsigned long off)
 {
-	if (!ps->cur)
+	if (!ps->cur && ps->after_blank)
 		return perr(ps, ps->line,
-			    "hex line outside a device (no header such as '00:04.0 ...' before it)");
+			    "hex line after a blank line (blank lines separate devices)");
+	if (!ps->cur)
+		return perr(
+		    ps, ps->line,
+		    "hex line outside a device (no header such as '00:04.0 ...' before it)");
 	if (digits > 3 || off >= DUMP_MAX_CFG)
 		return perr(ps, ps->line, "offset 0x%.*s is beyond the 4096-byte config space",
 			    (int)(digits > 12 ? 12 : digits), s);
@@ -234,6 +238,7 @@ static int header_line(struct parser *ps, const char *s)
 	f->line = ps->line;
 	ps->cur = f;
 	ps->next_off = 0;
+	ps->after_blank = false;
 	return 0;
 }
 
@@ -244,8 +249,10 @@ static int parse_line(struct parser *ps, char *s, size_t len)
 	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' ' ||
 			   s[len - 1] == '\t'))
 		s[--len] = '\0';
-	if (len == 0)
+	if (len == 0) {
+		ps->after_blank |= ps->cur != NULL;
 		return end_function(ps);
+	}
 	/* Indented lines are the details of lspci -v, -vv. */
 	if (s[0] == ' ' || s[0] == '\t')
 		return 0;
@@ -271,9 +278,10 @@ static int parse_file(struct parser *ps, FILE *fp)
 	if (rc == 0)
 		rc = end_function(ps);
 	if (rc == 0 && ps->df->n == 0)
-		rc = verr_set(ps->e, VX_INPUT,
-			      "%s: no devices found (expected the output of lspci -x, -xxx or -xxxx)",
-			      ps->path);
+		rc = verr_set(
+		    ps->e, VX_INPUT,
+		    "%s: no devices found (expected the output of lspci -x, -xxx or -xxxx)",
+		    ps->path);
 	return rc;
 }
 
@@ -338,9 +346,9 @@ static void subsystem_ids(const uint8_t *cfg, unsigned size, uint16_t *vendor, u
 	static const struct {
 		unsigned vendor_off, device_off;
 	} where[3] = {
-		{PCI_CFG_SUBSYS_VENDOR, PCI_CFG_SUBSYS_DEVICE},
-		{0, 0}, /* bridges keep them in a capability */
-		{PCI_CFG_CB_SUBSYS_VENDOR, PCI_CFG_CB_SUBSYS_DEVICE},
+	    {PCI_CFG_SUBSYS_VENDOR, PCI_CFG_SUBSYS_DEVICE},
+	    {0, 0}, /* bridges keep them in a capability */
+	    {PCI_CFG_CB_SUBSYS_VENDOR, PCI_CFG_CB_SUBSYS_DEVICE},
 	};
 	unsigned layout = cfg[PCI_CFG_HEADER_TYPE] & 0x7f;
 
@@ -390,9 +398,9 @@ static void dump_close(struct pdev *d)
 }
 
 static const struct pdev_ops dump_ops = {
-	.name = "dump",
-	.cfg_read = dump_cfg_read,
-	.close = dump_close,
+    .name = "dump",
+    .cfg_read = dump_cfg_read,
+    .close = dump_close,
 };
 
 static void fill_from_cfg(struct pdev *d, const struct dump_fn *f)

@@ -18,15 +18,15 @@ struct linux_view {
 	bool has_pci_driver;
 	char pci_driver[LINUX_VIEW_NAME_LEN]; /* "virtio-pci", "vfio-pci", ... */
 
-	bool has_virtio_dev; /* a virtioN child of the PCI device exists */
+	bool has_virtio_dev;		      /* a virtioN child of the PCI device exists */
 	char virtio_dev[LINUX_VIEW_NAME_LEN]; /* "virtio3" */
 
 	/* bus/virtio/devices/virtioN/features: the features the kernel
 	 * accepted (driver features once negotiated), one '0'/'1' per bit,
 	 * bit 0 first. Newer kernels print 128 bits. */
 	bool has_features;
-	uint64_t features;       /* bits 0-63 */
-	bool features_above_63;  /* a bit above 63 is set */
+	uint64_t features;	 /* bits 0-63 */
+	bool features_above_63;	 /* a bit above 63 is set */
 	unsigned features_nbits; /* bits the kernel printed */
 
 	bool has_status;
@@ -44,7 +44,7 @@ struct linux_view {
 	 * The kernel allocates them in vector order, so index i is normally
 	 * vector i; sysfs does not state the mapping. */
 	bool has_msi_irqs;
-	bool msix;           /* MSI-X rather than MSI */
+	bool msix;	     /* MSI-X rather than MSI */
 	unsigned n_msi_irqs; /* all of them, even beyond the array */
 	unsigned msi_irqs[LINUX_VIEW_MAX_IRQS];
 };

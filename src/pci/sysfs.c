@@ -15,12 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define WHY_LEN sizeof(((struct pdev *)0)->bar_why)
+#define WHY_LEN	      sizeof(((struct pdev *)0)->bar_why)
 #define LOCKDOWN_HINT "kernel lockdown? see /sys/kernel/security/lockdown"
 
 /* Linux IORESOURCE_* bits as libpci passes them on in pci_dev.flags. */
-#define IORESOURCE_IO       0x00000100u
-#define IORESOURCE_MEM      0x00000200u
+#define IORESOURCE_IO	    0x00000100u
+#define IORESOURCE_MEM	    0x00000200u
 #define IORESOURCE_PREFETCH 0x00002000u
 #define IORESOURCE_MEM_64   0x00100000u
 
@@ -397,16 +397,17 @@ static int io_failed(const char *op, unsigned bar, uint64_t off, unsigned width,
 	int err = errno;
 
 	if (n >= 0)
-		return verr_set(e, VX_DEVICE, "%s of %u bytes at 0x%llx in resource%u: short transfer",
-				op, width, (unsigned long long)off, bar);
+		return verr_set(e, VX_DEVICE,
+				"%s of %u bytes at 0x%llx in resource%u: short transfer", op, width,
+				(unsigned long long)off, bar);
 	return verr_set(e, err == EPERM ? VX_PERM : VX_DEVICE,
 			"%s of %u bytes at 0x%llx in resource%u failed: %s%s", op, width,
 			(unsigned long long)off, bar, strerror(err),
 			err == EPERM ? " (" LOCKDOWN_HINT ")" : "");
 }
 
-static int sysfs_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
-			  uint64_t *val, struct verr *e)
+static int sysfs_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t *val,
+			  struct verr *e)
 {
 	struct sysfs_bar *b = &priv_of(d)->bar[bar];
 	uint8_t buf[4];
@@ -425,8 +426,8 @@ static int sysfs_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned w
 	return 0;
 }
 
-static int sysfs_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
-			   uint64_t val, struct verr *e)
+static int sysfs_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t val,
+			   struct verr *e)
 {
 	struct sysfs_bar *b = &priv_of(d)->bar[bar];
 	uint8_t buf[4];
@@ -464,12 +465,12 @@ static void sysfs_close(struct pdev *d)
 }
 
 static const struct pdev_ops sysfs_ops = {
-	.name = "sysfs",
-	.cfg_read = sysfs_cfg_read,
-	.cfg_write = sysfs_cfg_write,
-	.bar_read = sysfs_bar_read,
-	.bar_write = sysfs_bar_write,
-	.close = sysfs_close,
+    .name = "sysfs",
+    .cfg_read = sysfs_cfg_read,
+    .cfg_write = sysfs_cfg_write,
+    .bar_read = sysfs_bar_read,
+    .bar_write = sysfs_bar_write,
+    .close = sysfs_close,
 };
 
 /* ---- opening ---- */
@@ -483,15 +484,15 @@ static const struct {
 	int fill;
 	const char *file;
 } required_files[] = {
-	{0, "config"},
-	{PCI_FILL_IDENT, "vendor"},
-	{PCI_FILL_IDENT, "device"},
-	{PCI_FILL_CLASS, "class"},
-	{PCI_FILL_BASES, "resource"},
+    {0, "config"},
+    {PCI_FILL_IDENT, "vendor"},
+    {PCI_FILL_IDENT, "device"},
+    {PCI_FILL_CLASS, "class"},
+    {PCI_FILL_BASES, "resource"},
 };
 
-static int check_entry(const char *root, const struct pci_addr *a, int fill, char *dir,
-		       size_t len, struct verr *e)
+static int check_entry(const char *root, const struct pci_addr *a, int fill, char *dir, size_t len,
+		       struct verr *e)
 {
 	char name[PCI_ADDR_STRLEN], path[PATH_MAX + 16];
 	struct stat st;
@@ -512,9 +513,8 @@ static int check_entry(const char *root, const struct pci_addr *a, int fill, cha
 	return 0;
 }
 
-static struct pci_dev *get_dev(struct pci_access *pacc, const char *root,
-			       const struct pci_addr *a, int fill, char *dir, size_t len,
-			       struct verr *e)
+static struct pci_dev *get_dev(struct pci_access *pacc, const char *root, const struct pci_addr *a,
+			       int fill, char *dir, size_t len, struct verr *e)
 {
 	struct pci_dev *pd;
 

@@ -13,7 +13,7 @@
 
 struct psys {
 	struct pci_access *pacc; /* live system; NULL for a dump */
-	struct dumpfile *dump;   /* dump file; NULL for the live system */
+	struct dumpfile *dump;	 /* dump file; NULL for the live system */
 	char root[PATH_MAX];
 };
 
@@ -90,7 +90,8 @@ static int init_libpci(struct psys *s, struct verr *e)
 	a->writeable = 0; /* config is opened read-write only for an actual write */
 	if (pci_set_param(a, "sysfs.path", path) != 0) {
 		pci_cleanup(a);
-		return verr_set(e, VX_UNAVAILABLE, "libpci was built without the linux-sysfs method");
+		return verr_set(e, VX_UNAVAILABLE,
+				"libpci was built without the linux-sysfs method");
 	}
 	pci_init(a);
 	s->pacc = a;
@@ -114,8 +115,10 @@ struct psys *psys_open_live(const char *sysfs_root, struct verr *e)
 	}
 	dp = opendir(dir);
 	if (!dp) {
-		verr_set(e, VX_UNAVAILABLE, "cannot read %s: %s (no sysfs PCI tree here; -F reads "
-			 "an lspci -xxx dump instead)", dir, strerror(errno));
+		verr_set(e, VX_UNAVAILABLE,
+			 "cannot read %s: %s (no sysfs PCI tree here; -F reads "
+			 "an lspci -xxx dump instead)",
+			 dir, strerror(errno));
 		goto fail;
 	}
 	closedir(dp);

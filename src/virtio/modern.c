@@ -190,6 +190,88 @@ static int read_config(struct vdev *v, unsigned off, unsigned width, uint64_t *v
 	return region_read(v, cap_of(v, v->caps.device), off, width, val, e);
 }
 
+/* Programs one queue in the order Linux's vp_modern uses: select, size,
+ * vector (read back: NO_VECTOR means the device refused it), the three
+ * addresses, then enable. */
+static int setup_queue(struct vdev *v, unsigned q, const struct vq_addrs *a, struct verr *e)
+{
+	uint64_t max, vec;
+
+	if (modern_common_write(v, CC_QUEUE_SELECT, 2, q, e) ||
+	    modern_common_read(v, CC_QUEUE_SIZE, 2, &max, e))
+		return -1;
+	if (max == 0)
+		return verr_set(e, VX_DEVICE, "queue %u does not exist (queue_size reads 0)", q);
+	if (a->size > max || a->size == 0 || (a->size & (a->size - 1)))
+		return verr_set(e, VX_USAGE, "queue %u: size %u is not a power of 2 up to %llu", q,
+				a->size, (unsigned long long)max);
+	if (modern_common_write(v, CC_QUEUE_SIZE, 2, a->size, e) ||
+	    modern_common_write(v, CC_QUEUE_MSIX_VECTOR, 2, a->msix_vector, e) ||
+	    modern_common_read(v, CC_QUEUE_MSIX_VECTOR, 2, &vec, e))
+		return -1;
+	if (vec != a->msix_vector)
+		return verr_set(e, VX_DEVICE, "queue %u: device refused MSI-X vector 0x%04x", q,
+				a->msix_vector);
+	if (modern_common_write(v, CC_QUEUE_DESC, 8, a->desc, e) ||
+	    modern_common_write(v, CC_QUEUE_DRIVER, 8, a->driver, e) ||
+	    modern_common_write(v, CC_QUEUE_DEVICE, 8, a->device, e))
+		return -1;
+	return modern_common_write(v, CC_QUEUE_ENABLE, 2, 1, e);
+}
+
+/* cap offset + queue_notify_off * notify_off_multiplier, with room for the
+ * write inside the notify structure (Linux vp_modern_map_vq_notify). */
+static int notify_location(struct vdev *v, unsigned q, bool notification_data,
+			   struct vq_notify_loc *loc, struct verr *e)
+{
+	const struct vcap *n = cap_of(v, v->caps.notify);
+	unsigned width = notification_data ? 4 : 2;
+	uint64_t noff, off;
+
+	if (!n)
+		return verr_set(e, VX_DEVICE, "the device has no usable notify capability");
+	if (modern_common_write(v, CC_QUEUE_SELECT, 2, q, e) ||
+	    modern_common_read(v, CC_QUEUE_NOTIFY_OFF, 2, &noff, e))
+		return -1;
+	off = noff * n->notify_off_multiplier;
+	if (off + width > n->length)
+		return verr_set(e, VX_DEVICE,
+				"queue %u: notify offset %llu x %u lies outside the %llu-byte notify "
+				"structure",
+				q, (unsigned long long)noff, n->notify_off_multiplier,
+				(unsigned long long)n->length);
+	*loc = (struct vq_notify_loc){n->bar, n->bar_offset + off, width};
+	return 0;
+}
+
+static int notify(struct vdev *v, const struct vq_notify_loc *loc, uint32_t value,
+		  struct verr *e)
+{
+	return pdev_bar_write(v->pci, loc->bar, loc->off, loc->width, value, e);
+}
+
+static int read_isr(struct vdev *v, uint8_t *isr, struct verr *e)
+{
+	uint64_t val;
+
+	if (region_read(v, cap_of(v, v->caps.isr), 0, 1, &val, e))
+		return -1;
+	*isr = (uint8_t)val;
+	return 0;
+}
+
+static int set_config_vector(struct vdev *v, uint16_t vector, struct verr *e)
+{
+	uint64_t back;
+
+	if (modern_common_write(v, CC_CONFIG_MSIX_VECTOR, 2, vector, e) ||
+	    modern_common_read(v, CC_CONFIG_MSIX_VECTOR, 2, &back, e))
+		return -1;
+	if (back != vector)
+		return verr_set(e, VX_DEVICE, "device refused config MSI-X vector 0x%04x", vector);
+	return 0;
+}
+
 const struct vtransport_ops virtio_modern_ops = {
 	.name = "modern",
 	.get_status = get_status,
@@ -202,4 +284,10 @@ const struct vtransport_ops virtio_modern_ops = {
 	.config_len = config_len,
 	.get_config_generation = get_config_generation,
 	.read_config = read_config,
+	.setup_queue = setup_queue,
+	.notify_location = notify_location,
+	.notify = notify,
+	.read_isr = read_isr,
+	.set_config_vector = set_config_vector,
+	.legacy_ring = false,
 };

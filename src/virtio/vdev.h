@@ -45,6 +45,23 @@ struct vq_regs {
 	uint16_t reset;
 };
 
+/* What a driver programs into a queue. For a transport with legacy_ring
+ * set, desc is the start of one contiguous block holding the whole ring in
+ * the legacy layout (4096-aligned, addressed by page frame number) and
+ * driver/device must lie where that layout puts them. */
+struct vq_addrs {
+	uint16_t size;
+	uint16_t msix_vector; /* VIRTIO_MSI_NO_VECTOR when polling */
+	uint64_t desc, driver, device;
+};
+
+/* Where a queue's notifications go: a register in a BAR and its width. */
+struct vq_notify_loc {
+	unsigned bar;
+	uint64_t off;
+	unsigned width; /* 2 (queue index) or 4 (notification data) */
+};
+
 /* One interface over the modern common_cfg and the legacy I/O header, so
  * everything above is written once. Functions that need a selector write
  * (feature words, per-queue registers) fail with VX_PERM when the device
@@ -63,6 +80,20 @@ struct vtransport_ops {
 	int (*get_config_generation)(struct vdev *v, uint32_t *gen, struct verr *e);
 	int (*read_config)(struct vdev *v, unsigned off, unsigned width, uint64_t *val,
 			   struct verr *e);
+
+	/* Driving. setup_queue programs size, vector and addresses and enables
+	 * the queue (modern: queue_enable = 1; legacy: QUEUE_PFN). */
+	int (*setup_queue)(struct vdev *v, unsigned q, const struct vq_addrs *a, struct verr *e);
+	/* Where to notify queue q; validated against the notify structure. */
+	int (*notify_location)(struct vdev *v, unsigned q, bool notification_data,
+			       struct vq_notify_loc *loc, struct verr *e);
+	int (*notify)(struct vdev *v, const struct vq_notify_loc *loc, uint32_t value,
+		      struct verr *e);
+	/* Reading the ISR clears it: never on a device a driver owns. */
+	int (*read_isr)(struct vdev *v, uint8_t *isr, struct verr *e);
+	int (*set_config_vector)(struct vdev *v, uint16_t vector, struct verr *e);
+	/* The legacy interface: 32-bit features, whole ring in one block. */
+	bool legacy_ring;
 };
 
 struct vdev {

@@ -127,8 +127,8 @@ static bool add_ids(struct fakesys *fs, const char *dir, const struct fake_fn *f
 	unsigned cls = fn->cfg[9] | (unsigned)fn->cfg[10] << 8 | (unsigned)fn->cfg[11] << 16;
 
 	return add_attr(fs, dir, "vendor", 4, cfg16(fn, 0)) &&
-	       add_attr(fs, dir, "device", 4, cfg16(fn, 2)) &&
-	       add_attr(fs, dir, "class", 6, cls) && add_attr(fs, dir, "revision", 2, fn->cfg[8]) &&
+	       add_attr(fs, dir, "device", 4, cfg16(fn, 2)) && add_attr(fs, dir, "class", 6, cls) &&
+	       add_attr(fs, dir, "revision", 2, fn->cfg[8]) &&
 	       add_attr(fs, dir, "subsystem_vendor", 4, cfg16(fn, 0x2c)) &&
 	       add_attr(fs, dir, "subsystem_device", 4, cfg16(fn, 0x2e));
 }

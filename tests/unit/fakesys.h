@@ -20,7 +20,7 @@ struct fake_bar {
 struct fake_fn {
 	const char *addr;   /* "0000:00:04.0" */
 	const uint8_t *cfg; /* config space bytes */
-	size_t cfg_len;     /* the config file's length: 64, 256 or 4096 */
+	size_t cfg_len;	    /* the config file's length: 64, 256 or 4096 */
 	struct fake_bar bar[6];
 	bool resource_files; /* create resourceN for each BAR with a size */
 	const char *driver;  /* NULL: unbound */

@@ -48,6 +48,7 @@ class Context:
         self.snapshots = {}     # checkpoint -> {device id: x-query-virtio-status}
         self.queue_snapshots = {}  # checkpoint -> {device id: [queue status]}
         self.failures = []
+        self.notes = []
         self.checkpoints = []
 
     @property
@@ -76,6 +77,10 @@ class Context:
             head += "\n      virtioctl said: %s\n      QEMU said:      %s" % (
                 _fmt(virtioctl), _fmt(qemu))
         self.failures.append(head)
+
+    def note(self, msg):
+        """Something the report should show without failing the test."""
+        self.notes.append(msg)
 
     def snapshot(self, name, queues=True):
         st, qs = {}, {}
@@ -255,6 +260,8 @@ def finish_checks(ctx):
 
 def report(ctx):
     name = ctx.scenario.name
+    for n in ctx.notes:
+        print("  note: " + n)
     if ctx.failures:
         print("[vm] %s: %d failure(s):" % (name, len(ctx.failures)))
         for f in ctx.failures:

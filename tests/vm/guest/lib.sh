@@ -14,8 +14,10 @@
 #   vm_modprobe MODULE...       load modules and their dependencies
 #   vm_devices                  "id address" of every scenario device
 #   vm_addr ID                  guest PCI address of scenario device ID
-#   vm_dump_all [ARGS]          virtioctl --json list, then --json dump of
-#                               every virtio device (results list, dump-ID)
+#   vm_dump_all [--prefix P] [OPTIONS]
+#                               virtioctl --json OPTIONS list, then dump of
+#                               every scenario device (results Plist, Pdump-ID)
+#   vm_wait_bound TIMEOUT ID... wait until each device has a driver
 
 VM_CMD_TIMEOUT=${VM_CMD_TIMEOUT:-60}
 
@@ -90,6 +92,22 @@ vm_modprobe() {
 	done
 }
 
+vm_wait_bound() {
+	_t=$1
+	shift
+	_n=0
+	while [ "$_n" -lt $((_t * 10)) ]; do
+		_all=1
+		for _id in "$@"; do
+			[ -e "/sys/bus/pci/devices/$(vm_addr "$_id")/driver" ] || _all=0
+		done
+		[ $_all = 1 ] && return 0
+		usleep 100000
+		_n=$((_n + 1))
+	done
+	return 1
+}
+
 vm_devices() {
 	cat /etc/vm/devices
 }
@@ -99,9 +117,14 @@ vm_addr() {
 }
 
 vm_dump_all() {
-	vm_run list virtioctl --json list "$@"
+	_p=
+	if [ "$1" = --prefix ]; then
+		_p=$2
+		shift 2
+	fi
+	vm_run "${_p}list" virtioctl --json "$@" list
 	while read -r _id _addr; do
-		vm_run "dump-$_id" virtioctl --json dump "$@" "$_addr"
+		vm_run "${_p}dump-$_id" virtioctl --json "$@" dump "$_addr"
 	done < /etc/vm/devices
 	return 0
 }

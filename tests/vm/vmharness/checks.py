@@ -21,6 +21,11 @@ REQUIRED_UNBOUND = ("address", "virtio_device_id", "transport", "capabilities",
                     "device_status", "num_queues", "device_features",
                     "driver_features", "queues")
 REQUIRED_BOUND = ("address", "virtio_device_id", "transport")
+# virtioctl does not read the legacy I/O registers yet (that is the legacy
+# transport issue's work): until it does, a legacy device's register fields
+# are compared where present but not required, and the report notes what
+# was missing.  Make this REQUIRED_UNBOUND when legacy support lands.
+REQUIRED_LEGACY = ("address", "virtio_device_id", "transport", "capabilities")
 
 QUEUE_ADDR_KEYS = {
     "vring-desc": ("desc", "desc_addr", "descriptor_area", "queue_desc"),
@@ -70,11 +75,11 @@ def _feature_diff(vid, ours, theirs):
     return "; ".join(parts)
 
 
-def list_matches(driver=None, command="list"):
+def list_matches(driver=None, command="list", drivers=None):
     """`virtioctl --json list` lists exactly the scenario's devices, each
     with the right address, device ID, transport and driver.  driver: what
-    every device's driver should be (None = unbound); a device's
-    expect["driver"] overrides."""
+    every device's driver should be (None = unbound); drivers {id: driver}
+    and then a device's expect["driver"] override it."""
 
     def check_list(ctx):
         data = parse_json(ctx, command)
@@ -111,14 +116,14 @@ def list_matches(driver=None, command="list"):
                 ctx.fail("list", device=d, field="transport",
                          virtioctl=e.get("transport"),
                          qemu="%s (%s)" % (d.transport, d.device))
-            want_drv = d.expect.get("driver", driver)
+            want_drv = (drivers or {}).get(d.id, d.expect.get("driver", driver))
             if "driver" not in e:
                 ctx.fail("list: no driver field", device=d, field="driver",
                          virtioctl=e)
             elif e["driver"] != want_drv:
                 ctx.fail("list", device=d, field="driver",
                          virtioctl=e["driver"], qemu=want_drv)
-    check_list.__name__ = "list_matches"
+    check_list.__name__ = "list_matches(%s)" % command
     return check_list
 
 
@@ -150,6 +155,8 @@ def dumps_match(checkpoint="dumped", required=REQUIRED_UNBOUND,
                          virtioctl=dump)
                 continue
             need = tuple(required) + tuple(d.expect.get("required", ()))
+            if d.transport == "legacy" and required == REQUIRED_UNBOUND:
+                need = REQUIRED_LEGACY + tuple(d.expect.get("required", ()))
             for f in need:
                 if f in d.expect.get("absent", ()):
                     continue
@@ -157,6 +164,13 @@ def dumps_match(checkpoint="dumped", required=REQUIRED_UNBOUND,
                     ctx.fail("dump: field missing", device=d, field=f,
                              virtioctl=None,
                              qemu="(required for this device)")
+            skipped = [f for f in DUMP_FIELDS
+                       if dump.get(f) is None and f not in need]
+            if skipped:
+                ctx.note("%s (%s): virtioctl printed no %s; not compared%s" % (
+                    d.id, d.transport, ", ".join(skipped),
+                    (" (notes: %s)" % "; ".join(dump["notes"]))
+                    if dump.get("notes") else ""))
             compare_dump(ctx, d, dump, snap[d.id], qsnap.get(d.id), status)
     check_dumps.__name__ = "dumps_match"
     return check_dumps

@@ -1,0 +1,172 @@
+/* The Linux driver-model view, on fake sysfs trees and read-only on this
+ * machine's /sys. */
+#include "check.h"
+#include "fakesys.h"
+#include "pci/linux_view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEV  "bus/pci/devices/0000:00:04.0"
+#define VDEV "bus/virtio/devices/virtio3"
+
+/* 128 bits as a 6.x kernel prints them; bits 0, 32, 35 and 100 set. */
+static void features_text(char *buf)
+{
+	memset(buf, '0', 128);
+	buf[0] = buf[32] = buf[35] = buf[100] = '1';
+	strcpy(buf + 128, "\n");
+}
+
+static bool build_bound(struct fakesys *fs, const char *vdir)
+{
+	char features[160], rel[256];
+	static const char *const irqs[] = {"43", "40", "42", "41"};
+	bool ok = fakesys_create(fs) && fakesys_dir(fs, DEV "/virtio3") &&
+		  fakesys_link(fs, DEV "/driver", "../../../bus/pci/drivers/virtio-pci");
+
+	features_text(features);
+	snprintf(rel, sizeof(rel), "%s/features", vdir);
+	ok = ok && fakesys_text(fs, rel, features);
+	snprintf(rel, sizeof(rel), "%s/status", vdir);
+	ok = ok && fakesys_text(fs, rel, "0x0000000f\n");
+	snprintf(rel, sizeof(rel), "%s/device", vdir);
+	ok = ok && fakesys_text(fs, rel, "0x0013\n");
+	snprintf(rel, sizeof(rel), "%s/vendor", vdir);
+	ok = ok && fakesys_text(fs, rel, "0x1af4\n");
+	snprintf(rel, sizeof(rel), "%s/driver", vdir);
+	ok = ok &&
+	     fakesys_link(fs, rel, "../../../../bus/virtio/drivers/vmw_vsock_virtio_transport");
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(rel, sizeof(rel), DEV "/msi_irqs/%s", irqs[i]);
+		ok = ok && fakesys_text(fs, rel, "msix\n");
+	}
+	CHECK(ok);
+	return ok;
+}
+
+static void check_bound(const struct linux_view *v)
+{
+	CHECK(v->has_pci_driver);
+	CHECK_STR(v->pci_driver, "virtio-pci");
+	CHECK(v->has_virtio_dev);
+	CHECK_STR(v->virtio_dev, "virtio3");
+	CHECK(v->has_features);
+	CHECK_EQ(v->features, (1ull << 0) | (1ull << 32) | (1ull << 35));
+	CHECK(v->features_above_63);
+	CHECK_EQ(v->features_nbits, 128);
+	CHECK(v->has_status);
+	CHECK_EQ(v->status, 0x0f);
+	CHECK(v->has_virtio_device_id);
+	CHECK_EQ(v->virtio_device_id, 0x13);
+	CHECK(v->has_virtio_vendor_id);
+	CHECK_EQ(v->virtio_vendor_id, 0x1af4);
+	CHECK(v->has_virtio_driver);
+	CHECK_STR(v->virtio_driver, "vmw_vsock_virtio_transport");
+	CHECK(v->has_msi_irqs);
+	CHECK(v->msix);
+	CHECK_EQ(v->n_msi_irqs, 4);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK_EQ(v->msi_irqs[i], 40 + i);
+}
+
+static void test_bound(void)
+{
+	static const char *const vdirs[] = {VDEV, DEV "/virtio3"};
+
+	/* From the virtio bus directory, and from the PCI device's child when
+	 * a tree has no bus/virtio. */
+	for (size_t i = 0; i < 2; i++) {
+		struct fakesys fs;
+		struct linux_view v;
+		struct pci_addr a = {0, 0, 4, 0};
+
+		if (!build_bound(&fs, vdirs[i]))
+			return;
+		CHECK_EQ(linux_view_read(fs.root, &a, &v), 0);
+		check_bound(&v);
+		fakesys_destroy(&fs);
+	}
+}
+
+static void test_unbound_and_broken(void)
+{
+	struct fakesys fs;
+	struct linux_view v;
+	struct pci_addr a = {0, 0, 4, 0};
+
+	if (!fakesys_create(&fs) || !fakesys_dir(&fs, DEV))
+		return;
+	CHECK_EQ(linux_view_read(fs.root, &a, &v), 0);
+	CHECK(!v.has_pci_driver && !v.has_virtio_dev && !v.has_features && !v.has_status);
+	CHECK(!v.has_virtio_device_id && !v.has_virtio_vendor_id && !v.has_virtio_driver);
+	CHECK(!v.has_msi_irqs);
+	CHECK_STR(v.pci_driver, "");
+
+	/* Unparseable attributes are absent, not zero. */
+	CHECK(fakesys_dir(&fs, DEV "/virtio7"));
+	CHECK(fakesys_text(&fs, DEV "/virtio7/features", "0102\n"));
+	CHECK(fakesys_text(&fs, DEV "/virtio7/status", "0xzz\n"));
+	CHECK(fakesys_text(&fs, DEV "/virtio7/device", "\n"));
+	CHECK(fakesys_text(&fs, DEV "/virtio7/vendor", "0x1af4\n"));
+	CHECK(fakesys_dir(&fs, DEV "/msi_irqs"));
+	CHECK_EQ(linux_view_read(fs.root, &a, &v), 0);
+	CHECK_STR(v.virtio_dev, "virtio7");
+	CHECK(!v.has_features && !v.has_status && !v.has_virtio_device_id);
+	CHECK(v.has_virtio_vendor_id);
+	CHECK(v.has_msi_irqs);
+	CHECK_EQ(v.n_msi_irqs, 0);
+
+	a.dev = 5;
+	CHECK_EQ(linux_view_read(fs.root, &a, &v), -1);
+	CHECK(!v.has_pci_driver);
+	CHECK_EQ(linux_view_read(NULL, &a, &v), -1);
+	fakesys_destroy(&fs);
+}
+
+/* This machine's five virtio functions, when present: only what does not
+ * change between boots is asserted. */
+static void test_real_sys(void)
+{
+	unsigned found = 0;
+
+	for (unsigned dev = 1; dev <= 5; dev++) {
+		struct pci_addr a = {0, 0, dev, 0};
+		struct linux_view v;
+		char path[64], id[16] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/0000:00:%02x.0/device", dev);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(id, sizeof(id), f))
+			id[0] = '\0';
+		fclose(f);
+		if (strncmp(id, "0x10", 4) != 0 || linux_view_read("/sys", &a, &v) != 0)
+			continue;
+		found++;
+		CHECK(v.has_virtio_dev);
+		CHECK(strncmp(v.virtio_dev, "virtio", 6) == 0);
+		CHECK_STR(v.pci_driver, "virtio-pci");
+		/* a modern device's PCI ID is 0x1040 + virtio type */
+		if (strtoul(id, NULL, 0) >= 0x1040) {
+			CHECK(v.has_virtio_device_id);
+			CHECK_EQ(v.virtio_device_id, strtoul(id, NULL, 0) - 0x1040);
+		}
+		CHECK(v.has_virtio_vendor_id);
+		CHECK(v.has_features);
+	}
+	if (!found)
+		printf("skip: no virtio functions at 0000:00:01.0-05.0 in /sys\n");
+}
+
+int main(void)
+{
+	test_bound();
+	test_unbound_and_broken();
+	test_real_sys();
+	return check_done();
+}

@@ -1,0 +1,524 @@
+/* The live backend (libpci + sysfs) against fake sysfs trees, where config
+ * and resourceN are regular files, and a read-only look at this machine's
+ * real /sys when it has the expected virtio functions. */
+#include "check.h"
+#include "fakesys.h"
+#include "pci/system.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NET	"0000:00:04.0"
+#define NET_DIR "bus/pci/devices/" NET
+
+/* A transitional virtio-net as QEMU builds it: legacy I/O BAR0, MSI-X in
+ * mem32 BAR1, modern registers in the 64-bit prefetchable BAR4. */
+static void make_cfg(uint8_t *cfg, uint16_t command)
+{
+	static const uint8_t head[0x40] = {
+	    0xf4, 0x1a, 0x00, 0x10, 0x07, 0x05, 0x10, 0x00, /* ids, command, status */
+	    0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, /* class 020000 */
+	    0x41, 0xc0, 0x00, 0x00, 0x00, 0x10, 0xbf, 0xfe, /* BAR0 io, BAR1 mem32 */
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	    0x0c, 0x00, 0x00, 0xfe, 0x00, 0x00, 0x00, 0x00, /* BAR4/5 mem64 pref */
+	    0x00, 0x00, 0x00, 0x00, 0xf4, 0x1a, 0x01, 0x00, /* subsystem 1af4:0001 */
+	    0x00, 0x00, 0x00, 0x00, 0x98, 0x00, 0x00, 0x00,
+	    0x00, 0x00, 0x00, 0x00, 0x0b, 0x01, 0x00, 0x00,
+	};
+
+	memcpy(cfg, head, sizeof(head));
+	cfg[4] = (uint8_t)command;
+	cfg[5] = (uint8_t)(command >> 8);
+	cfg[0x98] = 0x11;
+}
+
+static bool add_net(struct fakesys *fs, size_t cfg_len, uint16_t command, bool resources)
+{
+	static uint8_t cfg[4096];
+	struct fake_fn fn = {
+	    .addr = NET,
+	    .cfg = cfg,
+	    .cfg_len = cfg_len,
+	    .bar =
+		{
+		    {0xc040, 0x40, 0x40101},
+		    {0xfebf1000, 0x1000, 0x40200},
+		    {0},
+		    {0},
+		    {0xfe000000, 0x4000, 0x14220c},
+		},
+	    .resource_files = resources,
+	    .driver = "virtio-pci",
+	};
+
+	memset(cfg, 0, sizeof(cfg));
+	make_cfg(cfg, command);
+	return fakesys_add_fn(fs, &fn);
+}
+
+/* An unbound function with no BARs at all, and a bridge on another bus. */
+static bool add_others(struct fakesys *fs)
+{
+	static uint8_t host[256] = {0x86, 0x80, 0x57, 0x0d, [0x0b] = 0x06};
+	static uint8_t bridge[256] = {0x36, 0x1b,	   0x0c,	  0x00,		0x07,
+				      0x00, [0x0b] = 0x06, [0x0a] = 0x04, [0x0e] = 0x01};
+	struct fake_fn a = {.addr = "0000:00:00.0", .cfg = host, .cfg_len = 256};
+	struct fake_fn b = {
+	    .addr = "0000:01:00.0", .cfg = bridge, .cfg_len = 4096, .driver = "pcieport"};
+
+	return fakesys_add_fn(fs, &a) && fakesys_add_fn(fs, &b);
+}
+
+static struct pdev *open_net(struct fakesys *fs, struct psys **sp)
+{
+	struct verr e = {0};
+	struct pci_addr a;
+	struct pdev *d = NULL;
+
+	*sp = psys_open_live(fs->root, &e);
+	CHECK_STR(e.msg, "");
+	if (!*sp)
+		return NULL;
+	pci_addr_parse(NET, &a);
+	CHECK_EQ(psys_open_device(*sp, &a, &d, &e), 0);
+	CHECK_STR(e.msg, "");
+	return d;
+}
+
+static void close_all(struct pdev *d, struct psys *s, struct fakesys *fs)
+{
+	pdev_close(d);
+	psys_close(s);
+	fakesys_destroy(fs);
+}
+
+static bool setup(struct fakesys *fs, size_t cfg_len, uint16_t command, bool resources)
+{
+	bool ok = fakesys_create(fs) && add_net(fs, cfg_len, command, resources);
+
+	CHECK(ok);
+	return ok;
+}
+
+static void test_scan(void)
+{
+	struct fakesys fs;
+	struct verr e = {0};
+	struct psys *s;
+	struct psys_entry *v = NULL;
+	size_t n = 0;
+
+	if (!setup(&fs, 256, 7, true) || !add_others(&fs))
+		return;
+	s = psys_open_live(fs.root, &e);
+	CHECK(s != NULL);
+	CHECK(s && !psys_is_dump(s));
+	CHECK_STR(s ? psys_sysfs_root(s) : "", fs.root);
+	CHECK_EQ(s ? psys_scan(s, &v, &n, &e) : -1, 0);
+	CHECK_EQ(n, 3);
+	if (n == 3) {
+		CHECK_EQ(v[0].addr.dev, 0);
+		CHECK_EQ(v[0].vendor, 0x8086);
+		CHECK_EQ(v[0].class_code, 0x060000);
+		CHECK_STR(v[0].driver, "");
+		CHECK_EQ(v[1].addr.dev, 4);
+		CHECK_EQ(v[1].vendor, 0x1af4);
+		CHECK_EQ(v[1].device, 0x1000);
+		CHECK_EQ(v[1].subsys_device, 1);
+		CHECK_EQ(v[1].class_code, 0x020000);
+		CHECK_STR(v[1].driver, "virtio-pci");
+		CHECK_EQ(v[2].addr.bus, 1);
+		CHECK_STR(v[2].driver, "pcieport");
+	}
+	free(v);
+	psys_close(s);
+	fakesys_destroy(&fs);
+}
+
+static void test_identity(void)
+{
+	struct fakesys fs;
+	struct psys *s;
+	struct pdev *d;
+
+	if (!setup(&fs, 256, 7, true) || !(d = open_net(&fs, &s)))
+		return;
+	CHECK_STR(d->ops->name, "sysfs");
+	CHECK_EQ(d->vendor, 0x1af4);
+	CHECK_EQ(d->device, 0x1000);
+	CHECK_EQ(d->subsys_vendor, 0x1af4);
+	CHECK_EQ(d->subsys_device, 1);
+	CHECK_EQ(d->class_code, 0x020000);
+	CHECK_EQ(d->cfg_size, 256);
+	CHECK_STR(d->driver, "virtio-pci");
+	CHECK_EQ(d->bar[0].kind, PCI_BAR_IO);
+	CHECK_EQ(d->bar[0].base, 0xc040);
+	CHECK_EQ(d->bar[0].size, 0x40);
+	CHECK_EQ(d->bar[1].kind, PCI_BAR_MEM32);
+	CHECK_EQ(d->bar[1].size, 0x1000);
+	CHECK_EQ(d->bar[2].kind, PCI_BAR_NONE);
+	CHECK_EQ(d->bar[4].kind, PCI_BAR_MEM64);
+	CHECK(d->bar[4].prefetchable);
+	CHECK_EQ(d->bar[4].base, 0xfe000000);
+	CHECK_EQ(d->bar[4].size, 0x4000);
+	CHECK_EQ(d->bar[5].kind, PCI_BAR_NONE);
+	CHECK_EQ(pdev_cfg_read16(d, 0), 0x1af4);
+	CHECK_EQ(pdev_cfg_read8(d, 0x34), 0x98);
+	CHECK_EQ(pdev_cfg_read32(d, 0x98), 0x11);
+	CHECK(!d->writable);
+	CHECK(pdev_has_bar_access(d));
+	CHECK_STR(d->bar_why, "");
+	close_all(d, s, &fs);
+}
+
+/* Config files of 64 and 4096 bytes: what a process without CAP_SYS_ADMIN
+ * gets, and a PCIe function. */
+static void test_cfg_size(void)
+{
+	static const size_t lens[] = {64, 4096};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct fakesys fs;
+		struct psys *s;
+		struct pdev *d;
+
+		if (!setup(&fs, lens[i], 7, true) || !(d = open_net(&fs, &s)))
+			return;
+		CHECK_EQ(d->cfg_size, lens[i]);
+		CHECK_EQ(d->bar[4].kind, PCI_BAR_MEM64);
+		close_all(d, s, &fs);
+	}
+}
+
+static void test_bar_reads(void)
+{
+	struct fakesys fs;
+	struct psys *s;
+	struct pdev *d;
+	struct verr e = {0};
+	uint64_t v = 0;
+
+	if (!setup(&fs, 256, 7, true) || !(d = open_net(&fs, &s)))
+		return;
+	/* resourceN byte i holds i & 0xff; registers are little-endian */
+	CHECK_EQ(pdev_bar_read(d, 4, 0x13, 1, &v, &e), 0);
+	CHECK_EQ(v, 0x13);
+	CHECK_EQ(pdev_bar_read(d, 4, 0x20, 2, &v, &e), 0);
+	CHECK_EQ(v, 0x2120);
+	CHECK_EQ(pdev_bar_read(d, 4, 0x3ffc, 4, &v, &e), 0);
+	CHECK_EQ(v, 0xfffefdfc);
+	CHECK_EQ(pdev_bar_read(d, 4, 0x1008, 8, &v, &e), 0);
+	CHECK_EQ(v, 0x0f0e0d0c0b0a0908ull);
+	CHECK_EQ(pdev_bar_read(d, 1, 0x800, 4, &v, &e), 0);
+	CHECK_EQ(v, 0x03020100);
+	CHECK_EQ(pdev_bar_read(d, 0, 0x12, 2, &v, &e), 0);
+	CHECK_EQ(v, 0x1312);
+	CHECK_EQ(pdev_bar_read(d, 0, 0x3c, 4, &v, &e), 0);
+	CHECK_EQ(v, 0x3f3e3d3c);
+	CHECK_STR(e.msg, "");
+	CHECK_EQ(pdev_bar_read(d, 0, 0, 8, &v, &e), -1);
+	CHECK_EQ(e.code, VX_FAIL);
+	verr_clear(&e);
+	CHECK_EQ(pdev_bar_read(d, 4, 0x4000, 1, &v, &e), -1);
+	CHECK_EQ(e.code, VX_DEVICE);
+	close_all(d, s, &fs);
+}
+
+static uint64_t file_value(struct fakesys *fs, const char *rel, off_t off, unsigned width)
+{
+	uint8_t b[8] = {0};
+	uint64_t v = 0;
+	int fd = open(fakesys_path(fs, rel), O_RDONLY);
+
+	CHECK(fd >= 0 && pread(fd, b, width, off) == (ssize_t)width);
+	if (fd >= 0)
+		close(fd);
+	for (unsigned i = width; i-- > 0;)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static void test_bar_writes(void)
+{
+	struct fakesys fs;
+	struct psys *s;
+	struct pdev *d;
+	struct verr e = {0};
+	uint64_t v = 0;
+
+	if (!setup(&fs, 256, 7, true) || !(d = open_net(&fs, &s)))
+		return;
+	CHECK_EQ(pdev_bar_read(d, 4, 0, 4, &v, &e), 0); /* maps read-only first */
+	CHECK_EQ(pdev_bar_write(d, 4, 0x10, 4, 0xdeadbeef, &e), -1);
+	CHECK_EQ(e.code, VX_PERM);
+	verr_clear(&e);
+	CHECK_EQ(file_value(&fs, NET_DIR "/resource4", 0x10, 4), 0x13121110);
+	pdev_allow_writes(d, true, NULL);
+	CHECK_EQ(pdev_bar_write(d, 4, 0x10, 4, 0xdeadbeef, &e), 0);
+	CHECK_EQ(pdev_bar_write(d, 4, 0x18, 8, 0x0123456789abcdefull, &e), 0);
+	CHECK_EQ(pdev_bar_write(d, 4, 0x22, 2, 0xcafe, &e), 0);
+	CHECK_EQ(pdev_bar_write(d, 4, 0x3fff, 1, 0x5a, &e), 0);
+	CHECK_EQ(pdev_bar_write(d, 0, 0x14, 2, 0x0102, &e), 0);
+	CHECK_EQ(pdev_bar_write(d, 0, 0x18, 4, 0xa1b2c3d4, &e), 0);
+	CHECK_STR(e.msg, "");
+	CHECK_EQ(file_value(&fs, NET_DIR "/resource4", 0x10, 4), 0xdeadbeef);
+	CHECK_EQ(file_value(&fs, NET_DIR "/resource4", 0x18, 8), 0x0123456789abcdefull);
+	CHECK_EQ(file_value(&fs, NET_DIR "/resource4", 0x20, 4), 0xcafe2120);
+	CHECK_EQ(file_value(&fs, NET_DIR "/resource4", 0x3fff, 1), 0x5a);
+	CHECK_EQ(file_value(&fs, NET_DIR "/resource0", 0x14, 2), 0x0102);
+	CHECK_EQ(file_value(&fs, NET_DIR "/resource0", 0x18, 4), 0xa1b2c3d4);
+	CHECK_EQ(pdev_bar_read(d, 4, 0x10, 4, &v, &e), 0);
+	CHECK_EQ(v, 0xdeadbeef);
+	close_all(d, s, &fs);
+}
+
+#define MEM_OFF "memory decoding is off in the command register (0x0005); reads would return zeros"
+#define IO_OFF	"I/O decoding is off in the command register (0x0006); reads would return all-ones"
+
+/* Decoding off: no plausible zeros; a config write that turns decoding
+ * back on makes the BARs usable again. */
+static void test_decode(void)
+{
+	struct fakesys fs;
+	struct psys *s;
+	struct pdev *d;
+	struct verr e = {0};
+	uint64_t v = 0;
+
+	if (!setup(&fs, 256, 7, true) || !(d = open_net(&fs, &s)))
+		return;
+	pdev_allow_writes(d, true, NULL);
+	CHECK_EQ(pdev_cfg_write(d, 4, 2, 0x0005, &e), 0);
+	CHECK_EQ(file_value(&fs, NET_DIR "/config", 4, 2), 0x0005);
+	CHECK_STR(d->bar_why, MEM_OFF);
+	CHECK(!pdev_has_bar_access(d));
+	CHECK_EQ(pdev_bar_read(d, 4, 0, 4, &v, &e), -1);
+	CHECK_EQ(e.code, VX_UNAVAILABLE);
+	CHECK_STR(e.msg, MEM_OFF);
+	verr_clear(&e);
+	CHECK_EQ(pdev_bar_read(d, 0, 0, 4, &v, &e), 0); /* I/O decoding is still on */
+	CHECK_EQ(pdev_cfg_write(d, 4, 4, 0x00100007, &e), 0);
+	CHECK_STR(d->bar_why, "");
+	CHECK_EQ(pdev_bar_read(d, 4, 0, 4, &v, &e), 0);
+	CHECK_EQ(v, 0x03020100);
+	close_all(d, s, &fs);
+
+	if (!setup(&fs, 256, 6, true) || !(d = open_net(&fs, &s)))
+		return;
+	CHECK_STR(d->bar_why, IO_OFF);
+	CHECK_EQ(pdev_bar_read(d, 0, 0, 1, &v, &e), -1);
+	CHECK_STR(e.msg, IO_OFF);
+	verr_clear(&e);
+	CHECK_EQ(pdev_bar_read(d, 4, 0, 1, &v, &e), 0);
+	close_all(d, s, &fs);
+}
+
+static void test_no_resource_files(void)
+{
+	struct fakesys fs;
+	struct psys *s;
+	struct pdev *d;
+	struct verr e = {0};
+	uint64_t v = 0;
+
+	if (!setup(&fs, 256, 7, false) || !(d = open_net(&fs, &s)))
+		return;
+	CHECK_STR(d->bar_why, "no resource0 file in sysfs (kernel without PCI resource files)");
+	CHECK(!pdev_has_bar_access(d));
+	CHECK_EQ(pdev_bar_read(d, 4, 0, 4, &v, &e), -1);
+	CHECK_EQ(e.code, VX_UNAVAILABLE);
+	CHECK_STR(e.msg, "no resource4 file in sysfs (kernel without PCI resource files)");
+	close_all(d, s, &fs);
+}
+
+/* The mapping is made on first access; when it fails, bar_why says so from
+ * then on. A directory in place of resource4 opens but cannot be mapped. */
+static void test_lazy_mmap_failure(void)
+{
+	struct fakesys fs;
+	struct psys *s;
+	struct pdev *d;
+	struct verr e = {0};
+	uint64_t v = 0;
+
+	if (!setup(&fs, 256, 7, true))
+		return;
+	CHECK(fakesys_remove(&fs, NET_DIR "/resource4"));
+	CHECK(fakesys_dir(&fs, NET_DIR "/resource4"));
+	if (!(d = open_net(&fs, &s)))
+		return;
+	CHECK(pdev_has_bar_access(d));
+	CHECK_EQ(pdev_bar_read(d, 4, 0, 4, &v, &e), -1);
+	CHECK_EQ(e.code, VX_UNAVAILABLE);
+	CHECK(strncmp(e.msg, "mmap of resource4 failed: ", 26) == 0);
+	CHECK_STR(d->bar_why, e.msg);
+	CHECK(!pdev_has_bar_access(d));
+	verr_clear(&e);
+	CHECK_EQ(pdev_bar_read(d, 1, 0, 4, &v, &e), 0); /* other BARs still work */
+	close_all(d, s, &fs);
+}
+
+static void test_lockdown(void)
+{
+	struct fakesys fs;
+	struct psys *s;
+	struct pdev *d;
+
+	if (!setup(&fs, 256, 7, true))
+		return;
+	CHECK(fakesys_text(&fs, "kernel/security/lockdown", "[none] integrity confidentiality\n"));
+	if (!(d = open_net(&fs, &s)))
+		return;
+	CHECK_STR(d->bar_why, "");
+	pdev_close(d);
+	psys_close(s);
+	CHECK(fakesys_text(&fs, "kernel/security/lockdown", "none [integrity] confidentiality\n"));
+	if (!(d = open_net(&fs, &s)))
+		return;
+	CHECK_STR(d->bar_why, "kernel lockdown (integrity) forbids BAR access from user space "
+			      "(/sys/kernel/security/lockdown)");
+	close_all(d, s, &fs);
+}
+
+/* As an unprivileged user (a forked child that drops root), resourceN
+ * files (mode 0600 like the kernel's) cannot be opened. */
+static void test_permission(void)
+{
+	struct fakesys fs;
+	pid_t pid;
+	int status = 0;
+
+	if (geteuid() != 0) {
+		printf("skip: permission test needs root to drop privileges\n");
+		return;
+	}
+	if (!setup(&fs, 256, 7, true))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		struct psys *s;
+		struct pdev *d;
+
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(3);
+		d = open_net(&fs, &s);
+		CHECK_STR(d ? d->bar_why : "", "permission denied opening resource0 (run as root)");
+		_exit(check_done() ? 1 : 0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	fakesys_destroy(&fs);
+}
+
+static void test_errors(void)
+{
+	struct fakesys fs;
+	struct verr e = {0};
+	struct psys *s;
+	struct pdev *d = NULL;
+	struct pci_addr a = {0, 0, 9, 0};
+
+	s = psys_open_live("/nonexistent-virtioctl-root", &e);
+	CHECK(s == NULL);
+	CHECK_EQ(e.code, VX_UNAVAILABLE);
+	CHECK(strstr(e.msg, "cannot read /nonexistent-virtioctl-root/bus/pci/devices: ") == e.msg);
+	if (!setup(&fs, 256, 7, true))
+		return;
+	verr_clear(&e);
+	s = psys_open_live(fs.root, &e);
+	CHECK_EQ(psys_open_device(s, &a, &d, &e), -1);
+	CHECK_EQ(e.code, VX_NODEV);
+	CHECK(strncmp(e.msg, "no PCI function 0000:00:09.0 (", 30) == 0);
+	CHECK(d == NULL);
+	/* A broken entry is an error, not an exit from inside libpci. */
+	CHECK(fakesys_remove(&fs, NET_DIR "/class"));
+	pci_addr_parse(NET, &a);
+	verr_clear(&e);
+	CHECK_EQ(psys_open_device(s, &a, &d, &e), -1);
+	CHECK_EQ(e.code, VX_FAIL);
+	CHECK(strstr(e.msg, "incomplete sysfs entry: cannot read ") == e.msg);
+	CHECK(strstr(e.msg, NET "/class: No such file or directory") != NULL);
+	psys_close(s);
+	fakesys_destroy(&fs);
+}
+
+/* Read-only: config reads through libpci and sysfs attributes; no BAR
+ * register is touched and nothing is opened for writing. */
+static void test_real_sys(void)
+{
+	struct verr e = {0};
+	struct psys *s;
+	struct psys_entry *v = NULL;
+	struct pdev *d = NULL;
+	struct pci_addr a;
+	size_t n = 0;
+	char vendor[16] = "";
+	FILE *f = fopen("/sys/bus/pci/devices/0000:00:04.0/device", "r");
+
+	if (!f || !fgets(vendor, sizeof(vendor), f) || strncmp(vendor, "0x1053", 6) != 0) {
+		printf("skip: no virtio-vsock at 0000:00:04.0 in /sys\n");
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	s = psys_open_live("/sys", &e);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_EQ(psys_scan(s, &v, &n, &e), 0);
+	CHECK(n >= 5);
+	for (size_t i = 1; i < n; i++)
+		CHECK(pci_addr_cmp(&v[i - 1].addr, &v[i].addr) < 0);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].addr.bus == 0 && v[i].addr.dev == 4)
+			CHECK_STR(v[i].driver, "virtio-pci");
+	free(v);
+	pci_addr_parse(NET, &a);
+	CHECK_EQ(psys_open_device(s, &a, &d, &e), 0);
+	if (d) {
+		CHECK_EQ(d->vendor, 0x1af4);
+		CHECK_EQ(d->device, 0x1053);
+		CHECK_EQ(pdev_cfg_read16(d, 2), 0x1053);
+		CHECK_EQ(pdev_cfg_read8(d, 0x34), 0x40);
+		CHECK(d->cfg_size == (geteuid() == 0 ? 256u : 64u) || d->cfg_size == 4096);
+		CHECK_EQ(d->bar[0].kind, PCI_BAR_MEM64);
+		CHECK_EQ(d->bar[0].size, 0x80000);
+		CHECK_EQ(d->bar[1].kind, PCI_BAR_NONE);
+		CHECK_STR(d->driver, "virtio-pci");
+		CHECK(!d->writable);
+		if (access("/sys/bus/pci/devices/" NET "/resource0", F_OK) != 0)
+			CHECK_STR(d->bar_why,
+				  "no resource0 file in sysfs (kernel without PCI resource files)");
+		CHECK(pdev_has_bar_access(d) == (d->bar_why[0] == '\0'));
+	}
+	pdev_close(d);
+	a.dev = 0x1f;
+	a.func = 7;
+	verr_clear(&e);
+	CHECK_EQ(psys_open_device(s, &a, &d, &e), -1);
+	CHECK_EQ(e.code, VX_NODEV);
+	psys_close(s);
+}
+
+int main(void)
+{
+	test_scan();
+	test_identity();
+	test_cfg_size();
+	test_bar_reads();
+	test_bar_writes();
+	test_decode();
+	test_no_resource_files();
+	test_lazy_mmap_failure();
+	test_lockdown();
+	test_permission();
+	test_errors();
+	test_real_sys();
+	return check_done();
+}
