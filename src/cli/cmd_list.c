@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "pci/linux_resources.h"
 #include "pci/linux_view.h"
 #include "virtio/ids.h"
 
@@ -24,6 +25,20 @@ static const char *transport_of(struct psys *sys, const struct psys_entry *p)
 	return t;
 }
 
+/* What the virtio driver created (eth0, vda...), in one cell. */
+static void list_resources(struct session *s, const struct psys_entry *p,
+			   const struct linux_view *lv, struct rnode *row)
+{
+	struct linux_resources res;
+	char buf[256];
+
+	if (!lv || !linux_resources_read(s->sysfs_root, &p->addr, lv, &res)) {
+		r_str(row, "resources", "created", NULL);
+		return;
+	}
+	r_str(row, "resources", "created", linux_resources_summary(&res, buf, sizeof(buf)));
+}
+
 static void list_row(struct session *s, struct psys *sys, struct rnode *t,
 		     const struct psys_entry *p)
 {
@@ -41,6 +56,7 @@ static void list_row(struct session *s, struct psys *sys, struct rnode *t,
 	r_str(row, "transport", "transport", transport_of(sys, p));
 	r_str(row, "driver", "driver", p->driver[0] ? p->driver : NULL);
 	r_str(row, "virtio_bus_device", "virtio", have_lv && lv.has_virtio_dev ? lv.virtio_dev : NULL);
+	list_resources(s, p, have_lv ? &lv : NULL, row);
 }
 
 CMD_HANDLER(cmd_list)

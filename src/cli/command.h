@@ -14,6 +14,8 @@ struct session;
 enum cmd_flag {
 	CMD_DEVICE = 1u << 0, /* first argument is a device (may come from `open`) */
 	CMD_WRITES = 1u << 1, /* writes to the device: refused on bound devices */
+	CMD_SESSION = 1u << 2, /* acts on the shell's or script's session only */
+	CMD_HIDDEN = 1u << 3,  /* for the completion scripts and tests: not documented */
 };
 
 /* An option of one command, e.g. {"timeout", 't', "MS", "..."}. */

@@ -16,6 +16,14 @@ static const char *next_word(const char *p, const char **start, size_t *len)
 	return p;
 }
 
+/* "[word...]", "<buffer...>", "word...": the argument repeats. */
+static bool repeats(const char *w, size_t len)
+{
+	while (len && strchr(">]", w[len - 1]))
+		len--;
+	return len >= 3 && strncmp(w + len - 3, "...", 3) == 0;
+}
+
 void command_arity(const struct command *c, int *min, int *max)
 {
 	const char *p = c->args ? c->args : "", *w;
@@ -23,7 +31,7 @@ void command_arity(const struct command *c, int *min, int *max)
 
 	*min = *max = 0;
 	while ((p = next_word(p, &w, &len))) {
-		if (len >= 3 && strncmp(w + len - 3, "...", 3) == 0) {
+		if (repeats(w, len)) {
 			*max = -1;
 			if (w[0] == '<')
 				(*min)++;
@@ -56,7 +64,7 @@ const char *command_arg_kind(const struct command *c, int i, char *buf, size_t l
 {
 	const char *p = c->args ? c->args : "", *w = NULL;
 	size_t wl = 0;
-	bool repeats = false;
+	bool more = false;
 
 	for (int n = 0; n <= i; n++) {
 		const char *nw;
@@ -64,13 +72,13 @@ const char *command_arg_kind(const struct command *c, int i, char *buf, size_t l
 
 		p = next_word(p, &nw, &nl);
 		if (!p) {
-			if (!repeats)
+			if (!more)
 				return NULL;
 			break;
 		}
 		w = nw;
 		wl = nl;
-		repeats = wl >= 3 && strncmp(w + wl - 3, "...", 3) == 0;
+		more = repeats(w, wl);
 	}
 	return len ? word_kind(w, wl, buf, len) : NULL;
 }

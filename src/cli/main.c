@@ -1,11 +1,15 @@
-/* virtioctl: one-shot entry point. */
+/* virtioctl: picks the mode (one command, shell, or script) and leaves
+ * through session_fini on every path, so devices given queues are reset. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cli/command.h"
+#include "cli/dispatch.h"
 #include "cli/options.h"
+#include "cli/script.h"
 #include "cli/session.h"
+#include "cli/shell.h"
 
 static int fail(const struct verr *e)
 {
@@ -13,27 +17,22 @@ static int fail(const struct verr *e)
 	return e->code ? (int)e->code : VX_FAIL;
 }
 
-static int run_command(struct session *s, const struct command *c, int argc, char **argv)
+/* No command: the shell on a terminal, else standard input as a script. */
+static int run_mode(struct session *s, int argc, char **argv)
 {
-	struct parse_result pr = {0};
-	struct rnode *out = NULL;
 	struct verr e = {0};
-	struct cmd_args a;
-	int rc;
 
-	rc = parse_command_args(s, c, argc, argv, &a, &pr, &e);
-	if (rc == 0 && pr.help) {
-		print_command_help(stdout, c);
-	} else if (rc == 0) {
-		rc = c->run(s, &a, &out, &e);
-		if (out)
-			render(stdout, out, &s->out);
-	}
-	r_free(out);
-	free(a.argv);
-	if (rc)
+	if (s->script && argc > 0) {
+		verr_set(&e, VX_USAGE, "-f runs a script: no command after it ('%s')", argv[0]);
 		return fail(&e);
-	return VX_OK;
+	}
+	if (s->script)
+		return script_run_path(s, s->script);
+	if (argc > 0)
+		return dispatch(s, argc, argv, NULL);
+	if (!isatty(STDIN_FILENO))
+		return script_run(s, stdin, "stdin");
+	return shell_run(s, &e) ? fail(&e) : VX_OK;
 }
 
 int main(int argc, char **argv)
@@ -41,10 +40,10 @@ int main(int argc, char **argv)
 	struct parse_result pr = {0};
 	struct session s;
 	struct verr e = {0};
-	const struct command *c;
 	int i = 1, rc;
 
 	session_init(&s);
+	interrupt_trap(&s);
 	if (parse_global(&s, argc, argv, &i, &pr, &e)) {
 		rc = fail(&e);
 	} else if (pr.version) {
@@ -53,15 +52,11 @@ int main(int argc, char **argv)
 	} else if (pr.help) {
 		print_usage(stdout);
 		rc = VX_OK;
-	} else if (i >= argc) {
-		print_usage(stderr);
-		rc = VX_USAGE;
-	} else if (!(c = command_find(argv[i]))) {
-		verr_set(&e, VX_USAGE, "unknown command '%s' (see 'virtioctl --help')", argv[i]);
-		rc = fail(&e);
 	} else {
-		rc = run_command(&s, c, argc - i - 1, argv + i + 1);
+		session_settle(&s);
+		rc = run_mode(&s, argc - i, argv + i);
 	}
 	session_fini(&s);
-	return rc;
+	/* Like a shell: ended by signal N gives 128 + N, after the cleanup. */
+	return s.signalled ? 128 + s.signalled : rc;
 }

@@ -11,6 +11,10 @@ static const struct gopt gopts[] = {
 	{GO_SELECT, "select", 0, NULL,
 	 "on a driver-bound device, read registers behind selectors (saves and restores them)"},
 	{GO_FORCE, "force", 0, NULL, "allow writes to a device bound to a kernel driver"},
+	{GO_DMA, "dma", 0, "KIND", "DMA memory for queues: auto, sysfs or vfio"},
+	{GO_TRANSPORT, "transport", 0, "IFACE",
+	 "interface of a transitional device: modern (default) or legacy"},
+	{GO_SCRIPT, "file", 'f', "FILE", "run the commands in FILE as a script ('-': standard input)"},
 	{GO_VERSION, "version", 'V', NULL, "print the version and exit"},
 	{GO_HELP, "help", 'h', NULL, "show help (after a command: that command's help)"},
 };
@@ -39,6 +43,15 @@ static void apply_global(struct session *s, enum gopt_id id, const char *val,
 		break;
 	case GO_FORCE:
 		s->force = true;
+		break;
+	case GO_DMA:
+		s->dma = val;
+		break;
+	case GO_TRANSPORT:
+		s->transport = val;
+		break;
+	case GO_SCRIPT:
+		s->script = val;
 		break;
 	case GO_VERSION:
 		r->version = true;
@@ -152,6 +165,24 @@ int parse_global(struct session *s, int argc, char **argv, int *i, struct parse_
 	return 0;
 }
 
+/* The one place that decides whether a command line named its device: the
+ * first positional is the device when it parses as a PCI address; else,
+ * with a device open in the shell, that device goes in front of the
+ * others (`status ack` after `open 00:04.0`). a->argv has room for it. */
+static void use_current_device(const struct session *s, const struct command *c,
+			       struct cmd_args *a)
+{
+	struct pci_addr addr;
+
+	if (!(c->flags & CMD_DEVICE) || !s->current[0])
+		return;
+	if (a->argc > 0 && pci_addr_parse(a->argv[0], &addr))
+		return;
+	memmove(a->argv + 1, a->argv, (size_t)a->argc * sizeof(*a->argv));
+	a->argv[0] = (char *)s->current;
+	a->argc++;
+}
+
 int parse_command_args(struct session *s, const struct command *c, int argc, char **argv,
 		       struct cmd_args *a, struct parse_result *r, struct verr *e)
 {
@@ -159,7 +190,7 @@ int parse_command_args(struct session *s, const struct command *c, int argc, cha
 	int min, max;
 
 	memset(a, 0, sizeof(*a));
-	a->argv = calloc((size_t)argc + 1, sizeof(char *));
+	a->argv = calloc((size_t)argc + 2, sizeof(char *));
 	if (!a->argv)
 		return verr_set(e, VX_FAIL, "out of memory");
 	for (int i = 0; i < argc; i++) {
@@ -173,10 +204,8 @@ int parse_command_args(struct session *s, const struct command *c, int argc, cha
 	}
 	if (r->help)
 		return 0;
+	use_current_device(s, c, a);
 	command_arity(c, &min, &max);
-	/* A device argument may be left out when the shell has one open. */
-	if ((c->flags & CMD_DEVICE) && s->current[0] && a->argc < min)
-		min--;
 	if (a->argc < min)
 		return verr_set(e, VX_USAGE, "%s: missing argument (usage: %s %s)", c->name, c->name,
 				c->args);

@@ -42,5 +42,16 @@ void report_common(struct rctx *c);
 void report_features(struct rctx *c);
 void report_config(struct rctx *c);
 void report_linux(struct rctx *c);
+/* Parts of report_linux's object: resources the driver created, and the
+ * kernel's features/status compared with the registers. */
+void report_linux_resources(struct rctx *c, struct rnode *linux_obj);
+void report_linux_match(struct rctx *c, struct rnode *linux_obj);
+/* The legacy I/O header of a legacy or transitional device (nothing for a
+ * modern-only one); part of `common`. report_legacy.c */
+void report_legacy_header(struct rctx *c);
+/* `irqs`: MSI-X, vectors, Linux IRQs, INTx and ISR. report_irqs.c */
+void report_irqs(struct rctx *c);
+/* Sections of the vendor extensions matching the device. report_vendor.c */
+void report_vendor(struct rctx *c);
 
 #endif

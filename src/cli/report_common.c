@@ -3,11 +3,13 @@
 #include "report.h"
 
 #include "virtio/common_cfg.h"
+#include "virtio/legacy_regs.h"
 #include "virtio/modern.h"
 
 static void report_fields(struct rctx *c, struct rnode *o, uint64_t cap_len)
 {
 	struct vdev *v = &c->d->v;
+	bool unreachable = false;
 
 	for (size_t i = 0; i < common_fields_count; i++) {
 		const struct common_field *f = &common_fields[i];
@@ -16,9 +18,12 @@ static void report_fields(struct rctx *c, struct rnode *o, uint64_t cap_len)
 
 		if (f->off + f->width > cap_len)
 			break;
-		if (modern_common_read(v, f->off, f->width, &val, &e)) {
+		/* an unreachable BAR fails every field the same way: say it once */
+		if (unreachable || modern_common_read(v, f->off, f->width, &val, &e)) {
 			r_null(o, f->key, NULL);
-			rctx_note(c, "%s not read: %s", f->key, e.msg);
+			if (!unreachable)
+				rctx_note(c, "%s not read: %s", f->key, e.msg);
+			unreachable |= e.code == VX_UNAVAILABLE;
 			continue;
 		}
 		r_uint(o, f->key, NULL, val, f->fmt);
@@ -51,17 +56,41 @@ static void notify_cell(struct rctx *c, struct rnode *row, uint16_t notify_off)
 
 static void queue_row(struct rctx *c, struct rnode *t, unsigned q, const struct vq_regs *r)
 {
+	bool legacy = c->d->v.ops->legacy_ring;
 	struct rnode *row = r_obj(t, NULL, NULL);
 
 	r_uint(row, "index", "queue", q, NULL);
 	r_uint(row, "size", "size", r->size, NULL);
 	r_bool(row, "enabled", "enabled", r->enable != 0);
 	r_uint(row, "msix_vector", "msix", r->msix_vector, "0x%04x");
-	r_uint(row, "notify_off", "notify_off", r->notify_off, NULL);
-	notify_cell(c, row, r->notify_off);
+	if (legacy) {
+		/* one QUEUE_NOTIFY register for every queue */
+		r_null(row, "notify_off", "notify_off");
+		r_uint(row, "notify_offset", "notify", LEG_QUEUE_NOTIFY, "0x%llx");
+	} else {
+		r_uint(row, "notify_off", "notify_off", r->notify_off, NULL);
+		notify_cell(c, row, r->notify_off);
+	}
 	r_uint(row, "desc", "desc", r->desc, "0x%llx");
 	r_uint(row, "driver", "driver", r->driver, "0x%llx");
 	r_uint(row, "device", "device", r->device, "0x%llx");
+}
+
+/* QUEUE_PFN gives the descriptor table only; the avail and used rings
+ * are where the legacy layout puts them, which a modern driver of a
+ * transitional device need not have followed. */
+static void legacy_layout_note(struct rctx *c)
+{
+	struct vdev *v = &c->d->v;
+	uint8_t st;
+
+	if (!v->ops->legacy_ring || v->kind != VDEV_TRANSITIONAL ||
+	    v->ops->get_status(v, &st, NULL) || !(st & VIRTIO_STATUS_FEATURES_OK))
+		return;
+	rctx_note(c, "queues: read through the legacy header, which has the descriptor address "
+		     "only (QUEUE_PFN); driver and device areas are where the legacy layout puts "
+		     "them, but a modern driver (FEATURES_OK is set) may have placed them "
+		     "elsewhere: --transport modern shows its registers");
 }
 
 static void report_queues(struct rctx *c)
@@ -81,6 +110,7 @@ static void report_queues(struct rctx *c)
 		r_null(c->root, "queues", "Queues");
 		return;
 	}
+	legacy_layout_note(c);
 	t = r_arr(c->root, "queues", "Queues", RF_TABLE);
 	for (unsigned q = 0; q < nq; q++) {
 		struct vq_regs r;
@@ -105,10 +135,17 @@ void report_common(struct rctx *c)
 		r_null(c->root, "queues", "Queues");
 		return;
 	}
-	cap = &v->caps.v[v->caps.common];
-	o = r_obj(c->root, "common_cfg", "Common configuration");
-	r_strf(o, "location", "Location", "BAR %u + 0x%llx, %llu bytes", cap->bar,
-	       (unsigned long long)cap->bar_offset, (unsigned long long)cap->length);
-	report_fields(c, o, cap->length);
+	/* A legacy-only device has no common_cfg; a transitional one driven
+	 * through its legacy interface still shows it (reads only). */
+	if (v->caps.common >= 0) {
+		cap = &v->caps.v[v->caps.common];
+		o = r_obj(c->root, "common_cfg", "Common configuration");
+		r_strf(o, "location", "Location", "BAR %u + 0x%llx, %llu bytes", cap->bar,
+		       (unsigned long long)cap->bar_offset, (unsigned long long)cap->length);
+		report_fields(c, o, cap->length);
+	} else {
+		r_null(c->root, "common_cfg", "Common configuration");
+	}
 	report_queues(c);
+	report_legacy_header(c);
 }

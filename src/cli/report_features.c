@@ -41,14 +41,17 @@ static bool driver_features(struct rctx *c, uint64_t *f)
 	struct vdev *v = &c->d->v;
 	struct verr e = {0};
 
-	if (vdev_regs_readable(v) && v->can_select) {
+	/* The legacy header needs no selector for this; the modern one
+	 * refuses with VX_PERM when selectors may not be written. */
+	if (vdev_regs_readable(v)) {
 		if (v->ops->get_driver_features(v, f, &e) == 0) {
 			r_hex64(c->root, "driver_features", "Driver features", *f);
 			r_str(c->root, "driver_features_source", "Driver features source",
 			      "registers");
 			return true;
 		}
-		rctx_note(c, "driver features not read: %s", e.msg);
+		if (e.code != VX_PERM)
+			rctx_note(c, "driver features not read: %s", e.msg);
 	}
 	if (c->have_lv && c->lv.has_features) {
 		*f = c->lv.features;

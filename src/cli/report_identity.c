@@ -17,6 +17,9 @@ void report_identity(struct rctx *c)
 	r_str(c->root, "virtio_device_type", "Device type",
 	      v->device_id >= 0 ? virtio_type_name((unsigned)v->device_id) : "unknown");
 	r_str(c->root, "transport", "Transport", vdev_kind_name(v->kind));
+	/* which of a transitional device's two interfaces the registers below
+	 * were read through (--transport) */
+	r_str(c->root, "interface", "Interface", v->ops->name);
 	n = r_obj(c->root, "pci", "PCI");
 	r_uint(n, "vendor_id", "Vendor ID", p->vendor, "0x%04x");
 	r_uint(n, "device_id", "Device ID", p->device, "0x%04x");
@@ -26,6 +29,7 @@ void report_identity(struct rctx *c)
 	r_uint(n, "class", "Class", p->class_code, "0x%06x");
 	r_uint(n, "config_space_size", "Config space", p->cfg_size, "%u bytes");
 	r_str(c->root, "driver", "Driver", p->driver[0] ? p->driver : NULL);
+	r_str(c->root, "register_access", "Register access", p->ops->name);
 	r_str(c->root, "virtio_bus_device", "Virtio bus device",
 	      c->have_lv && c->lv.has_virtio_dev ? c->lv.virtio_dev : NULL);
 }

@@ -28,4 +28,6 @@ void report_linux(struct rctx *c)
 			virtio_status_str((uint8_t)lv->status, names, sizeof(names)));
 	else
 		r_null(o, "status", "Status");
+	report_linux_match(c, o);
+	report_linux_resources(c, o);
 }

@@ -7,20 +7,52 @@
 void session_init(struct session *s)
 {
 	memset(s, 0, sizeof(*s));
+	s->errexit = true;
 	s->sysfs_root = getenv("VIRTIOCTL_SYSFS");
 	if (!s->sysfs_root || !*s->sysfs_root)
 		s->sysfs_root = "/sys";
+	s->proc_root = getenv("VIRTIOCTL_PROC");
+	if (!s->proc_root || !*s->proc_root)
+		s->proc_root = "/proc";
 }
 
 void session_fini(struct session *s)
 {
 	for (unsigned i = 0; i < s->ndev; i++) {
+		if (s->dev[i]->release)
+			s->dev[i]->release(s, s->dev[i]);
 		pdev_close(s->dev[i]->pci);
 		free(s->dev[i]);
 	}
 	s->ndev = 0;
 	psys_close(s->sys);
 	s->sys = NULL;
+	session_set_result(s, NULL);
+}
+
+void session_settle(struct session *s)
+{
+	s->base = (struct session_base){s->out, s->select, s->force, s->transport};
+}
+
+void session_restore(struct session *s)
+{
+	s->out = s->base.out;
+	s->select = s->base.select;
+	s->force = s->base.force;
+	s->transport = s->base.transport;
+}
+
+void session_set_result(struct session *s, struct rnode *r)
+{
+	if (s->last != r)
+		r_free(s->last);
+	s->last = r;
+}
+
+bool session_cancelled(const struct session *s)
+{
+	return s->cancel != 0;
 }
 
 int session_system(struct session *s, struct psys **out, struct verr *e)
@@ -61,6 +93,21 @@ static void apply_policy(struct session *s, struct sdev *d)
 	vdev_allow_select(&d->v, s->force || s->select,
 			  "device bound to a driver: feature words and queue registers need "
 			  "selector writes (pass --select to read them; it restores the selectors)");
+	if (s->force || s->select)
+		vdev_use_window(&d->v);
+}
+
+/* --transport: which interface of a transitional device the command
+ * uses; checked here, where a device is at hand, so a bad value is a
+ * usage error of the command that needed it. */
+static int apply_transport(struct session *s, struct sdev *d, struct verr *e)
+{
+	enum vdev_iface want = VDEV_IFACE_DEFAULT;
+
+	if (s->transport && !vdev_iface_parse(s->transport, &want))
+		return verr_set(e, VX_USAGE, "--transport '%s': expected modern or legacy",
+				s->transport);
+	return vdev_use_interface(&d->v, want, e);
 }
 
 static struct sdev *find_open(struct session *s, const struct pci_addr *a)
@@ -85,8 +132,11 @@ int session_device(struct session *s, const char *addr, struct sdev **out, struc
 		return verr_set(e, VX_USAGE,
 				"'%s' is not a PCI address (expected DDDD:BB:DD.F or BB:DD.F)", addr);
 	*out = find_open(s, &a);
-	if (*out)
-		return 0;
+	if (*out) {
+		/* --select and --force hold for one command line in the shell. */
+		apply_policy(s, *out);
+		return apply_transport(s, *out, e);
+	}
 	if (s->ndev >= SESSION_MAX_DEVICES)
 		return verr_set(e, VX_FAIL, "too many open devices (close one first)");
 	if (session_system(s, &sys, e))
@@ -94,7 +144,8 @@ int session_device(struct session *s, const char *addr, struct sdev **out, struc
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return verr_set(e, VX_FAIL, "out of memory");
-	if (psys_open_device(sys, &a, &d->pci, e) || vdev_open(d->pci, &d->v, e)) {
+	if (psys_open_device(sys, &a, &d->pci, e) || vdev_open(d->pci, &d->v, e) ||
+	    apply_transport(s, d, e)) {
 		pdev_close(d->pci);
 		free(d);
 		return -1;

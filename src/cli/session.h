@@ -3,6 +3,7 @@
 #ifndef VIRTIOCTL_CLI_SESSION_H
 #define VIRTIOCTL_CLI_SESSION_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "format/render.h"
@@ -11,10 +12,29 @@
 
 #define SESSION_MAX_DEVICES 8
 
+struct session;
+
 struct sdev {
 	struct pdev *pci;
 	struct vdev v;
 	bool bound; /* bound to a kernel driver other than vfio-pci */
+	/* Teardown hook for whoever gave the device queues: session_fini
+	 * calls it before closing the device (it resets the device and frees
+	 * the queue memory). NULL when there is nothing to undo. */
+	void (*release)(struct session *s, struct sdev *d);
+	void *priv; /* the release hook's state */
+};
+
+/* How commands are being run: decides what `open`, `set`, `expect` and
+ * `shell` may do and whether option state is per command. */
+enum session_mode { MODE_ONESHOT, MODE_SHELL, MODE_SCRIPT };
+
+/* Settings a command line may override for that command only; `set` and
+ * the options given when virtioctl starts change them for the session. */
+struct session_base {
+	struct render_opts out;
+	bool select, force;
+	const char *transport;
 };
 
 struct session {
@@ -22,15 +42,41 @@ struct session {
 	bool select;             /* --select: selector writes on bound devices */
 	bool force;              /* --force: writes on bound devices */
 	const char *dump_file;   /* -F */
+	const char *dma;         /* --dma auto|sysfs|vfio; NULL means auto */
+	const char *transport;   /* --transport modern|legacy; NULL: the default */
 	const char *sysfs_root;  /* "/sys"; VIRTIOCTL_SYSFS overrides (tests) */
+	const char *proc_root;   /* "/proc"; VIRTIOCTL_PROC overrides (tests) */
 	struct psys *sys;        /* opened on first use */
 	struct sdev *dev[SESSION_MAX_DEVICES];
 	unsigned ndev;
 	char current[PCI_ADDR_STRLEN]; /* shell: device set by `open`, or "" */
+
+	enum session_mode mode;
+	struct session_base base;
+	const char *script;  /* -f FILE ("-" is standard input) */
+	bool errexit;        /* scripts: stop at the first failing line */
+	bool quit;           /* `quit`, or a terminating signal: leave */
+	/* Set by SIGINT (see shell.c); long-running commands check it with
+	 * session_cancelled() or pass &s->cancel down. Cleared before each
+	 * command. */
+	volatile sig_atomic_t cancel;
+	/* SIGTERM or SIGHUP arrived: leave, through session_fini. */
+	volatile sig_atomic_t signalled;
+	char *history; /* shell: history file, NULL when not kept */
+	/* The report of the last command that made one; `expect` tests it. */
+	struct rnode *last;
 };
 
 void session_init(struct session *s);
+/* Calls each device's release hook, then closes everything. */
 void session_fini(struct session *s);
+/* Makes the current option state the session's base (after startup
+ * options), and puts the base back before each command. */
+void session_settle(struct session *s);
+void session_restore(struct session *s);
+/* Keeps `r` (may be NULL) as the result `expect` tests; frees the old. */
+void session_set_result(struct session *s, struct rnode *r);
+bool session_cancelled(const struct session *s);
 int session_system(struct session *s, struct psys **out, struct verr *e);
 /* Opens (or returns the already open) virtio device at `addr` ("" or NULL
  * means the current device), applying the write policy: no writes to a

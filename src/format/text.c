@@ -41,6 +41,22 @@ static void ull_format(const char *fmt, char *out, size_t len)
 	out[o] = '\0';
 }
 
+static const char *scalar_text(const struct rnode *n, char *buf, size_t len);
+
+/* An array of scalars in a table cell (per-CPU counts, say): its values
+ * separated by spaces. */
+static const char *joined_text(const struct rnode *n, char *buf, size_t len)
+{
+	char one[64];
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (const struct rnode *c = n->child; c && o < len; c = c->next)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " " : "",
+				      is_scalar(c) ? scalar_text(c, one, sizeof(one)) : "...");
+	return n->child ? buf : "-";
+}
+
 /* The value without its annotation, into buf. */
 static const char *scalar_text(const struct rnode *n, char *buf, size_t len)
 {
@@ -58,6 +74,8 @@ static const char *scalar_text(const struct rnode *n, char *buf, size_t len)
 		return n->v.b ? "yes" : "no";
 	case R_STR:
 		return n->v.s;
+	case R_ARR:
+		return joined_text(n, buf, len);
 	default:
 		return "-";
 	}

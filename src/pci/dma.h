@@ -4,18 +4,47 @@
  * Backends:
  *  - sysfs: the device is not bound to a driver and no IOMMU translates for
  *    it; memory is pinned (mlock; hugepages when available) and bus
- *    addresses come from /proc/self/pagemap. Refused (VX_PERM, clear
- *    message) when the device's iommu_group type is a translated domain.
+ *    addresses come from /proc/self/pagemap (root only). Refused (VX_PERM,
+ *    clear message) when the device's iommu_group type is a translated
+ *    domain. Also used for a device on vfio-pci in VFIO no-IOMMU mode.
  *  - vfio: the device is bound to vfio-pci and was opened through the VFIO
- *    backend; memory is mapped into the container at IOVAs of our choosing.
+ *    backend (vfio.h); memory is mapped into the container at IOVAs of our
+ *    choosing, from 4 GiB up, and the kernel pins it.
  *  - model: the test device model; bus address = process address.
  *
- * Bus mastering: dma_open() switches it on in the command register and
- * remembers the old value; dma_close() restores it. The caller must have
- * reset the device (and seen the reset complete) before dma_close() or
- * dma_free(): the device may otherwise still write into freed memory. When
- * the reset cannot be confirmed, call dma_abandon() instead: it keeps every
- * buffer allocated for the life of the process and restores nothing. */
+ * Contiguity. A buffer of at most 4096 bytes never crosses a 4 KiB page
+ * boundary on small pages: small requests are packed into shared pages
+ * (64-byte granules). A larger buffer, or one aligned beyond 4096 (the
+ * legacy interface's ring: one block of a few pages, 4096-aligned, given
+ * to the device as a page frame number), must be physically contiguous.
+ * The sysfs backend gets that, in this order, from:
+ *  1. a 2 MiB hugetlb page (MAP_HUGETLB), when /proc/sys/vm/nr_hugepages
+ *     is above 0 and one is free: contiguous by construction;
+ *  2. a 2 MiB-aligned anonymous region with MADV_HUGEPAGE (then 8 MiB):
+ *     a transparent huge page when THP is enabled, else whatever runs of
+ *     consecutive frames the page allocator gave; pagemap is read, the
+ *     frames sorted, and the pages of a long enough run moved (mremap
+ *     keeps each page's frame) into a mapping of their own in frame order,
+ *     the rest given back;
+ *  3. otherwise VX_UNAVAILABLE, naming the nr_hugepages remedy.
+ * VFIO and model memory is contiguous on the bus by construction.
+ *
+ * Caveat of the sysfs backend: mlock keeps pages resident but compaction
+ * may still migrate them to other frames (hugetlb pages and memory mapped
+ * through VFIO stay put; vm.compact_unevictable_allowed=0 stops it for
+ * mlocked pages). dma_verify() re-reads pagemap and reports a moved page;
+ * call it before handing addresses to the device in long sessions.
+ *
+ * Bus mastering: dma_open() switches it on in the command register (and
+ * memory or I/O decoding when it is off for an assigned BAR of that kind:
+ * the device cannot be driven otherwise), remembering the old 16-bit
+ * value; dma_close() writes that value back. The device must be open for
+ * writing (pdev_allow_writes). The caller must have reset the device (and
+ * seen the reset complete) before dma_close() or dma_free(): the device
+ * may otherwise still write into freed memory. When the reset cannot be
+ * confirmed, call dma_abandon() instead: it keeps every buffer allocated
+ * (and mapped for the device) for the life of the process and restores
+ * nothing. Close the dma before the pdev it was opened on. */
 #ifndef VIRTIOCTL_PCI_DMA_H
 #define VIRTIOCTL_PCI_DMA_H
 
@@ -27,7 +56,8 @@
 #include "util/err.h"
 
 enum dma_kind {
-	DMA_AUTO, /* vfio when the device is opened through VFIO, else sysfs */
+	DMA_AUTO, /* vfio when the device is opened through VFIO (IOMMU mode), model for
+		   * the model, else sysfs */
 	DMA_SYSFS,
 	DMA_VFIO,
 	DMA_MODEL,
@@ -42,15 +72,29 @@ struct dma_mem {
 
 struct dma;
 
+/* Errors: VX_USAGE for a kind that does not fit the device (vfio on a
+ * device not opened through VFIO), VX_PERM for a refusal (translated
+ * IOMMU domain, pagemap without frame numbers, device not writable),
+ * VX_UNAVAILABLE when the system lacks what the backend needs. */
 int dma_open(struct pdev *pci, enum dma_kind kind, struct dma **out, struct verr *e);
+/* The same, with the sysfs root the device was found under (for its
+ * iommu_group); dma_open() uses "/sys". */
+int dma_open_at(struct pdev *pci, enum dma_kind kind, const char *sysfs_root, struct dma **out,
+		struct verr *e);
 /* len bytes, zeroed, with a bus address aligned to `align` (a power of
  * two), physically contiguous for the device: never crossing a page
  * boundary unless the backend can guarantee contiguity (hugepage, IOVA). */
 int dma_alloc(struct dma *d, size_t len, size_t align, struct dma_mem *out, struct verr *e);
+/* Gives the buffer back (m is cleared); an arena no buffer uses any more is
+ * unmapped (for VFIO: from the IOMMU too). NULL or cleared m: no-op. */
 void dma_free(struct dma *d, struct dma_mem *m);
+/* VX_DEVICE when a page of any buffer is no longer where its bus address
+ * says (sysfs backend: the kernel migrated it); 0 otherwise. */
+int dma_verify(struct dma *d, struct verr *e);
 void dma_close(struct dma *d);
 void dma_abandon(struct dma *d);
-const char *dma_name(const struct dma *d);
+const char *dma_name(const struct dma *d); /* "sysfs", "vfio", "model" */
+enum dma_kind dma_kind_of(const struct dma *d); /* never DMA_AUTO */
 /* Parses "auto", "sysfs", "vfio" (for --dma); false on anything else. */
 bool dma_kind_parse(const char *s, enum dma_kind *out);
 

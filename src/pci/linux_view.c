@@ -174,7 +174,7 @@ static void read_msi(const char *pcidir, struct linux_view *v)
 
 int linux_view_read(const char *sysfs_root, const struct pci_addr *a, struct linux_view *out)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX], buf[32];
 
 	memset(out, 0, sizeof(*out));
 	if (!sysfs_root || !sysfs_pci_path(dir, sizeof(dir), sysfs_root, a, NULL) || !is_dir(dir))
@@ -183,6 +183,8 @@ int linux_view_read(const char *sysfs_root, const struct pci_addr *a, struct lin
 		out->has_pci_driver =
 		    sysfs_link_basename(path, out->pci_driver, sizeof(out->pci_driver));
 	read_msi(dir, out);
+	if (join(path, sizeof(path), dir, "irq") && sysfs_read_attr(path, buf, sizeof(buf)))
+		out->has_irq = parse_u32(buf, &out->irq);
 	if (find_virtio_child(dir, out))
 		read_virtio_dev(sysfs_root, dir, out);
 	return 0;

@@ -47,6 +47,11 @@ struct linux_view {
 	bool msix;	     /* MSI-X rather than MSI */
 	unsigned n_msi_irqs; /* all of them, even beyond the array */
 	unsigned msi_irqs[LINUX_VIEW_MAX_IRQS];
+
+	/* The "irq" file: the Linux IRQ of the INTx pin (0: none). Read it
+	 * only with MSI and MSI-X off: some kernels show an MSI IRQ there. */
+	bool has_irq;
+	uint32_t irq;
 };
 
 /* Fills *out from <sysfs_root>/bus/pci/devices/ADDR and, for a virtio

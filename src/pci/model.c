@@ -11,13 +11,13 @@
 #define LOG_MAX (1u << 20)
 #define ERR_MAX 65536u
 
-#define PCI_CMD_IO 0x0001
-#define PCI_CMD_MEM 0x0002
-#define PCI_CMD_MASTER 0x0004
+#define PCI_CMD_IO	0x0001
+#define PCI_CMD_MEM	0x0002
+#define PCI_CMD_MASTER	0x0004
 #define PCI_STATUS_INTX 0x0008
 #define PCI_STATUS_CAPS 0x0010
 #define MSIX_CTL_ENABLE 0x8000
-#define MSIX_CTL_MASK 0x4000
+#define MSIX_CTL_MASK	0x4000
 
 static const struct pdev_ops model_ops;
 
@@ -33,13 +33,13 @@ struct type_info {
 };
 
 static const struct type_info type_table[] = {
-	{MODEL_ID_NET, 0x1000, 0x020000, 2, 256, MODEL_BIT(5) | MODEL_BIT(16)},
-	{MODEL_ID_BLOCK, 0x1001, 0x010000, 1, 256, MODEL_BIT(2) | MODEL_BIT(6) | MODEL_BIT(9)},
-	{MODEL_ID_BALLOON, 0x1002, 0x00ff00, 2, 128, 0},
-	{MODEL_ID_CONSOLE, 0x1003, 0x078000, 2, 128, 0},
-	{MODEL_ID_SCSI, 0x1004, 0x010000, 3, 256, 0},
-	{MODEL_ID_RNG, 0x1005, 0x00ff00, 1, 8, 0},
-	{MODEL_ID_9P, 0x1009, 0x000200, 1, 128, MODEL_BIT(0)},
+    {MODEL_ID_NET, 0x1000, 0x020000, 2, 256, MODEL_BIT(5) | MODEL_BIT(16)},
+    {MODEL_ID_BLOCK, 0x1001, 0x010000, 1, 256, MODEL_BIT(2) | MODEL_BIT(6) | MODEL_BIT(9)},
+    {MODEL_ID_BALLOON, 0x1002, 0x00ff00, 2, 128, 0},
+    {MODEL_ID_CONSOLE, 0x1003, 0x078000, 2, 128, 0},
+    {MODEL_ID_SCSI, 0x1004, 0x010000, 3, 256, 0},
+    {MODEL_ID_RNG, 0x1005, 0x00ff00, 1, 8, 0},
+    {MODEL_ID_9P, 0x1009, 0x000200, 1, 128, MODEL_BIT(0)},
 };
 
 static const struct type_info *type_lookup(unsigned id)
@@ -91,12 +91,13 @@ void model_spec_init(struct model_spec *s, unsigned device_id, enum model_transp
 	s->device_id = device_id;
 	s->transport = t;
 	s->class_code = ti->class_code;
-	s->features = ti->features | MODEL_BIT(MODEL_F_INDIRECT_DESC) | MODEL_BIT(MODEL_F_EVENT_IDX);
+	s->features =
+	    ti->features | MODEL_BIT(MODEL_F_INDIRECT_DESC) | MODEL_BIT(MODEL_F_EVENT_IDX);
 	if (t != MODEL_LEGACY)
 		s->features |= MODEL_BIT(MODEL_F_VERSION_1);
 	if (t != MODEL_MODERN)
 		s->legacy_only_features =
-			MODEL_BIT(MODEL_F_NOTIFY_ON_EMPTY) | MODEL_BIT(MODEL_F_ANY_LAYOUT);
+		    MODEL_BIT(MODEL_F_NOTIFY_ON_EMPTY) | MODEL_BIT(MODEL_F_ANY_LAYOUT);
 	s->num_queues = ti->nq;
 	for (unsigned i = 0; i < MODEL_MAX_QUEUES; i++) {
 		s->queue_max[i] = ti->qsize;
@@ -151,9 +152,11 @@ static int check_spec(const struct model_spec *s, struct verr *e)
 				s->msix_vectors);
 	if (s->transport != MODEL_LEGACY && s->common_len != 0x38 && s->common_len != 0x40)
 		return verr_set(e, VX_USAGE, "model: common_len must be 0x38 or 0x40");
-	if (s->transport != MODEL_MODERN && !s->pci_device_id && !type_lookup(s->device_id)->trans_id)
+	if (s->transport != MODEL_MODERN && !s->pci_device_id &&
+	    !type_lookup(s->device_id)->trans_id)
 		return verr_set(e, VX_USAGE,
-				"model: virtio type %u has no transitional PCI device id", s->device_id);
+				"model: virtio type %u has no transitional PCI device id",
+				s->device_id);
 	if (s->shm && s->shm_length > (1ull << 62))
 		return verr_set(e, VX_USAGE, "model: shared memory region too large");
 	return 0;
@@ -221,14 +224,14 @@ static int plan_bars(struct model *m, struct verr *e)
 			if (claim_bar(used, s->shm_bar, true, "shared memory", e))
 				return -1;
 			m->shm_bar = (int)s->shm_bar;
-			m->bar_size[s->shm_bar] =
-				pow2ceil(s->shm_offset + s->shm_length < 0x1000
-						 ? 0x1000
-						 : s->shm_offset + s->shm_length);
+			m->bar_size[s->shm_bar] = pow2ceil(s->shm_offset + s->shm_length < 0x1000
+							       ? 0x1000
+							       : s->shm_offset + s->shm_length);
 		}
 	}
 	if (s->msix_vectors) {
-		uint64_t half = pow2ceil(s->msix_vectors * 16u < 0x800 ? 0x800 : s->msix_vectors * 16u);
+		uint64_t half =
+		    pow2ceil(s->msix_vectors * 16u < 0x800 ? 0x800 : s->msix_vectors * 16u);
 
 		m->msix_bar = free_bar_for_msix(used);
 		if (m->msix_bar < 0)
@@ -276,21 +279,19 @@ static void build_header(struct model *m)
 	cfg_put(m, 0x02, 2, pci_device_id(s));
 	cfg_put(m, 0x04, 2, cmd);
 	cfg_writable(m, 0x04, 2, 0x0547); /* I/O, mem, master, parity, SERR, INTx disable */
-	cfg_writable(m, 0x06, 2, 0);      /* status: RW1C bits, nothing to clear here */
+	cfg_writable(m, 0x06, 2, 0);	  /* status: RW1C bits, nothing to clear here */
 	cfg_put(m, 0x08, 1, modern ? 1 : 0);
 	cfg_put(m, 0x09, 3, s->class_code);
 	cfg_writable(m, 0x0c, 1, 0xff); /* cache line size */
-	cfg_writable(m, 0x0d, 1, 0);    /* latency timer: hardwired here */
+	cfg_writable(m, 0x0d, 1, 0);	/* latency timer: hardwired here */
 	cfg_put(m, 0x2c, 2, s->subsys_vendor ? s->subsys_vendor : 0x1af4);
-	cfg_put(m, 0x2e, 2,
-		s->subsys_device ? s->subsys_device : modern ? 0x1100 : s->device_id);
+	cfg_put(m, 0x2e, 2, s->subsys_device ? s->subsys_device : modern ? 0x1100 : s->device_id);
 	cfg_writable(m, 0x30, 4, 0); /* no expansion ROM: sizing reads 0 */
-	cfg_put(m, 0x3d, 1, 1);      /* INTA# */
+	cfg_put(m, 0x3d, 1, 1);	     /* INTA# */
 	cfg_writable(m, 0x3c, 1, 0xff);
 }
 
-static void build_bar(struct model *m, unsigned i, enum pci_bar_kind kind, bool pref,
-		      uint64_t base)
+static void build_bar(struct model *m, unsigned i, enum pci_bar_kind kind, bool pref, uint64_t base)
 {
 	uint64_t size = m->bar_size[i];
 	unsigned reg = 0x10 + 4 * i;
@@ -303,8 +304,8 @@ static void build_bar(struct model *m, unsigned i, enum pci_bar_kind kind, bool 
 		cfg_writable(m, reg, 4, mask & 0xfffffffcu);
 		return;
 	}
-	cfg_put(m, reg, 4, (zero ? 0 : base & 0xfffffff0u) | (kind == PCI_BAR_MEM64 ? 4 : 0) |
-				   (pref ? 8 : 0));
+	cfg_put(m, reg, 4,
+		(zero ? 0 : base & 0xfffffff0u) | (kind == PCI_BAR_MEM64 ? 4 : 0) | (pref ? 8 : 0));
 	cfg_writable(m, reg, 4, mask & 0xfffffff0u);
 	if (kind == PCI_BAR_MEM64) {
 		cfg_put(m, reg + 4, 4, zero ? 0 : base >> 32);
@@ -657,7 +658,8 @@ void model_log_dump(const struct pdev *d, FILE *f)
 	for (size_t i = 0; i < m->nlog; i++) {
 		const struct model_access *a = &m->log[i];
 
-		fprintf(f, "%s %s", a->write ? "W" : "R", a->space == MODEL_SPACE_CFG ? "cfg" : "bar");
+		fprintf(f, "%s %s", a->write ? "W" : "R",
+			a->space == MODEL_SPACE_CFG ? "cfg" : "bar");
 		if (a->space == MODEL_SPACE_BAR)
 			fprintf(f, "%u", a->bar);
 		fprintf(f, "+0x%llx/%u %-24s 0x%llx%s%s\n", (unsigned long long)a->off, a->width,
@@ -752,8 +754,7 @@ static int finish(struct model *m, size_t errs, struct verr *e)
 	return 0;
 }
 
-static int op_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val,
-		       struct verr *e)
+static int op_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e)
 {
 	struct model *m = d->priv;
 	struct model_access a = {MODEL_SPACE_CFG, false, false, false, 0, off, width, 0, NULL};
@@ -773,8 +774,7 @@ static int op_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *v
 	return finish(m, errs, e);
 }
 
-static int op_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val,
-			struct verr *e)
+static int op_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val, struct verr *e)
 {
 	struct model *m = d->priv;
 	struct model_access a = {MODEL_SPACE_CFG, true, false, false, 0, off, width, val, NULL};
@@ -809,8 +809,7 @@ static bool decoding(const struct model *m, unsigned bar)
 
 static int bar_unreachable(struct model *m, struct model_access *a, struct verr *e)
 {
-	model_err(m, "BAR %u access although BARs are unreachable (%s)", a->bar,
-		  m->pdev->bar_why);
+	model_err(m, "BAR %u access although BARs are unreachable (%s)", a->bar, m->pdev->bar_why);
 	a->bad = true;
 	a->what = "unreachable";
 	model_log(m, a);
@@ -865,12 +864,12 @@ static int op_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned wid
 }
 
 static const struct pdev_ops model_ops = {
-	.name = "model",
-	.cfg_read = op_cfg_read,
-	.cfg_write = op_cfg_write,
-	.bar_read = op_bar_read,
-	.bar_write = op_bar_write,
-	.close = op_close,
+    .name = "model",
+    .cfg_read = op_cfg_read,
+    .cfg_write = op_cfg_write,
+    .bar_read = op_bar_read,
+    .bar_write = op_bar_write,
+    .close = op_close,
 };
 
 /* ---- Test-side API ---- */

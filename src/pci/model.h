@@ -24,9 +24,9 @@
 #include "device.h"
 #include "util/err.h"
 
-#define MODEL_MAX_QUEUES 64
+#define MODEL_MAX_QUEUES  64
 #define MODEL_DEV_CFG_MAX 256
-#define MODEL_NO_VECTOR 0xffff
+#define MODEL_NO_VECTOR	  0xffff
 
 /* Virtio device types with built-in defaults in model_spec_init(). */
 enum {
@@ -67,9 +67,9 @@ enum {
 #define MODEL_BIT(n) (1ull << (n))
 
 enum model_transport {
-	MODEL_MODERN,       /* device id 0x1040 + type, revision 1, virtio caps only */
+	MODEL_MODERN,	    /* device id 0x1040 + type, revision 1, virtio caps only */
 	MODEL_TRANSITIONAL, /* device id 0x1000-0x103f, legacy I/O BAR0 and virtio caps */
-	MODEL_LEGACY,       /* device id 0x1000-0x103f, legacy I/O BAR0, no virtio caps */
+	MODEL_LEGACY,	    /* device id 0x1000-0x103f, legacy I/O BAR0, no virtio caps */
 };
 
 /* Config-space faults for walker tests. Each one edits the bytes that
@@ -147,7 +147,7 @@ struct model_spec {
 
 	bool pcie; /* 4096-byte config space and a PCI Express capability */
 
-	const char *driver;  /* bound kernel driver, copied to pdev->driver */
+	const char *driver; /* bound kernel driver, copied to pdev->driver */
 	/* Non-NULL: BARs are unreachable (as on a bound device); copied to
 	 * pdev->bar_why, and BAR accesses fail. The cfg-access window works. */
 	const char *bar_why;
@@ -157,7 +157,11 @@ struct model_spec {
 	 * processes a queue. With dma_identity a bus address is a pointer in
 	 * this process: unit tests' DMA backends hand out the virtual address
 	 * of their buffer as its bus address. Otherwise dma_translate is
-	 * asked; with neither, queue processing fails. */
+	 * asked; with neither, queue processing fails. The model trusts these
+	 * addresses: a driver bug can make it touch wild memory, which is
+	 * what ASan runs of the unit tests are for. Legacy queue PFNs hold
+	 * only 44-bit addresses, too few for heap pointers: legacy ring tests
+	 * need dma_translate (or low memory). */
 	bool dma_identity;
 	model_dma_fn *dma_translate;
 	void *dma_ctx;
@@ -193,15 +197,15 @@ struct model_queue {
 	uint16_t max_size; /* 0: the queue is unavailable */
 	uint16_t size;
 	uint16_t msix_vector;
-	bool enabled;      /* modern queue_enable, or a legacy PFN written */
+	bool enabled; /* modern queue_enable, or a legacy PFN written */
 	uint16_t notify_off;
 	uint16_t notif_config_data; /* the index; 0x8000|index when NOTIF_CONFIG_DATA is offered */
 	uint64_t desc, driver, device; /* legacy: derived from the PFN */
-	uint32_t pfn;                  /* legacy queue address >> 12 */
-	uint16_t last_avail; /* next available-ring entry the device takes */
+	uint32_t pfn;		       /* legacy queue address >> 12 */
+	uint16_t last_avail;	       /* next available-ring entry the device takes */
 	uint16_t used_idx;
-	unsigned notifies;  /* available-buffer notifications received */
-	unsigned completed; /* chains returned through the used ring */
+	unsigned notifies;    /* available-buffer notifications received */
+	unsigned completed;   /* chains returned through the used ring */
 	unsigned reset_reads; /* queue_reset reads left showing 1 */
 };
 
@@ -218,13 +222,13 @@ struct model_state {
 	unsigned num_queues;
 	struct model_queue queue[MODEL_MAX_QUEUES];
 
-	unsigned resets;              /* device resets done */
+	unsigned resets;	      /* device resets done */
 	unsigned features_ok_refused; /* FEATURES_OK writes the device refused */
-	unsigned irqs;                /* interrupts sent (INTx or MSI-X message) */
-	uint16_t last_irq_vector;     /* MSI-X vector of the last one; NO_VECTOR for INTx */
-	unsigned dma_blocked;         /* queue work skipped: bus mastering off */
-	uint8_t status_shown;         /* status reads show this while */
-	unsigned reset_reads;         /* ... this is non-zero (reset_delay_reads) */
+	unsigned irqs; /* interrupts sent: INTx, or MSI-X (entry mask bits not modelled) */
+	uint16_t last_irq_vector; /* MSI-X vector of the last one; NO_VECTOR for INTx */
+	unsigned dma_blocked;	  /* queue work skipped: bus mastering off */
+	uint8_t status_shown;	  /* status reads show this while */
+	unsigned reset_reads;	  /* ... this is non-zero (reset_delay_reads) */
 };
 
 struct model_state *model_state(struct pdev *d);
@@ -264,7 +268,7 @@ struct model_access {
 	unsigned bar;
 	uint64_t off; /* config offset, or offset in the BAR */
 	unsigned width;
-	uint64_t val; /* value written, or value returned */
+	uint64_t val;	  /* value written, or value returned */
 	const char *what; /* register name: "queue_select", "isr", "config", ... */
 };
 
@@ -285,8 +289,8 @@ void model_log_dump(const struct pdev *d, FILE *f);
 struct model_seg {
 	uint64_t addr; /* bus address from the descriptor */
 	uint32_t len;
-	bool write;    /* device-writable */
-	uint8_t *ptr;  /* where it is in this process */
+	bool write;   /* device-writable */
+	uint8_t *ptr; /* where it is in this process */
 };
 
 struct model_chain {
@@ -328,10 +332,10 @@ size_t model_chain_read(const struct model_chain *c, size_t off, void *dst, size
 size_t model_chain_write(const struct model_chain *c, size_t off, const void *src, size_t len);
 
 /* Built-in handlers. */
-model_handler_fn model_entropy_handler;    /* fills writable space with the pattern below */
-model_handler_fn model_blk_handler;        /* IN, OUT, FLUSH, GET_ID on the disk image */
+model_handler_fn model_entropy_handler;	   /* fills writable space with the pattern below */
+model_handler_fn model_blk_handler;	   /* IN, OUT, FLUSH, GET_ID on the disk image */
 model_handler_fn model_console_tx_handler; /* records the bytes */
-model_handler_fn model_net_tx_handler;     /* strips the virtio_net_hdr, records the frame */
+model_handler_fn model_net_tx_handler;	   /* strips the virtio_net_hdr, records the frame */
 
 /* Byte `pos` of the entropy stream: a fixed pattern tests can check. */
 uint8_t model_entropy_byte(uint64_t pos);

@@ -5,16 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLK_T_IN 0
-#define BLK_T_OUT 1
-#define BLK_T_FLUSH 4
-#define BLK_T_GET_ID 8
-#define BLK_S_OK 0
-#define BLK_S_IOERR 1
-#define BLK_S_UNSUPP 2
-#define BLK_F_RO 5
-#define BLK_SECTOR 512u
-#define BLK_ID_BYTES 20
+#define BLK_T_IN	 0
+#define BLK_T_OUT	 1
+#define BLK_T_FLUSH	 4
+#define BLK_T_GET_ID	 8
+#define BLK_S_OK	 0
+#define BLK_S_IOERR	 1
+#define BLK_S_UNSUPP	 2
+#define BLK_F_RO	 5
+#define BLK_SECTOR	 512u
+#define BLK_ID_BYTES	 20
 #define DEFAULT_DISK_MAX (64u << 20)
 
 uint8_t model_entropy_byte(uint64_t pos)
@@ -117,8 +117,7 @@ int model_blk_handler(struct pdev *d, unsigned qidx, const struct model_chain *c
 	return 0;
 }
 
-static int append(uint8_t **buf, size_t *len, const struct model_chain *c, size_t off,
-		  size_t n)
+static int append(uint8_t **buf, size_t *len, const struct model_chain *c, size_t off, size_t n)
 {
 	uint8_t *p = realloc(*buf, *len + n + 1);
 
@@ -148,10 +147,10 @@ int model_net_tx_handler(struct pdev *d, unsigned qidx, const struct model_chain
 {
 	struct model *m = model_of(d);
 	/* The header grew num_buffers with MRG_RXBUF, and always has it in 1.0. */
-	size_t hdr = model_negotiated(m, MODEL_F_VERSION_1) ||
-				     model_negotiated(m, MODEL_F_NET_MRG_RXBUF)
-			     ? 12
-			     : 10;
+	size_t hdr =
+	    model_negotiated(m, MODEL_F_VERSION_1) || model_negotiated(m, MODEL_F_NET_MRG_RXBUF)
+		? 12
+		: 10;
 	struct model_frame *f;
 
 	(void)qidx;

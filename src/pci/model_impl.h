@@ -5,7 +5,7 @@
 #include "model.h"
 
 #define MODEL_CFG_BYTES 4096
-#define MODEL_ERR_LEN 200
+#define MODEL_ERR_LEN	200
 
 /* Virtio structure types (cfg_type). */
 enum {
@@ -44,7 +44,7 @@ struct model {
 	unsigned msix_cap, pcie_cap;
 
 	int legacy_bar, modern_bar, msix_bar, shm_bar; /* -1 when absent */
-	uint64_t bar_size[PCI_NUM_BARS];               /* real size, for sizing */
+	uint64_t bar_size[PCI_NUM_BARS];	       /* real size, for sizing */
 	struct model_layout lay;
 	uint8_t *msix_table;
 
@@ -88,8 +88,8 @@ unsigned model_legacy_cfg_off(const struct model *m);
 /* BAR registers (model_regs.c). `what` gets the register name. */
 uint64_t model_bar_do_read(struct model *m, unsigned bar, uint64_t off, unsigned width,
 			   const char **what);
-void model_bar_do_write(struct model *m, unsigned bar, uint64_t off, unsigned width,
-			uint64_t val, const char **what);
+void model_bar_do_write(struct model *m, unsigned bar, uint64_t off, unsigned width, uint64_t val,
+			const char **what);
 /* True when [off, off+len) of the BAR is inside a virtio structure. */
 bool model_in_structure(const struct model *m, unsigned bar, uint64_t off, unsigned len);
 

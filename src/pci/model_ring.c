@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DESC_F_NEXT 1
-#define DESC_F_WRITE 2
-#define DESC_F_INDIRECT 4
+#define DESC_F_NEXT	     1
+#define DESC_F_WRITE	     2
+#define DESC_F_INDIRECT	     4
 #define AVAIL_F_NO_INTERRUPT 1
 
 struct ring {
@@ -73,8 +73,8 @@ static int ring_map(struct model *m, unsigned qidx, struct ring *r)
 			 (unsigned long long)q->desc, (unsigned long long)q->driver,
 			 (unsigned long long)q->device,
 			 m->spec.dma_identity || m->spec.dma_translate
-				 ? ""
-				 : " (model_spec sets neither dma_identity nor dma_translate)");
+			     ? ""
+			     : " (model_spec sets neither dma_identity nor dma_translate)");
 }
 
 static int seg_push(struct model *m, struct segbuf *b, uint64_t addr, uint32_t len, bool write)
@@ -301,6 +301,10 @@ void model_notify(struct model *m, unsigned q)
 	m->st.queue[q].notifies++;
 	if (!(m->st.status & MODEL_S_DRIVER_OK)) {
 		model_err(m, "queue %u notified before DRIVER_OK", q);
+		return;
+	}
+	if (!m->st.queue[q].enabled) {
+		model_err(m, "queue %u notified while not enabled", q);
 		return;
 	}
 	if (!m->handler[q].fn || m->in_handler)

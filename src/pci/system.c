@@ -1,6 +1,7 @@
 #include "system.h"
 
 #include "backend.h"
+#include "vfio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -184,6 +185,23 @@ static int grow(struct psys_entry **v, size_t *cap, size_t n, struct verr *e)
 	return 0;
 }
 
+enum scan_result { SCAN_ADDED, SCAN_GONE, SCAN_FAILED };
+
+/* A function removed (hot unplug, SR-IOV disable) between readdir and
+ * reading its attributes is left out, not an error. */
+static enum scan_result scan_one(struct psys *s, const struct pci_addr *a, struct psys_entry *out,
+				 struct verr *e)
+{
+	struct verr local = {0};
+
+	if (sysfs_scan_entry(s->pacc, s->root, a, out, &local) == 0)
+		return SCAN_ADDED;
+	if (local.code == VX_NODEV)
+		return SCAN_GONE;
+	verr_set(e, local.code, "%s", local.msg);
+	return SCAN_FAILED;
+}
+
 /* Entries whose names are not DDDD:BB:DD.F (domains above 0xffff, as VMD
  * creates) cannot be represented by struct pci_addr and are skipped. */
 static int scan_live(struct psys *s, struct psys_entry **out, size_t *n, struct verr *e)
@@ -201,9 +219,17 @@ static int scan_live(struct psys *s, struct psys_entry **out, size_t *n, struct 
 
 		if (!pci_addr_parse(de->d_name, &a) || strlen(de->d_name) != PCI_ADDR_STRLEN - 1)
 			continue;
-		if (grow(&v, &cap, cnt, e) || sysfs_scan_entry(s->pacc, s->root, &a, &v[cnt], e))
+		if (grow(&v, &cap, cnt, e))
 			goto fail;
-		cnt++;
+		switch (scan_one(s, &a, &v[cnt], e)) {
+		case SCAN_ADDED:
+			cnt++;
+			break;
+		case SCAN_FAILED:
+			goto fail;
+		default:
+			break;
+		}
 	}
 	closedir(dp);
 	qsort(v, cnt, sizeof(*v), entry_cmp);
@@ -242,5 +268,7 @@ int psys_open_device(struct psys *s, const struct pci_addr *a, struct pdev **out
 	*out = NULL;
 	if (s->dump)
 		return dumpfile_open_device(s->dump, a, out, e);
+	if (vfio_is_bound(s->root, a))
+		return vfio_pdev_open(s->root, a, out, e);
 	return sysfs_pdev_open(s->pacc, s->root, a, out, e);
 }

@@ -23,6 +23,7 @@ struct psys_entry {
 /* sysfs_root is normally "/sys"; tests point it at a fake tree. */
 struct psys *psys_open_live(const char *sysfs_root, struct verr *e);
 struct psys *psys_open_dump(const char *path, struct verr *e);
+/* Close the devices opened from s first: live ones use its libpci handle. */
 void psys_close(struct psys *s);
 /* True for a dump file: no BARs, no drivers, no writes. */
 int psys_is_dump(const struct psys *s);

@@ -1,6 +1,7 @@
 /* The virtio 1.x PCI transport: common_cfg, notify, ISR and device config
  * structures located by the capabilities (virtio 1.3, 4.1.4). */
 #include "common_cfg.h"
+#include "features.h"
 #include "modern.h"
 
 static const struct vcap *cap_of(const struct vdev *v, int idx)
@@ -203,7 +204,8 @@ static int setup_queue(struct vdev *v, unsigned q, const struct vq_addrs *a, str
 	if (max == 0)
 		return verr_set(e, VX_DEVICE, "queue %u does not exist (queue_size reads 0)", q);
 	if (a->size > max || a->size == 0 || (a->size & (a->size - 1)))
-		return verr_set(e, VX_USAGE, "queue %u: size %u is not a power of 2 up to %llu", q,
+		return verr_set(e, VX_USAGE,
+				"queue %u: size %u must be a power of 2 no larger than %llu", q,
 				a->size, (unsigned long long)max);
 	if (modern_common_write(v, CC_QUEUE_SIZE, 2, a->size, e) ||
 	    modern_common_write(v, CC_QUEUE_MSIX_VECTOR, 2, a->msix_vector, e) ||
@@ -221,12 +223,12 @@ static int setup_queue(struct vdev *v, unsigned q, const struct vq_addrs *a, str
 
 /* cap offset + queue_notify_off * notify_off_multiplier, with room for the
  * write inside the notify structure (Linux vp_modern_map_vq_notify). */
-static int notify_location(struct vdev *v, unsigned q, bool notification_data,
+static int notify_location(struct vdev *v, unsigned q, uint64_t features,
 			   struct vq_notify_loc *loc, struct verr *e)
 {
 	const struct vcap *n = cap_of(v, v->caps.notify);
-	unsigned width = notification_data ? 4 : 2;
-	uint64_t noff, off;
+	unsigned width = features >> VIRTIO_FB_NOTIFICATION_DATA & 1 ? 4 : 2;
+	uint64_t noff, off, id = q;
 
 	if (!n)
 		return verr_set(e, VX_DEVICE, "the device has no usable notify capability");
@@ -240,7 +242,10 @@ static int notify_location(struct vdev *v, unsigned q, bool notification_data,
 				"structure",
 				q, (unsigned long long)noff, n->notify_off_multiplier,
 				(unsigned long long)n->length);
-	*loc = (struct vq_notify_loc){n->bar, n->bar_offset + off, width};
+	if (features >> VIRTIO_FB_NOTIF_CONFIG_DATA & 1 &&
+	    modern_common_read(v, CC_QUEUE_NOTIFY_DATA, 2, &id, e))
+		return -1;
+	*loc = (struct vq_notify_loc){n->bar, n->bar_offset + off, width, (uint16_t)id};
 	return 0;
 }
 
@@ -272,6 +277,16 @@ static int set_config_vector(struct vdev *v, uint16_t vector, struct verr *e)
 	return 0;
 }
 
+static int get_config_vector(struct vdev *v, uint16_t *vector, struct verr *e)
+{
+	uint64_t x;
+
+	if (modern_common_read(v, CC_CONFIG_MSIX_VECTOR, 2, &x, e))
+		return -1;
+	*vector = (uint16_t)x;
+	return 0;
+}
+
 const struct vtransport_ops virtio_modern_ops = {
 	.name = "modern",
 	.get_status = get_status,
@@ -289,5 +304,6 @@ const struct vtransport_ops virtio_modern_ops = {
 	.notify = notify,
 	.read_isr = read_isr,
 	.set_config_vector = set_config_vector,
+	.get_config_vector = get_config_vector,
 	.legacy_ring = false,
 };

@@ -5,6 +5,8 @@
 
 #include "devcfg.h"
 #include "ids.h"
+#include "pci/cfgwin.h"
+#include "legacy.h"
 
 #define CONFIG_READ_TRIES 16
 
@@ -47,6 +49,27 @@ static void set_kind(struct vdev *v)
 		v->kind = modern_caps ? VDEV_TRANSITIONAL : VDEV_LEGACY;
 }
 
+/* Transitional devices default to the modern interface; a non-modern
+ * device whose capabilities are unusable has only the legacy one. */
+static const struct vtransport_ops *default_ops(const struct vdev *v)
+{
+	return v->kind == VDEV_LEGACY ? &virtio_legacy_ops : &virtio_modern_ops;
+}
+
+/* Whether the registers the chosen interface lives in can be reached. */
+static void set_regs_why(struct vdev *v)
+{
+	const char *why = NULL;
+
+	if (v->ops == &virtio_legacy_ops)
+		legacy_present(v, &why);
+	else if (!vcaps_is_modern(&v->caps))
+		why = "no usable virtio 1.x common configuration capability";
+	if (!why && !pdev_has_bar_access(v->pci))
+		why = v->pci->bar_why;
+	snprintf(v->regs_why, sizeof(v->regs_why), "%s", why ? why : "");
+}
+
 int vdev_open(struct pdev *pci, struct vdev *v, struct verr *e)
 {
 	char a[PCI_ADDR_STRLEN];
@@ -62,17 +85,43 @@ int vdev_open(struct pdev *pci, struct vdev *v, struct verr *e)
 	if (vcaps_walk(pci, &v->caps, e))
 		return -1;
 	set_kind(v);
-	/* The legacy transport arrives with the legacy issue; until then a
-	 * legacy-only device is identified and its config space decoded, and
-	 * its registers are reported as unavailable. */
-	v->ops = vcaps_is_modern(&v->caps) ? &virtio_modern_ops : NULL;
-	if (!v->ops)
-		snprintf(v->regs_why, sizeof(v->regs_why),
-			 "no usable virtio 1.x common configuration capability");
-	else if (!pdev_has_bar_access(pci))
-		snprintf(v->regs_why, sizeof(v->regs_why), "%s", pci->bar_why);
+	v->ops = default_ops(v);
+	set_regs_why(v);
 	vdev_allow_select(v, false, "selector registers are not written on this device");
 	return 0;
+}
+
+int vdev_use_interface(struct vdev *v, enum vdev_iface want, struct verr *e)
+{
+	const struct vtransport_ops *ops = default_ops(v);
+
+	if (want == VDEV_IFACE_LEGACY && v->kind == VDEV_MODERN)
+		return verr_set(e, VX_USAGE,
+				"--transport legacy: PCI device %04x:%04x is modern-only and has no "
+				"legacy interface",
+				v->pci->vendor, v->pci->device);
+	if (want == VDEV_IFACE_LEGACY)
+		ops = &virtio_legacy_ops;
+	if (ops != v->ops) {
+		v->ops = ops;
+		set_regs_why(v);
+	}
+	return 0;
+}
+
+bool vdev_iface_parse(const char *s, enum vdev_iface *out)
+{
+	static const struct {
+		const char *name;
+		enum vdev_iface iface;
+	} names[] = {{"modern", VDEV_IFACE_MODERN}, {"legacy", VDEV_IFACE_LEGACY}};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*out = names[i].iface;
+			return true;
+		}
+	return false;
 }
 
 void vdev_allow_select(struct vdev *v, bool allow, const char *why)
@@ -80,6 +129,26 @@ void vdev_allow_select(struct vdev *v, bool allow, const char *why)
 	v->can_select = allow && v->pci->writable;
 	snprintf(v->select_why, sizeof(v->select_why), "%s",
 		 v->can_select ? "" : (why ? why : "device opened read-only"));
+}
+
+/* A harmless read that tells whether the BAR holding common_cfg answers. */
+static bool bar_answers(struct vdev *v)
+{
+	const struct vcap *c = &v->caps.v[v->caps.common];
+	uint64_t val;
+
+	return pdev_bar_read(v->pci, c->bar, c->bar_offset + 0x12, 2, &val, NULL) == 0;
+}
+
+void vdev_use_window(struct vdev *v)
+{
+	struct verr e = {0};
+
+	if (!v->ops || v->caps.common < 0 || v->caps.pci_cfg < 0 || !v->pci->writable ||
+	    cfgwin_active(v->pci) || bar_answers(v))
+		return;
+	if (cfgwin_wrap(v->pci, v->caps.v[v->caps.pci_cfg].offset, &e) == 0)
+		v->regs_why[0] = '\0';
 }
 
 bool vdev_regs_readable(const struct vdev *v)
@@ -132,6 +201,46 @@ static int read_snapshot(struct vdev *v, const uint8_t *w, uint8_t *buf, unsigne
 	return 0;
 }
 
+/* A snapshot taken between two equal config_generation values. */
+static int read_by_generation(struct vdev *v, const uint8_t *w, uint8_t *buf, unsigned n,
+			      struct verr *e)
+{
+	for (int tries = 0; tries < CONFIG_READ_TRIES; tries++) {
+		uint32_t g1, g2;
+
+		if (v->ops->get_config_generation(v, &g1, e) || read_snapshot(v, w, buf, n, e) ||
+		    v->ops->get_config_generation(v, &g2, e))
+			return -1;
+		if (g1 == g2)
+			return 0;
+	}
+	return verr_set(e, VX_DEVICE, "config_generation kept changing over %d reads",
+			CONFIG_READ_TRIES);
+}
+
+/* Without a generation counter (legacy), a field wider than one access
+ * (a 64-bit capacity) can tear while the device updates it; two equal
+ * snapshots in a row are the best evidence of a consistent one. */
+static int read_until_stable(struct vdev *v, const uint8_t *w, uint8_t *buf, unsigned n,
+			     struct verr *e)
+{
+	uint8_t prev[VDEV_CONFIG_MAX];
+
+	if (read_snapshot(v, w, prev, n, e))
+		return -1;
+	for (int tries = 0; tries < CONFIG_READ_TRIES; tries++) {
+		if (read_snapshot(v, w, buf, n, e))
+			return -1;
+		if (memcmp(prev, buf, n) == 0)
+			return 0;
+		memcpy(prev, buf, n);
+	}
+	return verr_set(e, VX_DEVICE,
+			"the device config kept changing over %d reads (the legacy interface has no "
+			"generation counter: two equal reads in a row are required)",
+			CONFIG_READ_TRIES);
+}
+
 int vdev_read_config(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, struct verr *e)
 {
 	const struct cfg_layout *l =
@@ -148,20 +257,16 @@ int vdev_read_config(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, 
 	 * common); variable-length layouts (9p's tag) need the whole region. */
 	if (l && !has_variable_tail(l) && n > l->size)
 		n = l->size;
+	/* Unknown layouts are shown as a hex dump: the first 256 bytes are
+	 * plenty, and byte reads through a config window are slow. */
+	if (!l && n > VDEV_CONFIG_UNKNOWN_MAX)
+		n = VDEV_CONFIG_UNKNOWN_MAX;
 	memset(w, 1, sizeof(w));
 	if (l)
 		mark_widths(l->fields, l->nfields, 0, w, n);
-	for (int tries = 0; tries < CONFIG_READ_TRIES; tries++) {
-		uint32_t g1, g2;
-
-		if (v->ops->get_config_generation(v, &g1, e) || read_snapshot(v, w, buf, n, e) ||
-		    v->ops->get_config_generation(v, &g2, e))
-			return -1;
-		if (g1 == g2) {
-			*got = n;
-			return 0;
-		}
-	}
-	return verr_set(e, VX_DEVICE, "config_generation kept changing over %d reads",
-			CONFIG_READ_TRIES);
+	if (v->ops->get_config_generation ? read_by_generation(v, w, buf, n, e)
+					  : read_until_stable(v, w, buf, n, e))
+		return -1;
+	*got = n;
+	return 0;
 }

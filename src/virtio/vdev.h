@@ -30,6 +30,7 @@ enum {
 #define VIRTIO_MSI_NO_VECTOR 0xffff
 #define VDEV_WHY_LEN 224
 #define VDEV_CONFIG_MAX 4096 /* bytes of device config read at most */
+#define VDEV_CONFIG_UNKNOWN_MAX 256 /* ... for a device type without a layout */
 
 struct vdev;
 
@@ -59,7 +60,11 @@ struct vq_addrs {
 struct vq_notify_loc {
 	unsigned bar;
 	uint64_t off;
-	unsigned width; /* 2 (queue index) or 4 (notification data) */
+	unsigned width; /* 2, or 4 with VIRTIO_F_NOTIFICATION_DATA */
+	/* The 16-bit identifier written (or put in the low half of the
+	 * notification data): the queue index, or queue_notify_data with
+	 * VIRTIO_F_NOTIF_CONFIG_DATA. */
+	uint16_t id;
 };
 
 /* One interface over the modern common_cfg and the legacy I/O header, so
@@ -75,7 +80,9 @@ struct vtransport_ops {
 	int (*set_driver_features)(struct vdev *v, uint64_t f, struct verr *e);
 	int (*get_num_queues)(struct vdev *v, unsigned *n, struct verr *e);
 	int (*get_queue)(struct vdev *v, unsigned q, struct vq_regs *r, struct verr *e);
-	/* Device config: bytes available, generation counter, one field. */
+	/* Device config: bytes available, generation counter, one field.
+	 * get_config_generation is NULL when the interface has no counter
+	 * (legacy): vdev_read_config() then reads until two snapshots agree. */
 	unsigned (*config_len)(struct vdev *v);
 	int (*get_config_generation)(struct vdev *v, uint32_t *gen, struct verr *e);
 	int (*read_config)(struct vdev *v, unsigned off, unsigned width, uint64_t *val,
@@ -84,14 +91,18 @@ struct vtransport_ops {
 	/* Driving. setup_queue programs size, vector and addresses and enables
 	 * the queue (modern: queue_enable = 1; legacy: QUEUE_PFN). */
 	int (*setup_queue)(struct vdev *v, unsigned q, const struct vq_addrs *a, struct verr *e);
-	/* Where to notify queue q; validated against the notify structure. */
-	int (*notify_location)(struct vdev *v, unsigned q, bool notification_data,
+	/* Where and what to notify for queue q given the negotiated features;
+	 * validated against the notify structure. */
+	int (*notify_location)(struct vdev *v, unsigned q, uint64_t features,
 			       struct vq_notify_loc *loc, struct verr *e);
 	int (*notify)(struct vdev *v, const struct vq_notify_loc *loc, uint32_t value,
 		      struct verr *e);
 	/* Reading the ISR clears it: never on a device a driver owns. */
 	int (*read_isr)(struct vdev *v, uint8_t *isr, struct verr *e);
 	int (*set_config_vector)(struct vdev *v, uint16_t vector, struct verr *e);
+	/* The configuration-change vector; VX_UNAVAILABLE when the interface
+	 * has no such register right now (legacy with MSI-X disabled). */
+	int (*get_config_vector)(struct vdev *v, uint16_t *vector, struct verr *e);
 	/* The legacy interface: 32-bit features, whole ring in one block. */
 	bool legacy_ring;
 };
@@ -116,16 +127,30 @@ int vdev_open(struct pdev *pci, struct vdev *v, struct verr *e);
 /* Allows selector writes: pci must already be writable. */
 void vdev_allow_select(struct vdev *v, bool allow, const char *why);
 bool vdev_regs_readable(const struct vdev *v);
+/* When the BARs cannot be mapped (a bound driver owns them) but the device
+ * has the PCI configuration access capability, reads registers through it
+ * instead. Needs config writes: only for a device opened writable. */
+void vdev_use_window(struct vdev *v);
 
 const char *vdev_kind_name(enum vdev_kind k);
 /* Decoded status bits, e.g. "ACKNOWLEDGE DRIVER FEATURES_OK", into buf. */
 const char *virtio_status_str(uint8_t status, char *buf, unsigned len);
 
 /* Reads the device config region into buf with the config_generation retry
- * loop (virtio 1.3, 4.1.4.3.1), using each field's own access width where a
- * layout is known. Returns bytes read. */
+ * loop (virtio 1.3, 4.1.4.3.1), or, on the legacy interface which has no
+ * counter, until two reads agree; using each field's own access width where
+ * a layout is known. Returns bytes read. */
 int vdev_read_config(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, struct verr *e);
 
 extern const struct vtransport_ops virtio_modern_ops;
+extern const struct vtransport_ops virtio_legacy_ops;
+
+/* Which interface of a transitional device to use (--transport). A
+ * legacy-only device always uses the legacy one; asking a modern-only
+ * device for legacy is an error (VX_USAGE). */
+enum vdev_iface { VDEV_IFACE_DEFAULT, VDEV_IFACE_MODERN, VDEV_IFACE_LEGACY };
+int vdev_use_interface(struct vdev *v, enum vdev_iface want, struct verr *e);
+/* Parses "modern" or "legacy"; false on anything else. */
+bool vdev_iface_parse(const char *s, enum vdev_iface *out);
 
 #endif

@@ -29,7 +29,9 @@ EXIT = {"ok": 0, "usage": 2, "nodev": 3, "notvirtio": 4, "input": 9}
 
 
 def run(*args, check=None):
-    p = subprocess.run([VIRTIOCTL, *args], capture_output=True, text=True, timeout=60)
+    # Standard input is never a terminal here: no command reads it as a script.
+    p = subprocess.run([VIRTIOCTL, *args], capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
     if check is not None and p.returncode != check:
         raise AssertionError("virtioctl %s: exit %d, want %d\nstdout:%s\nstderr:%s" % (
             " ".join(args), p.returncode, check, p.stdout, p.stderr))
@@ -155,8 +157,10 @@ class Errors(unittest.TestCase):
             self.assertIn(f, p.stderr)
 
     def test_usage(self):
-        run(check=EXIT["usage"])
+        run(check=EXIT["ok"])  # no command, stdin not a terminal: an empty script
         run("frobnicate", check=EXIT["usage"])
+        run("-f", "-", "list", check=EXIT["usage"])
+        run("open", "00:01.0", check=EXIT["usage"])  # only in the shell or a script
         run("caps", "00:01.0", "extra", check=EXIT["usage"])
         run("--no-such-option", "list", check=EXIT["usage"])
         self.assertIn("Usage: virtioctl", run("--help", check=0).stdout)

@@ -281,6 +281,40 @@ static void test_crlf(void)
 	unlink(path);
 }
 
+/* lspci -x shows 128 bytes of a CardBus bridge: accepted for header type 2
+ * only. */
+static void test_cardbus(void)
+{
+	char text[2048] = "02:00.0 CardBus bridge: Ricoh Co Ltd RL5c476 II (rev 80)\n";
+	struct verr e = {0};
+	struct psys *s;
+	struct pdev *d;
+	const char *path;
+
+	for (unsigned off = 0; off < 128; off += 16) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "%02x: %s\n", off,
+			 off == 0      ? "80 11 76 04 07 00 10 02 80 00 07 06 00 a8 82 00"
+			 : off == 0x40 ? "86 80 23 45 00 00 00 00 00 00 00 00 00 00 00 00"
+				       : "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00");
+		strcat(text, line);
+	}
+	path = temp_dump(text, strlen(text));
+	s = psys_open_dump(path, &e);
+	CHECK_STR(e.msg, "");
+	if (s) {
+		d = open_fn(s, "02:00.0");
+		CHECK_EQ(d->cfg_size, 128);
+		CHECK_EQ(d->subsys_vendor, 0x8086);
+		CHECK_EQ(d->subsys_device, 0x4523);
+		CHECK_EQ(d->bar[0].kind, PCI_BAR_NONE);
+		pdev_close(d);
+	}
+	psys_close(s);
+	unlink(path);
+}
+
 static const struct {
 	const char *file;
 	unsigned line; /* 0: the message names no line */
@@ -346,6 +380,7 @@ int main(void)
 	test_pcie_4k();
 	test_nodev();
 	test_crlf();
+	test_cardbus();
 	test_bad();
 	return check_done();
 }

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MB 4 /* modern BAR in the default layout */
+#define MB     4 /* modern BAR in the default layout */
 #define COMMON 0x0000
-#define ISR 0x1000
+#define ISR    0x1000
 #define DEVCFG 0x2000
 #define NOTIFY 0x3000
 
@@ -116,12 +116,8 @@ static unsigned walk(struct pdev *d, unsigned at[], int type[], unsigned max)
 	return n;
 }
 
-static void test_modern_layout(void)
+static void check_header(struct pdev *d)
 {
-	struct pdev *d = make(MODEL_ID_NET, MODEL_MODERN, NULL);
-	unsigned at[16], c;
-	int type[16];
-
 	CHECK_STR(d->ops->name, "model");
 	CHECK_EQ(pdev_cfg_read16(d, 0x00), 0x1af4);
 	CHECK_EQ(pdev_cfg_read16(d, 0x02), 0x1041);
@@ -134,6 +130,12 @@ static void test_modern_layout(void)
 	CHECK_EQ(pdev_cfg_read8(d, 0x0e), 0);
 	CHECK_EQ(pdev_cfg_read8(d, 0x3d), 1);
 	CHECK_EQ(d->cfg_size, 256);
+}
+
+static void check_caps(struct pdev *d)
+{
+	unsigned at[16], c;
+	int type[16];
 
 	/* QEMU's list order: last added first. */
 	CHECK_EQ(walk(d, at, type, 16), 6);
@@ -170,7 +172,10 @@ static void test_modern_layout(void)
 	CHECK_EQ(pdev_cfg_read16(d, c + 2), 2);
 	CHECK_EQ(pdev_cfg_read32(d, c + 4), 0x1);
 	CHECK_EQ(pdev_cfg_read32(d, c + 8), 0x801);
+}
 
+static void check_bars(struct pdev *d)
+{
 	CHECK_EQ(d->bar[0].kind, PCI_BAR_NONE);
 	CHECK_EQ(d->bar[1].kind, PCI_BAR_MEM32);
 	CHECK_EQ(d->bar[1].size, 0x1000);
@@ -184,6 +189,15 @@ static void test_modern_layout(void)
 	CHECK_EQ(pdev_cfg_read32(d, 0x14) & 0xf, 0);
 	CHECK_EQ(pdev_cfg_read32(d, 0x10), 0);
 	CHECK(pdev_has_bar_access(d));
+}
+
+static void test_modern_layout(void)
+{
+	struct pdev *d = make(MODEL_ID_NET, MODEL_MODERN, NULL);
+
+	check_header(d);
+	check_caps(d);
+	check_bars(d);
 	NO_ERRORS(d);
 	pdev_close(d);
 }
@@ -199,7 +213,7 @@ static void test_bar_sizing(void)
 	CHECK_EQ(pdev_cfg_read32(d, 0x20), 0xffffc00cu);
 	CHECK_EQ(pdev_cfg_read32(d, 0x24), 0xffffffffu);
 	CHECK(pdev_cfg_write(d, 0x10, 4, 0xffffffffu, NULL) == 0);
-	CHECK_EQ(pdev_cfg_read32(d, 0x10), (uint32_t)~(d->bar[0].size - 1) | 1);
+	CHECK_EQ(pdev_cfg_read32(d, 0x10), (uint32_t) ~(d->bar[0].size - 1) | 1);
 	CHECK(pdev_cfg_write(d, 0x18, 4, 0xffffffffu, NULL) == 0);
 	CHECK_EQ(pdev_cfg_read32(d, 0x18), 0);
 	pdev_cfg_write(d, 0x20, 4, lo, NULL);
@@ -346,7 +360,7 @@ static void test_features_ok_refusal(void)
 	CHECK_EQ(st->features_ok_refused, 1);
 	cwr(d, STATUS, 1, 0);
 	negotiate(d, MODEL_BIT(MODEL_F_VERSION_1) | MODEL_BIT(MODEL_F_ACCESS_PLATFORM) |
-			     MODEL_BIT(3)); /* bit 3 not offered */
+			 MODEL_BIT(3)); /* bit 3 not offered */
 	CHECK_EQ(crd(d, STATUS, 1), 0x03);
 	cwr(d, STATUS, 1, 0);
 	negotiate(d, MODEL_BIT(MODEL_F_VERSION_1)); /* ACCESS_PLATFORM declined */
@@ -430,9 +444,10 @@ static void test_widths(void)
 	a = model_log_entry(d, model_log_count(d) - 1);
 	CHECK(a->bad);
 	CHECK_STR(a->what, "device_status");
-	crd(d, NUMQ, 4);
+	crd(d, MSIX_CONFIG, 4); /* config_msix_vector and num_queues together */
 	crd(d, DF, 2);
-	CHECK(error_has(d, "num_queues is 2 bytes"));
+	CHECK(error_has(d, "config_msix_vector is 2 bytes"));
+	CHECK(error_has(d, "device_feature is 4 bytes"));
 	wr(d, MB, COMMON + QDESC, 8, 0x1000); /* 64-bit fields are two 32-bit halves */
 	CHECK(error_has(d, "queue_desc_lo is 4 bytes"));
 	CHECK_EQ(model_state(d)->queue[0].desc, 0);
@@ -720,7 +735,7 @@ static void test_cfg_window(void)
 	CHECK_EQ(model_write_count(d), 6);
 	NO_ERRORS(d);
 
-	pdev_cfg_write(d, c + 8, 4, 0x3ff0, NULL); /* outside every structure */
+	pdev_cfg_write(d, c + 8, 4, 0x1800, NULL); /* between ISR and device cfg */
 	pdev_cfg_write(d, c + 12, 4, 4, NULL);
 	pdev_cfg_read32(d, c + 16);
 	CHECK(error_has(d, "not in a virtio structure"));
@@ -744,7 +759,8 @@ static void test_decode_and_strict(void)
 	pdev_close(d);
 
 	d = make(MODEL_ID_NET, MODEL_MODERN, NULL);
-	CHECK(pdev_bar_read(d, 4, NUMQ, 4, &v, &e) == 0); /* completes, like hardware */
+	CHECK(pdev_bar_read(d, 4, MSIX_CONFIG, 4, &v, &e) == 0); /* completes, like hardware */
+	CHECK_EQ(model_error_count(d), 1);
 	model_log_clear(d);
 	pdev_close(d);
 }
@@ -761,9 +777,9 @@ static void test_strict_and_readonly(void)
 	struct verr e = {0};
 	uint64_t v;
 
-	CHECK(pdev_bar_read(d, 4, NUMQ, 4, &v, &e) != 0);
+	CHECK(pdev_bar_read(d, 4, MSIX_CONFIG, 4, &v, &e) != 0);
 	CHECK_EQ(e.code, VX_DEVICE);
-	CHECK(strstr(e.msg, "num_queues") != NULL);
+	CHECK(strstr(e.msg, "config_msix_vector") != NULL);
 	verr_clear(&e);
 	CHECK(pdev_bar_write(d, 4, STATUS, 1, 1, &e) != 0);
 	CHECK_EQ(e.code, VX_PERM);
@@ -903,7 +919,9 @@ static void set_desc(struct tring *r, uint16_t i, const void *buf, uint32_t len,
 	put16(d + 14, next);
 }
 
-/* Adds a chain of n buffers (the last `nw` device-writable); returns head. */
+/* Adds a chain of n buffers (the last `nw` device-writable); returns head.
+ * Descriptors are reused round-robin: the tests complete each chain
+ * before the table wraps. */
 static uint16_t tring_add(struct tring *r, unsigned n, void *const buf[], const uint32_t len[],
 			  unsigned nw)
 {
@@ -912,9 +930,10 @@ static uint16_t tring_add(struct tring *r, unsigned n, void *const buf[], const 
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t flags = (uint16_t)((i + 1 < n ? 1 : 0) | (i >= n - nw ? 2 : 0));
 
-		set_desc(r, (uint16_t)(head + i), buf[i], len[i], flags, (uint16_t)(head + i + 1));
+		set_desc(r, (uint16_t)((head + i) % r->size), buf[i], len[i], flags,
+			 (uint16_t)((head + i + 1) % r->size));
 	}
-	r->next_desc = (uint16_t)(r->next_desc + n);
+	r->next_desc = (uint16_t)((r->next_desc + n) % r->size);
 	put16(r->avail + 4 + 2u * (r->avail_idx % r->size), head);
 	r->avail_idx++;
 	put16(r->avail + 2, r->avail_idx);
@@ -1017,15 +1036,44 @@ static void test_notify_errors(void)
 	CHECK(error_has(d, "no queue's notify address"));
 	CHECK(model_process_queue(d, 0, model_entropy_handler, NULL, &e) < 0);
 	CHECK(strstr(e.msg, "not enabled") != NULL);
+	model_log_clear(d);
+	model_state(d)->status = 0x0f; /* as firmware might leave it */
+	kick(d, 0);
+	CHECK(error_has(d, "while not enabled"));
 	pdev_close(d);
+}
+
+/* Sends one virtio-blk request: header, then `len` bytes of data (device-
+ * readable for OUT, writable otherwise), then the status byte. Returns the
+ * status; *used gets the used length. */
+static uint8_t blk_req(struct pdev *d, struct tring *r, uint32_t type, uint64_t sector, void *data,
+		       uint32_t len, uint32_t *used)
+{
+	uint8_t hdr[16] = {0}, status = 0xff;
+	void *b[] = {hdr, data, &status};
+	uint32_t l[] = {16, len, 1};
+	uint16_t slot = (uint16_t)(le16(r->used + 2) % r->size);
+
+	put32(hdr, type);
+	put64(hdr + 8, sector);
+	if (len) {
+		tring_add(r, 3, b, l, type == 1 ? 1 : 2);
+	} else {
+		b[1] = &status;
+		l[1] = 1;
+		tring_add(r, 2, b, l, 1);
+	}
+	kick(d, 0);
+	*used = le32(r->used + 4 + 8u * slot + 4);
+	return status;
 }
 
 static void test_blk_queue(void)
 {
 	struct pdev *d = make(MODEL_ID_BLOCK, MODEL_TRANSITIONAL, NULL);
-	static uint8_t disk[4096], data[512], back[512], id[20];
-	uint8_t hdr[16] = {0}, status = 0xff;
+	uint8_t disk[4096] = {0}, data[512], back[512], id[20];
 	struct tring r;
+	uint32_t used;
 	size_t len;
 
 	for (unsigned i = 0; i < sizeof(data); i++)
@@ -1038,65 +1086,20 @@ static void test_blk_queue(void)
 	modern_queue(d, 0, &r);
 	cwr(d, STATUS, 1, 0x0f);
 
-	put32(hdr, 1); /* OUT */
-	put64(hdr + 8, 2);
-	{
-		void *b[] = {hdr, data, &status};
-		uint32_t l[] = {16, 512, 1};
-
-		tring_add(&r, 3, b, l, 1);
-	}
-	kick(d, 0);
-	CHECK_EQ(status, 0);
-	CHECK_EQ(le32(r.used + 8), 1);
+	CHECK_EQ(blk_req(d, &r, 1, 2, data, 512, &used), 0); /* OUT */
+	CHECK_EQ(used, 1);
 	CHECK(memcmp(model_blk_disk(d, &len) + 1024, data, 512) == 0);
 	CHECK_EQ(len, 4096);
-
-	put32(hdr, 0); /* IN */
-	status = 0xff;
-	{
-		void *b[] = {hdr, back, &status};
-		uint32_t l[] = {16, 512, 1};
-
-		tring_add(&r, 3, b, l, 2);
-	}
-	kick(d, 0);
-	CHECK_EQ(status, 0);
-	CHECK_EQ(le32(r.used + 16), 513);
+	CHECK_EQ(blk_req(d, &r, 0, 2, back, 512, &used), 0); /* IN */
+	CHECK_EQ(used, 513);
 	CHECK(memcmp(back, data, 512) == 0);
-
-	put32(hdr, 8); /* GET_ID */
-	{
-		void *b[] = {hdr, id, &status};
-		uint32_t l[] = {16, 20, 1};
-
-		tring_add(&r, 3, b, l, 2);
-	}
-	kick(d, 0);
-	CHECK_EQ(status, 0);
+	CHECK_EQ(blk_req(d, &r, 8, 0, id, 20, &used), 0); /* GET_ID */
 	CHECK(memcmp(id, "model-serial", 13) == 0);
-
-	put32(hdr, 0); /* IN past the end */
-	put64(hdr + 8, 8);
-	{
-		void *b[] = {hdr, back, &status};
-		uint32_t l[] = {16, 512, 1};
-
-		tring_add(&r, 3, b, l, 2);
-	}
-	kick(d, 0);
-	CHECK_EQ(status, 1);
-
-	put32(hdr, 99);
-	{
-		void *b[] = {hdr, &status};
-		uint32_t l[] = {16, 1};
-
-		tring_add(&r, 2, b, l, 1);
-	}
-	kick(d, 0);
-	CHECK_EQ(status, 2);
-	CHECK_EQ(le16(r.used + 2), 5);
+	CHECK_EQ(blk_req(d, &r, 0, 8, back, 512, &used), 1); /* past the end */
+	CHECK_EQ(blk_req(d, &r, 0, 0, back, 100, &used), 1); /* not whole sectors */
+	CHECK_EQ(blk_req(d, &r, 4, 0, NULL, 0, &used), 0);   /* FLUSH */
+	CHECK_EQ(blk_req(d, &r, 99, 0, NULL, 0, &used), 2);  /* unsupported */
+	CHECK_EQ(le16(r.used + 2), 7);
 	NO_ERRORS(d);
 	free(r.mem);
 	pdev_close(d);
@@ -1173,35 +1176,72 @@ static void test_malformed_chain(void)
 	pdev_close(d);
 }
 
+/* A DMA backend that is not the identity: bus addresses start at 1 GiB. */
+struct fake_iommu {
+	uint8_t *base;
+	size_t len;
+};
+
+static void *translate(void *ctx, uint64_t addr, size_t len)
+{
+	struct fake_iommu *io = ctx;
+
+	if (addr < 0x40000000u || addr - 0x40000000u + len > io->len)
+		return NULL;
+	return io->base + (addr - 0x40000000u);
+}
+
+static struct pdev *make_iommu(unsigned type, enum model_transport t, struct fake_iommu *io)
+{
+	struct model_spec s;
+	struct verr e = {0};
+	struct pdev *d;
+
+	io->base = aligned_alloc(4096, 4 * 4096);
+	io->len = 4 * 4096;
+	memset(io->base, 0, io->len);
+	model_spec_init(&s, type, t);
+	s.writable = true;
+	s.dma_translate = translate;
+	s.dma_ctx = io;
+	d = model_pdev_new(&s, &e);
+	CHECK(d != NULL);
+	return d;
+}
+
+/* Legacy PFNs hold 44-bit addresses: heap pointers do not fit, so this
+ * test goes through a translation. */
 static void test_legacy_queue(void)
 {
-	struct pdev *d = make(MODEL_ID_RNG, MODEL_LEGACY, NULL);
-	uint8_t buf[32];
-	void *b[] = {buf};
-	uint32_t l[] = {32};
-	struct tring r;
+	struct fake_iommu io;
+	struct pdev *d = make_iommu(MODEL_ID_RNG, MODEL_LEGACY, &io);
+	uint8_t *mem = io.base;
+	const uint64_t bus = 0x40000000u;
 
 	model_use_builtin_handlers(d);
 	CHECK_EQ(rd(d, 0, 12, 2), 8);
-	tring_init(&r, 8, true);
 	wr(d, 0, 18, 1, MODEL_S_ACKNOWLEDGE | MODEL_S_DRIVER);
 	wr(d, 0, 4, 4, 0);
 	wr(d, 0, 14, 2, 0);
-	wr(d, 0, 8, 4, (uint64_t)(uintptr_t)r.mem >> 12);
+	wr(d, 0, 8, 4, bus >> 12);
 	wr(d, 0, 18, 1, MODEL_S_ACKNOWLEDGE | MODEL_S_DRIVER | MODEL_S_DRIVER_OK);
-	tring_add(&r, 1, b, l, 1);
+	put64(mem, bus + 0x3000); /* descriptor 0: 32 writable bytes */
+	put32(mem + 8, 32);
+	put16(mem + 12, 2);
+	put16(mem + 16 * 8 + 4, 0); /* avail right after the 8 descriptors */
+	put16(mem + 16 * 8 + 2, 1);
 	wr(d, 0, 16, 2, 0);
-	CHECK_EQ(le16(r.used + 2), 1);
-	CHECK_EQ(le32(r.used + 8), 32);
-	CHECK_EQ(buf[5], model_entropy_byte(5));
+	CHECK_EQ(le16(mem + 0x1000 + 2), 1); /* used ring on the next page */
+	CHECK_EQ(le32(mem + 0x1000 + 8), 32);
+	CHECK_EQ(mem[0x3000 + 5], model_entropy_byte(5));
 	CHECK_EQ(rd(d, 0, 19, 1), 1);
 	NO_ERRORS(d);
-	free(r.mem);
+	free(mem);
 	pdev_close(d);
 }
 
-static int hold_handler(struct pdev *d, unsigned q, const struct model_chain *c,
-			uint32_t *used_len, void *ctx)
+static int hold_handler(struct pdev *d, unsigned q, const struct model_chain *c, uint32_t *used_len,
+			void *ctx)
 {
 	unsigned *calls = ctx;
 
@@ -1234,6 +1274,12 @@ static void test_hold_event_idx_msix(void)
 	tring_add(&r, 1, b, l, 1);
 	CHECK_EQ(model_process_queue(d, 0, hold_handler, &calls, NULL), 0);
 	CHECK_EQ(calls, 1);
+	model_set_handler(d, 0, hold_handler, &calls);
+	kick(d, 0);
+	CHECK_EQ(calls, 2);
+	model_set_handler(d, 0, NULL, NULL);
+	kick(d, 0);
+	CHECK_EQ(calls, 2);
 	CHECK_EQ(le16(r.used + 2), 0);
 
 	/* used_event 5: no interrupt for used idx 0 -> 2. */
@@ -1248,6 +1294,14 @@ static void test_hold_event_idx_msix(void)
 	CHECK_EQ(st->irqs, 1);
 	CHECK_EQ(st->last_irq_vector, 1);
 	NO_ERRORS(d);
+	{
+		FILE *f = fopen("/dev/null", "w");
+
+		if (f) {
+			model_log_dump(d, f);
+			fclose(f);
+		}
+	}
 	free(r.mem);
 	pdev_close(d);
 }
@@ -1281,38 +1335,13 @@ static void test_indirect(void)
 	pdev_close(d);
 }
 
-/* A DMA backend that is not the identity: bus addresses start at 1 GiB. */
-struct fake_iommu {
-	uint8_t *base;
-	size_t len;
-};
-
-static void *translate(void *ctx, uint64_t addr, size_t len)
-{
-	struct fake_iommu *io = ctx;
-
-	if (addr < 0x40000000u || addr - 0x40000000u + len > io->len)
-		return NULL;
-	return io->base + (addr - 0x40000000u);
-}
-
-static struct fake_iommu iommu;
-
-static void via_iommu(struct model_spec *s)
-{
-	s->dma_identity = false;
-	s->dma_translate = translate;
-	s->dma_ctx = &iommu;
-}
-
 static void test_dma_translate(void)
 {
-	struct pdev *d = make(MODEL_ID_RNG, MODEL_MODERN, via_iommu);
-	uint8_t *mem = aligned_alloc(4096, 4 * 4096);
+	struct fake_iommu io;
+	struct pdev *d = make_iommu(MODEL_ID_RNG, MODEL_MODERN, &io);
+	uint8_t *mem = io.base;
 	const uint64_t bus = 0x40000000u;
 
-	memset(mem, 0, 4 * 4096);
-	iommu = (struct fake_iommu){mem, 4 * 4096};
 	bring_up(d, V1);
 	cwr(d, QSEL, 2, 0);
 	cwr(d, QSIZE, 2, 8);

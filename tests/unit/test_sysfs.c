@@ -65,11 +65,12 @@ static bool add_net(struct fakesys *fs, size_t cfg_len, uint16_t command, bool r
 static bool add_others(struct fakesys *fs)
 {
 	static uint8_t host[256] = {0x86, 0x80, 0x57, 0x0d, [0x0b] = 0x06};
-	static uint8_t bridge[256] = {0x36, 0x1b,	   0x0c,	  0x00,		0x07,
-				      0x00, [0x0b] = 0x06, [0x0a] = 0x04, [0x0e] = 0x01};
-	struct fake_fn a = {.addr = "0000:00:00.0", .cfg = host, .cfg_len = 256};
+	/* 1b36:000c, class 060400, header type 1 */
+	static uint8_t bridge[4096] = {
+	    0x36, 0x1b, 0x0c, 0x00, [0x0a] = 0x04, [0x0b] = 0x06, [0x0e] = 0x01};
+	struct fake_fn a = {.addr = "0000:00:00.0", .cfg = host, .cfg_len = sizeof(host)};
 	struct fake_fn b = {
-	    .addr = "0000:01:00.0", .cfg = bridge, .cfg_len = 4096, .driver = "pcieport"};
+	    .addr = "0000:01:00.0", .cfg = bridge, .cfg_len = sizeof(bridge), .driver = "pcieport"};
 
 	return fakesys_add_fn(fs, &a) && fakesys_add_fn(fs, &b);
 }
@@ -105,6 +106,25 @@ static bool setup(struct fakesys *fs, size_t cfg_len, uint16_t command, bool res
 	return ok;
 }
 
+static void check_bridge(struct psys *s)
+{
+	struct pci_addr a = {0, 1, 0, 0};
+	struct pdev *d = NULL;
+	struct verr e = {0};
+
+	CHECK_EQ(s ? psys_open_device(s, &a, &d, &e) : -1, 0);
+	if (!d)
+		return;
+	CHECK_EQ(d->class_code, 0x060400);
+	CHECK_EQ(d->cfg_size, 4096);
+	CHECK_STR(d->driver, "pcieport");
+	for (int i = 0; i < PCI_NUM_BARS; i++)
+		CHECK_EQ(d->bar[i].kind, PCI_BAR_NONE);
+	CHECK_STR(d->bar_why, "the function implements no BARs");
+	CHECK(!pdev_has_bar_access(d));
+	pdev_close(d);
+}
+
 static void test_scan(void)
 {
 	struct fakesys fs;
@@ -115,6 +135,8 @@ static void test_scan(void)
 
 	if (!setup(&fs, 256, 7, true) || !add_others(&fs))
 		return;
+	/* an entry that vanished between readdir and the attribute reads */
+	CHECK(fakesys_link(&fs, "bus/pci/devices/0000:00:09.0", "../../../devices/gone"));
 	s = psys_open_live(fs.root, &e);
 	CHECK(s != NULL);
 	CHECK(s && !psys_is_dump(s));
@@ -136,6 +158,7 @@ static void test_scan(void)
 		CHECK_STR(v[2].driver, "pcieport");
 	}
 	free(v);
+	check_bridge(s);
 	psys_close(s);
 	fakesys_destroy(&fs);
 }
@@ -408,6 +431,8 @@ static void test_permission(void)
 			_exit(3);
 		d = open_net(&fs, &s);
 		CHECK_STR(d ? d->bar_why : "", "permission denied opening resource0 (run as root)");
+		pdev_close(d);
+		psys_close(s);
 		_exit(check_done() ? 1 : 0);
 	}
 	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);

@@ -22,7 +22,7 @@ sys.path.insert(0, HERE)
 
 from vmharness import HarnessError, assets, initramfs, scenario   # noqa: E402
 from vmharness.qemu import GuestFailure, Machine, QMPError         # noqa: E402
-from vmharness import checks                                      # noqa: E402
+from vmharness.context import Context                             # noqa: E402
 
 
 class Interrupted(BaseException):
@@ -31,76 +31,6 @@ class Interrupted(BaseException):
 
 def _on_signal(signum, frame):
     raise Interrupted("signal %d" % signum)
-
-
-class Context:
-    """What checks and hooks see: the scenario, QMP, guest results,
-    QMP snapshots taken at checkpoints, and a failure list."""
-
-    def __init__(self, sc, machine, disks, tmpdir, virtioctl):
-        self.scenario = sc
-        self.machine = machine
-        self.disks = {d.name: d for d in disks}
-        self.tmpdir = tmpdir
-        self.virtioctl = virtioctl
-        self.addresses = {}     # device id -> guest PCI address
-        self.pci = None         # query-pci at boot
-        self.snapshots = {}     # checkpoint -> {device id: x-query-virtio-status}
-        self.queue_snapshots = {}  # checkpoint -> {device id: [queue status]}
-        self.failures = []
-        self.notes = []
-        self.checkpoints = []
-
-    @property
-    def qmp(self):
-        return self.machine.qmp
-
-    @property
-    def results(self):
-        return self.machine.results
-
-    def result(self, name):
-        r = self.machine.results.get(name)
-        if r is None:
-            self.fail("guest command %s: no result (not run?)" % name)
-        return r
-
-    def fail(self, msg, device=None, field=None, virtioctl=None, qemu=None):
-        parts = []
-        if device is not None:
-            parts.append("device %s (%s, %s)" % (
-                device.id, self.addresses.get(device.id, "?"), device.model))
-        if field is not None:
-            parts.append("field %s" % field)
-        head = ": ".join(parts + [msg]) if parts else msg
-        if virtioctl is not None or qemu is not None:
-            head += "\n      virtioctl said: %s\n      QEMU said:      %s" % (
-                _fmt(virtioctl), _fmt(qemu))
-        self.failures.append(head)
-
-    def note(self, msg):
-        """Something the report should show without failing the test."""
-        self.notes.append(msg)
-
-    def snapshot(self, name, queues=True):
-        st, qs = {}, {}
-        for d in self.scenario.devices:
-            st[d.id] = self.qmp.command("x-query-virtio-status", path=d.qom_path)
-            if queues:
-                qs[d.id] = [self.qmp.command("x-query-virtio-queue-status",
-                                             path=d.qom_path, queue=i)
-                            for i in range(st[d.id]["num-vqs"])]
-        self.snapshots[name] = st
-        self.queue_snapshots[name] = qs
-        return st
-
-
-def _fmt(v):
-    if isinstance(v, int) and not isinstance(v, bool):
-        return "%d (0x%x)" % (v, v)
-    if isinstance(v, (dict, list)):
-        return json.dumps(v)
-    return repr(v)
 
 
 def pci_addresses(pci_info):
@@ -123,7 +53,9 @@ def pci_addresses(pci_info):
 
 def run_scenario(sc, args, cache_assets):
     t0 = time.monotonic()
-    tmpdir = tempfile.mkdtemp(prefix="virtioctl-vm-%s-" % sc.name)
+    tmpdir = tempfile.mkdtemp(prefix=TMP_PREFIX + sc.name + "-")
+    with open(os.path.join(tmpdir, "owner.pid"), "w") as f:
+        f.write("%d\n" % os.getpid())
     machine = None
     ctx = None
     ok = False
@@ -146,7 +78,8 @@ def run_scenario(sc, args, cache_assets):
         if sc.needs_virtioctl and virtioctl is None:
             raise HarnessError("scenario %s needs --virtioctl" % sc.name)
         initrd = os.path.join(tmpdir, "initramfs.cpio")
-        initramfs.build(initrd, cache_assets, sc.modules, virtioctl, sc.script,
+        script = sc.script if not args.no_script else "true\n"
+        initramfs.build(initrd, cache_assets, sc.modules, virtioctl, script,
                         env)
         t_img = time.monotonic()
 
@@ -182,7 +115,7 @@ def run_scenario(sc, args, cache_assets):
                 ctx.snapshot(arg)
                 hook = sc.hooks.get(arg)
                 if hook:
-                    hook(ctx)
+                    reply.extend(hook(ctx) or [])
                 return reply
             elif kind == "result":
                 if args.verbose:
@@ -195,7 +128,8 @@ def run_scenario(sc, args, cache_assets):
                 print("[vm] guest script done (exit %d) after %.1fs"
                       % (arg, m.t_done - m.t_start), flush=True)
                 if args.interactive:
-                    finish_checks(ctx)
+                    if not args.no_script:
+                        finish_checks(ctx)
                     print("[vm] interactive: QMP for you at %s "
                           "(e.g. socat - UNIX-CONNECT:%s); Ctrl-A x quits QEMU"
                           % (os.path.join(tmpdir, "qmp-user.sock"),
@@ -204,7 +138,7 @@ def run_scenario(sc, args, cache_assets):
         machine.start()
         machine.run(handler)
         t_run = time.monotonic()
-        if not args.interactive:
+        if not args.interactive and not args.no_script:
             if machine.done_rc != 0:
                 ctx.fail("the guest script exited with status %d"
                          % machine.done_rc)
@@ -243,6 +177,31 @@ def run_scenario(sc, args, cache_assets):
             print("[vm] kept %s" % tmpdir)
         else:
             shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+TMP_PREFIX = "virtioctl-vm-"
+
+
+def remove_stale_tmpdirs():
+    """Temp dirs of harness runs that were killed outright (SIGKILL: their
+    QEMU died with them through PR_SET_PDEATHSIG, the directory stayed)."""
+    base = tempfile.gettempdir()
+    for name in os.listdir(base):
+        path = os.path.join(base, name)
+        if not name.startswith(TMP_PREFIX) or not os.path.isdir(path):
+            continue
+        try:
+            with open(os.path.join(path, "owner.pid")) as f:
+                pid = int(f.read())
+        except (OSError, ValueError):
+            continue
+        try:
+            os.kill(pid, 0)
+            continue            # still running
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:
+            continue
 
 
 def finish_checks(ctx):
@@ -297,8 +256,8 @@ def main():
     ap.add_argument("--virtioctl", default="none",
                     help="host path of the virtioctl binary to test")
     ap.add_argument("--cache-dir", default=None,
-                    help="download/unpack cache (default: $VIRTIOCTL_VM_CACHE "
-                    "or ./vm-cache)")
+                    help="download/unpack cache ($VIRTIOCTL_VM_CACHE, if set, "
+                    "wins; default ./vm-cache)")
     ap.add_argument("--log-dir", default=None,
                     help="keep each guest's console log here")
     ap.add_argument("--qemu", default="qemu-system-x86_64")
@@ -306,6 +265,9 @@ def main():
                     help="per-boot hard timeout, seconds (default: scenario's)")
     ap.add_argument("--interactive", action="store_true",
                     help="console on this terminal; after the script, a shell")
+    ap.add_argument("--no-script", action="store_true",
+                    help="boot the scenario's devices but run no script and "
+                    "no checks (with --interactive: a bare debugging guest)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
     ap.add_argument("--append", help="extra kernel command line")
     ap.add_argument("--dump-qmp", metavar="FILE",
@@ -335,7 +297,10 @@ def main():
     if args.interactive:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    cache = (args.cache_dir or os.environ.get("VIRTIOCTL_VM_CACHE")
+    remove_stale_tmpdirs()
+    # the environment wins over meson's per-build-dir default, so that one
+    # cache can serve several build dirs
+    cache = (os.environ.get("VIRTIOCTL_VM_CACHE") or args.cache_dir
              or os.path.abspath("vm-cache"))
     try:
         scs = [scenario.load(n) for n in args.scenarios]

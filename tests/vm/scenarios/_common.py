@@ -1,12 +1,13 @@
 """Helpers shared by the scenario modules (not a scenario itself)."""
 
-from vmharness import checks
-from vmharness.scenario import Device
+import zlib
 
 
 def hubport(netdev):
-    """A -netdev that goes nowhere: a hub port alone on its own hub."""
-    return ["-netdev", "hubport,id=%s,hubid=%d" % (netdev, abs(hash(netdev)) % 1000)]
+    """A -netdev that goes nowhere: a hub port alone on its own hub (QEMU
+    warns that the hub "is not connected to host network": that is the
+    point)."""
+    return ["-netdev", "hubport,id=%s,hubid=%d" % (netdev, zlib.crc32(netdev.encode()) % 1000)]
 
 
 def drive(drive_id, disk, extra=""):

@@ -6,13 +6,17 @@ from scenarios._common import drive, hubport
 # device driver): `list` must name the driver, `dump` must work without
 # writing anything (no selector registers), and with --select (which saves
 # and restores the selectors) agree with QEMU again.  virtio-iommu has no
-# driver in Debian's kernel and stays unbound.
+# virtio driver in Debian's kernel: virtio-pci still binds the PCI function
+# and leaves the device at ACKNOWLEDGE.
 BOUND = ["net0", "blk0", "rng0", "ser0", "bal0", "scsi0", "gpu0", "kbd0", "crypto0",
          "fs0", "net1", "blk1", "rng1"]
 
 SCRIPT = r'''
+# virtio_crypto last: once it is bound, the kernel's module signature check
+# picks its RSA (QEMU's builtin backend: "RSA with raw padding is not
+# supported") and every later insmod fails with "Key was rejected by service"
 vm_modprobe virtio_pci virtio_net virtio_blk virtio_rng virtio_console virtio_balloon \
-	virtio_scsi virtio_gpu virtio_input virtio_crypto 9pnet_virtio
+	virtio_scsi virtio_gpu virtio_input 9pnet_virtio virtio_crypto
 vm_wait_bound 20 %s || vm_log "not every device got bound"
 vm_sh drivers 'while read id addr; do echo "$id $(basename "$(readlink /sys/bus/pci/devices/$addr/driver)")"; done < /etc/vm/devices'
 vm_dump_all
@@ -53,11 +57,12 @@ SCENARIO = Scenario(
     dirs=["9p"],
     script=SCRIPT,
     checks=[
-        checks.list_matches(driver="virtio-pci", drivers={"iommu0": None}),
+        checks.list_matches(driver="virtio-pci"),
         checks.qmp_status("dumped", 0x07, devices=set(BOUND)),
+        checks.qmp_status("dumped", 0x01, devices={"iommu0"}, exact=True),
         checks.dumps_match("dumped", required=checks.REQUIRED_BOUND),
-        checks.list_matches(driver="virtio-pci", drivers={"iommu0": None},
-                            command="sel-list"),
-        checks.dumps_match("selected", prefix="sel-dump-"),
+        checks.list_matches(driver="virtio-pci", command="sel-list"),
+        checks.dumps_match("selected", required=checks.REQUIRED_BOUND,
+                           prefix="sel-dump-"),
     ],
 )

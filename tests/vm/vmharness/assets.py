@@ -407,7 +407,7 @@ def _resolve_deb(cache, pkg, env_var, fallback_prefix, resolve_name=None):
                                deb_field(deb, "Version").replace(":", "%3a"))
     raise HarnessError(
         "cannot obtain Debian package %s: apt-cache does not know it and the "
-        "cache %s has no copy. Run 'apt-get update' (scripts/test does), or "
+        "cache %s has no copy. Run 'apt-get update' as root, or "
         "set %s to a local .deb." % (pkg, debdir, env_var))
 
 
@@ -512,11 +512,40 @@ def _prepare_busybox(cache):
     return bb, applets
 
 
+def _prune(cache, keep, max_age=86400):
+    """Remove cache entries (unpacked trees and .debs) of other package
+    versions that have not been used for a day: a kernel update would
+    otherwise leave ~200 MB behind each time."""
+    now = time.time()
+    for sub in ("kernel", "busybox", "debs"):
+        d = os.path.join(cache, sub)
+        if not os.path.isdir(d):
+            continue
+        for name in os.listdir(d):
+            path = os.path.join(d, name)
+            if name == "resolved.json" or any(name.startswith(k) for k in keep):
+                continue
+            if now - os.path.getmtime(path) < max_age:
+                continue
+            log("pruning old cache entry %s" % path)
+            if os.path.isdir(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+
+
 def prepare(cache, want_modules=()):
     os.makedirs(cache, exist_ok=True)
     with _Lock(os.path.join(cache, ".lock")):
         kdir, index, key = _prepare_kernel(cache, want_modules)
         bb, applets = _prepare_busybox(cache)
+        bkey = os.path.basename(os.path.dirname(bb))
+        for p in (kdir, os.path.dirname(bb)):
+            os.utime(p)
+        for f in os.listdir(os.path.join(cache, "debs")):
+            if f.startswith((key + "_", bkey + "_")):
+                os.utime(os.path.join(cache, "debs", f))
+        _prune(cache, (key, bkey))
     return Assets(kdir, index["modules"], bb, applets, index["kver"], key)
 
 

@@ -21,11 +21,9 @@ REQUIRED_UNBOUND = ("address", "virtio_device_id", "transport", "capabilities",
                     "device_status", "num_queues", "device_features",
                     "driver_features", "queues")
 REQUIRED_BOUND = ("address", "virtio_device_id", "transport")
-# virtioctl does not read the legacy I/O registers yet (that is the legacy
-# transport issue's work): until it does, a legacy device's register fields
-# are compared where present but not required, and the report notes what
-# was missing.  Make this REQUIRED_UNBOUND when legacy support lands.
-REQUIRED_LEGACY = ("address", "virtio_device_id", "transport", "capabilities")
+# Legacy devices are read through the legacy I/O header: everything is
+# required of them too (this name stays for scenarios that used it).
+REQUIRED_LEGACY = REQUIRED_UNBOUND
 
 QUEUE_ADDR_KEYS = {
     "vring-desc": ("desc", "desc_addr", "descriptor_area", "queue_desc"),
@@ -155,8 +153,6 @@ def dumps_match(checkpoint="dumped", required=REQUIRED_UNBOUND,
                          virtioctl=dump)
                 continue
             need = tuple(required) + tuple(d.expect.get("required", ()))
-            if d.transport == "legacy" and required == REQUIRED_UNBOUND:
-                need = REQUIRED_LEGACY + tuple(d.expect.get("required", ()))
             for f in need:
                 if f in d.expect.get("absent", ()):
                     continue
@@ -167,10 +163,14 @@ def dumps_match(checkpoint="dumped", required=REQUIRED_UNBOUND,
             skipped = [f for f in DUMP_FIELDS
                        if dump.get(f) is None and f not in need]
             if skipped:
-                ctx.note("%s (%s): virtioctl printed no %s; not compared%s" % (
-                    d.id, d.transport, ", ".join(skipped),
-                    (" (notes: %s)" % "; ".join(dump["notes"]))
-                    if dump.get("notes") else ""))
+                why = ""
+                if dump.get("notes"):
+                    why = " (virtioctl: %s%s)" % (
+                        str(dump["notes"][0])[:160],
+                        "; +%d more notes" % (len(dump["notes"]) - 1)
+                        if len(dump["notes"]) > 1 else "")
+                ctx.note("%s%s (%s): virtioctl printed no %s; not compared%s"
+                         % (prefix, d.id, d.transport, ", ".join(skipped), why))
             compare_dump(ctx, d, dump, snap[d.id], qsnap.get(d.id), status)
     check_dumps.__name__ = "dumps_match"
     return check_dumps
@@ -196,14 +196,17 @@ def compare_dump(ctx, d, dump, st, queues, status=True):
                      virtioctl=dump["num_queues"], qemu=st["num-vqs"])
     host = features.bits_of(vid, st["host-features"])
     guest = features.bits_of(vid, st["guest-features"])
+    # which interface the registers were read through: a transitional
+    # device's legacy header (--transport legacy) shows what a legacy one's does
+    view = "legacy" if dump.get("interface") == "legacy" else transport
     if dump.get("device_features") is not None:
-        want = features.guest_visible(vid, host, transport)
+        want = features.guest_visible(vid, host, view)
         got = _int_field(ctx, d, dump, "device_features")
         if got is not None and got != want:
             ctx.fail("dump: %s" % _feature_diff(vid, got, want), device=d,
                      field="device_features", virtioctl="0x%016x" % got,
                      qemu="0x%016x (host features 0x%016x as the %s interface "
-                     "shows them)" % (want, host, transport))
+                     "shows them)" % (want, host, view))
     qstatus = features.status_of(st["status"])
     # QEMU's guest-features is the set the device accepted: a legacy
     # driver's write lands there at once, a modern driver's only when it
@@ -211,9 +214,9 @@ def compare_dump(ctx, d, dump, st, queues, status=True):
     # virtio-pci's latch, which QMP does not report; e.g. SeaBIOS leaves
     # VERSION_1 latched in a virtio-scsi it negotiated with and then reset).
     if dump.get("driver_features") is not None and (
-            transport == "legacy" or qstatus & features.STATUS[
+            view == "legacy" or qstatus & features.STATUS[
                 "VIRTIO_CONFIG_S_FEATURES_OK"]):
-        want = guest & 0xFFFFFFFF if transport == "legacy" else guest
+        want = guest & 0xFFFFFFFF if view == "legacy" else guest
         got = _int_field(ctx, d, dump, "driver_features")
         if got is not None and got != want:
             ctx.fail("dump: %s" % _feature_diff(vid, got, want), device=d,

@@ -131,6 +131,9 @@ def build(out, assets, modules, virtioctl, script, env, extra_files=None):
     c.add_file("etc/vm/script.sh", script, 0o755)
     c.add_file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n")
     c.add_file("etc/group", "root:x:0:\n")
+    # login shells (the interactive shell of --interactive) get the helpers
+    c.add_file("etc/profile", ". /etc/vm/scenario.env\n. /etc/vm/lib.sh\n"
+               "PS1='vm:\\w# '\n")
 
     # Kernel modules: flat in /lib/modules/KVER, with a depmod-style
     # modules.dep for busybox modprobe and our own load order file.

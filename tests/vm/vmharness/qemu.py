@@ -16,7 +16,6 @@ import select
 import signal
 import socket
 import subprocess
-import sys
 import time
 
 from . import HarnessError
@@ -274,14 +273,22 @@ class Machine:
             r, _, _ = select.select([self.chan], [], [], 0.5)
             if not r:
                 continue
-            data = self.chan.recv(65536)
+            try:
+                data = self.chan.recv(65536)
+            except OSError as e:
+                raise GuestFailure("guest channel: %s" % e)
             if not data:
+                # QEMU closed the channel: it is exiting
                 if self.interactive and self.done_rc is not None:
                     self.proc.wait()
                     return
-                # QEMU closed the channel: it is exiting
-                self.proc.wait(timeout=10)
-                continue
+                try:
+                    self.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
+                raise GuestFailure("QEMU closed the guest channel (exit "
+                                   "status %s) before the guest script "
+                                   "finished" % self.proc.returncode)
             buf += data
             while b"\n" in buf:
                 raw, buf = buf.split(b"\n", 1)

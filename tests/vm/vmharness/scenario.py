@@ -164,7 +164,9 @@ class Scenario:
     checks      list of callables check(ctx) (see checks.py); each reports
                 failures with ctx.fail(...)
     hooks       {checkpoint name: callable(ctx)} run by the host while the
-                guest waits at that checkpoint
+                guest waits at that checkpoint, after the automatic QMP
+                snapshot; the lines it returns (if any) reach the guest in
+                /tmp/vm/reply.NAME
     modules     kernel modules to put into the initramfs (deps added)
     disks       list of Disk
     dirs        directories to create in the run's temp dir ("{tmp}/NAME")

@@ -1,0 +1,400 @@
+/* Driving a device by hand: status steps, feature negotiation, a test
+ * vring, post, kick and poll. Every command here writes to the device and
+ * goes through drive_check_writable() first. */
+#include "commands_impl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drive.h"
+#include "report.h"
+#include "virtio/driver.h"
+#include "virtio/features.h"
+
+static int writable_device(struct session *s, const struct cmd_args *a, struct sdev **d,
+			   struct verr *e)
+{
+	return session_device(s, a->argv[0], d, e) || drive_check_writable(s, *d, e);
+}
+
+static void add_status(struct rnode *o, const char *key, const char *label, uint8_t st)
+{
+	char names[128];
+
+	r_annot(r_uint(o, key, label, st, "0x%02x"), "%s",
+		virtio_status_str(st, names, sizeof(names)));
+}
+
+static struct rnode *device_root(struct sdev *d)
+{
+	struct rnode *root = r_new_root();
+	char addr[PCI_ADDR_STRLEN];
+
+	pci_addr_format(&d->pci->addr, addr);
+	r_str(root, "address", "Address", addr);
+	r_int(root, "virtio_device_id", "Virtio device ID", d->v.device_id);
+	return root;
+}
+
+int cmd_status_step(struct session *s, struct sdev *d, const char *name, struct rnode **out,
+		    struct verr *e)
+{
+	struct vstep_result r;
+	enum vstep step;
+	int rc;
+
+	if (!vstep_parse(name, &step))
+		return verr_set(e, VX_USAGE, "unknown step '%s' (reset, ack, driver, features-ok, "
+				"driver-ok, failed, next)", name);
+	if (drive_check_writable(s, d, e))
+		return -1;
+	rc = vdev_step(&d->v, step, s->force, &r, e);
+	*out = device_root(d);
+	r_str(*out, "step", "Step", vstep_name(r.step));
+	add_status(*out, "status_before", "Status before", r.before);
+	if (rc == 0 || r.refused_by_device) {
+		add_status(*out, "device_status", "Status", r.after);
+		r_bool(*out, "features_ok_refused", "FEATURES_OK refused", r.refused_by_device);
+		r_bool(*out, "needs_reset", "DEVICE_NEEDS_RESET", r.needs_reset);
+	}
+	/* After a confirmed reset the device has forgotten our queues. */
+	if (rc == 0 && r.step == VSTEP_RESET)
+		drive_forget_rings(d);
+	return rc;
+}
+
+static int write_features(struct session *s, struct sdev *d, uint64_t want, struct rnode *o,
+			  struct verr *e)
+{
+	struct vdev *v = &d->v;
+	uint64_t offered, back;
+	uint8_t st;
+
+	if (v->ops->get_device_features(v, &offered, e) || v->ops->get_status(v, &st, e))
+		return -1;
+	if ((want & ~offered) && !s->force)
+		return verr_set(e, VX_USAGE, "the device does not offer 0x%016llx (--force writes "
+				"it anyway)", (unsigned long long)(want & ~offered));
+	if ((!(st & VIRTIO_STATUS_DRIVER) || (st & VIRTIO_STATUS_FEATURES_OK)) && !s->force)
+		return verr_set(e, VX_USAGE, "features are written after DRIVER and before "
+				"FEATURES_OK (status 0x%02x; --force writes anyway)", st);
+	if (v->ops->set_driver_features(v, want, e) || v->ops->get_driver_features(v, &back, e))
+		return -1;
+	drive_of(d)->features = back;
+	drive_of(d)->features_written = true;
+	r_hex64(o, "device_features", "Device features", offered);
+	r_hex64(o, "driver_features", "Driver features", back);
+	if (back != want)
+		return verr_set(e, VX_DEVICE, "driver features read back as 0x%016llx, not 0x%016llx",
+				(unsigned long long)back, (unsigned long long)want);
+	return 0;
+}
+
+int cmd_features_set(struct session *s, struct sdev *d, const struct cmd_args *a,
+		     struct rnode **out, struct verr *e)
+{
+	struct vdev *v = &d->v;
+	uint64_t cur = 0, want, offered;
+	char *spec = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (drive_check_writable(s, d, e))
+		return -1;
+	if (strcmp(a->argv[1], "negotiate") == 0) {
+		if (v->ops->get_device_features(v, &offered, e))
+			return -1;
+		want = features_default(v, offered);
+	} else {
+		if (a->argc < 3)
+			return verr_set(e, VX_USAGE, "features set: which features?");
+		for (int i = 2; i < a->argc; i++)
+			len += strlen(a->argv[i]) + 1;
+		spec = calloc(1, len + 1);
+		for (int i = 2; spec && i < a->argc; i++)
+			strcat(strcat(spec, a->argv[i]), " ");
+		if (!spec || v->ops->get_driver_features(v, &cur, e) ||
+		    features_parse(spec, (unsigned)v->device_id, cur, &want, e)) {
+			free(spec);
+			return spec ? -1 : verr_set(e, VX_FAIL, "out of memory");
+		}
+		free(spec);
+	}
+	*out = device_root(d);
+	rc = write_features(s, d, want, *out, e);
+	return rc;
+}
+
+static int parse_queue(const char *s, unsigned *q, struct verr *e)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 0);
+
+	if (!*s || *end || v >= DRIVE_MAX_QUEUES)
+		return verr_set(e, VX_USAGE, "'%s' is not a queue number (0-%d)", s,
+				DRIVE_MAX_QUEUES - 1);
+	*q = (unsigned)v;
+	return 0;
+}
+
+static int vring_setup(struct session *s, struct sdev *d, unsigned q, const char *size_arg,
+		       struct rnode **out, struct verr *e)
+{
+	struct drive *dr = drive_of(d);
+	unsigned long size = 0;
+	struct dma *dma;
+	char *end;
+
+	if (size_arg) {
+		size = strtoul(size_arg, &end, 0);
+		if (*end || size == 0 || size > 32768)
+			return verr_set(e, VX_USAGE, "bad queue size '%s'", size_arg);
+	}
+	if (dr->rings[q])
+		return verr_set(e, VX_USAGE, "queue %u is already set up (reset the device first)",
+				q);
+	if (drive_dma(s, d, &dma, e) ||
+	    vring_create(&d->v, dma, q, (uint16_t)size, dr->features, &dr->rings[q], e))
+		return -1;
+	*out = device_root(d);
+	vring_describe(dr->rings[q], r_obj(*out, "vring", "Vring"));
+	return 0;
+}
+
+CMD_HANDLER(cmd_vring)
+{
+	struct sdev *d;
+	unsigned q;
+
+	if (writable_device(s, a, &d, e) || parse_queue(a->argv[2], &q, e))
+		return -1;
+	if (!drive_of(d))
+		return verr_set(e, VX_FAIL, "out of memory");
+	if (strcmp(a->argv[1], "setup") == 0)
+		return vring_setup(s, d, q, a->argc > 3 ? a->argv[3] : NULL, out, e);
+	if (strcmp(a->argv[1], "show") != 0)
+		return verr_set(e, VX_USAGE, "vring: '%s' is not setup or show", a->argv[1]);
+	if (!drive_ring(d, q))
+		return verr_set(e, VX_USAGE, "queue %u has no vring of ours (vring setup first)", q);
+	*out = device_root(d);
+	vring_describe(drive_ring(d, q), r_obj(*out, "vring", "Vring"));
+	return 0;
+}
+
+static int ring_arg(struct session *s, const struct cmd_args *a, struct sdev **d,
+		    struct vring **r, struct verr *e)
+{
+	unsigned q;
+
+	if (writable_device(s, a, d, e) || parse_queue(a->argv[1], &q, e))
+		return -1;
+	*r = drive_ring(*d, q);
+	if (!*r)
+		return verr_set(e, VX_USAGE, "queue %u has no vring of ours (vring setup first)", q);
+	return 0;
+}
+
+/* "r:HEX" device-readable bytes, "r@FILE" readable bytes from a file,
+ * "w:LEN" a device-writable buffer of LEN bytes. */
+static int read_file(const char *path, uint8_t **buf, uint32_t *len, struct verr *e)
+{
+	FILE *f = fopen(path, "rb");
+	long n;
+
+	if (!f)
+		return verr_set(e, VX_INPUT, "cannot open %s: %s", path, strerror(errno));
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (1 << 24) ||
+	    fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return verr_set(e, VX_INPUT, "%s: unreadable or larger than 16 MiB", path);
+	}
+	*buf = malloc(n ? (size_t)n : 1);
+	if (!*buf || fread(*buf, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		return verr_set(e, VX_INPUT, "cannot read %s", path);
+	}
+	fclose(f);
+	*len = (uint32_t)n;
+	return 0;
+}
+
+static int parse_hex(const char *hex, uint8_t **buf, uint32_t *len, struct verr *e)
+{
+	size_t n = strlen(hex);
+
+	if (n == 0 || n % 2)
+		return verr_set(e, VX_USAGE, "'%s': hex bytes come in pairs", hex);
+	*buf = malloc(n / 2);
+	if (!*buf)
+		return verr_set(e, VX_FAIL, "out of memory");
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned b;
+
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1 || !strchr("0123456789abcdefABCDEF", hex[2 * i + 1])) {
+			free(*buf);
+			return verr_set(e, VX_USAGE, "'%s' is not hex", hex);
+		}
+		(*buf)[i] = (uint8_t)b;
+	}
+	*len = (uint32_t)(n / 2);
+	return 0;
+}
+
+static int parse_seg(const char *arg, struct vseg *s, uint8_t **owned, struct verr *e)
+{
+	uint8_t *buf = NULL;
+	uint32_t len = 0;
+	char *end;
+
+	*owned = NULL;
+	if (strncmp(arg, "w:", 2) == 0) {
+		unsigned long n = strtoul(arg + 2, &end, 0);
+
+		if (!arg[2] || *end || n == 0 || n > (1u << 24))
+			return verr_set(e, VX_USAGE, "'%s': w:LEN needs a length of 1 byte to 16 MiB",
+					arg);
+		*s = (struct vseg){true, NULL, (uint32_t)n};
+		return 0;
+	}
+	if (strncmp(arg, "r:", 2) == 0 && parse_hex(arg + 2, &buf, &len, e) == 0)
+		;
+	else if (strncmp(arg, "r@", 2) == 0 && read_file(arg + 2, &buf, &len, e) == 0)
+		;
+	else if (strncmp(arg, "r:", 2) && strncmp(arg, "r@", 2))
+		return verr_set(e, VX_USAGE, "'%s' is not a buffer (r:HEX, r@FILE or w:LEN)", arg);
+	else
+		return -1;
+	*s = (struct vseg){false, buf, len};
+	*owned = buf;
+	return 0;
+}
+
+CMD_HANDLER(cmd_post)
+{
+	int nseg = a->argc - 2;
+	struct vseg segs[VRING_MAX_SEGS];
+	uint8_t *owned[VRING_MAX_SEGS] = {0};
+	uint32_t rd = 0, wr = 0;
+	struct vring *r;
+	struct sdev *d;
+	uint16_t head;
+	int rc = -1, i;
+
+	if (ring_arg(s, a, &d, &r, e))
+		return -1;
+	if (nseg > VRING_MAX_SEGS)
+		return verr_set(e, VX_USAGE, "at most %d buffers in a chain", VRING_MAX_SEGS);
+	for (i = 0; i < nseg; i++) {
+		if (parse_seg(a->argv[2 + i], &segs[i], &owned[i], e))
+			goto out;
+		*(segs[i].writable ? &wr : &rd) += segs[i].len;
+	}
+	if (vring_post(r, segs, (unsigned)nseg, &head, e))
+		goto out;
+	*out = device_root(d);
+	r_uint(*out, "queue", "Queue", vring_index(r), NULL);
+	r_uint(*out, "head", "Head descriptor", head, NULL);
+	r_uint(*out, "readable_bytes", "Device-readable bytes", rd, NULL);
+	r_uint(*out, "writable_bytes", "Device-writable bytes", wr, NULL);
+	r_uint(*out, "in_flight", "Chains in flight", vring_in_flight(r), NULL);
+	rc = 0;
+out:
+	for (i = 0; i < nseg; i++)
+		free(owned[i]);
+	return rc;
+}
+
+CMD_HANDLER(cmd_kick)
+{
+	struct vring *r;
+	struct sdev *d;
+	bool suppressed;
+
+	if (ring_arg(s, a, &d, &r, e) || vring_kick(r, &suppressed, e))
+		return -1;
+	*out = device_root(d);
+	r_uint(*out, "queue", "Queue", vring_index(r), NULL);
+	r_bool(*out, "device_suppressed_notify", "Device asked for no notification", suppressed);
+	return 0;
+}
+
+enum { POLL_TIMEOUT, POLL_COUNT, POLL_OUTPUT };
+
+static int poll_options(const struct cmd_args *a, int *timeout, unsigned *count, struct verr *e)
+{
+	char *end;
+
+	*timeout = 1000;
+	*count = 1;
+	if (a->opt[POLL_TIMEOUT]) {
+		*timeout = (int)strtol(a->opt[POLL_TIMEOUT], &end, 0);
+		if (*end || *timeout < 0)
+			return verr_set(e, VX_USAGE, "--timeout: '%s' is not milliseconds",
+					a->opt[POLL_TIMEOUT]);
+	}
+	if (a->opt[POLL_COUNT]) {
+		*count = (unsigned)strtoul(a->opt[POLL_COUNT], &end, 0);
+		if (*end || *count == 0 || *count > 4096)
+			return verr_set(e, VX_USAGE, "--count: '%s' is not 1-4096", a->opt[POLL_COUNT]);
+	}
+	return 0;
+}
+
+static void used_node(struct rnode *o, const struct vused *u)
+{
+	r_uint(o, "id", "id", u->id, NULL);
+	r_uint(o, "len", "len", u->len, NULL);
+	r_bytes(o, "data", "data", u->data, u->len);
+}
+
+static int save_output(const char *path, const struct vused *u, unsigned n, struct verr *e)
+{
+	FILE *f = fopen(path, "wb");
+	bool ok = f != NULL;
+
+	for (unsigned i = 0; ok && i < n; i++)
+		ok = fwrite(u[i].data, 1, u[i].len, f) == u[i].len;
+	if (f && fclose(f))
+		ok = false;
+	return ok ? 0 : verr_set(e, VX_FAIL, "cannot write %s: %s", path, strerror(errno));
+}
+
+/* Waits until `count` elements came or the timeout passed; the elements
+ * already received are reported even when it ends in a timeout. */
+CMD_HANDLER(cmd_poll)
+{
+	unsigned count, got = 0, n;
+	struct vused *u;
+	struct vring *r;
+	struct sdev *d;
+	struct rnode *arr;
+	int timeout, rc = 0;
+
+	if (ring_arg(s, a, &d, &r, e) || poll_options(a, &timeout, &count, e))
+		return -1;
+	u = calloc(count, sizeof(*u));
+	if (!u)
+		return verr_set(e, VX_FAIL, "out of memory");
+	while (got < count && rc == 0) {
+		rc = vring_poll(r, u + got, count - got, &n, timeout, &s->cancel, e);
+		got += n;
+	}
+	*out = device_root(d);
+	r_uint(*out, "queue", "Queue", vring_index(r), NULL);
+	r_uint(*out, "count", "Used elements", got, NULL);
+	if (got)
+		used_node(r_obj(*out, "used", "Last used element"), &u[got - 1]);
+	/* Every element, when more than one was asked for. */
+	if (count > 1) {
+		arr = r_arr(*out, "elements", "Used elements", 0);
+		for (unsigned i = 0; i < got; i++)
+			used_node(r_obj(arr, NULL, NULL), &u[i]);
+	}
+	if (rc == 0 && a->opt[POLL_OUTPUT])
+		rc = save_output(a->opt[POLL_OUTPUT], u, got, e);
+	vused_free(u, got);
+	free(u);
+	return rc;
+}

@@ -1,0 +1,145 @@
+#include "dispatch.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+static int fail(const struct verr *e, const char *where)
+{
+	fprintf(stderr, "virtioctl: %s%s%s\n", where ? where : "", where ? ": " : "",
+		e->msg[0] ? e->msg : vx_code_name(e->code));
+	return e->code ? (int)e->code : VX_FAIL;
+}
+
+/* -F and -f choose where devices and commands come from: in the shell and
+ * in scripts that was decided when virtioctl started. */
+static int check_fixed(struct session *s, const char *dump_file, const char *script,
+		       struct verr *e)
+{
+	if (s->mode == MODE_ONESHOT || (s->dump_file == dump_file && s->script == script))
+		return 0;
+	s->dump_file = dump_file;
+	s->script = script;
+	return verr_set(e, VX_USAGE, "-F and -f are given when virtioctl starts, not to a command");
+}
+
+static int check_mode(const struct session *s, const struct command *c, struct verr *e)
+{
+	if ((c->flags & CMD_SESSION) && s->mode == MODE_ONESHOT)
+		return verr_set(e, VX_USAGE, "%s: only in the shell or a script", c->name);
+	return 0;
+}
+
+/* A failed command leaves no result, so a later `expect` cannot test a
+ * stale one; session commands (open, set, expect...) never change it, so
+ * several expects test one result. */
+static int run(struct session *s, const struct command *c, const struct cmd_args *a,
+	       struct verr *e)
+{
+	struct rnode *out = NULL;
+	int rc = c->run(s, a, &out, e);
+
+	if (out)
+		render(stdout, out, &s->out);
+	fflush(stdout);
+	if (!(c->flags & CMD_SESSION) && (out || rc))
+		session_set_result(s, out);
+	else
+		r_free(out);
+	return rc;
+}
+
+int dispatch(struct session *s, int argc, char **argv, const char *where)
+{
+	const char *dump_file = s->dump_file, *script = s->script;
+	struct parse_result pr = {0};
+	struct cmd_args a = {0};
+	struct verr e = {0};
+	const struct command *c;
+	int rc;
+
+	session_restore(s);
+	s->cancel = 0;
+	c = argc > 0 ? command_find(argv[0]) : NULL;
+	if (!c || (c->flags & CMD_HIDDEN && s->mode != MODE_ONESHOT)) {
+		verr_set(&e, VX_USAGE, "unknown command '%s' (see '%s')", argc > 0 ? argv[0] : "",
+			 s->mode == MODE_ONESHOT ? "virtioctl --help" : "help");
+		return fail(&e, where);
+	}
+	rc = parse_command_args(s, c, argc - 1, argv + 1, &a, &pr, &e);
+	if (rc == 0)
+		rc = check_fixed(s, dump_file, script, &e);
+	if (rc == 0 && pr.help)
+		print_command_help(stdout, c);
+	else if (rc == 0 && (rc = check_mode(s, c, &e)) == 0)
+		rc = run(s, c, &a, &e);
+	free(a.argv);
+	return rc ? fail(&e, where) : VX_OK;
+}
+
+int dispatch_line(struct session *s, const char *line, const char *where)
+{
+	struct verr e = {0};
+	char **argv;
+	int argc, rc;
+
+	if (line_split(line, &argc, &argv, &e))
+		return fail(&e, where);
+	rc = argc ? dispatch(s, argc, argv, where) : VX_OK;
+	free(argv);
+	return rc;
+}
+
+/* Copies one word from p to *o, undoing quotes and escapes; returns where
+ * it ended, or NULL for an unterminated quote. */
+static const char *split_word(const char *p, char **o)
+{
+	char q = 0;
+
+	for (; *p; p++) {
+		if (q == '\'' && *p != q)
+			*(*o)++ = *p;
+		else if (q && *p == q)
+			q = 0;
+		else if (!q && (*p == '\'' || *p == '"'))
+			q = *p;
+		else if (!q && isspace((unsigned char)*p))
+			break;
+		else if (*p == '\\' && p[1] && (!q || p[1] == '"' || p[1] == '\\'))
+			*(*o)++ = *++p;
+		else
+			*(*o)++ = *p;
+	}
+	return q ? NULL : p;
+}
+
+int line_split(const char *line, int *argc, char ***argv, struct verr *e)
+{
+	/* Words and their terminators fit in the line's own length. */
+	size_t len = strlen(line), max = len / 2 + 2;
+	char **v = malloc(max * sizeof(*v) + len + 1);
+	char *o = (char *)(v + max);
+	int n = 0;
+
+	if (!v)
+		return verr_set(e, VX_FAIL, "out of memory");
+	for (const char *p = line;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '#')
+			break;
+		v[n++] = o;
+		p = split_word(p, &o);
+		if (!p) {
+			free(v);
+			return verr_set(e, VX_USAGE, "unterminated quote");
+		}
+		*o++ = '\0';
+	}
+	v[n] = NULL;
+	*argc = n;
+	*argv = v;
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* Running one command line: the one path for one-shot use, the shell and
+ * scripts, so the three cannot behave differently. */
+#ifndef VIRTIOCTL_CLI_DISPATCH_H
+#define VIRTIOCTL_CLI_DISPATCH_H
+
+#include "session.h"
+
+/* Runs argv[0] with its arguments: parses the line (options given on it
+ * hold for this command only), runs the handler, renders its report and
+ * keeps it for `expect`, and prints an error as "virtioctl: WHERE: message"
+ * (where may be NULL). Returns the exit status (enum vx_code). */
+int dispatch(struct session *s, int argc, char **argv, const char *where);
+/* The same for a line of text (shell, scripts): split with line_split. */
+int dispatch_line(struct session *s, const char *line, const char *where);
+
+/* Splits a line into words: blanks separate, '...' and "..." quote, a
+ * backslash escapes, and a '#' that starts a word comments out the rest.
+ * *argv is one malloc'd block (free(*argv) frees all), NULL-terminated. */
+int line_split(const char *line, int *argc, char ***argv, struct verr *e);
+
+#endif

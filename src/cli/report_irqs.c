@@ -1,0 +1,394 @@
+/* `irqs`: where a device's interrupts go, from every side that can be
+ * read without disturbing it:
+ *  - the MSI-X capability (config space) and each table entry (address,
+ *    data, mask) and pending bit, from the table BAR where it is readable;
+ *  - the vectors the device was told to use: config vector, and each
+ *    queue's (queue_select writes: the usual --select policy);
+ *  - the Linux IRQ each vector became (msi_irqs, and the chip and hwirq
+ *    columns of /proc/interrupts, see pci/linux_irqs.h), with its name
+ *    and per-CPU counts;
+ *  - INTx when MSI-X is off: the pin, the IRQ, its /proc/interrupts line,
+ *    and the ISR, read only when no driver at all owns the device (reading
+ *    clears it).
+ * Nothing is written except the saved-and-restored queue selector. */
+#include "report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pci/linux_irqs.h"
+
+enum {
+	MSIX_CTRL = 2,
+	MSIX_CTRL_ENABLE = 0x8000,
+	MSIX_CTRL_MASKALL = 0x4000,
+	MSIX_CTRL_QSIZE = 0x7ff,
+	MSIX_ENTRY_SIZE = 16,
+	MSIX_ENTRY_CTRL_MASKED = 1,
+	PCI_COMMAND = 0x04,
+	PCI_COMMAND_INTX_DISABLE = 0x400,
+	PCI_STATUS = 0x06,
+	PCI_STATUS_INTERRUPT = 0x08,
+	PCI_INTERRUPT_LINE = 0x3c,
+	PCI_INTERRUPT_PIN = 0x3d,
+	ISR_QUEUE = 1,
+	ISR_CONFIG = 2,
+};
+
+#define MAX_QUEUES 1024
+
+/* Everything gathered before the report is built. */
+struct irqs {
+	bool msix_present, msix_enabled;
+	unsigned table_size;
+	int config_vector; /* -1: unknown */
+	unsigned nq;       /* queues whose vector is known */
+	uint16_t qvec[MAX_QUEUES];
+	bool have_procs;
+	struct irq_table procs;
+	unsigned *vec_irq; /* table_size entries: Linux IRQ, 0 when none */
+	const char *mapping;
+};
+
+static void msix_section(struct rctx *c, struct irqs *q)
+{
+	const struct msix_info *m = &c->d->v.caps.msix;
+	uint16_t ctl = pdev_cfg_read16(c->d->pci, m->offset + MSIX_CTRL);
+	struct rnode *o;
+
+	q->msix_present = m->present;
+	if (!m->present) {
+		r_null(c->root, "msix", "MSI-X");
+		return;
+	}
+	/* read again: a driver may have enabled it since the device was opened */
+	q->msix_enabled = ctl & MSIX_CTRL_ENABLE;
+	q->table_size = (ctl & MSIX_CTRL_QSIZE) + 1u;
+	o = r_obj(c->root, "msix", "MSI-X");
+	r_bool(o, "enabled", "Enabled", q->msix_enabled);
+	r_bool(o, "function_masked", "Function masked", ctl & MSIX_CTRL_MASKALL);
+	r_uint(o, "table_size", "Table size", q->table_size, NULL);
+	r_strf(o, "table", "Table", "BAR %u + 0x%x", m->table_bar, m->table_offset);
+	r_strf(o, "pba", "PBA", "BAR %u + 0x%x", m->pba_bar, m->pba_offset);
+}
+
+static void config_vector(struct rctx *c, struct irqs *q)
+{
+	struct vdev *v = &c->d->v;
+	struct verr e = {0};
+	uint16_t vec;
+
+	q->config_vector = -1;
+	if (!vdev_regs_readable(v)) {
+		rctx_note(c, "registers not read: %s", v->regs_why);
+	} else if (v->ops->get_config_vector(v, &vec, &e)) {
+		rctx_note(c, "config vector not read: %s", e.msg);
+	} else {
+		q->config_vector = vec;
+		r_uint(c->root, "config_vector", "Config vector", vec, "0x%04llx");
+		return;
+	}
+	r_null(c->root, "config_vector", "Config vector");
+}
+
+/* Queue vectors sit behind queue_select: the usual selector policy. */
+static void queue_vectors(struct rctx *c, struct irqs *q)
+{
+	struct vdev *v = &c->d->v;
+	struct verr e = {0};
+	unsigned nq;
+
+	q->nq = 0;
+	if (!vdev_regs_readable(v))
+		return;
+	if (!v->can_select) {
+		rctx_note(c, "queue vectors not read: %s", v->select_why);
+		return;
+	}
+	if (v->ops->get_num_queues(v, &nq, &e)) {
+		rctx_note(c, "queue vectors not read: %s", e.msg);
+		return;
+	}
+	for (unsigned i = 0; i < nq && i < MAX_QUEUES; i++) {
+		struct vq_regs r;
+
+		if (v->ops->get_queue(v, i, &r, &e)) {
+			rctx_note(c, "queue %u not read: %s", i, e.msg);
+			break;
+		}
+		q->qvec[q->nq++] = r.msix_vector;
+	}
+}
+
+/* Vector index -> Linux IRQ: exact from /proc/interrupts where the chip
+ * says (linux_irqs.h), else msi_irqs in ascending order, which is the
+ * order the kernel allocated them in (vector 0 first). */
+static void map_linux(struct rctx *c, struct irqs *q)
+{
+	const struct linux_view *lv = &c->lv;
+	unsigned n = lv->n_msi_irqs < LINUX_VIEW_MAX_IRQS ? lv->n_msi_irqs : LINUX_VIEW_MAX_IRQS;
+	bool exact = true;
+
+	q->mapping = NULL;
+	if (!c->have_lv || !lv->has_msi_irqs || !lv->msix || !n || !q->vec_irq)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		const struct irq_line *l =
+			q->have_procs ? irq_table_find(&q->procs, lv->msi_irqs[i]) : NULL;
+		int idx = l ? irq_msi_index(l, &c->d->pci->addr) : -1;
+
+		exact &= idx >= 0;
+		if (idx < 0)
+			idx = (int)i;
+		if ((unsigned)idx < q->table_size)
+			q->vec_irq[idx] = lv->msi_irqs[i];
+	}
+	q->mapping = exact ? "exact (irq chip and hwirq in /proc/interrupts)"
+			   : "msi_irqs in ascending order (the kernel allocates in vector order)";
+}
+
+static void used_by(const struct irqs *q, unsigned vec, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (q->config_vector == (int)vec)
+		o += (size_t)snprintf(buf, len, "config");
+	for (unsigned i = 0; i < q->nq && o < len; i++)
+		if (q->qvec[i] == vec)
+			o += (size_t)snprintf(buf + o, len - o, "%squeue %u", o ? ", " : "", i);
+}
+
+static int read_entry(struct rctx *c, unsigned i, uint32_t w[4], struct verr *e)
+{
+	const struct msix_info *m = &c->d->v.caps.msix;
+
+	for (unsigned k = 0; k < 4; k++) {
+		uint64_t x;
+
+		if (pdev_bar_read(c->d->pci, m->table_bar,
+				  (uint64_t)m->table_offset + MSIX_ENTRY_SIZE * i + 4 * k, 4, &x, e))
+			return -1;
+		w[k] = (uint32_t)x;
+	}
+	return 0;
+}
+
+static int read_pending(struct rctx *c, unsigned i, bool *pending, struct verr *e)
+{
+	const struct msix_info *m = &c->d->v.caps.msix;
+	uint64_t x;
+
+	if (pdev_bar_read(c->d->pci, m->pba_bar, (uint64_t)m->pba_offset + 4 * (i / 32), 4, &x, e))
+		return -1;
+	*pending = x >> (i % 32) & 1;
+	return 0;
+}
+
+static void entry_cells(struct rctx *c, struct rnode *row, unsigned i, bool *table_ok)
+{
+	struct verr e = {0};
+	uint32_t w[4];
+	bool pending;
+
+	if (*table_ok && (read_entry(c, i, w, &e) || read_pending(c, i, &pending, &e))) {
+		rctx_note(c, "MSI-X table not read: %s", e.msg);
+		*table_ok = false;
+	}
+	if (!*table_ok) {
+		r_null(row, "address", "address");
+		r_null(row, "data", "data");
+		r_null(row, "masked", "masked");
+		r_null(row, "pending", "pending");
+		return;
+	}
+	r_uint(row, "address", "address", (uint64_t)w[1] << 32 | w[0], "0x%llx");
+	r_uint(row, "data", "data", w[2], "0x%04llx");
+	r_bool(row, "masked", "masked", w[3] & MSIX_ENTRY_CTRL_MASKED);
+	r_bool(row, "pending", "pending", pending);
+}
+
+static void linux_cells(struct rnode *row, const struct irqs *q, unsigned irq)
+{
+	const struct irq_line *l = irq && q->have_procs ? irq_table_find(&q->procs, irq) : NULL;
+
+	if (irq)
+		r_uint(row, "linux_irq", "irq", irq, NULL);
+	else
+		r_null(row, "linux_irq", "irq");
+	r_str(row, "linux_name", "name", l ? l->actions : NULL);
+	if (l)
+		r_uint(row, "interrupts", "count", l->total, NULL);
+	else
+		r_null(row, "interrupts", "count");
+}
+
+static void vector_table(struct rctx *c, struct irqs *q)
+{
+	struct rnode *t = r_arr(c->root, "vectors", "Vectors", RF_TABLE);
+	bool table_ok = true;
+	char users[256];
+
+	for (unsigned i = 0; i < q->table_size; i++) {
+		struct rnode *row = r_obj(t, NULL, NULL);
+
+		r_uint(row, "vector", "vector", i, NULL);
+		entry_cells(c, row, i, &table_ok);
+		used_by(q, i, users, sizeof(users));
+		r_str(row, "used_by", "used by", users[0] ? users : NULL);
+		linux_cells(row, q, q->vec_irq ? q->vec_irq[i] : 0);
+	}
+}
+
+static void queue_table(struct rctx *c, const struct irqs *q)
+{
+	struct rnode *t;
+
+	if (!q->nq) {
+		r_null(c->root, "queues", "Queues");
+		return;
+	}
+	t = r_arr(c->root, "queues", "Queues", RF_TABLE);
+	for (unsigned i = 0; i < q->nq; i++) {
+		struct rnode *row = r_obj(t, NULL, NULL);
+		unsigned vec = q->qvec[i];
+		bool mapped = vec < q->table_size && q->vec_irq;
+
+		r_uint(row, "index", "queue", i, NULL);
+		r_uint(row, "msix_vector", "vector", vec, "0x%04llx");
+		linux_cells(row, q, mapped ? q->vec_irq[vec] : 0);
+	}
+}
+
+/* One /proc/interrupts line, whole: for the IRQs that belong to the
+ * device (its vectors, or its INTx line). A table row. */
+static void irq_detail(struct rnode *arr, const struct irq_line *l, int vector)
+{
+	struct rnode *o = r_obj(arr, NULL, NULL), *pc;
+
+	r_uint(o, "irq", "irq", l->irq, NULL);
+	if (vector >= 0)
+		r_uint(o, "vector", "vector", (unsigned)vector, NULL);
+	else
+		r_null(o, "vector", "vector");
+	r_str(o, "name", "name", l->actions);
+	r_str(o, "chip", "chip", l->chip);
+	if (l->has_hwirq)
+		r_uint(o, "hwirq", "hwirq", l->hwirq, NULL);
+	else
+		r_null(o, "hwirq", "hwirq");
+	r_uint(o, "total", "total", l->total, NULL);
+	pc = r_arr(o, "per_cpu", "per CPU", RF_INLINE);
+	for (unsigned k = 0; k < l->ncpu; k++)
+		r_uint(pc, NULL, NULL, l->count[k], NULL);
+}
+
+static void linux_irq_list(struct rctx *c, const struct irqs *q)
+{
+	struct rnode *arr;
+
+	if (!q->have_procs || !q->vec_irq) {
+		r_null(c->root, "linux_irqs", "Linux IRQs");
+		return;
+	}
+	arr = r_arr(c->root, "linux_irqs", "Linux IRQs", RF_TABLE);
+	for (unsigned i = 0; i < q->table_size; i++) {
+		const struct irq_line *l =
+			q->vec_irq[i] ? irq_table_find(&q->procs, q->vec_irq[i]) : NULL;
+
+		if (l)
+			irq_detail(arr, l, (int)i);
+	}
+}
+
+/* Reading the ISR clears it: only with no driver at all (not even
+ * vfio-pci, whose user would lose the interrupt) and INTx in use. */
+static void isr_cell(struct rctx *c, struct rnode *o)
+{
+	struct vdev *v = &c->d->v;
+	struct verr e = {0};
+	uint8_t isr;
+
+	if (c->d->pci->driver[0] || c->s->dump_file || !vdev_regs_readable(v)) {
+		rctx_note(c, "ISR not read: reading it clears it; it is read only on a device no "
+			     "driver owns");
+		r_null(o, "isr", "ISR");
+		return;
+	}
+	if (v->ops->read_isr(v, &isr, &e)) {
+		rctx_note(c, "ISR not read: %s", e.msg);
+		r_null(o, "isr", "ISR");
+		return;
+	}
+	r_annot(r_uint(o, "isr", "ISR", isr, "0x%02llx"), "%s%s%s", isr & ISR_QUEUE ? "queue" : "",
+		(isr & (ISR_QUEUE | ISR_CONFIG)) == (ISR_QUEUE | ISR_CONFIG) ? ", " : "",
+		isr & ISR_CONFIG ? "config" : "");
+}
+
+static void intx_section(struct rctx *c, const struct irqs *q)
+{
+	static const char *const pin_names[] = {"INTA#", "INTB#", "INTC#", "INTD#"};
+	struct pdev *p = c->d->pci;
+	uint8_t pin = pdev_cfg_read8(p, PCI_INTERRUPT_PIN);
+	const struct irq_line *l;
+	struct rnode *o;
+
+	if (q->msix_enabled) {
+		r_null(c->root, "intx", "INTx");
+		return;
+	}
+	o = r_obj(c->root, "intx", "INTx");
+	r_annot(r_uint(o, "pin", "Pin", pin, NULL), "%s",
+		pin >= 1 && pin <= 4 ? pin_names[pin - 1] : "none");
+	r_uint(o, "line", "Line register", pdev_cfg_read8(p, PCI_INTERRUPT_LINE), NULL);
+	r_bool(o, "disabled", "Disabled (command)",
+	       pdev_cfg_read16(p, PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE);
+	r_bool(o, "asserted", "Asserted (status)",
+	       pdev_cfg_read16(p, PCI_STATUS) & PCI_STATUS_INTERRUPT);
+	isr_cell(c, o);
+	if (!c->have_lv || !c->lv.has_irq || !c->lv.irq) {
+		r_null(o, "linux_irq", "Linux IRQ");
+		return;
+	}
+	r_uint(o, "linux_irq", "Linux IRQ", c->lv.irq, NULL);
+	l = q->have_procs ? irq_table_find(&q->procs, c->lv.irq) : NULL;
+	if (l)
+		irq_detail(r_arr(o, "interrupts", "Interrupts", RF_TABLE), l, -1);
+}
+
+static void load_procs(struct rctx *c, struct irqs *q)
+{
+	char path[512];
+
+	if (c->s->dump_file)
+		return;
+	snprintf(path, sizeof(path), "%s/interrupts", c->s->proc_root);
+	q->have_procs = irq_table_read(path, &q->procs) == 0;
+	if (!q->have_procs)
+		rctx_note(c, "%s not read: Linux IRQ names and counts are missing", path);
+}
+
+void report_irqs(struct rctx *c)
+{
+	struct irqs *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return;
+	msix_section(c, q);
+	load_procs(c, q);
+	if (q->msix_present) {
+		q->vec_irq = calloc(q->table_size, sizeof(*q->vec_irq));
+		config_vector(c, q);
+		queue_vectors(c, q);
+		map_linux(c, q);
+		r_str(c->root, "irq_mapping", "Vector to IRQ", q->mapping);
+		vector_table(c, q);
+		queue_table(c, q);
+		linux_irq_list(c, q);
+	}
+	intx_section(c, q);
+	free(q->vec_irq);
+	irq_table_free(&q->procs);
+	free(q);
+}

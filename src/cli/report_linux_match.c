@@ -1,0 +1,85 @@
+/* Parts of the Linux view beyond who owns the device: what the driver
+ * created (linux_resources.h), and the kernel's negotiated features and
+ * status side by side with what the device registers say. */
+#include "report.h"
+
+#include "pci/linux_resources.h"
+#include "virtio/features.h"
+
+void report_linux_resources(struct rctx *c, struct rnode *o)
+{
+	struct rnode *t = r_arr(o, "resources", "Resources", RF_TABLE);
+	struct linux_resources res;
+
+	linux_resources_read(c->s->sysfs_root, &c->d->pci->addr, &c->lv, &res);
+	for (unsigned i = 0; i < res.n; i++) {
+		struct rnode *row = r_obj(t, NULL, NULL);
+
+		r_str(row, "kind", "kind", res.r[i].kind);
+		r_str(row, "name", "name", res.r[i].name);
+		r_str(row, "detail", "detail", res.r[i].detail[0] ? res.r[i].detail : NULL);
+	}
+	if (res.truncated)
+		rctx_note(c, "linux.resources: more than %d; the rest are not shown", LINUX_RES_MAX);
+}
+
+static void feature_differences(struct rctx *c, struct rnode *o, uint64_t diff, uint64_t kernel)
+{
+	struct rnode *l = r_arr(o, "features_differences", "Feature differences", RF_LINES);
+	int id = c->d->v.device_id;
+
+	for (unsigned bit = 0; bit < 64; bit++) {
+		const char *name = id >= 0 ? virtio_feature_name((unsigned)id, bit) : NULL;
+
+		if (!(diff >> bit & 1))
+			continue;
+		r_strf(l, NULL, NULL, "bit %u%s%s: kernel %u, device register %u", bit,
+		       name ? " " : "", name ? name : "", (unsigned)(kernel >> bit & 1),
+		       (unsigned)(~kernel >> bit & 1));
+	}
+}
+
+/* sysfs `features` is what the driver negotiated; the driver_feature
+ * register (guest features on the legacy header, 32 bits) is what the
+ * device was told. They differ only if something wrote the device behind
+ * the driver's back. */
+static void compare_features(struct rctx *c, struct rnode *o)
+{
+	struct vdev *v = &c->d->v;
+	struct verr e = {0};
+	uint64_t regs, mask, diff;
+
+	if (!c->lv.has_features || !vdev_regs_readable(v) ||
+	    v->ops->get_driver_features(v, &regs, &e)) {
+		/* VX_PERM: the selector policy, which the queue notes explain */
+		if (c->lv.has_features && e.msg[0] && e.code != VX_PERM)
+			rctx_note(c, "linux.features_match not computed: %s", e.msg);
+		r_null(o, "features_match", "Features match registers");
+		return;
+	}
+	mask = v->ops->legacy_ring ? 0xffffffffull : ~0ull;
+	diff = (regs ^ c->lv.features) & mask;
+	r_bool(o, "features_match", "Features match registers", diff == 0);
+	r_uint(o, "features_compared_bits", "Bits compared", mask == ~0ull ? 64 : 32, NULL);
+	if (diff)
+		feature_differences(c, o, diff, c->lv.features);
+}
+
+static void compare_status(struct rctx *c, struct rnode *o)
+{
+	struct vdev *v = &c->d->v;
+	struct verr e = {0};
+	uint8_t st;
+
+	if (!c->lv.has_status || !vdev_regs_readable(v) || v->ops->get_status(v, &st, &e)) {
+		r_null(o, "status_match", "Status matches register");
+		return;
+	}
+	r_bool(o, "status_match", "Status matches register", st == (uint8_t)c->lv.status);
+}
+
+void report_linux_match(struct rctx *c, struct rnode *o)
+{
+	compare_features(c, o);
+	compare_status(c, o);
+}

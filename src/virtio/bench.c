@@ -1,0 +1,162 @@
+#include "bench.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ids.h"
+#include "selftest_impl.h"
+
+#define BENCH_BLOCK 4096u
+#define BENCH_SPAN_SECTORS 2048u /* reads cycle through the first 1 MiB */
+
+struct workload {
+	const char *name;
+	unsigned depth;
+	uint32_t bytes;
+};
+
+struct tally {
+	uint64_t ops, bytes;
+	double seconds;
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* One request's buffers: an entropy buffer, or a block read of sector s. */
+static unsigned request(int type, uint64_t n, uint8_t hdr[16], struct vseg segs[3])
+{
+	uint64_t sector = n * (BENCH_BLOCK / 512) % BENCH_SPAN_SECTORS;
+
+	if (type == VIRTIO_DEV_ENTROPY) {
+		segs[0] = (struct vseg){true, NULL, BENCH_BLOCK};
+		return 1;
+	}
+	memset(hdr, 0, 16);
+	for (int i = 0; i < 8; i++)
+		hdr[8 + i] = (uint8_t)(sector >> (8 * i));
+	segs[0] = (struct vseg){false, hdr, 16};
+	segs[1] = (struct vseg){true, NULL, BENCH_BLOCK};
+	segs[2] = (struct vseg){true, NULL, 1};
+	return 3;
+}
+
+static int post_one(struct st *t, int type, uint64_t n, struct verr *e)
+{
+	uint8_t hdr[16];
+	struct vseg segs[3];
+	unsigned nseg = request(type, n, hdr, segs);
+	uint16_t head;
+
+	return vring_post(t->rings[0], segs, nseg, &head, e);
+}
+
+/* Keeps `depth` requests in flight until the time is up, then drains. */
+static int run_workload(struct st *t, int type, const struct workload *w, unsigned duration_ms,
+			struct tally *r, struct verr *e)
+{
+	double t0 = now_s(), end = t0 + duration_ms / 1000.0;
+	uint64_t posted = 0;
+	bool supp;
+
+	memset(r, 0, sizeof(*r));
+	while (posted < w->depth)
+		if (post_one(t, type, posted++, e))
+			return -1;
+	if (vring_kick(t->rings[0], &supp, e))
+		return -1;
+	while (r->ops < posted) {
+		struct vused u[32];
+		unsigned n;
+
+		if (vring_poll(t->rings[0], u, 32, &n, t->o->timeout_ms, t->o->cancel, e))
+			return -1;
+		for (unsigned i = 0; i < n; i++)
+			r->bytes += type == VIRTIO_DEV_ENTROPY ? u[i].len : BENCH_BLOCK;
+		vused_free(u, n);
+		r->ops += n;
+		for (unsigned i = 0; i < n && now_s() < end; i++)
+			if (post_one(t, type, posted++, e))
+				return -1;
+		if (posted > r->ops && vring_kick(t->rings[0], &supp, e))
+			return -1;
+	}
+	r->seconds = now_s() - t0;
+	return 0;
+}
+
+static void report(struct rnode *arr, const struct workload *w, const struct tally *r)
+{
+	struct rnode *row = r_obj(arr, NULL, NULL);
+
+	r_str(row, "workload", "workload", w->name);
+	r_uint(row, "queue_depth", "depth", w->depth, NULL);
+	r_uint(row, "ops", "ops", r->ops, NULL);
+	r_uint(row, "bytes", "bytes", r->bytes, NULL);
+	r_uint(row, "microseconds", "us", (uint64_t)(r->seconds * 1e6), NULL);
+	r_uint(row, "ops_per_second", "ops/s", (uint64_t)(r->ops / r->seconds), NULL);
+	r_uint(row, "bytes_per_second", "bytes/s", (uint64_t)(r->bytes / r->seconds), NULL);
+}
+
+static const struct workload entropy_loads[] = {{"entropy-4k", 1, BENCH_BLOCK}};
+static const struct workload block_loads[] = {{"read-4k-qd1", 1, BENCH_BLOCK},
+					      {"read-4k-qd32", 32, BENCH_BLOCK}};
+
+static const struct workload *loads_of(int type, size_t *n)
+{
+	if (type == VIRTIO_DEV_ENTROPY) {
+		*n = 1;
+		return entropy_loads;
+	}
+	if (type == VIRTIO_DEV_BLOCK) {
+		*n = 2;
+		return block_loads;
+	}
+	*n = 0;
+	return NULL;
+}
+
+bool bench_exists(int device_id)
+{
+	size_t n;
+
+	return loads_of(device_id, &n) != NULL;
+}
+
+int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nrings,
+	      const struct selftest_opts *o, unsigned duration_ms, struct rnode *out,
+	      struct verr *e)
+{
+	struct st t = {v, dma, rings, nrings, o, NULL, 0, NULL, 0};
+	size_t nloads;
+	const struct workload *loads = loads_of(v->device_id, &nloads);
+	struct verr fin = {0};
+	struct rnode *arr;
+	int rc;
+
+	if (!loads)
+		return verr_set(e, VX_USAGE, "no benchmark for device type %d (%s)", v->device_id,
+				virtio_type_name((unsigned)v->device_id));
+	r_str(out, "benchmark", "Benchmark", virtio_type_name((unsigned)v->device_id));
+	r_int(out, "virtio_device_id", "Virtio device ID", v->device_id);
+	t.steps = r_arr(out, "steps", "Steps", RF_TABLE);
+	arr = r_arr(out, "results", "Results", RF_TABLE);
+	rc = st_bring_up(&t, e) || st_setup_queue(&t, 0, e) || st_driver_ok(&t, e);
+	for (size_t i = 0; rc == 0 && i < nloads; i++) {
+		struct tally r;
+
+		rc = st_step(&t, loads[i].name, run_workload(&t, v->device_id, &loads[i],
+							     duration_ms, &r, e), e, NULL);
+		if (rc == 0)
+			report(arr, &loads[i], &r);
+	}
+	if (st_finish(&t, rc ? &fin : e))
+		rc = -1;
+	return rc ? -1 : 0;
+}

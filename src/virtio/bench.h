@@ -1,0 +1,17 @@
+/* Polled round trips on a queue, for `bench`: entropy bytes/s, block 4 KiB
+ * reads/s at queue depth 1 and 32. A benchmark, not a test: the numbers
+ * mean something only next to a peer measured in the same run (see
+ * bench/). */
+#ifndef VIRTIOCTL_VIRTIO_BENCH_H
+#define VIRTIOCTL_VIRTIO_BENCH_H
+
+#include "selftest.h"
+
+/* Runs each of the type's workloads for duration_ms; reports into out.
+ * Same queue ownership and final reset as selftest_run(). */
+int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nrings,
+	      const struct selftest_opts *o, unsigned duration_ms, struct rnode *out,
+	      struct verr *e);
+bool bench_exists(int device_id);
+
+#endif

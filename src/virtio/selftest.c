@@ -1,0 +1,259 @@
+#include "selftest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "selftest_impl.h"
+#include "features.h"
+#include "ids.h"
+#include "util/sha256.h"
+
+/* Records one step; returns rc so calls chain. */
+int st_step(struct st *t, const char *name, int rc, const struct verr *e, const char *detail)
+{
+	struct rnode *row = r_obj(t->steps, NULL, NULL);
+
+	r_str(row, "step", "step", name);
+	r_bool(row, "ok", "ok", rc == 0);
+	r_str(row, "detail", "detail", rc ? e->msg : (detail ? detail : ""));
+	return rc;
+}
+
+int st_bring_up(struct st *t, struct verr *e)
+{
+	static const enum vstep before[] = {VSTEP_RESET, VSTEP_ACK, VSTEP_DRIVER};
+	struct vstep_result r;
+	uint64_t offered;
+	char detail[64];
+
+	for (size_t i = 0; i < sizeof(before) / sizeof(before[0]); i++)
+		if (st_step(t, vstep_name(before[i]), vdev_step(t->v, before[i], false, &r, e), e,
+			 NULL))
+			return -1;
+	if (st_step(t, "read-features", t->v->ops->get_device_features(t->v, &offered, e), e, NULL))
+		return -1;
+	t->features = features_default(t->v, offered);
+	snprintf(detail, sizeof(detail), "0x%016llx", (unsigned long long)t->features);
+	if (st_step(t, "write-features", t->v->ops->set_driver_features(t->v, t->features, e), e,
+		 detail))
+		return -1;
+	if (!t->v->ops->legacy_ring &&
+	    st_step(t, "features-ok", vdev_step(t->v, VSTEP_FEATURES_OK, false, &r, e), e, NULL))
+		return -1;
+	return 0;
+}
+
+int st_setup_queue(struct st *t, unsigned q, struct verr *e)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "vring-setup-%u", q);
+	if (q >= t->nrings)
+		return st_step(t, name, verr_set(e, VX_FAIL, "queue %u out of range", q), e, NULL);
+	return st_step(t, name, vring_create(t->v, t->dma, q, 0, t->features, &t->rings[q], e), e,
+		    NULL);
+}
+
+int st_driver_ok(struct st *t, struct verr *e)
+{
+	struct vstep_result r;
+
+	return st_step(t, "driver-ok", vdev_step(t->v, VSTEP_DRIVER_OK, false, &r, e), e, NULL);
+}
+
+/* post + kick + poll for one chain; u receives the used element. */
+int st_roundtrip(struct st *t, unsigned q, const struct vseg *segs, unsigned n,
+		     struct vused *u, struct verr *e)
+{
+	struct vring *r = t->rings[q];
+	unsigned got = 0;
+	uint16_t head;
+	bool suppressed;
+
+	if (vring_post(r, segs, n, &head, e) || vring_kick(r, &suppressed, e) ||
+	    vring_poll(r, u, 1, &got, t->o->timeout_ms, t->o->cancel, e))
+		return -1;
+	if (u->id != head) {
+		vused_free(u, 1);
+		return verr_set(e, VX_DEVICE, "used id %u, expected %u", u->id, head);
+	}
+	return 0;
+}
+
+static int keep_data(struct st *t, const uint8_t *p, size_t len, struct verr *e)
+{
+	uint8_t *n = realloc(t->data, t->data_len + len);
+
+	if (!n)
+		return verr_set(e, VX_FAIL, "out of memory");
+	memcpy(n + t->data_len, p, len);
+	t->data = n;
+	t->data_len += len;
+	return 0;
+}
+
+static int run_entropy(struct st *t, struct verr *e)
+{
+	unsigned want = t->o->bytes ? t->o->bytes : 64;
+	char detail[64];
+
+	if (st_setup_queue(t, 0, e) || st_driver_ok(t, e))
+		return -1;
+	/* A device may return fewer bytes than asked; ask again, bounded. */
+	for (unsigned tries = 0; t->data_len < want && tries < 64; tries++) {
+		struct vseg s = {true, NULL, (uint32_t)(want - t->data_len)};
+		struct vused u;
+		int rc = st_roundtrip(t, 0, &s, 1, &u, e);
+
+		if (rc == 0) {
+			rc = keep_data(t, u.data, u.len, e);
+			vused_free(&u, 1);
+		}
+		if (rc)
+			return st_step(t, "read", -1, e, NULL);
+	}
+	snprintf(detail, sizeof(detail), "%zu bytes", t->data_len);
+	if (t->data_len < want)
+		return st_step(t, "read", verr_set(e, VX_DEVICE, "only %zu of %u bytes after 64 requests",
+						t->data_len, want), e, NULL);
+	return st_step(t, "read", 0, e, detail);
+}
+
+/* struct virtio_blk_outhdr: type, reserved, sector (little-endian). */
+static int run_block(struct st *t, struct verr *e)
+{
+	unsigned want = t->o->bytes ? t->o->bytes : 4096;
+	uint8_t hdr[16] = {0}; /* VIRTIO_BLK_T_IN = 0, sector 0 */
+	struct vseg segs[3] = {{false, hdr, 16}, {true, NULL, want}, {true, NULL, 1}};
+	struct vused u;
+	char detail[64];
+	int rc;
+
+	if (want % 512)
+		return st_step(t, "read", verr_set(e, VX_USAGE, "block reads are whole 512-byte sectors"),
+			    e, NULL);
+	if (st_setup_queue(t, 0, e) || st_driver_ok(t, e))
+		return -1;
+	if (st_roundtrip(t, 0, segs, 3, &u, e))
+		return st_step(t, "read", -1, e, NULL);
+	if (u.len != want + 1)
+		rc = verr_set(e, VX_DEVICE, "used len %u, expected %u data bytes + status", u.len, want);
+	else if (u.data[want] != 0)
+		rc = verr_set(e, VX_DEVICE, "request status %u (0 is VIRTIO_BLK_S_OK)", u.data[want]);
+	else
+		rc = keep_data(t, u.data, want, e);
+	vused_free(&u, 1);
+	snprintf(detail, sizeof(detail), "%u bytes from LBA 0", want);
+	return st_step(t, "read", rc, e, detail);
+}
+
+static int transmit(struct st *t, unsigned q, const struct vseg *segs, unsigned n,
+		    const char *name, struct verr *e)
+{
+	struct vused u;
+
+	if (st_setup_queue(t, q, e) || st_driver_ok(t, e))
+		return -1;
+	if (st_roundtrip(t, q, segs, n, &u, e))
+		return st_step(t, name, -1, e, NULL);
+	vused_free(&u, 1);
+	return st_step(t, name, 0, e, "completed");
+}
+
+static const char console_text[] = "virtioctl console self-test\n";
+
+/* Port 0's transmit queue is queue 1 (virtio 1.3, 5.3.2). */
+static int run_console(struct st *t, struct verr *e)
+{
+	struct vseg s = {false, (const uint8_t *)console_text, sizeof(console_text) - 1};
+
+	return transmit(t, 1, &s, 1, "transmit", e);
+}
+
+/* One broadcast frame with EtherType 0x88b5 (local experimental), after a
+ * zeroed virtio_net_hdr: 12 bytes with VERSION_1, 10 on legacy without
+ * MRG_RXBUF. Header and frame in separate buffers suit every layout. */
+static int run_net(struct st *t, struct verr *e)
+{
+	uint8_t hdr[12] = {0}, frame[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					    0x02, 0x00, 0x00, 0x76, 0x69, 0x6f, 0x88, 0xb5};
+	struct vseg segs[2] = {{false, hdr, t->features >> VIRTIO_FB_VERSION_1 & 1 ? 12 : 10},
+			       {false, frame, sizeof(frame)}};
+
+	memcpy(frame + 14, "virtioctl net self-test", 23);
+	return transmit(t, 1, segs, 2, "transmit", e);
+}
+
+struct selftest_def {
+	int device_id;
+	int (*run)(struct st *t, struct verr *e);
+	bool data_hash;
+};
+
+static const struct selftest_def tests[] = {
+	{4, run_entropy, true},
+	{2, run_block, true},
+	{3, run_console, false},
+	{1, run_net, false},
+};
+
+static const struct selftest_def *find(int device_id)
+{
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (tests[i].device_id == device_id)
+			return &tests[i];
+	return NULL;
+}
+
+bool selftest_exists(int device_id)
+{
+	return find(device_id) != NULL;
+}
+
+/* The final reset; rings are freed only once the device let go of them. */
+int st_finish(struct st *t, struct verr *e)
+{
+	int rc = st_step(t, "reset", vdev_reset(t->v, VDEV_RESET_TIMEOUT_MS, e), e, NULL);
+
+	if (rc == 0)
+		for (unsigned q = 0; q < t->nrings; q++) {
+			vring_destroy(t->rings[q]);
+			t->rings[q] = NULL;
+		}
+	return rc;
+}
+
+int selftest_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nrings,
+		 const struct selftest_opts *o, struct rnode *out, struct verr *e)
+{
+	const struct selftest_def *def = find(v->device_id);
+	struct st t = {v, dma, rings, nrings, o, NULL, 0, NULL, 0};
+	struct verr fin = {0};
+	char hex[65];
+	int rc;
+
+	if (!def)
+		return verr_set(e, VX_USAGE, "no built-in self-test for device type %d (%s)",
+				v->device_id, virtio_type_name((unsigned)v->device_id));
+	r_str(out, "test", "Self-test", virtio_type_name((unsigned)v->device_id));
+	r_int(out, "virtio_device_id", "Virtio device ID", v->device_id);
+	r_str(out, "transport", "Interface", v->ops->name);
+	t.steps = r_arr(out, "steps", "Steps", RF_TABLE);
+	rc = st_bring_up(&t, e) || def->run(&t, e);
+	/* The reset runs whatever happened; its failure fails the test. */
+	if (st_finish(&t, rc ? &fin : e))
+		rc = -1;
+	r_bool(out, "passed", "Passed", rc == 0);
+	if (def->data_hash && rc == 0) {
+		sha256_hex(t.data, t.data_len, hex);
+		r_str(out, "data_sha256", "Data SHA-256", hex);
+		r_uint(out, "data_length", "Data length", t.data_len, NULL);
+		r_bytes(out, "data_head", "First bytes", t.data, t.data_len < 32 ? (unsigned)t.data_len : 32);
+	} else {
+		r_null(out, "data_sha256", "Data SHA-256");
+	}
+	free(t.data);
+	return rc ? -1 : 0;
+}

@@ -1,0 +1,30 @@
+/* Built-in self-tests, one per device type: the whole driver bring-up,
+ * one request, validation, and a reset at the end. */
+#ifndef VIRTIOCTL_VIRTIO_SELFTEST_H
+#define VIRTIOCTL_VIRTIO_SELFTEST_H
+
+#include <signal.h>
+
+#include "format/report.h"
+#include "pci/dma.h"
+#include "vdev.h"
+#include "vring.h"
+
+struct selftest_opts {
+	unsigned bytes;  /* 0: the type's default (entropy 64, block 4096) */
+	int timeout_ms;  /* per request */
+	const volatile sig_atomic_t *cancel;
+};
+
+/* Runs the self-test of v's device type. Queues it sets up go into
+ * rings[] (indexed by queue, nrings slots) so the caller's teardown covers
+ * every exit; on success and on failure the device is reset and, once the
+ * reset is confirmed, the rings are freed and their slots cleared.
+ * Fills `out` with passed, virtio_device_id, steps and data_sha256.
+ * Returns 0 only when the test passed. */
+int selftest_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nrings,
+		 const struct selftest_opts *o, struct rnode *out, struct verr *e);
+/* True when a built-in self-test exists for the device type. */
+bool selftest_exists(int device_id);
+
+#endif

@@ -1,0 +1,74 @@
+/* A split virtqueue driven by virtioctl (virtio 1.3, 2.7): ring memory in
+ * DMA-able buffers, chains posted from user-given segments, used elements
+ * polled and validated. Nothing the device writes is trusted: a used id
+ * not in flight, a length beyond the chain's writable bytes, or an index
+ * that jumps further than the ring is a device error. */
+#ifndef VIRTIOCTL_VIRTIO_VRING_H
+#define VIRTIOCTL_VIRTIO_VRING_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "format/report.h"
+#include "pci/dma.h"
+#include "vdev.h"
+
+enum {
+	VRING_DESC_F_NEXT = 1,
+	VRING_DESC_F_WRITE = 2,
+	VRING_DESC_F_INDIRECT = 4,
+	VRING_AVAIL_F_NO_INTERRUPT = 1,
+	VRING_USED_F_NO_NOTIFY = 1,
+};
+
+#define VRING_DEFAULT_SIZE 256 /* a 256-entry descriptor table is one 4 KiB page */
+#define VRING_MAX_SEGS 64
+#define VRING_PAGE 4096u
+
+/* One buffer of a chain: device-readable bytes, or `len` device-writable
+ * bytes (data ignored). */
+struct vseg {
+	bool writable;
+	const uint8_t *data;
+	uint32_t len;
+};
+
+/* A completed chain as the device returned it. */
+struct vused {
+	uint16_t id;
+	uint32_t len;
+	uint8_t *data; /* the first len bytes of the writable buffers (malloc'd) */
+};
+
+struct vring;
+
+/* Allocates the ring, programs the queue and enables it. size 0 means
+ * min(device maximum, VRING_DEFAULT_SIZE). `features` are the negotiated
+ * ones (EVENT_IDX, NOTIFICATION_DATA...). */
+int vring_create(struct vdev *v, struct dma *dma, unsigned q, uint16_t size, uint64_t features,
+		 struct vring **out, struct verr *e);
+/* Frees everything. Only after the device was reset and the reset seen. */
+void vring_destroy(struct vring *r);
+
+unsigned vring_index(const struct vring *r);
+uint16_t vring_size(const struct vring *r);
+unsigned vring_in_flight(const struct vring *r);
+
+/* Adds one chain and publishes it in the avail ring (no notification). */
+int vring_post(struct vring *r, const struct vseg *segs, unsigned n, uint16_t *head,
+	       struct verr *e);
+/* Notifies the device. *suppressed says the device had asked not to be
+ * notified (we notify anyway: the user asked). */
+int vring_kick(struct vring *r, bool *suppressed, struct verr *e);
+/* Waits up to timeout_ms for up to `max` used elements; VX_TIMEOUT when
+ * none came, VX_FAIL "interrupted" when *cancel became set. */
+int vring_poll(struct vring *r, struct vused *out, unsigned max, unsigned *n, int timeout_ms,
+	       const volatile sig_atomic_t *cancel, struct verr *e);
+void vused_free(struct vused *u, unsigned n);
+
+/* Decodes the ring into a report: indices, flags, event fields,
+ * descriptor chains, what is in flight. */
+void vring_describe(const struct vring *r, struct rnode *out);
+
+#endif

@@ -1,0 +1,232 @@
+/* The report builders on the device model: every common_cfg field, queue
+ * registers and notify offsets, feature bits by name, device config, the
+ * write policy (a bound device sees no writes; selectors are restored),
+ * and the config-window fallback. */
+#include "check.h"
+#include "cli/report.h"
+#include "pci/model.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct fx {
+	struct session s;
+	struct sdev d;
+	struct rnode *root;
+};
+
+static bool open_fx(struct fx *f, struct model_spec *spec, bool allow_select)
+{
+	struct verr e = {0};
+
+	memset(f, 0, sizeof(*f));
+	session_init(&f->s);
+	f->s.sysfs_root = "/nonexistent";
+	spec->addr = (struct pci_addr){0, 0x42, 0, 0};
+	f->d.pci = model_pdev_new(spec, &e);
+	if (!f->d.pci || vdev_open(f->d.pci, &f->d.v, &e)) {
+		printf("FAIL open: %s\n", e.msg);
+		CHECK(0);
+		return false;
+	}
+	vdev_allow_select(&f->d.v, allow_select, "not allowed (test)");
+	f->root = r_new_root();
+	return true;
+}
+
+static void close_fx(struct fx *f)
+{
+	r_free(f->root);
+	pdev_close(f->d.pci);
+	session_fini(&f->s);
+}
+
+static const struct rnode *at(const struct fx *f, const char *path)
+{
+	const struct rnode *n = r_path(f->root, path);
+
+	if (!n)
+		printf("FAIL missing %s\n", path);
+	return n;
+}
+
+static uint64_t u(const struct fx *f, const char *path)
+{
+	const struct rnode *n = at(f, path);
+
+	CHECK(n && n->kind == R_UINT);
+	return n && n->kind == R_UINT ? n->v.u : 0xdeadbeef;
+}
+
+static void build(struct fx *f, void (*fn)(struct rctx *))
+{
+	struct rctx c;
+
+	rctx_init(&c, &f->s, &f->d, f->root);
+	fn(&c);
+	rctx_finish(&c);
+}
+
+static void test_common_modern(void)
+{
+	struct model_spec spec;
+	struct fx f;
+	struct model_state *st;
+
+	model_spec_init(&spec, MODEL_ID_BLOCK, MODEL_MODERN);
+	spec.num_queues = 3;
+	spec.queue_max[2] = 64;
+	spec.common_len = 0x40;
+	spec.writable = true;
+	if (!open_fx(&f, &spec, true))
+		return;
+	st = model_state(f.d.pci);
+	st->queue_select = 1;
+	st->dfselect = 1;
+	build(&f, report_common);
+	CHECK_EQ(u(&f, "common_cfg.num_queues"), 3);
+	CHECK_EQ(u(&f, "common_cfg.device_feature_select"), 1);
+	CHECK_EQ(u(&f, "common_cfg.device_feature"), spec.features >> 32);
+	CHECK_EQ(u(&f, "common_cfg.queue_select"), 1);
+	CHECK_EQ(u(&f, "common_cfg.config_msix_vector"), 0xffff);
+	CHECK(at(&f, "common_cfg.queue_notify_data") != NULL); /* 0x40 bytes long */
+	CHECK(at(&f, "common_cfg.admin_queue_num") != NULL);
+	CHECK_EQ(r_count(at(&f, "queues")), 3);
+	CHECK_EQ(u(&f, "queues.0.size"), spec.queue_max[0]);
+	CHECK_EQ(u(&f, "queues.2.size"), 64);
+	CHECK_EQ(u(&f, "queues.2.notify_off"), 2);
+	/* notify cap at BAR offset 0x3000, multiplier 4 */
+	CHECK_EQ(u(&f, "queues.2.notify_offset"), 0x3000 + 2 * 4);
+	CHECK(at(&f, "queues.1.enabled") && !at(&f, "queues.1.enabled")->v.b);
+	/* The selectors the test put there are back. */
+	CHECK_EQ(st->queue_select, 1);
+	CHECK_EQ(st->dfselect, 1);
+	CHECK_EQ(model_error_count(f.d.pci), 0);
+	close_fx(&f);
+}
+
+static void test_short_common(void)
+{
+	struct model_spec spec;
+	struct fx f;
+
+	model_spec_init(&spec, MODEL_ID_RNG, MODEL_MODERN);
+	spec.writable = true;
+	if (!open_fx(&f, &spec, true))
+		return;
+	build(&f, report_common);
+	CHECK(at(&f, "common_cfg.queue_device") != NULL);
+	CHECK(r_path(f.root, "common_cfg.queue_notify_data") == NULL); /* 0x38 bytes */
+	close_fx(&f);
+}
+
+static bool has_bit(const struct fx *f, unsigned bit, const char *name, bool dev, bool drv)
+{
+	const struct rnode *t = at(f, "feature_bits");
+
+	for (const struct rnode *row = t ? t->child : NULL; row; row = row->next) {
+		const struct rnode *b = r_find(row, "bit"), *n = r_find(row, "name");
+		const struct rnode *dv = r_find(row, "device"), *dr = r_find(row, "driver");
+
+		if (b->v.u == bit)
+			return strcmp(n->v.s, name) == 0 && dv->kind == R_BOOL && dv->v.b == dev &&
+			       dr->kind == R_BOOL && dr->v.b == drv;
+	}
+	return false;
+}
+
+static void test_features_and_config(void)
+{
+	struct model_spec spec;
+	struct fx f;
+	char want[32];
+
+	model_spec_init(&spec, MODEL_ID_NET, MODEL_MODERN);
+	spec.features |= 1ull << 5 | 1ull << 16; /* MAC, STATUS */
+	spec.writable = true;
+	if (!open_fx(&f, &spec, true))
+		return;
+	model_state(f.d.pci)->driver_features = 1ull << 32 | 1ull << 5;
+	build(&f, report_features);
+	snprintf(want, sizeof(want), "0x%016llx", (unsigned long long)spec.features);
+	CHECK_STR(at(&f, "device_features")->v.s, want);
+	CHECK_STR(at(&f, "driver_features")->v.s, "0x0000000100000020");
+	CHECK_STR(at(&f, "driver_features_source")->v.s, "registers");
+	CHECK(has_bit(&f, 32, "VIRTIO_F_VERSION_1", true, true));
+	CHECK(has_bit(&f, 5, "VIRTIO_NET_F_MAC", true, true));
+	CHECK(has_bit(&f, 16, "VIRTIO_NET_F_STATUS", true, false));
+	CHECK(has_bit(&f, 29, "VIRTIO_F_EVENT_IDX", true, false));
+	r_free(f.root);
+	f.root = r_new_root();
+	build(&f, report_config);
+	CHECK_STR(at(&f, "config.mac")->v.s, "52:54:00:12:34:56");
+	CHECK_EQ(u(&f, "config.status"), 1);
+	CHECK_EQ(model_state(f.d.pci)->dfselect, 0);
+	close_fx(&f);
+}
+
+/* A device whose driver owns it: no writes at all, selector-backed
+ * registers are reported missing with the reason, the ISR is not read. */
+static void test_bound_policy(void)
+{
+	struct model_spec spec;
+	struct fx f;
+	const struct rnode *notes;
+	bool said = false;
+
+	model_spec_init(&spec, MODEL_ID_BLOCK, MODEL_MODERN);
+	spec.writable = false;
+	spec.driver = "virtio-pci";
+	if (!open_fx(&f, &spec, false))
+		return;
+	model_log_clear(f.d.pci);
+	build(&f, report_status);
+	build(&f, report_features);
+	build(&f, report_common);
+	build(&f, report_config);
+	CHECK_EQ(model_write_count(f.d.pci), 0);
+	CHECK_EQ(model_access_count(f.d.pci, "isr", false), 0);
+	CHECK(at(&f, "queues")->kind == R_NULL);
+	CHECK(at(&f, "device_features")->kind == R_NULL);
+	CHECK_EQ(u(&f, "device_status"), 0);
+	CHECK(at(&f, "config.capacity") != NULL); /* no selector needed */
+	notes = at(&f, "notes");
+	for (const struct rnode *n = notes ? notes->child : NULL; n; n = n->next)
+		said |= strstr(n->v.s, "not allowed (test)") != NULL;
+	CHECK(said);
+	close_fx(&f);
+}
+
+/* BARs unreachable (a driver owns them), writes allowed: registers come
+ * through the PCI configuration access capability. */
+static void test_config_window(void)
+{
+	struct model_spec spec;
+	struct fx f;
+
+	model_spec_init(&spec, MODEL_ID_BLOCK, MODEL_MODERN);
+	spec.writable = true;
+	spec.driver = "virtio-pci";
+	spec.bar_why = "mmap of resource4 failed (test)";
+	if (!open_fx(&f, &spec, true))
+		return;
+	vdev_use_window(&f.d.v);
+	CHECK(vdev_regs_readable(&f.d.v));
+	CHECK_STR(f.d.pci->ops->name, "cfg-window");
+	build(&f, report_status);
+	build(&f, report_common);
+	CHECK_EQ(u(&f, "num_queues"), spec.num_queues);
+	CHECK_EQ(u(&f, "queues.0.size"), spec.queue_max[0]);
+	CHECK_EQ(u(&f, "common_cfg.num_queues"), spec.num_queues);
+	close_fx(&f);
+}
+
+int main(void)
+{
+	test_common_modern();
+	test_short_common();
+	test_features_and_config();
+	test_bound_policy();
+	test_config_window();
+	return check_done();
+}
