@@ -4,11 +4,14 @@
 #include "commands_impl.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drive.h"
+#include "pci/vfio.h"
 #include "report.h"
 #include "virtio/driver.h"
 #include "virtio/features.h"
@@ -139,10 +142,34 @@ static int parse_queue(const char *s, unsigned *q, struct verr *e)
 	return 0;
 }
 
-static int vring_setup(struct session *s, struct sdev *d, unsigned q, const char *size_arg,
-		       struct rnode **out, struct verr *e)
+/* MSI-X through VFIO eventfds: vector 0 for config changes, q + 1 for
+ * queue q, as Linux lays them out. */
+static int irq_vector(struct sdev *d, unsigned q, uint16_t *vector, struct verr *e)
 {
 	struct drive *dr = drive_of(d);
+	unsigned n = vfio_pdev_is(d->pci) ? vfio_msix_count(d->pci) : 0;
+
+	if (!vfio_pdev_is(d->pci))
+		return verr_set(e, VX_UNAVAILABLE,
+				"--irq needs the device bound to vfio-pci (interrupts reach "
+				"userspace only through VFIO eventfds)");
+	if (q + 1 >= n)
+		return verr_set(e, VX_UNAVAILABLE, "queue %u has no MSI-X vector (%u vectors)", q,
+				n);
+	if (!dr->msix_on) {
+		if (vfio_msix_enable(d->pci, n, e))
+			return -1;
+		dr->msix_on = true;
+	}
+	*vector = (uint16_t)(q + 1);
+	return 0;
+}
+
+static int vring_setup(struct session *s, struct sdev *d, unsigned q, const char *size_arg,
+		       bool irq, struct rnode **out, struct verr *e)
+{
+	struct drive *dr = drive_of(d);
+	uint16_t vector = VIRTIO_MSI_NO_VECTOR;
 	unsigned long size = 0;
 	struct dma *dma;
 	char *end;
@@ -155,8 +182,8 @@ static int vring_setup(struct session *s, struct sdev *d, unsigned q, const char
 	if (dr->rings[q])
 		return verr_set(e, VX_USAGE, "queue %u is already set up (reset the device first)",
 				q);
-	if (drive_dma(s, d, &dma, e) ||
-	    vring_create(&d->v, dma, q, (uint16_t)size, dr->features, &dr->rings[q], e))
+	if (drive_dma(s, d, &dma, e) || (irq && irq_vector(d, q, &vector, e)) ||
+	    vring_create(&d->v, dma, q, (uint16_t)size, dr->features, vector, &dr->rings[q], e))
 		return -1;
 	*out = device_root(d);
 	vring_describe(dr->rings[q], r_obj(*out, "vring", "Vring"));
@@ -173,7 +200,8 @@ CMD_HANDLER(cmd_vring)
 	if (!drive_of(d))
 		return verr_set(e, VX_FAIL, "out of memory");
 	if (strcmp(a->argv[1], "setup") == 0)
-		return vring_setup(s, d, q, a->argc > 3 ? a->argv[3] : NULL, out, e);
+		return vring_setup(s, d, q, a->argc > 3 ? a->argv[3] : NULL, a->opt[0] != NULL, out,
+				   e);
 	if (strcmp(a->argv[1], "show") != 0)
 		return verr_set(e, VX_USAGE, "vring: '%s' is not setup or show", a->argv[1]);
 	if (!drive_ring(d, q))
@@ -320,7 +348,32 @@ CMD_HANDLER(cmd_kick)
 	return 0;
 }
 
-enum { POLL_TIMEOUT, POLL_COUNT, POLL_OUTPUT };
+enum { POLL_TIMEOUT, POLL_COUNT, POLL_OUTPUT, POLL_IRQ };
+
+/* Blocks on the queue's MSI-X eventfd; reading it clears the count. */
+static int wait_eventfd(void *ctx, int timeout_ms)
+{
+	struct pollfd p = {*(const int *)ctx, POLLIN, 0};
+	uint64_t count;
+	int rc = poll(&p, 1, timeout_ms);
+
+	if (rc > 0 && read(p.fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		return -1;
+	return rc < 0 && errno != EINTR ? -1 : 0;
+}
+
+static int irq_fd(struct sdev *d, struct vring *r, int *fd, struct verr *e)
+{
+	uint16_t vec = vring_msix_vector(r);
+
+	if (vec == VIRTIO_MSI_NO_VECTOR)
+		return verr_set(e, VX_USAGE, "queue %u has no interrupt: set it up with 'vring "
+				"setup --irq'", vring_index(r));
+	*fd = vfio_msix_eventfd(d->pci, vec);
+	if (*fd < 0)
+		return verr_set(e, VX_UNAVAILABLE, "no eventfd for MSI-X vector %u", vec);
+	return 0;
+}
 
 static int poll_options(const struct cmd_args *a, int *timeout, unsigned *count, struct verr *e)
 {
@@ -370,15 +423,17 @@ CMD_HANDLER(cmd_poll)
 	struct vring *r;
 	struct sdev *d;
 	struct rnode *arr;
-	int timeout, rc = 0;
+	int timeout, rc = 0, fd = -1;
 
-	if (ring_arg(s, a, &d, &r, e) || poll_options(a, &timeout, &count, e))
+	if (ring_arg(s, a, &d, &r, e) || poll_options(a, &timeout, &count, e) ||
+	    (a->opt[POLL_IRQ] && irq_fd(d, r, &fd, e)))
 		return -1;
 	u = calloc(count, sizeof(*u));
 	if (!u)
 		return verr_set(e, VX_FAIL, "out of memory");
 	while (got < count && rc == 0) {
-		rc = vring_poll(r, u + got, count - got, &n, timeout, &s->cancel, e);
+		rc = vring_poll_wait(r, u + got, count - got, &n, timeout, &s->cancel,
+				     fd >= 0 ? wait_eventfd : NULL, &fd, e);
 		got += n;
 	}
 	*out = device_root(d);

@@ -83,15 +83,20 @@ CMD_HANDLER(cmd_set)
 	return 0;
 }
 
-CMD_HANDLER(cmd_open)
+int session_open_current(struct session *s, const char *addr, struct verr *e)
 {
 	struct sdev *d;
 
-	(void)out;
-	if (session_device(s, a->argv[0], &d, e))
+	if (session_device(s, addr, &d, e))
 		return -1;
 	pci_addr_format(&d->pci->addr, s->current);
 	return 0;
+}
+
+CMD_HANDLER(cmd_open)
+{
+	(void)out;
+	return session_open_current(s, a->argv[0], e);
 }
 
 CMD_HANDLER(cmd_close)
@@ -114,16 +119,11 @@ CMD_HANDLER(cmd_quit)
 
 CMD_HANDLER(cmd_shell)
 {
-	struct sdev *d;
-
 	(void)out;
 	if (s->mode != MODE_ONESHOT)
 		return verr_set(e, VX_USAGE, "shell: already running commands from a %s",
 				s->mode == MODE_SHELL ? "shell" : "script");
-	if (a->argc > 0) {
-		if (session_device(s, a->argv[0], &d, e))
-			return -1;
-		pci_addr_format(&d->pci->addr, s->current);
-	}
+	if (a->argc > 0 && session_open_current(s, a->argv[0], e))
+		return -1;
 	return shell_run(s, e);
 }

@@ -17,5 +17,7 @@ struct setting {
 };
 
 const struct setting *settings(size_t *count);
+/* `open`: makes the device at addr the current one. */
+int session_open_current(struct session *s, const char *addr, struct verr *e);
 
 #endif

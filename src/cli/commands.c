@@ -7,6 +7,12 @@ static const struct cmd_opt poll_opts[] = {
 	{"timeout", 't', "MS", "give up after MS milliseconds without a used element (1000)"},
 	{"count", 'n', "N", "wait for N used elements (1)"},
 	{"output", 'o', "FILE", "write the bytes the device returned to FILE"},
+	{"irq", 0, NULL, "wait on the queue's MSI-X interrupt (vfio-pci; 'vring setup --irq')"},
+	{NULL, 0, NULL, NULL},
+};
+
+static const struct cmd_opt vring_opts[] = {
+	{"irq", 0, NULL, "give the queue an MSI-X vector (vfio-pci only) instead of polling"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -24,8 +30,9 @@ static const struct cmd_opt bench_opts[] = {
 static const struct command table[] = {
 	{"list", "", "list every virtio-pci function",
 	 "Lists every virtio-pci function (vendor 0x1af4, device 0x1000-0x107f): address, PCI "
-	 "ID, virtio device type, transport (modern, transitional, legacy), bound kernel driver "
-	 "and the virtio bus device (virtioN) where Linux has one.",
+	 "ID, virtio device type, transport (modern, transitional, legacy), bound kernel driver, "
+	 "the virtio bus device (virtioN) where Linux has one, and what its driver created "
+	 "(eth0, vda, virtio_rng.0, ...).",
 	 0, NULL, cmd_list},
 	{"caps", "<device>", "show the PCI capability chain and decode virtio capabilities",
 	 "Shows the BARs, the whole PCI capability chain, every virtio vendor capability "
@@ -36,7 +43,9 @@ static const struct command table[] = {
 	 "Dumps every common_cfg field the capability's length covers (virtio 1.0 fields, "
 	 "queue_notify_data and queue_reset, admin queue fields) and, per queue, size, MSI-X "
 	 "vector, enable, notify offset and ring addresses. Per-queue registers need "
-	 "queue_select writes: on a device bound to a driver they are read only with --select.",
+	 "queue_select writes: on a device bound to a driver they are read only with --select. "
+	 "A legacy or transitional device also shows its legacy I/O header as it reads (no "
+	 "selector written, ISR not read); --transport legacy reads the queues through it.",
 	 CMD_DEVICE, NULL, cmd_common},
 	{"features", "<device> [set|negotiate] [feature...]",
 	 "decode feature bits, or write the driver's features",
@@ -64,7 +73,9 @@ static const struct command table[] = {
 	 CMD_DEVICE, NULL, cmd_status},
 	{"dump", "<device>", "everything: identity, caps, status, features, common, config",
 	 "All of the above in one report, with the Linux driver-model view (driver, virtio bus "
-	 "device, negotiated features and status from sysfs).",
+	 "device, what the driver created, negotiated features and status from sysfs, compared "
+	 "with the registers where both can be read) and the sections of any vendor extension "
+	 "that knows the device.",
 	 CMD_DEVICE, NULL, cmd_dump},
 	{"irqs", "<device>", "show MSI-X vectors, the Linux IRQs they became, and INTx",
 	 "Read-only. The MSI-X capability (enabled, function mask, table size), each table "
@@ -87,7 +98,7 @@ static const struct command table[] = {
 	 "enables the queue. SIZE defaults to the device maximum, at most 256. 'show' decodes "
 	 "the ring: indices, flags, event fields, descriptor chains in flight. The queue lives "
 	 "as long as the process: on exit the device is reset before its memory is freed.",
-	 CMD_DEVICE | CMD_WRITES, NULL, cmd_vring},
+	 CMD_DEVICE | CMD_WRITES, vring_opts, cmd_vring},
 	{"post", "<device> <queue> <buffer...>", "add a descriptor chain to a queue",
 	 "Adds one chain of buffers to the queue's avail ring: r:HEX (device-readable bytes), "
 	 "r@FILE (device-readable, from a file), w:LEN (LEN device-writable bytes). Readable "

@@ -1,6 +1,7 @@
 /* Completion candidates from the command table's argument kinds. */
 #include "complete.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +160,8 @@ static void add_features(struct cctx *c, int device_id)
 	for (size_t i = 0; i < n && i < 128; i++) {
 		char w[128];
 
-		snprintf(w, sizeof(w), "%.*s%s", (int)pre, c->cur, virtio_feature_short(fb[i]->name));
+		snprintf(w, sizeof(w), "%.*s%s", (int)pre, c->cur,
+			 virtio_feature_short(fb[i]->name));
 		add(c, w, fb[i]->desc);
 	}
 }
@@ -244,7 +246,7 @@ static const struct {
 	const char *kind;
 	void (*gen)(struct cctx *c);
 } kinds[] = {
-	{"device", gen_devices}, {"queue", gen_queues},     {"step", gen_steps},
+	{"device", gen_devices},   {"queue", gen_queues},   {"step", gen_steps},
 	{"feature", gen_features}, {"file", gen_files},     {"command", gen_commands},
 	{"setting", gen_settings}, {"value", gen_values},   {"path", gen_paths},
 	{"op", gen_ops},           {"operand", gen_operands},
@@ -313,7 +315,7 @@ static void gen_options(struct cctx *c)
 /* An option word: which option, and its value when attached to it. */
 struct optword {
 	const char *arg; /* metavar; NULL for a flag or an unknown option */
-	int gid;         /* global option id, -1 for a command's own */
+	int gid;	 /* global option id, -1 for a command's own */
 	const char *val; /* attached value ("--dump-file=x", "-Fx"), or NULL */
 };
 
@@ -371,7 +373,7 @@ static void take_word(struct cctx *c, const char *w)
 	if (c->pending) {
 		take_value(c, c->pending_gid, w);
 		c->pending = NULL;
-	} else if (!c->dashdash && w[0] == '-' && w[1]) {
+	} else if (!c->dashdash && w[0] == '-' && w[1] && !isdigit((unsigned char)w[1])) {
 		c->dashdash = strcmp(w, "--") == 0;
 		if (c->dashdash)
 			return;

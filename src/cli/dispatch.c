@@ -15,8 +15,7 @@ static int fail(const struct verr *e, const char *where)
 
 /* -F and -f choose where devices and commands come from: in the shell and
  * in scripts that was decided when virtioctl started. */
-static int check_fixed(struct session *s, const char *dump_file, const char *script,
-		       struct verr *e)
+static int check_fixed(struct session *s, const char *dump_file, const char *script, struct verr *e)
 {
 	if (s->mode == MODE_ONESHOT || (s->dump_file == dump_file && s->script == script))
 		return 0;
@@ -35,8 +34,7 @@ static int check_mode(const struct session *s, const struct command *c, struct v
 /* A failed command leaves no result, so a later `expect` cannot test a
  * stale one; session commands (open, set, expect...) never change it, so
  * several expects test one result. */
-static int run(struct session *s, const struct command *c, const struct cmd_args *a,
-	       struct verr *e)
+static int run(struct session *s, const struct command *c, const struct cmd_args *a, struct verr *e)
 {
 	struct rnode *out = NULL;
 	int rc = c->run(s, a, &out, e);

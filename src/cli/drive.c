@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pci/vfio.h"
 #include "virtio/driver.h"
 
 int drive_check_writable(struct session *s, struct sdev *d, struct verr *e)
@@ -20,6 +21,14 @@ int drive_check_writable(struct session *s, struct sdev *d, struct verr *e)
 				a, d->pci->driver, a, d->pci->driver);
 	if (!d->pci->writable)
 		return verr_set(e, VX_PERM, "%s: %s", a, d->pci->write_why);
+	/* Opening DMA switches decoding on where firmware left it off. */
+	if (!vdev_regs_readable(&d->v)) {
+		struct dma *dma;
+		struct verr ignored = {0};
+
+		if (drive_dma(s, d, &dma, &ignored) == 0)
+			vdev_recheck_access(&d->v);
+	}
 	if (!vdev_regs_readable(&d->v))
 		return verr_set(e, VX_UNAVAILABLE, "%s: registers not reachable: %s", a,
 				d->v.regs_why);
@@ -115,6 +124,8 @@ void drive_release(struct session *s, struct sdev *d)
 			dma_abandon(dr->dma);
 	} else {
 		drive_forget_rings(d);
+		if (dr->msix_on)
+			vfio_msix_disable(d->pci);
 		if (dr->dma)
 			dma_close(dr->dma);
 	}

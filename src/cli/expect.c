@@ -43,8 +43,9 @@ static char *trim(char *p)
 
 static bool valid_path(const char *p)
 {
-	return *p && strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") ==
-			     strlen(p);
+	return *p &&
+	       strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") ==
+		   strlen(p);
 }
 
 static int find_op(const char *p)
@@ -69,8 +70,8 @@ static int parse_expr(const struct cmd_args *a, struct expr *x, struct verr *e)
 	k = strcspn(buf, "=!<>&");
 	op = buf[k] ? find_op(buf + k) : OP_NONE;
 	if (op < 0)
-		return verr_set(e, VX_USAGE, "expect %s: unknown operator (use == != < <= > >= & !&)",
-				x->text);
+		return verr_set(e, VX_USAGE,
+				"expect %s: unknown operator (use == != < <= > >= & !&)", x->text);
 	x->op = (enum op)op;
 	x->value = op == OP_NONE ? NULL : trim(x->text + k + strlen(ops[op]));
 	buf[k] = '\0';
@@ -267,7 +268,8 @@ static int check(struct session *s, const struct rnode *n, const struct expr *x,
 	if (n->kind == R_STR)
 		return check_string(x, n, expect_device_id(s), e);
 	if (n->kind == R_OBJ || n->kind == R_ARR)
-		return verr_set(e, VX_USAGE, "expect %s: %s is not a single value", x->text, x->path);
+		return verr_set(e, VX_USAGE, "expect %s: %s is not a single value", x->text,
+				x->path);
 	if (operand(x->value, expect_device_id(s), &r, e))
 		return -1;
 	if (n->kind == R_INT)

@@ -64,7 +64,7 @@ void print_usage(FILE *f)
 
 	fputs("Usage: virtioctl [OPTIONS] COMMAND [DEVICE] [ARGS]\n"
 	      "       virtioctl [OPTIONS] [shell [DEVICE]]   (interactive shell)\n"
-	      "       virtioctl [OPTIONS] -f FILE            (script; '-' or a pipe: stdin)\n"
+	      "       virtioctl [OPTIONS] -f FILE [DEVICE]   (script; '-' or a pipe: stdin)\n"
 	      "Show and drive virtio-pci devices. DEVICE is DDDD:BB:DD.F or BB:DD.F.\n\n"
 	      "Commands:\n",
 	      f);

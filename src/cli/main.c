@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cmd_session.h"
 #include "cli/dispatch.h"
 #include "cli/options.h"
 #include "cli/script.h"
@@ -17,17 +18,31 @@ static int fail(const struct verr *e)
 	return e->code ? (int)e->code : VX_FAIL;
 }
 
+/* -f FILE [DEVICE]: the device is opened first, so one self-test script
+ * serves every device of its type. */
+static int run_script(struct session *s, int argc, char **argv)
+{
+	struct pci_addr addr;
+	struct verr e = {0};
+
+	if (argc > 1 || (argc == 1 && !pci_addr_parse(argv[0], &addr))) {
+		verr_set(&e, VX_USAGE, "-f FILE takes a DEVICE after it, no command ('%s')",
+			 argv[0]);
+		return fail(&e);
+	}
+	s->mode = MODE_SCRIPT;
+	if (argc == 1 && session_open_current(s, argv[0], &e))
+		return fail(&e);
+	return script_run_path(s, s->script);
+}
+
 /* No command: the shell on a terminal, else standard input as a script. */
 static int run_mode(struct session *s, int argc, char **argv)
 {
 	struct verr e = {0};
 
-	if (s->script && argc > 0) {
-		verr_set(&e, VX_USAGE, "-f runs a script: no command after it ('%s')", argv[0]);
-		return fail(&e);
-	}
 	if (s->script)
-		return script_run_path(s, s->script);
+		return run_script(s, argc, argv);
 	if (argc > 0)
 		return dispatch(s, argc, argv, NULL);
 	if (!isatty(STDIN_FILENO))

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,8 @@ static const struct gopt gopts[] = {
 	{GO_DMA, "dma", 0, "KIND", "DMA memory for queues: auto, sysfs or vfio"},
 	{GO_TRANSPORT, "transport", 0, "IFACE",
 	 "interface of a transitional device: modern (default) or legacy"},
-	{GO_SCRIPT, "file", 'f', "FILE", "run the commands in FILE as a script ('-': standard input)"},
+	{GO_SCRIPT, "file", 'f', "FILE",
+	 "run FILE as a script ('-': standard input); a DEVICE after it is opened first"},
 	{GO_VERSION, "version", 'V', NULL, "print the version and exit"},
 	{GO_HELP, "help", 'h', NULL, "show help (after a command: that command's help)"},
 };
@@ -147,8 +149,9 @@ static int parse_one(struct session *s, const struct command *c, int argc, char 
 
 static bool is_option(const char *arg)
 {
-	/* A lone "-" is an argument (standard input), as usual. */
-	return arg[0] == '-' && arg[1] != '\0';
+	/* A lone "-" is an argument (standard input), as usual, and so is a
+	 * negative number (`expect delta > -1`): no option is a digit. */
+	return arg[0] == '-' && arg[1] != '\0' && !isdigit((unsigned char)arg[1]);
 }
 
 int parse_global(struct session *s, int argc, char **argv, int *i, struct parse_result *r,

@@ -133,6 +133,7 @@ void report_common(struct rctx *c)
 		rctx_note(c, "registers not read: %s", v->regs_why);
 		r_null(c->root, "common_cfg", "Common configuration");
 		r_null(c->root, "queues", "Queues");
+		report_legacy_header(c);
 		return;
 	}
 	/* A legacy-only device has no common_cfg; a transitional one driven

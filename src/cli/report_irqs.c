@@ -310,9 +310,13 @@ static void isr_cell(struct rctx *c, struct rnode *o)
 	struct verr e = {0};
 	uint8_t isr;
 
-	if (c->d->pci->driver[0] || c->s->dump_file || !vdev_regs_readable(v)) {
-		rctx_note(c, "ISR not read: reading it clears it; it is read only on a device no "
-			     "driver owns");
+	if (c->s->dump_file || !vdev_regs_readable(v)) {
+		r_null(o, "isr", "ISR"); /* the registers note says why */
+		return;
+	}
+	if (c->d->pci->driver[0]) {
+		rctx_note(c, "ISR not read: reading it clears it, and driver %s owns the device",
+			  c->d->pci->driver);
 		r_null(o, "isr", "ISR");
 		return;
 	}

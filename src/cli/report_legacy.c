@@ -41,8 +41,11 @@ void report_legacy_header(struct rctx *c)
 
 	if (!legacy_present(v, NULL))
 		return;
+	/* Tried even when another BAR failed: the I/O BAR answers on devices
+	 * whose memory BARs a driver owns. */
 	if (legacy_header_read(v, &h, &e)) {
-		rctx_note(c, "legacy header not read: %s", e.msg);
+		rctx_note(c, "%s not read: %s",
+			  e.code == VX_UNAVAILABLE ? "registers" : "legacy header", e.msg);
 		r_null(c->root, "legacy_header", "Legacy header");
 		return;
 	}

@@ -223,10 +223,11 @@ static char **to_matches(const struct cands *c, const char *text)
 
 	if (!m)
 		return NULL;
-	for (size_t i = 1; i < c->n; i++)
-		lcd = lcd < common_prefix(c->v[0].word, c->v[i].word)
-			      ? lcd
-			      : common_prefix(c->v[0].word, c->v[i].word);
+	for (size_t i = 1; i < c->n; i++) {
+		size_t k = common_prefix(c->v[0].word, c->v[i].word);
+
+		lcd = k < lcd ? k : lcd;
+	}
 	/* Candidates may differ from the text in case: never shorten it. */
 	m[0] = c->n > 1 && lcd < strlen(text) ? strdup(text) : strndup(c->v[0].word, lcd);
 	for (size_t i = 0; c->n > 1 && i < c->n; i++)
@@ -270,14 +271,15 @@ static void shell_loop(struct session *s)
 	while (!s->quit && !s->signalled) {
 		fd_set in;
 
+		/* Ctrl-C while readline worked (completing, say) is seen here. */
+		if (s->cancel && !s->signalled)
+			clear_line(s);
 		FD_ZERO(&in);
 		FD_SET(fd, &in);
 		/* Signals are let in only while waiting or running a line. */
 		if (pselect(fd + 1, &in, NULL, NULL, NULL, &orig) < 0) {
 			if (errno != EINTR)
 				break;
-			if (s->cancel && !s->signalled)
-				clear_line(s);
 			continue;
 		}
 		sigprocmask(SIG_SETMASK, &orig, NULL);

@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 
 #define PCI_CMD_BUS_MASTER 0x0004u
-#define BITS 64u
+#define BITS		   64u
 
 /* ---- arenas ---- */
 
@@ -28,8 +28,8 @@ struct dma_arena *dma_arena_new(void *va, size_t len, bool spans)
 	a->len = len;
 	a->spans = spans;
 	a->bus_page = calloc(len / DMA_PAGE ? len / DMA_PAGE : 1, sizeof(*a->bus_page));
-	a->used = calloc((ngrain + BITS - 1) / BITS ? (ngrain + BITS - 1) / BITS : 1,
-			 sizeof(*a->used));
+	a->used =
+	    calloc((ngrain + BITS - 1) / BITS ? (ngrain + BITS - 1) / BITS : 1, sizeof(*a->used));
 	if (!a->bus_page || !a->used) {
 		dma_arena_free(a);
 		return NULL;
@@ -190,11 +190,15 @@ static int check_kind(const struct pdev *pci, enum dma_kind kind, struct verr *e
 				"/sys/bus/pci/drivers_probe)",
 				name, name, name);
 	if (kind == DMA_VFIO && vfio_pdev_noiommu(pci))
-		return verr_set(e, VX_UNAVAILABLE, "%s is in VFIO no-IOMMU mode: there is no IOMMU "
-				"to map DMA through (use --dma sysfs)", name);
+		return verr_set(e, VX_UNAVAILABLE,
+				"%s is in VFIO no-IOMMU mode: there is no IOMMU "
+				"to map DMA through (use --dma sysfs)",
+				name);
 	if ((kind == DMA_MODEL) != model_is(pci))
-		return verr_set(e, VX_USAGE, "%s", model_is(pci) ? "the test model takes model DMA "
-				"memory only" : "model DMA memory is for the test model only");
+		return verr_set(e, VX_USAGE, "%s",
+				model_is(pci) ? "the test model takes model DMA "
+						"memory only"
+					      : "model DMA memory is for the test model only");
 	return 0;
 }
 
@@ -246,8 +250,10 @@ static int enable_master(struct dma *d, struct verr *e)
 	if (pdev_cfg_read(d->pci, PCI_CFG_COMMAND, 2, &back, e))
 		return -1;
 	if (!(back & PCI_CMD_BUS_MASTER))
-		return verr_set(e, VX_DEVICE, "bus mastering did not stick: command register reads "
-				"0x%04x after writing 0x%04x", (unsigned)back, (unsigned)want);
+		return verr_set(e, VX_DEVICE,
+				"bus mastering did not stick: command register reads "
+				"0x%04x after writing 0x%04x",
+				(unsigned)back, (unsigned)want);
 	return 0;
 }
 

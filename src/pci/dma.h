@@ -43,8 +43,11 @@
  * seen the reset complete) before dma_close() or dma_free(): the device
  * may otherwise still write into freed memory. When the reset cannot be
  * confirmed, call dma_abandon() instead: it keeps every buffer allocated
- * (and mapped for the device) for the life of the process and restores
- * nothing. Close the dma before the pdev it was opened on. */
+ * (and mapped for the device) for the life of the process and does not
+ * restore the old command register; it does switch bus mastering off,
+ * because the pages go back to the kernel when the process exits and a
+ * device still mastering could then write into someone else's memory.
+ * Close the dma before the pdev it was opened on. */
 #ifndef VIRTIOCTL_PCI_DMA_H
 #define VIRTIOCTL_PCI_DMA_H
 

@@ -28,12 +28,11 @@
 
 struct dma_arena {
 	uint8_t *va;
-	size_t len;         /* a multiple of DMA_PAGE */
+	size_t len;	    /* a multiple of DMA_PAGE */
 	uint64_t *bus_page; /* bus address of each 4 KiB page */
-	bool spans;         /* buffers may cross pages that are consecutive on the bus */
-	bool hugetlb;       /* a MAP_HUGETLB mapping */
-	uint64_t *used;     /* one bit per granule */
-	size_t nused;       /* granules in use */
+	bool spans;	    /* buffers may cross pages that are consecutive on the bus */
+	uint64_t *used;	    /* one bit per granule */
+	size_t nused;	    /* granules in use */
 	struct dma_arena *next;
 };
 
@@ -50,8 +49,8 @@ void dma_arena_release(struct dma_arena *a, size_t off, size_t len);
 
 /* /proc/PID/pagemap entries (Documentation/admin-guide/mm/pagemap.rst). */
 enum pagemap_state {
-	PAGEMAP_PFN,         /* present, with its frame number */
-	PAGEMAP_NO_PFN,      /* present, but the frame is hidden (not root) */
+	PAGEMAP_PFN,	     /* present, with its frame number */
+	PAGEMAP_NO_PFN,	     /* present, but the frame is hidden (not root) */
 	PAGEMAP_NOT_PRESENT, /* never touched, or reclaimed */
 	PAGEMAP_SWAPPED,
 };
@@ -82,7 +81,7 @@ extern const struct dma_backend dma_model_backend;
 struct dma_sysfs_state {
 	int pagemap_fd;
 	bool try_hugetlb; /* nr_hugepages > 0 and no hugetlb mmap has failed yet */
-	bool noiommu;     /* VFIO no-IOMMU device: no iommu_group type to check */
+	bool noiommu;	  /* VFIO no-IOMMU device: no iommu_group type to check */
 };
 
 struct dma_vfio_state {

@@ -1,8 +1,9 @@
 /* The sysfs DMA backend: pinned memory of this process, with bus addresses
  * taken from /proc/self/pagemap (bus address = physical address: no IOMMU
  * translates for the device). Arenas: a 2 MiB hugetlb page when the system
- * has hugepages, else 64 KiB of small pages for small buffers and a 2 MiB
- * THP-advised region scanned for a contiguous run for larger ones. */
+ * has hugepages; else 64 KiB of small pages for small buffers, and for
+ * larger ones a run of consecutive frames gathered from a THP-advised
+ * region (see dma.h). */
 #include "dma_impl.h"
 
 #include "backend.h"
@@ -104,7 +105,8 @@ static int open_pagemap(struct dma *d, struct verr *e)
 	return verr_set(e, err == EACCES || err == EPERM ? VX_PERM : VX_UNAVAILABLE,
 			"cannot open /proc/self/pagemap: %s%s", strerror(err),
 			err == EACCES ? " (run as root; a process that changed its uid must "
-					"set PR_SET_DUMPABLE)" : "");
+					"set PR_SET_DUMPABLE)"
+				      : "");
 }
 
 /* One touched page tells early whether frame numbers are visible. */
@@ -152,12 +154,13 @@ static int lock_and_look_up(struct dma *d, struct dma_arena *a, struct verr *e)
 	if (mlock(a->va, a->len) != 0)
 		return verr_set(e, errno == EPERM || errno == ENOMEM ? VX_PERM : VX_FAIL,
 				"mlock of %zu bytes of DMA memory: %s (locked-memory limit? see "
-				"ulimit -l)", a->len, strerror(errno));
+				"ulimit -l)",
+				a->len, strerror(errno));
 	return lookup(d->sysfs.pagemap_fd, a->va, a->len, a->bus_page, e);
 }
 
-static int finish(struct dma *d, void *va, size_t len, bool spans, bool hugetlb,
-		  struct dma_arena **out, struct verr *e)
+static int finish(struct dma *d, void *va, size_t len, bool spans, struct dma_arena **out,
+		  struct verr *e)
 {
 	struct dma_arena *a = dma_arena_new(va, len, spans);
 
@@ -165,7 +168,6 @@ static int finish(struct dma *d, void *va, size_t len, bool spans, bool hugetlb,
 		munmap(va, len);
 		return verr_set(e, VX_FAIL, "out of memory");
 	}
-	a->hugetlb = hugetlb;
 	if (lock_and_look_up(d, a, e)) {
 		unmap(a);
 		return -1;
@@ -185,7 +187,7 @@ static int new_hugetlb(struct dma *d, struct dma_arena **out, struct verr *e)
 		d->sysfs.try_hugetlb = false;
 		return 1;
 	}
-	return finish(d, va, DMA_HUGE, true, true, out, e);
+	return finish(d, va, DMA_HUGE, true, out, e);
 }
 
 /* A 2 MiB-aligned region of len bytes, THP-advised and touched. */
@@ -261,8 +263,8 @@ static uint8_t *gather(uint8_t *va, const struct frame *run, size_t need, struct
  * allocator tends to hand out runs of consecutive frames, though not
  * always in ascending virtual order: the pages of a suitable run are then
  * gathered into a mapping of their own. 1: no run in this region. */
-static int try_region(struct dma *d, size_t size, size_t len, size_t align,
-		      struct dma_arena **out, struct verr *e)
+static int try_region(struct dma *d, size_t size, size_t len, size_t align, struct dma_arena **out,
+		      struct verr *e)
 {
 	size_t n = size / DMA_PAGE, need = (len + DMA_PAGE - 1) / DMA_PAGE;
 	struct frame *f = calloc(n, sizeof(*f));
@@ -288,7 +290,7 @@ out:
 	free(f);
 	free(bus);
 	if (to)
-		return finish(d, to, need * DMA_PAGE, true, false, out, e);
+		return finish(d, to, need * DMA_PAGE, true, out, e);
 	return rc;
 }
 
@@ -327,7 +329,7 @@ static int sysfs_arena_new(struct dma *d, size_t len, size_t align, bool contigu
 		return -1;
 	/* Keep khugepaged from collapsing the pages under us. */
 	madvise(va, SMALL_ARENA, MADV_NOHUGEPAGE);
-	return finish(d, va, SMALL_ARENA, false, false, out, e);
+	return finish(d, va, SMALL_ARENA, false, out, e);
 }
 
 static void sysfs_arena_drop(struct dma *d, struct dma_arena *a)
@@ -358,10 +360,10 @@ static int sysfs_arena_verify(struct dma *d, const struct dma_arena *a, struct v
 }
 
 const struct dma_backend dma_sysfs_backend = {
-	.name = "sysfs",
-	.open = sysfs_open,
-	.arena_new = sysfs_arena_new,
-	.arena_drop = sysfs_arena_drop,
-	.arena_verify = sysfs_arena_verify,
-	.close = sysfs_close,
+    .name = "sysfs",
+    .open = sysfs_open,
+    .arena_new = sysfs_arena_new,
+    .arena_drop = sysfs_arena_drop,
+    .arena_verify = sysfs_arena_verify,
+    .close = sysfs_close,
 };

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#define IOVA_START  0x100000000ull
-#define VFIO_ARENA  (16 * DMA_PAGE)
+#define IOVA_START 0x100000000ull
+#define VFIO_ARENA (16 * DMA_PAGE)
 
 static int vfio_open(struct dma *d, struct verr *e)
 {
@@ -82,8 +82,8 @@ static void vfio_arena_drop(struct dma *d, struct dma_arena *a)
 }
 
 const struct dma_backend dma_vfio_backend = {
-	.name = "vfio",
-	.open = vfio_open,
-	.arena_new = vfio_arena_new,
-	.arena_drop = vfio_arena_drop,
+    .name = "vfio",
+    .open = vfio_open,
+    .arena_new = vfio_arena_new,
+    .arena_drop = vfio_arena_drop,
 };

@@ -18,8 +18,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define WHY_LEN sizeof(((struct pdev *)0)->bar_why)
-#define MAX_SPARSE 8
+#define WHY_LEN		sizeof(((struct pdev *)0)->bar_why)
+#define MAX_SPARSE	8
 #define MAX_IOVA_RANGES 16
 
 struct vfio_map {
@@ -44,6 +44,7 @@ struct vfio_priv {
 	unsigned group_id;
 	bool noiommu;
 	int iommu_type;
+	bool can_reset;
 	struct vfio_region cfg;
 	struct vfio_region bar[PCI_NUM_BARS];
 	struct vfio_iova_win iova[MAX_IOVA_RANGES];
@@ -212,8 +213,8 @@ static int bar_ready(struct pdev *d, unsigned bar, bool write, struct verr *e)
 
 /* Region reads and writes carry little-endian bytes, for I/O BARs too:
  * vfio-pci converts with ioread/iowrite. */
-static int vfio_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
-			 uint64_t *val, struct verr *e)
+static int vfio_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t *val,
+			 struct verr *e)
 {
 	struct vfio_region *r = &priv_of(d)->bar[bar];
 	volatile uint8_t *p;
@@ -235,8 +236,8 @@ static int vfio_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned wi
 	return 0;
 }
 
-static int vfio_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
-			  uint64_t val, struct verr *e)
+static int vfio_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t val,
+			  struct verr *e)
 {
 	struct vfio_region *r = &priv_of(d)->bar[bar];
 	volatile uint8_t *p;
@@ -291,12 +292,12 @@ static void vfio_close(struct pdev *d)
 }
 
 static const struct pdev_ops vfio_ops = {
-	.name = "vfio",
-	.cfg_read = vfio_cfg_read,
-	.cfg_write = vfio_cfg_write,
-	.bar_read = vfio_bar_read,
-	.bar_write = vfio_bar_write,
-	.close = vfio_close,
+    .name = "vfio",
+    .cfg_read = vfio_cfg_read,
+    .cfg_write = vfio_cfg_write,
+    .bar_read = vfio_bar_read,
+    .bar_write = vfio_bar_write,
+    .close = vfio_close,
 };
 
 bool vfio_pdev_is(const struct pdev *d)
@@ -358,17 +359,21 @@ static int group_open_error(const char *path, const char *name, unsigned gid, in
 			    struct verr *e)
 {
 	if (err == EACCES || err == EPERM)
-		return verr_set(e, VX_PERM, "cannot open %s for %s: %s (run as root, or give this "
-				"user the group's device node)", path, name, strerror(err));
+		return verr_set(e, VX_PERM,
+				"cannot open %s for %s: %s (run as root, or give this "
+				"user the group's device node)",
+				path, name, strerror(err));
 	if (err == EBUSY)
-		return verr_set(e, VX_PERM, "cannot open %s for %s: %s (the IOMMU group is open "
-				"elsewhere: a VM or another virtioctl)", path, name, strerror(err));
+		return verr_set(e, VX_PERM,
+				"cannot open %s for %s: %s (the IOMMU group is open "
+				"elsewhere: a VM or another virtioctl)",
+				path, name, strerror(err));
 	if (err == ENOENT)
-		return verr_set(e, VX_UNAVAILABLE, "cannot open %s for %s: no such device node "
-				"(vfio-pci is bound, but /dev/vfio has no entry for group %u)", path,
-				name, gid);
-	return verr_set(e, VX_UNAVAILABLE, "cannot open %s for %s: %s", path, name,
-			strerror(err));
+		return verr_set(e, VX_UNAVAILABLE,
+				"cannot open %s for %s: no such device node "
+				"(vfio-pci is bound, but /dev/vfio has no entry for group %u)",
+				path, name, gid);
+	return verr_set(e, VX_UNAVAILABLE, "cannot open %s for %s: %s", path, name, strerror(err));
 }
 
 /* In no-IOMMU mode the node is /dev/vfio/noiommu-N. */
@@ -422,8 +427,7 @@ static void group_blockers(const char *root, unsigned gid, char *buf, size_t len
 	closedir(dp);
 }
 
-static int check_viable(struct vfio_priv *p, const char *root, const char *name,
-			struct verr *e)
+static int check_viable(struct vfio_priv *p, const char *root, const char *name, struct verr *e)
 {
 	struct vfio_group_status st = {.argsz = sizeof(st)};
 	char who[200];
@@ -450,7 +454,8 @@ static int pick_iommu(struct vfio_priv *p, struct verr *e)
 			p->iommu_type = VFIO_NOIOMMU_IOMMU;
 			return 0;
 		}
-		return verr_set(e, VX_UNAVAILABLE, "the VFIO container offers no no-IOMMU driver "
+		return verr_set(e, VX_UNAVAILABLE,
+				"the VFIO container offers no no-IOMMU driver "
 				"(vfio enable_unsafe_noiommu_mode=1)");
 	}
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
@@ -470,11 +475,12 @@ static int set_iommu(struct vfio_priv *p, struct verr *e)
 		return 0;
 	err = errno;
 	if (err == EPERM && !p->noiommu)
-		return verr_set(e, VX_PERM, "VFIO_SET_IOMMU for group %u: %s (the IOMMU has no "
+		return verr_set(e, VX_PERM,
+				"VFIO_SET_IOMMU for group %u: %s (the IOMMU has no "
 				"interrupt remapping: enable it, or load vfio_iommu_type1 with "
-				"allow_unsafe_interrupts=1)", p->group_id, strerror(err));
-	return verr_set(e, VX_FAIL, "VFIO_SET_IOMMU for group %u: %s", p->group_id,
-			strerror(err));
+				"allow_unsafe_interrupts=1)",
+				p->group_id, strerror(err));
+	return verr_set(e, VX_FAIL, "VFIO_SET_IOMMU for group %u: %s", p->group_id, strerror(err));
 }
 
 static int open_container(struct vfio_priv *p, struct verr *e)
@@ -571,11 +577,11 @@ bool vfio_iova_window(const struct pdev *d, uint64_t start, uint64_t *lo, uint64
 int vfio_dma_map(struct pdev *d, void *va, uint64_t iova, uint64_t len, struct verr *e)
 {
 	struct vfio_iommu_type1_dma_map m = {
-		.argsz = sizeof(m),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uint64_t)(uintptr_t)va,
-		.iova = iova,
-		.size = len,
+	    .argsz = sizeof(m),
+	    .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+	    .vaddr = (uint64_t)(uintptr_t)va,
+	    .iova = iova,
+	    .size = len,
 	};
 	int err;
 
@@ -625,8 +631,7 @@ static int region_info(struct vfio_priv *p, unsigned index, struct vfio_region_i
 	return 0;
 }
 
-static const struct vfio_info_cap_header *find_cap(const struct vfio_region_info *ri,
-						   uint16_t id)
+static const struct vfio_info_cap_header *find_cap(const struct vfio_region_info *ri, uint16_t id)
 {
 	uint32_t at = (ri->flags & VFIO_REGION_INFO_FLAG_CAPS) ? ri->cap_offset : 0;
 
@@ -750,6 +755,7 @@ static int open_device(struct pdev *d, const char *root, const char *name, struc
 	if (ioctl(p->device, VFIO_DEVICE_GET_INFO, &info) != 0 ||
 	    !(info.flags & VFIO_DEVICE_FLAGS_PCI))
 		return verr_set(e, VX_FAIL, "%s: VFIO does not present a PCI device", name);
+	p->can_reset = (info.flags & VFIO_DEVICE_FLAGS_RESET) != 0;
 	read_iova_ranges(p);
 	read_msix_count(p);
 	return read_regions(d, e);
@@ -796,6 +802,21 @@ int vfio_pdev_open(const char *sysfs_root, const struct pci_addr *a, struct pdev
 	return 0;
 }
 
+int vfio_device_reset(struct pdev *d, struct verr *e)
+{
+	if (!vfio_pdev_is(d))
+		return verr_set(e, VX_USAGE,
+				"a function-level reset needs the device opened "
+				"through VFIO");
+	if (!priv_of(d)->can_reset)
+		return verr_set(e, VX_UNAVAILABLE, "VFIO offers no reset for this function");
+	if (ioctl(priv_of(d)->device, VFIO_DEVICE_RESET) != 0)
+		return verr_set(e, VX_DEVICE, "VFIO_DEVICE_RESET: %s", strerror(errno));
+	/* The reset may have cleared the command register. */
+	refresh_decode(d);
+	return 0;
+}
+
 /* ---- MSI-X eventfds ---- */
 
 unsigned vfio_msix_count(const struct pdev *d)
@@ -812,8 +833,8 @@ static int set_irqs(struct vfio_priv *p, const int *fds, unsigned n)
 	if (!s)
 		return -1;
 	s->argsz = (uint32_t)sz;
-	s->flags = (n ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE) |
-		   VFIO_IRQ_SET_ACTION_TRIGGER;
+	s->flags =
+	    (n ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE) | VFIO_IRQ_SET_ACTION_TRIGGER;
 	s->index = VFIO_PCI_MSIX_IRQ_INDEX;
 	s->count = n;
 	for (unsigned i = 0; i < n; i++)

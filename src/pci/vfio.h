@@ -51,6 +51,11 @@ int vfio_dma_unmap(struct pdev *d, uint64_t iova, uint64_t len, struct verr *e);
  * whole 64-bit space is taken as usable. */
 bool vfio_iova_window(const struct pdev *d, uint64_t start, uint64_t *lo, uint64_t *hi);
 
+/* Function-level reset through VFIO (FLR, or whatever reset vfio-pci has
+ * for the function): a last resort when a virtio reset is not confirmed.
+ * VX_UNAVAILABLE when VFIO offers no reset for this function. */
+int vfio_device_reset(struct pdev *d, struct verr *e);
+
 /* MSI-X vectors for `poll --irq`. */
 unsigned vfio_msix_count(const struct pdev *d); /* vectors the device has; 0: none */
 /* Enables vectors [0, n), each signalling its own eventfd (non-blocking: a

@@ -52,7 +52,8 @@ int st_setup_queue(struct st *t, unsigned q, struct verr *e)
 	snprintf(name, sizeof(name), "vring-setup-%u", q);
 	if (q >= t->nrings)
 		return st_step(t, name, verr_set(e, VX_FAIL, "queue %u out of range", q), e, NULL);
-	return st_step(t, name, vring_create(t->v, t->dma, q, 0, t->features, &t->rings[q], e), e,
+	return st_step(t, name, vring_create(t->v, t->dma, q, 0, t->features, VIRTIO_MSI_NO_VECTOR,
+						  &t->rings[q], e), e,
 		    NULL);
 }
 

@@ -70,6 +70,11 @@ static void set_regs_why(struct vdev *v)
 	snprintf(v->regs_why, sizeof(v->regs_why), "%s", why ? why : "");
 }
 
+void vdev_recheck_access(struct vdev *v)
+{
+	set_regs_why(v);
+}
+
 int vdev_open(struct pdev *pci, struct vdev *v, struct verr *e)
 {
 	char a[PCI_ADDR_STRLEN];

@@ -127,6 +127,9 @@ int vdev_open(struct pdev *pci, struct vdev *v, struct verr *e);
 /* Allows selector writes: pci must already be writable. */
 void vdev_allow_select(struct vdev *v, bool allow, const char *why);
 bool vdev_regs_readable(const struct vdev *v);
+/* Re-evaluates whether registers can be reached, after something changed
+ * (e.g. decoding switched on in the command register). */
+void vdev_recheck_access(struct vdev *v);
 /* When the BARs cannot be mapped (a bound driver owns them) but the device
  * has the PCI configuration access capability, reads registers through it
  * instead. Needs config writes: only for a device opened writable. */

@@ -44,6 +44,7 @@ struct vring {
 	uint16_t size;
 	bool event_idx;
 	bool broken; /* the device broke the protocol: no more posts */
+	uint16_t msix_vector;
 	struct dma_mem mem[3];
 	unsigned nmem;
 	struct vring_desc *desc;
@@ -183,14 +184,14 @@ static void init_free_list(struct vring *r)
 }
 
 int vring_create(struct vdev *v, struct dma *dma, unsigned q, uint16_t size, uint64_t features,
-		 struct vring **out, struct verr *e)
+		 uint16_t msix_vector, struct vring **out, struct verr *e)
 {
 	struct vring *r = calloc(1, sizeof(*r));
 	struct vq_addrs a;
 
 	if (!r)
 		return verr_set(e, VX_FAIL, "out of memory");
-	*r = (struct vring){.v = v, .dma = dma, .index = q};
+	*r = (struct vring){.v = v, .dma = dma, .index = q, .msix_vector = msix_vector};
 	r->event_idx = features >> VIRTIO_FB_EVENT_IDX & 1;
 	r->notification_data = features >> VIRTIO_FB_NOTIFICATION_DATA & 1;
 	if (choose_size(v, q, size, &r->size, e) ||
@@ -202,11 +203,13 @@ int vring_create(struct vdev *v, struct dma *dma, unsigned q, uint16_t size, uin
 		goto fail;
 	}
 	init_free_list(r);
-	/* We poll: ask for no interrupts (with EVENT_IDX, used_event trails). */
-	*avail_flags(r) = htole16(VRING_AVAIL_F_NO_INTERRUPT);
-	*used_event(r) = htole16(0xffff);
-	a = (struct vq_addrs){r->size, VIRTIO_MSI_NO_VECTOR, r->desc_bus, r->avail_bus,
-			      r->used_bus};
+	/* Polled: ask for no interrupts (with EVENT_IDX, used_event trails).
+	 * With a vector: one interrupt per used buffer. */
+	if (msix_vector == VIRTIO_MSI_NO_VECTOR) {
+		*avail_flags(r) = htole16(VRING_AVAIL_F_NO_INTERRUPT);
+		*used_event(r) = htole16(0xffff);
+	}
+	a = (struct vq_addrs){r->size, msix_vector, r->desc_bus, r->avail_bus, r->used_bus};
 	if (v->ops->setup_queue(v, q, &a, e) ||
 	    v->ops->notify_location(v, q, features, &r->nloc, e))
 		goto fail;
@@ -250,6 +253,11 @@ void vring_destroy(struct vring *r)
 		dma_free(r->dma, &r->mem[i]);
 	free(r->chains);
 	free(r);
+}
+
+uint16_t vring_msix_vector(const struct vring *r)
+{
+	return r->msix_vector;
 }
 
 unsigned vring_index(const struct vring *r)
@@ -430,18 +438,24 @@ static long now_us(void)
 /* Spins briefly (a TCG round trip is tens of microseconds), then sleeps
  * in short steps so a long wait does not burn a core. */
 static int wait_used(struct vring *r, int timeout_ms, const volatile sig_atomic_t *cancel,
-		     struct verr *e)
+		     vring_wait_fn *wait, void *ctx, struct verr *e)
 {
 	long deadline = now_us() + (long)timeout_ms * 1000;
 	unsigned spins = 0;
 
 	while (used_idx(r) == r->last_used) {
+		long left = deadline - now_us();
+
 		if (cancel && *cancel)
 			return verr_set(e, VX_FAIL, "interrupted");
-		if (now_us() > deadline)
+		if (left < 0)
 			return verr_set(e, VX_TIMEOUT, "queue %u: no used buffer within %d ms",
 					r->index, timeout_ms);
-		if (++spins > 2000) {
+		/* Short waits so a cancel is seen within 100 ms. */
+		if (wait) {
+			if (wait(ctx, left > 100000 ? 100 : (int)(left / 1000) + 1) < 0)
+				return verr_set(e, VX_FAIL, "waiting for an interrupt failed");
+		} else if (++spins > 2000) {
 			struct timespec ts = {0, 20000};
 
 			nanosleep(&ts, NULL);
@@ -453,13 +467,20 @@ static int wait_used(struct vring *r, int timeout_ms, const volatile sig_atomic_
 int vring_poll(struct vring *r, struct vused *out, unsigned max, unsigned *n, int timeout_ms,
 	       const volatile sig_atomic_t *cancel, struct verr *e)
 {
+	return vring_poll_wait(r, out, max, n, timeout_ms, cancel, NULL, NULL, e);
+}
+
+int vring_poll_wait(struct vring *r, struct vused *out, unsigned max, unsigned *n,
+		    int timeout_ms, const volatile sig_atomic_t *cancel, vring_wait_fn *wait,
+		    void *ctx, struct verr *e)
+{
 	uint16_t idx, pending;
 
 	*n = 0;
 	if (r->broken)
 		return verr_set(e, VX_DEVICE, "queue %u is broken after a device error: reset it",
 				r->index);
-	if (wait_used(r, timeout_ms, cancel, e))
+	if (wait_used(r, timeout_ms, cancel, wait, ctx, e))
 		return -1;
 	idx = used_idx(r);
 	pending = (uint16_t)(idx - r->last_used);
@@ -475,8 +496,10 @@ int vring_poll(struct vring *r, struct vused *out, unsigned max, unsigned *n, in
 			return -1;
 		(*n)++;
 	}
-	/* Keep used_event behind us so the device has no reason to interrupt. */
-	*used_event(r) = htole16((uint16_t)(r->last_used - 1));
+	/* Polled: keep used_event behind us so the device has no reason to
+	 * interrupt; with a vector: ask for the next one. */
+	*used_event(r) = htole16((uint16_t)(r->last_used -
+					    (r->msix_vector == VIRTIO_MSI_NO_VECTOR)));
 	return 0;
 }
 
@@ -514,6 +537,7 @@ void vring_describe(const struct vring *r, struct rnode *o)
 	r_uint(o, "driver_addr", "Driver area", r->avail_bus, "0x%llx");
 	r_uint(o, "device_addr", "Device area", r->used_bus, "0x%llx");
 	r_bool(o, "event_idx", "Event index", r->event_idx);
+	r_uint(o, "msix_vector", "MSI-X vector", r->msix_vector, "0x%04x");
 	r_bool(o, "broken", "Broken", r->broken);
 	a = r_obj(o, "avail", "Avail ring");
 	r_uint(a, "flags", "flags", le16toh(*(const uint16_t *)r->avail), "0x%x");

@@ -45,9 +45,17 @@ struct vring;
 
 /* Allocates the ring, programs the queue and enables it. size 0 means
  * min(device maximum, VRING_DEFAULT_SIZE). `features` are the negotiated
- * ones (EVENT_IDX, NOTIFICATION_DATA...). */
+ * ones (EVENT_IDX, NOTIFICATION_DATA...). With msix_vector
+ * VIRTIO_MSI_NO_VECTOR the ring asks for no interrupts and is polled;
+ * with a vector it asks for one per used buffer. */
 int vring_create(struct vdev *v, struct dma *dma, unsigned q, uint16_t size, uint64_t features,
-		 struct vring **out, struct verr *e);
+		 uint16_t msix_vector, struct vring **out, struct verr *e);
+uint16_t vring_msix_vector(const struct vring *r);
+
+/* How vring_poll() waits when nothing is used yet: by default it spins
+ * and sleeps; a waiter blocks on an interrupt instead (e.g. an MSI-X
+ * eventfd) and returns when one came or timeout_ms passed. */
+typedef int vring_wait_fn(void *ctx, int timeout_ms);
 /* Frees everything. Only after the device was reset and the reset seen. */
 void vring_destroy(struct vring *r);
 
@@ -65,6 +73,10 @@ int vring_kick(struct vring *r, bool *suppressed, struct verr *e);
  * none came, VX_FAIL "interrupted" when *cancel became set. */
 int vring_poll(struct vring *r, struct vused *out, unsigned max, unsigned *n, int timeout_ms,
 	       const volatile sig_atomic_t *cancel, struct verr *e);
+/* The same, waiting with `wait` (NULL: spin and sleep). */
+int vring_poll_wait(struct vring *r, struct vused *out, unsigned max, unsigned *n,
+		    int timeout_ms, const volatile sig_atomic_t *cancel, vring_wait_fn *wait,
+		    void *ctx, struct verr *e);
 void vused_free(struct vused *u, unsigned n);
 
 /* Decodes the ring into a report: indices, flags, event fields,

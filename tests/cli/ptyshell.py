@@ -49,7 +49,7 @@ class PtyProgram:
         self.raw += data
         return True
 
-    def expect(self, pattern, timeout=10):
+    def expect(self, pattern, timeout=5):
         """Waits until the output after the last match matches pattern;
         returns the text up to and including the match."""
         rx = re.compile(pattern)

@@ -131,6 +131,76 @@ class Fixtures(unittest.TestCase):
         self.assertTrue(any("BAR index 7" in n for n in doc["notes"]))
 
 
+class LegacyIrqsVendor(unittest.TestCase):
+    """Legacy and transitional config spaces captured in a QEMU guest
+    (guest-*.txt: od of sysfs config, in lspci -xxx form), `irqs` and
+    `vendor` on dump files (config space only: no registers, no /proc)."""
+
+    MIXED = os.path.join(FIX, "guest-mixed.txt")
+
+    def test_list_transports(self):
+        doc = json.loads(run("--json", "-F", self.MIXED, "list", check=0).stdout)
+        schema_validator("list").validate(doc)
+        self.assertEqual([(d["address"], d["transport"], d["resources"]) for d in doc],
+                         [("0000:00:03.0", "legacy", None), ("0000:00:04.0", "transitional", None),
+                          ("0000:01:00.0", "modern", None)])
+
+    def test_interface_choice(self):
+        v = schema_validator("dump")
+        for opts, addr, iface in (([], "00:03.0", "legacy"),
+                                  (["--transport", "modern"], "00:03.0", "legacy"),
+                                  ([], "00:04.0", "modern"),
+                                  (["--transport", "legacy"], "00:04.0", "legacy"),
+                                  (["--transport", "modern"], "01:00.0", "modern")):
+            doc = json.loads(run("--json", "-F", self.MIXED, *opts, "dump", addr, check=0).stdout)
+            v.validate(doc)
+            self.assertEqual(doc["interface"], iface, (opts, addr))
+            # a device with a legacy interface has the key, null here (no registers)
+            self.assertEqual("legacy_header" in doc, addr != "01:00.0")
+            self.assertIsNone(doc.get("legacy_header"))
+        p = run("-F", self.MIXED, "--transport", "legacy", "dump", "01:00.0", check=EXIT["usage"])
+        self.assertIn("modern-only", p.stderr)
+        p = run("-F", self.MIXED, "--transport", "pci", "dump", "00:04.0", check=EXIT["usage"])
+        self.assertIn("expected modern or legacy", p.stderr)
+
+    def test_irqs_from_config_space(self):
+        v = schema_validator("irqs")
+        doc = json.loads(run("--json", "-F", self.MIXED, "irqs", "00:04.0", check=0).stdout)
+        v.validate(doc)
+        self.assertEqual(doc["msix"]["table_size"], 4)
+        self.assertFalse(doc["msix"]["enabled"])
+        self.assertEqual([r["vector"] for r in doc["vectors"]], [0, 1, 2, 3])
+        self.assertTrue(all(r["address"] is None and r["linux_irq"] is None for r in doc["vectors"]))
+        self.assertEqual(doc["intx"]["pin"], 1)
+        self.assertIsNone(doc["intx"]["isr"])
+        self.assertIsNone(doc["linux_irqs"])
+        # the legacy blk: MSI-X (2 vectors) not enabled by anyone yet
+        doc = json.loads(run("--json", "-F", self.MIXED, "irqs", "00:03.0", check=0).stdout)
+        v.validate(doc)
+        self.assertEqual((doc["msix"]["table_size"], doc["msix"]["enabled"]), (2, False))
+        self.assertEqual(doc["intx"]["line"], 11)
+
+    def test_vendor_none(self):
+        doc = json.loads(run("--json", "-F", self.MIXED, "vendor", "00:04.0", check=0).stdout)
+        self.assertEqual(doc["vendor"], {})
+        self.assertTrue(any("no vendor extension" in n for n in doc["notes"]))
+        dump = json.loads(run("--json", "-F", self.MIXED, "dump", "00:04.0", check=0).stdout)
+        self.assertNotIn("vendor", dump)
+
+    def test_text_agrees_with_json(self):
+        for cmd, addr in (("irqs", "00:04.0"), ("irqs", "00:03.0"), ("common", "00:03.0"),
+                          ("vendor", "00:04.0")):
+            doc = json.loads(run("--json", "-F", self.MIXED, cmd, addr, check=0).stdout)
+            text = run("-F", self.MIXED, cmd, addr, check=0).stdout
+            for path, key, value in scalars(doc):
+                shown = {True: "yes", False: "no", None: "-"}.get(value, str(value))
+                if isinstance(value, int) and not isinstance(value, bool):
+                    ok = any(s in text for s in (str(value), "%x" % value))
+                else:
+                    ok = shown in text
+                self.assertTrue(ok, "%s: %s%s=%r not in text" % (cmd, path, "." + key if key else "", value))
+
+
 class Errors(unittest.TestCase):
     def test_bad_address(self):
         for a in ("00:04", "0000:00:20.0", "zz:00.0", "0000:00:04.0x"):
@@ -180,6 +250,25 @@ class LiveReadOnly(unittest.TestCase):
             if dev >= 0x1040:
                 self.assertEqual(d["virtio_device_id"], dev - 0x1040)
                 self.assertEqual(d["transport"], "modern")
+
+    def test_irqs_every_function(self):
+        """Read-only on this machine: MSI-X from config space, each vector's
+        Linux IRQ from msi_irqs and /proc/interrupts, no selector written
+        (bound devices, no --select), no ISR read."""
+        v = schema_validator("irqs")
+        for addr in sysfs_virtio_functions():
+            doc = json.loads(run("--json", "irqs", addr, check=0).stdout)
+            v.validate(doc)
+            if not doc["driver"] or not (doc["msix"] or {}).get("enabled"):
+                continue
+            self.assertIsNone(doc["queues"])
+            self.assertIsNone((doc["intx"] or {}).get("isr"))
+            named = [r for r in doc["vectors"] if r["linux_irq"] is not None]
+            self.assertTrue(named, addr)
+            for r in named:
+                self.assertTrue(r["linux_name"].startswith(doc["virtio_bus_device"] + "-"),
+                                (addr, r))
+            self.assertEqual(named[0]["linux_name"], doc["virtio_bus_device"] + "-config")
 
     def test_dump_every_function(self):
         v = schema_validator("dump")

@@ -119,7 +119,7 @@ class Completion(ShellCase):
             self.assertIn("0000:00:0%d.0" % slot, listing)
         sh.expect(PROMPT + r"dump 0000:00:0")
         sh.send("2\t")
-        sh.expect(r"dump 0000:00:02\.0 ")
+        sh.expect(r"2\.0 ")  # readline writes only what Tab added
         sh.send("\r")
         sh.expect(r"Type:\s+block|virtio_device_type|block")
         sh.expect(PROMPT)
@@ -161,8 +161,9 @@ class Errors(ShellCase):
         sh.send("version\r")
         sh.expect(VERSION)
         sh.expect(PROMPT)
-        sh.send("\x03\x03")
-        sh.expect(r"\^C\n" + PROMPT + r"\^C\n" + PROMPT)
+        for _ in range(2):
+            sh.send("\x03")
+            sh.expect(r"\^C\n" + PROMPT)
         self.quit(sh)
 
     def test_sigterm_ends_the_shell_with_128_plus_15(self):

@@ -8,7 +8,9 @@
  *
  *   dma_probe [--dma auto|sysfs|vfio] [--rng] [--legacy] [--irq]
  *             [--hold SECONDS] ADDR
- *   dma_probe --legacy-regs ADDR    (only reads the legacy I/O header) */
+ *   dma_probe --legacy-regs ADDR    (only reads the legacy I/O header)
+ * --flr (VFIO): the final reset is a function-level reset through VFIO
+ * instead of a status write, checked by the status reading 0 after. */
 #include "pci/dma.h"
 #include "pci/system.h"
 #include "pci/vfio.h"
@@ -22,13 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PAGE 4096u
+#define PAGE	  4096u
 #define NO_VECTOR 0xffff
-#define RNG_LEN 64
+#define RNG_LEN	  64
 
 struct opts {
 	enum dma_kind kind;
-	bool rng, legacy, irq, legacy_regs;
+	bool rng, legacy, irq, legacy_regs, flr;
 	unsigned hold;
 	const char *addr;
 };
@@ -166,7 +168,15 @@ static uint64_t common_r(struct probe *p, unsigned off, unsigned width)
 }
 
 /* Legacy I/O header in BAR 0 (without MSI-X fields: no vectors enabled). */
-enum { L_HOST_F = 0, L_GUEST_F = 4, L_PFN = 8, L_NUM = 12, L_SEL = 14, L_NOTIFY = 16, L_STATUS = 18 };
+enum {
+	L_HOST_F = 0,
+	L_GUEST_F = 4,
+	L_PFN = 8,
+	L_NUM = 12,
+	L_SEL = 14,
+	L_NOTIFY = 16,
+	L_STATUS = 18
+};
 
 static int legacy_w(struct probe *p, unsigned off, unsigned width, uint64_t v, struct verr *e)
 {
@@ -384,8 +394,7 @@ static int bring_up(struct probe *p, struct ring *r, const struct opts *o, struc
 {
 	if (o->legacy)
 		return queue_legacy(p, r, e) || legacy_w(p, L_STATUS, 1, 1 | 2 | 4, e) ? -1 : 0;
-	if (common_w(p, 0x14, 1, 1, e) || common_w(p, 0x14, 1, 1 | 2, e) ||
-	    features_modern(p, e))
+	if (common_w(p, 0x14, 1, 1, e) || common_w(p, 0x14, 1, 1 | 2, e) || features_modern(p, e))
 		return -1;
 	if (o->irq && (vfio_msix_enable(p->d, 2, e) || common_w(p, 0x10, 2, 0, e)))
 		return -1;
@@ -399,8 +408,8 @@ static void rng_request(struct probe *p, const struct opts *o)
 	struct ring r = {0};
 	struct verr e = {0};
 
-	if (!o->legacy && (vcaps_walk(p->d, &p->caps, &e) || p->caps.common < 0 ||
-			   p->caps.notify < 0)) {
+	if (!o->legacy &&
+	    (vcaps_walk(p->d, &p->caps, &e) || p->caps.common < 0 || p->caps.notify < 0)) {
 		fail(p, "virtio capabilities", &e);
 		return;
 	}
@@ -420,6 +429,13 @@ static void rng_request(struct probe *p, const struct opts *o)
 			report_used(p, &r);
 	}
 	printf("status_before_reset 0x%02x\n", get_status(p, o));
+	if (o->flr) {
+		struct verr fe = {0};
+
+		if (vfio_device_reset(p->d, &fe))
+			fail(p, "VFIO_DEVICE_RESET", &fe);
+		printf("status_after_flr 0x%02x\n", get_status(p, o));
+	}
 	if (!reset(p, o)) {
 		fail(p, "final reset not confirmed", NULL);
 		p->unreset = true;
@@ -445,6 +461,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->rng = true;
 		} else if (!strcmp(argv[i], "--legacy")) {
 			o->legacy = true;
+		} else if (!strcmp(argv[i], "--flr")) {
+			o->flr = true;
 		} else if (!strcmp(argv[i], "--legacy-regs")) {
 			o->legacy_regs = true;
 		} else if (!strcmp(argv[i], "--irq")) {
@@ -487,7 +505,8 @@ static int open_device(struct probe *p, const struct opts *o, struct psys **sys)
 static void read_legacy_regs(struct probe *p)
 {
 	printf("legacy_host_features 0x%08llx\nlegacy_queue_num %llu\nlegacy_status 0x%02llx\n",
-	       (unsigned long long)legacy_r(p, L_HOST_F, 4), (unsigned long long)legacy_r(p, L_NUM, 2),
+	       (unsigned long long)legacy_r(p, L_HOST_F, 4),
+	       (unsigned long long)legacy_r(p, L_NUM, 2),
 	       (unsigned long long)legacy_r(p, L_STATUS, 1));
 }
 

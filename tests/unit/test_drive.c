@@ -131,8 +131,8 @@ static struct vring *bring_up(struct fixture *f, unsigned q)
 	CHECK(f->v.ops->get_device_features(&f->v, &offered, &e) == 0);
 	CHECK(f->v.ops->set_driver_features(&f->v, features_default(&f->v, offered), &e) == 0);
 	CHECK(vdev_step(&f->v, VSTEP_FEATURES_OK, false, &r, &e) == 0);
-	CHECK(vring_create(&f->v, f->dma, q, 8, features_default(&f->v, offered), &ring, &e) ==
-	      0);
+	CHECK(vring_create(&f->v, f->dma, q, 8, features_default(&f->v, offered),
+			   VIRTIO_MSI_NO_VECTOR, &ring, &e) == 0);
 	CHECK(vdev_step(&f->v, VSTEP_DRIVER_OK, false, &r, &e) == 0);
 	if (e.code)
 		printf("bring_up: %s\n", e.msg);

@@ -80,7 +80,7 @@ def run_scenario(sc, args, cache_assets):
         initrd = os.path.join(tmpdir, "initramfs.cpio")
         script = sc.script if not args.no_script else "true\n"
         initramfs.build(initrd, cache_assets, sc.modules, virtioctl, script,
-                        env)
+                        env, host_files=sc.files)
         t_img = time.monotonic()
 
         argv = sc.qemu_argv(args.qemu, cache_assets.vmlinux, initrd, subst,

@@ -5,6 +5,8 @@ device itself writing random bytes into that memory through a one-buffer
 ring (tests/unit/dma_probe.c): small pages, hugetlb pages, the legacy
 interface's physically contiguous ring, and without THP or hugepages."""
 
+import json
+
 from vmharness import checks
 from vmharness.scenario import Device, Disk, Scenario
 from scenarios import _dma
@@ -31,6 +33,9 @@ echo never > /sys/kernel/mm/transparent_hugepage/enabled
 vm_run probe-nothp-legacy dma_probe --rng --legacy $rngt
 vm_run probe-user su nobody -c "dma_probe --rng $rng"
 vm_run cmd-rng0-end sh -c "''' + CMD % "$rng" + r'''"
+# figures for the report, not checks (sysfs DMA, small pages)
+vm_run bench-sysfs-blk0 virtioctl --json bench $blk --duration 1000
+vm_run bench-sysfs-rng0 virtioctl --json bench $rng --duration 1000
 # memory decoding off (as after a kernel driver's disable): switched on for
 # the run, and off again after
 printf '\000\001' | dd of=/sys/bus/pci/devices/$rng/config bs=2 seek=2 count=1 conv=notrunc 2>/dev/null
@@ -100,6 +105,15 @@ def check(ctx):
     r = ctx.result("cmd-rng0-nodecode")
     if r and r.text.split() != ["0100"]:
         ctx.fail("after probe-nodecode od reads %r, want 0100" % r.text)
+    for n in ("bench-sysfs-blk0", "bench-sysfs-rng0"):
+        r = ctx.results.get(n)
+        if r:
+            try:
+                doc = json.loads(r.text)
+                doc = {k: v for k, v in doc.items() if k not in ("steps", "address")}
+            except ValueError:
+                doc = r.stderr.decode()[-300:]
+            ctx.note("%s (rc %s): %s" % (n, r.rc, doc))
     for n, p in P.items():
         if p and n != "probe-user":
             for k in ("dma_open_us", "used_wait_us"):

@@ -8,6 +8,8 @@ waiting on the queue's MSI-X eventfd; the sysfs backend must refuse the
 translated devices; and opening a busy or non-viable group must fail with a
 one-line reason."""
 
+import json
+
 from vmharness import checks, features
 from vmharness.scenario import Device, Disk, Scenario
 from scenarios import _dma
@@ -34,6 +36,7 @@ vm_checkpoint vfio-dumped
 vm_run probe-irq dma_probe --dma vfio --rng --irq $rng
 vm_checkpoint after-irq
 vm_run probe-poll dma_probe --rng $rng
+vm_run probe-flr dma_probe --rng --flr $rng
 vm_run probe-blk dma_probe $blk
 vm_run refuse-sysfs dma_probe --dma sysfs $rng1
 vm_run refuse-sysfs-vfio dma_probe --dma sysfs $rng
@@ -41,9 +44,52 @@ vm_run refuse-vfio dma_probe --dma vfio $rng1
 vm_sh busy "dma_probe --hold 4 $rng > /tmp/hold.out 2>&1 & sleep 2; virtioctl --json dump $rng; rc=\$?; wait; cat /tmp/hold.out >&2; exit \$rc"
 vm_run not-viable virtioctl --json dump $mf0
 vm_run legacy-regs dma_probe --legacy-regs $rngt
+# virtioctl's own self-tests with its DMA through VFIO (auto picks it)
+vm_run st-vfio-rng0 virtioctl --json selftest $rng
+vm_run st-vfio-blk0 virtioctl --json selftest $blk
+vm_run st-sysfs-rng1 virtioctl --json --dma sysfs selftest $rng1
+# The CLI's interrupt path: a queue with an MSI-X vector, poll --irq
+cat > /tmp/irq.vctl <<EOF
+status $rng reset
+status $rng ack
+status $rng driver
+features $rng negotiate
+status $rng features-ok
+vring $rng setup 0 --irq
+status $rng driver-ok
+post $rng 0 w:32
+kick $rng 0
+poll $rng 0 --irq --timeout 5000
+EOF
+vm_run cli-irq virtioctl --json -f /tmp/irq.vctl
+vm_checkpoint selftests
+# figures for the report, not checks: DMA through the IOMMU vs physical
+vm_run bench-vfio-blk0 virtioctl --json bench $blk --duration 1000
+vm_run bench-vfio-rng0 virtioctl --json bench $rng --duration 1000
 vm_sh dmesg 'dmesg | grep -i -e dmar -e vfio -e iommu | tail -30'
 vm_checkpoint done
 '''
+
+
+def check_cli_irq(ctx):
+    """vring setup --irq gives queue 0 vector 1; poll --irq gets the buffer."""
+    r = ctx.result("cli-irq")
+    if r is None:
+        return
+    if r.rc != 0:
+        ctx.fail("cli-irq: exit %s: %s" % (r.rc, r.stderr.decode()[-400:]))
+        return
+    docs = [json.loads(l) for l in r.text.splitlines() if l.strip()]
+    ring = docs[5].get("vring", {}) if len(docs) > 5 else {}
+    if ring.get("msix_vector") != 1:
+        ctx.fail("vring setup --irq: msix_vector %r, want 1" % ring.get("msix_vector"))
+    poll = docs[-1] if docs else {}
+    if poll.get("count") != 1 or poll.get("used", {}).get("len") != 32:
+        ctx.fail("poll --irq: %r" % poll)
+    st = ctx.snapshots.get("selftests", {}).get("rng0")
+    if st and features.status_of(st["status"]) != 0:
+        ctx.fail("rng0 not reset after the --irq script",
+                 qemu=features.status_of(st["status"]))
 
 
 def check(ctx):
@@ -58,9 +104,10 @@ def check(ctx):
         if t not in ("DMA", "DMA-FQ"):
             ctx.fail("rng1's IOMMU domain type is %r, want a translated one" % t)
     P = {n: _dma.parse(ctx, n) for n in (
-        "probe-irq", "probe-poll", "probe-blk", "refuse-sysfs", "refuse-sysfs-vfio",
+        "probe-irq", "probe-poll", "probe-flr", "probe-blk", "refuse-sysfs", "refuse-sysfs-vfio",
         "refuse-vfio")}
     for n, what in (("probe-irq", "VFIO, MSI-X eventfd"), ("probe-poll", "VFIO, auto"),
+                    ("probe-flr", "VFIO, function-level reset at the end"),
                     ("probe-blk", "VFIO, blk")):
         p = P[n]
         if not _dma.expect_pass(ctx, n, p, what):
@@ -78,6 +125,10 @@ def check(ctx):
             bus = int(b.split()[4], 16)
             if bus < 0x100000000:
                 ctx.fail("%s: IOVA 0x%x below 4 GiB" % (n, bus))
+    p = P["probe-flr"]
+    if p and (p.get("status_before_reset") != "0x0f" or p.get("status_after_flr") != "0x00"):
+        ctx.fail("probe-flr: status 0x%s before, 0x%s after VFIO_DEVICE_RESET; want 0x0f, 0x00"
+                 % (p.get("status_before_reset"), p.get("status_after_flr")))
     p = P["probe-irq"]
     if p and (_dma.hexint(p, "irq_count") or 0) < 1:
         ctx.fail("probe-irq: no interrupt counted on the queue's eventfd: %r" % p)
@@ -103,15 +154,50 @@ def check(ctx):
         ctx.fail("dump of a device in a non-viable group: rc %s, %r" % (
             r.rc, r.stderr.decode()[-400:]))
     check_legacy_regs(ctx)
+    check_selftests(ctx)
     for n, p in P.items():
         for k in ("dma_open_us", "used_wait_us", "irq_wait_us"):
             if p and k in p:
                 ctx.note("%s %s %s" % (n, k, p[k]))
+    for n in ("bench-vfio-blk0", "bench-vfio-rng0"):
+        r = ctx.results.get(n)
+        if r:
+            try:
+                doc = json.loads(r.text)
+                doc = {k: v for k, v in doc.items() if k not in ("steps", "address")}
+            except ValueError:
+                doc = r.stderr.decode()[-300:]
+            ctx.note("%s (rc %s): %s" % (n, r.rc, doc))
     for n in ("busy", "not-viable"):
         r = ctx.result(n)
         if r:
             said = [l for l in r.stderr.decode().splitlines() if l.startswith("virtioctl:")]
             ctx.note("%s: %s" % (n, said[0] if said else "(nothing)"))
+
+
+def _selftest(ctx, name):
+    doc = checks.parse_json(ctx, name)
+    if doc is not None and doc.get("passed") is not True:
+        ctx.fail("%s: self-test did not pass: %s" % (name, str(doc)[:600]))
+        return None
+    return doc
+
+
+def check_selftests(ctx):
+    doc = _selftest(ctx, "st-vfio-rng0")
+    if doc and doc.get("data_length") != 64:
+        ctx.fail("entropy self-test through VFIO returned %r bytes, asked 64"
+                 % doc.get("data_length"))
+    doc = _selftest(ctx, "st-vfio-blk0")
+    want = ctx.disks["d0"].sha256_4k
+    if doc and doc.get("data_sha256") != want:
+        ctx.fail("block self-test through VFIO", device=ctx.scenario.device("blk0"),
+                 field="data_sha256", virtioctl=doc.get("data_sha256"),
+                 qemu="%s (the disk image's first 4096 bytes)" % want)
+    r = ctx.result("st-sysfs-rng1")
+    if r and (r.rc != 5 or "the IOMMU translates DMA" not in r.stderr.decode()):
+        ctx.fail("selftest --dma sysfs on a translated device: rc %s (want 5), %r"
+                 % (r.rc, r.stderr.decode()[-400:]))
 
 
 def check_legacy_regs(ctx):
@@ -154,8 +240,10 @@ SCENARIO = Scenario(
     hooks={"probe": _dma.send_probe},
     checks=[
         check,
+        check_cli_irq,
         checks.dumps_match("vfio-dumped", prefix="dump-vfio-", devices={"rng0", "blk0"}),
         checks.qmp_status("after-irq", 0, devices={"rng0"}, exact=True),
+        checks.qmp_status("selftests", 0, devices={"rng0", "blk0", "rng1"}, exact=True),
         checks.qmp_status("done", 0, devices={"rng0", "blk0", "rng1"}, exact=True),
     ],
 )

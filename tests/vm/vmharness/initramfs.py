@@ -105,12 +105,14 @@ def libpci_idsdir():
     return d if r.returncode == 0 and d else "/usr/share/misc"
 
 
-def build(out, assets, modules, virtioctl, script, env, extra_files=None):
+def build(out, assets, modules, virtioctl, script, env, extra_files=None,
+          host_files=None):
     """Write the initramfs to out.
 
     modules: module names (closure taken here); virtioctl: host path or None;
     script: text of the scenario's guest script; env: dict written to
-    /etc/vm/scenario.env; extra_files: {guest path: bytes | str}.
+    /etc/vm/scenario.env; extra_files: {guest path: bytes | str};
+    host_files: {guest path: host path}, executables with their ldd closure.
     """
     c = Cpio()
     for d in ("dev", "proc", "sys", "tmp", "run", "root", "etc/vm", "mnt"):
@@ -168,5 +170,12 @@ def build(out, assets, modules, virtioctl, script, env, extra_files=None):
         for k, v in sorted(env.items())))
     for path, data in (extra_files or {}).items():
         c.add_file(path, data, 0o755)
+    for path, host in (host_files or {}).items():
+        if not os.path.isfile(host):
+            raise HarnessError("file for the initramfs %s does not exist" % host)
+        c.add_host_file(path, host)
+        if os.access(host, os.X_OK):
+            for lib in ldd_closure(host):
+                c.add_host_file(lib, os.path.realpath(lib), 0o755)
     c.write(out)
     return order

@@ -174,11 +174,14 @@ class Scenario:
     memory      -m argument
     append      extra kernel command line
     timeout     hard limit for the boot in seconds
+    files       {guest path: host path} extra files for the initramfs
+                (e.g. a helper binary; executables bring their ldd closure)
     """
 
     def __init__(self, name, description, devices, script, checks=(),
                  hooks=None, modules=(), disks=(), dirs=(), qemu_args=(),
-                 memory="512M", append="", timeout=180, needs_virtioctl=True):
+                 memory="512M", append="", timeout=180, needs_virtioctl=True,
+                 files=None):
         self.name = name
         self.description = description
         self.devices = list(devices)
@@ -193,6 +196,7 @@ class Scenario:
         self.append = append
         self.timeout = timeout
         self.needs_virtioctl = needs_virtioctl
+        self.files = dict(files or {})
         ids = [d.id for d in self.devices]
         if len(set(ids)) != len(ids):
             raise HarnessError("scenario %s: duplicate device ids" % name)

@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""`meson install --destdir` puts the binary, the man page and the bash,
+zsh and fish completions where they belong, and the installed copies work:
+the binary runs, the man page renders, bash finds the completion by the
+command's name."""
+
+import filecmp
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+ENV = os.environ
+
+
+def installed(destdir, path):
+    return os.path.join(destdir, path.lstrip("/"))
+
+
+class Install(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.destdir = tempfile.mkdtemp(prefix="virtioctl-install-")
+        meson = ENV.get("MESON") or shutil.which("meson")
+        p = subprocess.run([meson, "install", "-C", ENV["BUILD_ROOT"], "--no-rebuild",
+                            "--destdir", cls.destdir], capture_output=True, text=True,
+                           timeout=300)
+        if p.returncode:
+            raise AssertionError("meson install failed:\n" + p.stdout + p.stderr)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.destdir, ignore_errors=True)
+
+    def path(self, var, *rest):
+        return installed(self.destdir, os.path.join(ENV[var], *rest))
+
+    def test_binary(self):
+        exe = self.path("BINDIR", "virtioctl")
+        self.assertTrue(os.access(exe, os.X_OK), exe)
+        p = subprocess.run([exe, "--version"], capture_output=True, text=True)
+        self.assertRegex(p.stdout, r"^virtioctl \d")
+
+    def test_man_page(self):
+        page = self.path("MANDIR", "man1", "virtioctl.1")
+        self.assertTrue(filecmp.cmp(page, os.path.join(TOP, "man", "virtioctl.1"), shallow=False))
+        p = subprocess.run(["groff", "-man", "-ww", "-z", page], capture_output=True, text=True)
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+
+    def test_completions(self):
+        for var, name, src, suffix in (
+                ("BASH_DIR", "virtioctl", "virtioctl", "share/bash-completion/completions"),
+                ("ZSH_DIR", "_virtioctl", "_virtioctl", "share/zsh/site-functions"),
+                ("FISH_DIR", "virtioctl.fish", "virtioctl.fish", "share/fish/vendor_completions.d")):
+            with self.subTest(shell=var):
+                f = self.path(var, name)
+                self.assertTrue(filecmp.cmp(f, os.path.join(TOP, "completions", src),
+                                            shallow=False), f)
+                if not ENV.get(var + "_OPTION"):
+                    # The defaults: the standard places under the prefix.
+                    self.assertEqual(ENV[var], os.path.join(ENV["PREFIX"], suffix))
+
+    def test_bash_loads_it_by_name(self):
+        """bash-completion's loader looks for a file named after the command."""
+        d = self.path("BASH_DIR")
+        script = ("source /usr/share/bash-completion/bash_completion; "
+                  "BASH_COMPLETION_USER_DIR=/nonexistent; XDG_DATA_DIRS=%s; "
+                  "__load_completion virtioctl && complete -p virtioctl"
+                  % os.path.dirname(os.path.dirname(d)))
+        p = subprocess.run(["bash", "--norc", "-c", script], capture_output=True, text=True)
+        self.assertIn("complete -F _virtioctl virtioctl", p.stdout, p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""The man page, `--help` and the command table agree, and the man page
+renders without warnings.
+
+The table is what the binary says (`virtioctl --json __commands`): its
+commands with their argument specs and options, the global options, the
+exit codes and the `set` settings. A command, option or exit code added to
+the table and not to the man page (or the other way round) fails here;
+`ninja -C build man-sync` regenerates the man page's lists. The completion
+scripts take every candidate from the binary, and test_completion.py checks
+what they offer against the same table."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+MAN = os.path.join(TOP, "man", "virtioctl.1")
+SYNC = os.path.join(TOP, "man", "sync.py")
+VIRTIOCTL = os.environ.get("VIRTIOCTL") or os.path.join(TOP, "build", "virtioctl")
+
+
+def run(*args):
+    return subprocess.run([VIRTIOCTL, *args], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+
+
+TABLE = json.loads(run("--json", "__commands").stdout)
+COMMANDS = {c["name"]: c for c in TABLE["commands"]}
+
+
+def section(text, name):
+    """The roff source of one .SH section."""
+    m = re.search(r'^\.SH "?%s"?\n(.*?)(?=^\.SH )' % re.escape(name), text, re.S | re.M)
+    if not m:
+        raise AssertionError("man page has no section %s" % name)
+    return m.group(1)
+
+
+def unroff(s):
+    return re.sub(r"\\f[BIRP]|\\&", "", s).replace("\\-", "-").replace("\\e", "\\")
+
+
+def tags(sec):
+    """The first line after each .TP: the tagged items of a list."""
+    return [unroff(m) for m in re.findall(r"^\.TP\n(?:\.B )?(.*)$", sec, re.M)]
+
+
+class Render(unittest.TestCase):
+    def test_groff_has_no_warnings(self):
+        groff = shutil.which("groff")
+        self.assertTrue(groff, "groff is not installed (scripts/test installs groff-base)")
+        p = subprocess.run([groff, "-man", "-ww", "-z", MAN], capture_output=True, text=True)
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+
+    def test_sections(self):
+        text = open(MAN).read()
+        for name in ("NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "SHELL",
+                     "SCRIPTS", "JSON OUTPUT", "EXIT STATUS", "SAFETY", "FILES", "EXAMPLES"):
+            self.assertRegex(text, r'(?m)^\.SH "?%s"?$' % name)
+
+
+class Drift(unittest.TestCase):
+    def setUp(self):
+        self.text = open(MAN).read()
+
+    def test_generated_parts_match_the_table(self):
+        p = subprocess.run(["/usr/bin/python3", SYNC, "--check", VIRTIOCTL, MAN],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_every_command_and_nothing_else(self):
+        sec = section(self.text, "COMMANDS")
+        # Command items are the tags that start with a bold name; their
+        # option items start with '-'.
+        items = [t for t in tags(sec) if not t.startswith("-")]
+        self.assertEqual(sorted(t.split()[0] for t in items), sorted(COMMANDS))
+        for t in items:
+            name, _, args = t.partition(" ")
+            spec = COMMANDS[name]["args"]
+            self.assertEqual(args.replace("[", "").replace("]", ""),
+                             re.sub(r"[<>\[\]]", "", spec), name)
+            for o in COMMANDS[name]["options"]:
+                self.assertIn("--" + o["name"], unroff(sec), name)
+
+    def test_every_option_and_nothing_else(self):
+        got = sorted(re.search(r"--(\S+)", t).group(1) for t in tags(section(self.text, "OPTIONS")))
+        self.assertEqual(got, sorted(o["name"] for o in TABLE["global_options"]))
+
+    def test_every_exit_code_and_nothing_else(self):
+        got = tags(section(self.text, "EXIT STATUS"))
+        want = [str(x["code"]) for x in TABLE["exit_codes"]] + ["128+N"]
+        self.assertEqual(got, want)
+
+    def test_settings(self):
+        text = unroff(self.text)
+        for s in TABLE["settings"]:
+            for v in s["values"]:
+                self.assertIn("%s" % v, COMMANDS["set"]["help"], s["name"])
+            self.assertIn("'%s %s'" % (s["name"], "|".join(s["values"])), COMMANDS["set"]["help"])
+            self.assertIn(s["name"], text)
+
+    def test_help_lists_the_table(self):
+        out = run("--help").stdout
+        listed = re.findall(r"^  ([a-z][a-z0-9_-]*)(?: |$)", out, re.M)
+        self.assertEqual(sorted(listed), sorted(COMMANDS))
+        self.assertFalse([n for n in listed if n.startswith("__")])
+        longs = re.findall(r"^  (?:-., |    )--([a-z-]+)", out, re.M)
+        self.assertEqual(sorted(longs), sorted(o["name"] for o in TABLE["global_options"]))
+        codes = re.findall(r"^  (\d+|128\+N) ", out.split("Exit status:")[1], re.M)
+        self.assertEqual(codes, [str(x["code"]) for x in TABLE["exit_codes"]] + ["128+N"])
+
+    def test_command_help_shows_its_options(self):
+        for name, c in COMMANDS.items():
+            with self.subTest(command=name):
+                p = run(name, "--help")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertIn("%s %s" % (name, c["args"]), p.stdout)
+                for o in c["options"]:
+                    self.assertIn("--" + o["name"], p.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,85 @@
+/* Every report section on one device, as `dump` and `irqs` build them,
+ * for targets whose devices are hostile (caps, regs). */
+#include "fuzz.h"
+
+#include <string.h>
+
+#include "cli/report.h"
+#include "virtio/caps.h"
+#include "virtio/vdev.h"
+
+/* What the walker promises about what it returns, whatever the device. */
+static void check_caps(const struct pdev *pci, const struct vcaps *c)
+{
+	const int chosen[] = {c->common, c->notify, c->isr, c->device, c->pci_cfg};
+	const unsigned types[] = {VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_CAP_NOTIFY_CFG,
+				  VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_CAP_DEVICE_CFG,
+				  VIRTIO_PCI_CAP_PCI_CFG};
+
+	FUZZ_ASSERT(c->npci <= VCAPS_MAX_PCI && c->nv <= VCAPS_MAX_VIRTIO);
+	for (unsigned i = 0; i < c->nv; i++) {
+		const struct vcap *v = &c->v[i];
+
+		FUZZ_ASSERT(memchr(v->problem, '\0', sizeof(v->problem)) != NULL);
+		if (!v->usable || v->cfg_type == VIRTIO_PCI_CAP_PCI_CFG ||
+		    v->cfg_type == VIRTIO_PCI_CAP_VENDOR_CFG)
+			continue;
+		FUZZ_ASSERT(v->problem[0] == '\0');
+		FUZZ_ASSERT(v->bar < PCI_NUM_BARS && pci->bar[v->bar].kind != PCI_BAR_NONE);
+		FUZZ_ASSERT(v->bar_offset + v->length >= v->bar_offset);
+		FUZZ_ASSERT(!pci->bar[v->bar].size ||
+			    pdev_bar_contains(pci, v->bar, v->bar_offset, v->length));
+	}
+	for (unsigned i = 0; i < sizeof(chosen) / sizeof(chosen[0]); i++) {
+		FUZZ_ASSERT(chosen[i] >= -1 && chosen[i] < (int)c->nv);
+		FUZZ_ASSERT(chosen[i] < 0 ||
+			    (c->v[chosen[i]].usable && c->v[chosen[i]].cfg_type == types[i]));
+	}
+	FUZZ_ASSERT(!c->msix.present || (c->msix.table_size >= 1 && c->msix.table_size <= 2048));
+}
+
+static void build_all(struct session *s, struct sdev *d)
+{
+	static void (*const sections[])(struct rctx *) = {
+		report_identity, report_linux, report_caps,   report_status, report_features,
+		report_common,	 report_config, report_vendor, report_irqs,
+	};
+	struct rnode *root = r_new_root();
+	struct rctx c;
+
+	rctx_init(&c, s, d, root);
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		sections[i](&c);
+	rctx_finish(&c);
+	fuzz_render(root);
+	r_free(root);
+}
+
+void fuzz_device_reports(struct pdev *pci, bool bound, bool select)
+{
+	struct session s;
+	struct sdev d = {.pci = pci, .bound = bound};
+	struct verr e = {0};
+
+	session_init(&s);
+	s.sysfs_root = "/nonexistent";
+	s.proc_root = "/nonexistent";
+	s.select = select;
+	if (vdev_open(pci, &d.v, &e)) {
+		FUZZ_ASSERT(e.code == VX_NOTVIRTIO);
+		goto out;
+	}
+	check_caps(pci, &d.v.caps);
+	/* The session's write policy (session.c apply_policy). */
+	if (bound)
+		pdev_allow_writes(pci, select, "bound (fuzz)");
+	vdev_allow_select(&d.v, pci->writable && (select || !bound), "not allowed (fuzz)");
+	if (bound && select)
+		vdev_use_window(&d.v);
+	build_all(&s, &d);
+	if (d.v.kind != VDEV_MODERN && vdev_use_interface(&d.v, VDEV_IFACE_LEGACY, &e) == 0)
+		build_all(&s, &d);
+out:
+	pdev_close(pci);
+	session_fini(&s);
+}

@@ -1,0 +1,77 @@
+/* Fuzz targets: one entry function per kind of hostile input. Each takes
+ * arbitrary bytes, drives the code that parses or validates them, renders
+ * whatever report comes out as text and JSON, and aborts when an invariant
+ * breaks (invalid JSON, a used element the ring should have refused...).
+ * Crashes, leaks and undefined behaviour are left to the sanitizers.
+ *
+ * The same functions run under libFuzzer (lf_main.c, -Dfuzz=true, clang)
+ * and in the unit suite (regress.c: the corpus plus seeded mutations), so
+ * the default gcc build exercises the same paths. */
+#ifndef VIRTIOCTL_TEST_FUZZ_H
+#define VIRTIOCTL_TEST_FUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/report.h"
+
+/* (a) `lspci -x`..`-xxxx` dump text -> psys_open_dump, list, every
+ * device's dump and irqs reports. */
+int fuzz_dump(const uint8_t *data, size_t size);
+/* (b) A selector byte, then config space bytes poked over a device model:
+ * capability walker, transports on the model, every report. */
+int fuzz_caps(const uint8_t *data, size_t size);
+/* (c) 9 bytes of offered features and flags, then device config bytes:
+ * virtio_cfg_decode for every layout, and the hex dump. */
+int fuzz_devcfg(const uint8_t *data, size_t size);
+/* (d) A program of ring operations against a model device whose used ring
+ * (and descriptor table, and avail ring) the input overwrites. */
+int fuzz_vring(const uint8_t *data, size_t size);
+/* (e) A device whose config space and BAR registers both come from the
+ * input: transports and reports on hostile register values. */
+int fuzz_regs(const uint8_t *data, size_t size);
+
+struct fuzz_target {
+	const char *name; /* also the corpus directory's name */
+	int (*fn)(const uint8_t *data, size_t size);
+	size_t max_len; /* longer inputs are cut (libFuzzer: -max_len) */
+};
+
+extern const struct fuzz_target fuzz_targets[];
+extern const size_t fuzz_ntargets;
+
+/* Shared helpers (common.c). */
+
+/* Renders the report as text and as JSON (compact and pretty) to a sink,
+ * and aborts unless the JSON parses back. */
+void fuzz_render(const struct rnode *root);
+/* Aborts with a message: a broken invariant is a finding. */
+void fuzz_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+#define FUZZ_ASSERT(c)                                                                             \
+	do {                                                                                       \
+		if (!(c))                                                                          \
+			fuzz_fail("%s:%d: %s", __FILE__, __LINE__, #c);                            \
+	} while (0)
+
+struct pdev;
+/* Opens pci as a virtio device the way a session would (bound: no writes
+ * unless `select`, then the config-window fallback), checks the walker's
+ * invariants, builds every report section into one report, renders it,
+ * and does it again over the legacy interface where there is one. Takes
+ * ownership of pci. */
+void fuzz_device_reports(struct pdev *pci, bool bound, bool select);
+
+/* A little-endian reader over the input that yields zeros past the end. */
+struct fuzz_in {
+	const uint8_t *p;
+	size_t n, pos;
+};
+
+uint8_t fin_u8(struct fuzz_in *in);
+uint16_t fin_u16(struct fuzz_in *in);
+uint32_t fin_u32(struct fuzz_in *in);
+uint64_t fin_u64(struct fuzz_in *in);
+size_t fin_left(const struct fuzz_in *in);
+
+#endif

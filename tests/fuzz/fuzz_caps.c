@@ -1,0 +1,57 @@
+/* (b) Config space from the input over the device model: the capability
+ * walker, then both transports reading the model's registers wherever the
+ * (possibly hostile) capabilities point, and every report.
+ *
+ * Input: one selector byte, then config space bytes poked from offset 0;
+ * bytes past the input keep what the model built, so a short input is a
+ * small edit of a well-formed device. The selector:
+ *   bits 0-2  device type: net, block, console, rng, balloon, scsi, 9p, gpu
+ *   bits 3-4  0 modern, 1 transitional, 2 legacy, 3 transitional + MSI-X off
+ *   bit 5     PCI Express (4096-byte config space)
+ *   bit 6     bound to a kernel driver (BARs unreachable: config window)
+ *   bit 7     --select (selector writes; with bit 6 the window is used) */
+#include "fuzz.h"
+
+#include <string.h>
+
+#include "pci/model.h"
+
+int fuzz_caps(const uint8_t *data, size_t size)
+{
+	static const unsigned types[8] = {MODEL_ID_NET,	    MODEL_ID_BLOCK, MODEL_ID_CONSOLE,
+					  MODEL_ID_RNG,	    MODEL_ID_BALLOON, MODEL_ID_SCSI,
+					  MODEL_ID_9P,	    16 /* gpu */};
+	static const enum model_transport transports[4] = {MODEL_MODERN, MODEL_TRANSITIONAL,
+							   MODEL_LEGACY, MODEL_TRANSITIONAL};
+	struct model_spec spec;
+	struct verr e = {0};
+	struct pdev *pci;
+	uint8_t sel;
+	bool bound, select;
+
+	if (size < 1)
+		return 0;
+	sel = data[0];
+	data++;
+	size--;
+	model_spec_init(&spec, types[sel & 7], transports[sel >> 3 & 3]);
+	if ((sel >> 3 & 3) == 3)
+		spec.msix_vectors = 0;
+	spec.pcie = sel & 0x20;
+	bound = sel & 0x40;
+	select = sel & 0x80;
+	spec.addr = (struct pci_addr){0, 0x42, 0, 0};
+	spec.writable = true;
+	if (bound) {
+		spec.driver = "virtio-pci";
+		spec.bar_why = "the BARs belong to virtio-pci (fuzz)";
+	}
+	pci = model_pdev_new(&spec, &e);
+	if (!pci)
+		fuzz_fail("model_pdev_new: %s", e.msg);
+	for (size_t off = 0; off < size && off < pci->cfg_size; off++)
+		if (model_poke_cfg(pci, (unsigned)off, 1, data[off], &e))
+			fuzz_fail("model_poke_cfg: %s", e.msg);
+	fuzz_device_reports(pci, bound, select);
+	return 0;
+}
