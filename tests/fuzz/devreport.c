@@ -80,6 +80,5 @@ void fuzz_device_reports(struct pdev *pci, bool bound, bool select)
 	if (d.v.kind != VDEV_MODERN && vdev_use_interface(&d.v, VDEV_IFACE_LEGACY, &e) == 0)
 		build_all(&s, &d);
 out:
-	pdev_close(pci);
 	session_fini(&s);
 }

@@ -58,8 +58,8 @@ struct pdev;
 /* Opens pci as a virtio device the way a session would (bound: no writes
  * unless `select`, then the config-window fallback), checks the walker's
  * invariants, builds every report section into one report, renders it,
- * and does it again over the legacy interface where there is one. Takes
- * ownership of pci. */
+ * and does it again over the legacy interface where there is one. The
+ * caller closes pci. */
 void fuzz_device_reports(struct pdev *pci, bool bound, bool select);
 
 /* A little-endian reader over the input that yields zeros past the end. */

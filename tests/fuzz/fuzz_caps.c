@@ -52,6 +52,17 @@ int fuzz_caps(const uint8_t *data, size_t size)
 	for (size_t off = 0; off < size && off < pci->cfg_size; off++)
 		if (model_poke_cfg(pci, (unsigned)off, 1, data[off], &e))
 			fuzz_fail("model_poke_cfg: %s", e.msg);
+	model_log_clear(pci);
 	fuzz_device_reports(pci, bound, select);
+	/* The safety promise: a device bound to a driver sees no write
+	 * without --select, and its BARs are never touched. */
+	if (bound && !select && model_write_count(pci))
+		fuzz_fail("%zu writes to a bound device without --select", model_write_count(pci));
+	if (bound && model_access_count(pci, "isr", false))
+		fuzz_fail("the ISR of a bound device was read (reading clears it)");
+	for (size_t i = 0; bound && i < model_error_count(pci); i++)
+		if (strstr(model_error(pci, i), "unreachable"))
+			fuzz_fail("model: %s", model_error(pci, i));
+	pdev_close(pci);
 	return 0;
 }

@@ -61,7 +61,8 @@ static int fdev_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned wi
 	const struct fdev *f = d->priv;
 	uint64_t v = 0;
 
-	(void)e;
+	if (d->bar_why[0])
+		return verr_set(e, VX_UNAVAILABLE, "%s", d->bar_why);
 	for (unsigned i = width; i-- > 0;)
 		v = v << 8 | (f->nregs ? f->regs[reg_index(f, bar, off + i)] : 0xff);
 	*val = v;
@@ -73,7 +74,8 @@ static int fdev_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned w
 {
 	struct fdev *f = d->priv;
 
-	(void)e;
+	if (d->bar_why[0])
+		return verr_set(e, VX_UNAVAILABLE, "%s", d->bar_why);
 	for (unsigned i = 0; f->nregs && i < width; i++)
 		f->regs[reg_index(f, bar, off + i)] = (uint8_t)(val >> (8 * i));
 	return 0;
@@ -141,5 +143,6 @@ int fuzz_regs(const uint8_t *data, size_t size)
 		strcpy(d->bar_why, "the BARs belong to virtio-pci (fuzz)");
 	}
 	fuzz_device_reports(d, bound, select);
+	pdev_close(d);
 	return 0;
 }
