@@ -6,19 +6,25 @@ endpoint behind its own root port.  Per round:
 
   1. both devices unbound (driver_override "none" before virtio_pci is
      loaded, or after unbinding the kernel's driver in later rounds);
-     `virtioctl --json bench DEVICE --duration MS` on each: polled,
-     one queue, no interrupts;
+     `virtioctl --json bench DEVICE --duration MS` on each: polled, one
+     queue, no interrupts;
   2. the kernel drivers bound to the same devices (driver_override
-     cleared, drivers_probe, virtio_rng and virtio_blk); the same
+     cleared, drivers_probe; virtio_rng and virtio_blk loaded); the same
      workloads through them with bench/kread.c (virtioctl-bench-kread):
      entropy as read() of 4 KiB from /dev/hwrng, block as 4 KiB O_DIRECT
-     reads over the first MiB at queue depth 1 (pread) and 32 (Linux AIO).
+     reads cycling through the first MiB at queue depth 1 (pread) and 32
+     (Linux AIO); then busybox `dd iflag=direct` as a cross-check of QD1.
 
-QEMU's own used index (QMP x-query-virtio-queue-status) is read before and
-after every kernel workload: for the disk it must have advanced by exactly
-the number of reads kread counted (proof that O_DIRECT reached the device);
-for the RNG it shows how many device requests the kernel made.  After each
-virtioctl run QEMU must show the device reset (status 0).
+What makes the numbers trustworthy, checked by QEMU's side (QMP):
+  - every block read either side counted is in QEMU's own counters
+    (query-blockstats rd_operations and rd_bytes, read at checkpoints
+    around each run: they must have moved by exactly the reads counted);
+  - after each virtioctl run QEMU shows the device reset (status 0);
+  - /dev/hwrng is virtio_rng (rng_current), with khwrngd stopped
+    (rng_quality 0) so that nothing else reads the device;
+  - the kernel's device requests for entropy are counted from the RNG's
+    interrupt count (/proc/interrupts) and checked against QEMU's used
+    index (x-query-virtio-queue-status, modulo 65536).
 
 Results: the median over rounds of each side, and the ratio
 virtioctl/kernel (above 1: virtioctl is faster).
@@ -36,18 +42,36 @@ sys.path.insert(0, VM_DIR)
 from vmharness import HarnessError, assets, features       # noqa: E402
 from vmharness.scenario import Device, Disk, Scenario     # noqa: E402
 
-# (workload, the kread invocation, what is compared)
+# (workload, virtioctl run it comes from, what is compared)
 WORKLOADS = [
     ("entropy-4k", "rng", "bytes_per_second"),
+    ("entropy-4k", "rng", "requests_per_second"),
     ("read-4k-qd1", "blk", "ops_per_second"),
     ("read-4k-qd32", "blk", "ops_per_second"),
 ]
-UNITS = {"bytes_per_second": "bytes/s", "ops_per_second": "ops/s"}
+UNITS = {"bytes_per_second": "bytes/s", "ops_per_second": "reads/s",
+         "requests_per_second": "requests/s"}
 SPAN = 1 << 20          # virtioctl's bench reads cycle through the first MiB
 
+# Guest helper: dd iflag=direct over the first MiB (256 reads per dd, four
+# dd per time check) until MS have passed; prints "reads t0 t1" (uptime s).
+DDLOOP = r'''dev=$1; ms=$2; n=0
+t0=$(cut -d' ' -f1 /proc/uptime)
+while :; do
+	for i in 1 2 3 4; do
+		dd if=$dev of=/dev/null bs=4096 count=256 iflag=direct 2>/dev/null || exit 1
+	done
+	n=$((n + 1024))
+	t=$(cut -d' ' -f1 /proc/uptime)
+	awk -v a="$t" -v b="$t0" -v d="$ms" 'BEGIN { exit !((a - b) * 1000 >= d) }' && break
+done
+echo "$n $t0 $t"
+'''
+
 ROUND = r'''
-# ---- round %(r)d: virtioctl on unbound devices ----
+# ---- round %(r)d: virtioctl on the unbound devices ----
 vm_run r%(r)d-v-rng virtioctl --json bench $R --duration $D
+vm_checkpoint r%(r)d-v-0
 vm_run r%(r)d-v-blk virtioctl --json bench $B --duration $D
 vm_checkpoint r%(r)d-v-done
 
@@ -65,16 +89,20 @@ Q=/sys/class/misc/hw_random
 # khwrngd (the kernel thread feeding the entropy pool) would compete for
 # the device: quality 0 stops it.
 [ -w $Q/rng_quality ] && echo 0 > $Q/rng_quality
-vm_sh r%(r)d-k-info "echo rng_current \$(cat $Q/rng_current); echo rng_quality \$(cat $Q/rng_quality 2>/dev/null); echo disk $DISK; echo sectors \$(cat /sys/block/$DISK/size); echo scheduler \$(cat /sys/block/$DISK/queue/scheduler); echo nr_hw_queues \$(ls -d /sys/block/$DISK/mq/* | wc -l); echo driver_rng \$(basename \$(readlink /sys/bus/pci/devices/$R/driver)); echo driver_blk \$(basename \$(readlink /sys/bus/pci/devices/$B/driver))"
+vm_sh r%(r)d-k-info "echo rng_current \$(cat $Q/rng_current); echo rng_quality \$(cat $Q/rng_quality 2>/dev/null); echo disk $DISK; echo sectors \$(cat /sys/block/$DISK/size); echo scheduler \$(cat /sys/block/$DISK/queue/scheduler); echo nr_hw_queues \$(ls -d /sys/block/$DISK/mq/* | wc -l); echo driver_rng \$(basename \$(readlink /sys/bus/pci/devices/$R/driver)); echo driver_blk \$(basename \$(readlink /sys/bus/pci/devices/$B/driver)); echo virtio_rng \$(basename /sys/bus/pci/devices/$R/virtio*); echo virtio_blk \$(basename /sys/bus/pci/devices/$B/virtio*)"
+vm_run r%(r)d-irq-0 cat /proc/interrupts
 vm_checkpoint r%(r)d-k-rng-0
 vm_run r%(r)d-k-entropy-4k kread -m read -b 4096 -d $D -w entropy-4k /dev/hwrng
 vm_checkpoint r%(r)d-k-rng-1
+vm_run r%(r)d-irq-1 cat /proc/interrupts
 vm_run r%(r)d-k-read-4k-qd1 kread -m pread -b 4096 -s %(span)d -d $D -w read-4k-qd1 /dev/$DISK
 vm_checkpoint r%(r)d-k-qd1-1
+vm_run r%(r)d-irq-2 cat /proc/interrupts
 vm_run r%(r)d-k-read-4k-qd32 kread -m aio -q 32 -b 4096 -s %(span)d -d $D -w read-4k-qd32 /dev/$DISK
 vm_checkpoint r%(r)d-k-qd32-1
-vm_sh r%(r)d-k-dd "dd if=/dev/$DISK of=/dev/null bs=4096 count=256 iflag=direct 2>&1"
-vm_sh r%(r)d-k-irqs "grep -i virtio /proc/interrupts"
+vm_run r%(r)d-irq-3 cat /proc/interrupts
+vm_run r%(r)d-k-dd sh /tmp/ddloop.sh /dev/$DISK $D
+vm_checkpoint r%(r)d-k-dd-1
 
 # ---- back to unbound for the next round ----
 for a in $R $B; do
@@ -86,6 +114,8 @@ done
 SCRIPT = r'''
 D=%(duration)d
 VM_CMD_TIMEOUT=%(cmd_timeout)d
+cat > /tmp/ddloop.sh <<'DDLOOP_END'
+%(ddloop)sDDLOOP_END
 R=$(vm_addr rng0)
 B=$(vm_addr blk0)
 for a in $R $B; do
@@ -97,13 +127,18 @@ vm_sh info "uname -r; grep -m1 'model name' /proc/cpuinfo; grep MemTotal /proc/m
 '''
 
 
+def checkpoint_names(r):
+    return ["r%d-%s" % (r, n) for n in ("v-0", "v-done", "k-rng-0", "k-rng-1", "k-qd1-1",
+                                        "k-qd32-1", "k-dd-1")]
+
+
 class Collected:
     """What the scenario's check hands back to the runner."""
 
     def __init__(self):
         self.results = {}
-        self.snapshots = {}
-        self.queue_snapshots = {}
+        self.blockstats = {}    # checkpoint -> (rd_operations, rd_bytes) of drive d0
+        self.derived = {}       # name -> value computed by the check
         self.failures = []
         self.notes = []
 
@@ -113,59 +148,138 @@ def _used_idx(ctx, ck, dev):
     return q[0].get("used-idx") if q else None
 
 
+def parse_interrupts(text):
+    """{action name (e.g. virtio0-input): total count} from /proc/interrupts."""
+    out = {}
+    lines = text.splitlines()
+    if not lines:
+        return out
+    ncpu = len(lines[0].split())
+    for line in lines[1:]:
+        parts = line.split()
+        if not parts or not parts[0].endswith(":") or not parts[0][:-1].isdigit():
+            continue
+        counts = parts[1:1 + ncpu]
+        if not all(c.isdigit() for c in counts):
+            continue
+        out[parts[-1]] = sum(int(c) for c in counts)
+    return out
+
+
+def _json(res):
+    try:
+        return json.loads(res.text)
+    except (ValueError, AttributeError):
+        return None
+
+
 def make_scenario(rounds, duration_ms, disk_mib, kread, out):
     cmd_timeout = 3 * duration_ms // 1000 + 60
     body = "".join(ROUND % {"r": r, "span": SPAN} for r in range(1, rounds + 1))
     script = SCRIPT % {"duration": duration_ms, "cmd_timeout": cmd_timeout,
-                       "rounds": body}
+                       "rounds": body, "ddloop": DDLOOP}
+
+    def record(ctx):
+        """At every checkpoint: QEMU's read counters of the disk."""
+        for s in ctx.qmp.command("query-blockstats"):
+            if s.get("device") == "d0":
+                st = s["stats"]
+                out.blockstats[ctx.checkpoints[-1]] = (st["rd_operations"], st["rd_bytes"])
+        return []
+
+    def blk_delta(ctx, a, b):
+        if a not in out.blockstats or b not in out.blockstats:
+            ctx.fail("no query-blockstats at %s or %s" % (a, b))
+            return None
+        return tuple(y - x for x, y in zip(out.blockstats[a], out.blockstats[b]))
 
     def check(ctx):
         """Gathers the numbers; fails on anything that makes them wrong."""
         rng, blk = ctx.scenario.device("rng0"), ctx.scenario.device("blk0")
         for r in range(1, rounds + 1):
-            st = ctx.snapshots.get("r%d-v-done" % r, {})
+            p = "r%d-" % r
+            st = ctx.snapshots.get(p + "v-done", {})
             for dev in (rng, blk):
                 if dev.id in st and features.status_of(st[dev.id]["status"]) != 0:
                     ctx.fail("round %d: device not reset after virtioctl bench" % r,
                              device=dev, field="status",
                              qemu=features.status_of(st[dev.id]["status"]))
-            for name in ("v-rng", "v-blk"):
-                res = ctx.result("r%d-%s" % (r, name))
-                if res is not None and res.rc != 0:
-                    ctx.fail("round %d: virtioctl bench (%s) exited %s: %s" % (
-                        r, name, res.rc, res.stderr.decode("utf-8", "replace")[-500:]))
-            info = ctx.result("r%d-k-info" % r)
-            if info is not None and "rng_current virtio_rng" not in info.text:
-                ctx.fail("round %d: /dev/hwrng is not virtio_rng: %r" % (r, info.text))
-            for w, _, _ in WORKLOADS:
-                res = ctx.result("r%d-k-%s" % (r, w))
-                if res is not None and res.rc != 0:
-                    ctx.fail("round %d: kread %s exited %s: %s" % (
-                        r, w, res.rc, res.stderr.decode("utf-8", "replace")[-500:]))
-            # The disk: every read kread counted reached the device.
-            for w, before, after in (("read-4k-qd1", "k-rng-1", "k-qd1-1"),
-                                     ("read-4k-qd32", "k-qd1-1", "k-qd32-1")):
-                res = ctx.results.get("r%d-k-%s" % (r, w))
-                a = _used_idx(ctx, "r%d-%s" % (r, before), "blk0")
-                b = _used_idx(ctx, "r%d-%s" % (r, after), "blk0")
-                if res is None or res.rc != 0 or a is None or b is None:
+            docs = {}
+            for name in ("v-rng", "v-blk", "k-entropy-4k", "k-read-4k-qd1",
+                         "k-read-4k-qd32", "k-dd"):
+                res = ctx.result(p + name)
+                if res is None:
                     continue
-                ops = json.loads(res.text)["ops"]
-                if (b - a) % 65536 != ops % 65536:
-                    ctx.fail("round %d %s: kread counted %d reads, QEMU's used index "
-                             "moved by %d (mod 65536)" % (r, w, ops, (b - a) % 65536),
-                             device=blk, field="used-idx")
-            a = _used_idx(ctx, "r%d-k-rng-0" % r, "rng0")
-            b = _used_idx(ctx, "r%d-k-rng-1" % r, "rng0")
-            if a is not None and b is not None:
-                out.notes.append("round %d: kernel entropy: %d virtio-rng requests "
-                                 "(QMP used-idx delta, mod 65536)" % (r, (b - a) % 65536))
-                out.results["r%d-k-rng-requests" % r] = (b - a) % 65536
-        out.results.update({k: v for k, v in ctx.results.items()})
-        out.snapshots = ctx.snapshots
-        out.queue_snapshots = ctx.queue_snapshots
+                if res.rc != 0:
+                    ctx.fail("round %d: %s exited %s: %s" % (
+                        r, name, res.rc, res.stderr.decode("utf-8", "replace")[-500:]))
+                elif name != "k-dd":
+                    docs[name] = _json(res)
+                    if docs[name] is None:
+                        ctx.fail("round %d: %s: not JSON: %r" % (r, name, res.text[:300]))
+            info = ctx.result(p + "k-info")
+            kinfo = dict(line.split(" ", 1) for line in (info.text if info else "").splitlines()
+                         if " " in line)
+            if kinfo.get("rng_current") != "virtio_rng.0":
+                ctx.fail("round %d: /dev/hwrng is not virtio_rng: %r" % (r, kinfo))
+            # virtioctl's block reads, both workloads, all in QEMU's counters
+            vb = docs.get("v-blk")
+            d = blk_delta(ctx, p + "v-0", p + "v-done")
+            if vb and d:
+                ops = sum(x["ops"] for x in vb.get("results", []))
+                nbytes = sum(x["bytes"] for x in vb.get("results", []))
+                if d != (ops, nbytes):
+                    ctx.fail("round %d: virtioctl bench counted %d reads, %d bytes; QEMU's "
+                             "blockstats moved by %d reads, %d bytes" % (r, ops, nbytes, *d),
+                             device=blk)
+            # the kernel's, per workload
+            for w, a, b in (("read-4k-qd1", "k-rng-1", "k-qd1-1"),
+                            ("read-4k-qd32", "k-qd1-1", "k-qd32-1")):
+                k = docs.get("k-" + w)
+                d = blk_delta(ctx, p + a, p + b)
+                if k and d and d != (k["ops"], k["bytes"]):
+                    ctx.fail("round %d %s: kread counted %d reads, %d bytes; QEMU's "
+                             "blockstats moved by %d reads, %d bytes"
+                             % (r, w, k["ops"], k["bytes"], *d), device=blk)
+            dd = ctx.results.get(p + "k-dd")
+            d = blk_delta(ctx, p + "k-qd32-1", p + "k-dd-1")
+            if dd and dd.rc == 0 and d:
+                n, t0, t1 = dd.text.split()
+                if int(n) != d[0]:
+                    ctx.fail("round %d: dd read %s blocks, QEMU counted %d" % (r, n, d[0]),
+                             device=blk)
+                out.derived[p + "dd-qd1"] = {"ops": int(n),
+                                             "seconds": float(t1) - float(t0),
+                                             "ops_per_second": int(n) / (float(t1) - float(t0))}
+            # the kernel's entropy requests: interrupts, checked with QEMU's used index
+            irq = [parse_interrupts(ctx.result(p + "irq-%d" % i).text)
+                   if ctx.results.get(p + "irq-%d" % i) else {} for i in range(4)]
+            vname = kinfo.get("virtio_rng", "?")
+            ke = docs.get("k-entropy-4k")
+            a, b = _used_idx(ctx, p + "k-rng-0", "rng0"), _used_idx(ctx, p + "k-rng-1", "rng0")
+            rng_irq = [sum(v for k, v in m.items() if k.startswith(vname + "-")) for m in irq]
+            if ke and a is not None and b is not None and irq[0] and irq[1]:
+                reqs = rng_irq[1] - rng_irq[0]
+                if reqs % 65536 != (b - a) % 65536:
+                    ctx.fail("round %d: %d RNG interrupts, but QEMU's used index moved by "
+                             "%d (mod 65536)" % (r, reqs, (b - a) % 65536), device=rng)
+                sec = ke["microseconds"] / 1e6
+                out.derived[p + "k-entropy-requests"] = {
+                    "requests": reqs, "seconds": sec, "requests_per_second": reqs / sec,
+                    "bytes_per_request": ke["bytes"] / reqs if reqs else None}
+            bname = kinfo.get("virtio_blk", "?")
+            blk_irq = [sum(v for k, v in m.items() if k.startswith(bname + "-")) for m in irq]
+            for w, i in (("read-4k-qd1", 1), ("read-4k-qd32", 2)):
+                k = docs.get("k-" + w)
+                if k and irq[i] and irq[i + 1]:
+                    n = blk_irq[i + 1] - blk_irq[i]
+                    out.derived["%sk-%s-interrupts" % (p, w)] = {
+                        "interrupts": n, "per_read": n / k["ops"] if k["ops"] else None}
+            out.derived[p + "kernel-info"] = kinfo
+        out.results.update(ctx.results)
         out.failures = ctx.failures
 
+    hooks = {ck: record for r in range(1, rounds + 1) for ck in checkpoint_names(r)}
     return Scenario(
         name="bench",
         description="virtioctl bench vs the kernel drivers (bench/)",
@@ -178,16 +292,10 @@ def make_scenario(rounds, duration_ms, disk_mib, kread, out):
         disks=[Disk("d0", size=disk_mib << 20)],
         script=script,
         checks=[check],
+        hooks=hooks,
         files={"usr/bin/kread": kread},
         timeout=rounds * (8 * duration_ms // 1000 + 60) + 120,
     )
-
-
-def _result_json(res):
-    try:
-        return json.loads(res.text)
-    except (ValueError, AttributeError):
-        return None
 
 
 def summarize(out, rounds):
@@ -195,21 +303,25 @@ def summarize(out, rounds):
     for w, kind, metric in WORKLOADS:
         v_vals, k_vals = [], []
         for r in range(1, rounds + 1):
-            doc = _result_json(out.results.get("r%d-v-%s" % (r, kind)))
-            if doc:
-                for row in doc.get("results", []):
-                    if row.get("workload") == w:
-                        v_vals.append(row)
-            doc = _result_json(out.results.get("r%d-k-%s" % (r, w)))
-            if doc:
-                k_vals.append(doc)
+            doc = _json(out.results.get("r%d-v-%s" % (r, kind)))
+            for row in (doc or {}).get("results", []):
+                if row.get("workload") == w:
+                    # one device request per op on virtioctl's side
+                    v_vals.append(dict(row, requests_per_second=row["ops_per_second"]))
+            if metric == "requests_per_second":
+                k = out.derived.get("r%d-k-entropy-requests" % r)
+            else:
+                k = _json(out.results.get("r%d-k-%s" % (r, w)))
+            if k:
+                k_vals.append(k)
         v = statistics.median(x[metric] for x in v_vals) if v_vals else None
         k = statistics.median(x[metric] for x in k_vals) if k_vals else None
         rows.append({
             "workload": w, "metric": metric, "unit": UNITS[metric],
             "virtioctl": v, "kernel": k,
             "ratio": (v / k) if v and k else None,
-            "virtioctl_rounds": v_vals, "kernel_rounds": k_vals,
+            "virtioctl_rounds": [x[metric] for x in v_vals],
+            "kernel_rounds": [x[metric] for x in k_vals],
         })
     return rows
 
@@ -220,15 +332,32 @@ def _fmt(x):
     return "{:,}".format(int(round(x)))
 
 
-def print_table(rows, f=sys.stdout):
-    print("%-13s %-8s %14s %14s %9s" % ("workload", "unit", "virtioctl", "kernel",
-                                         "ratio"), file=f)
+def print_table(res, f=sys.stdout):
+    rows = res["rows"]
+    print("%-13s %-11s %14s %14s %8s" % ("workload", "unit", "virtioctl", "kernel",
+                                          "ratio"), file=f)
     for row in rows:
-        print("%-13s %-8s %14s %14s %9s" % (
+        print("%-13s %-11s %14s %14s %8s" % (
             row["workload"], row["unit"], _fmt(row["virtioctl"]), _fmt(row["kernel"]),
             "%.2f" % row["ratio"] if row["ratio"] else "-"), file=f)
-    print("ratio = virtioctl / kernel (median over rounds; above 1: virtioctl is faster)",
-          file=f)
+    print("ratio = virtioctl / kernel, medians over %d round(s); above 1: virtioctl is "
+          "faster" % res["rounds"], file=f)
+    d = res["derived"]
+    for r in range(1, res["rounds"] + 1):
+        p = "r%d-" % r
+        bits = []
+        e = d.get(p + "k-entropy-requests")
+        if e and e["bytes_per_request"]:
+            bits.append("kernel RNG: %d bytes/request" % round(e["bytes_per_request"]))
+        for w in ("read-4k-qd1", "read-4k-qd32"):
+            i = d.get("%sk-%s-interrupts" % (p, w))
+            if i and i["per_read"] is not None:
+                bits.append("%s: %.2f interrupts/read" % (w, i["per_read"]))
+        dd = d.get(p + "dd-qd1")
+        if dd:
+            bits.append("dd iflag=direct QD1: %s reads/s" % _fmt(dd["ops_per_second"]))
+        if bits:
+            print("round %d: %s" % (r, "; ".join(bits)), file=f)
 
 
 def add_arguments(ap):
@@ -260,7 +389,7 @@ class _HarnessArgs:
 
 
 def run(a, virtioctl, kread, cache):
-    """Boots the guest, returns a dict for the JSON report (rows, details)."""
+    """Boots the guest, returns a dict for the JSON report."""
     import run as vmrun     # tests/vm/run.py: the harness's entry points
     import shutil
     import signal
@@ -279,41 +408,32 @@ def run(a, virtioctl, kread, cache):
         ast = assets.prepare(cache, sc.modules)
     except HarnessError as e:
         raise SystemExit("bench: guest assets: %s" % e)
+    qv = qemu_version(a.qemu)
     print("[bench] guest kernel %s, QEMU %s; %d round(s) of %d ms per workload"
-          % (ast.kver, qemu_version(a.qemu), a.rounds, a.duration), flush=True)
+          % (ast.kver, qv, a.rounds, a.duration), file=sys.stderr, flush=True)
     t0 = time.monotonic()
-    ok = vmrun.run_scenario(sc, _HarnessArgs(a, virtioctl), ast)
-    rows = summarize(out, a.rounds)
-    info = {}
-    for r in range(1, a.rounds + 1):
-        res = out.results.get("r%d-k-info" % r)
-        if res is not None:
-            info["round%d" % r] = dict(line.split(" ", 1) for line in res.text.splitlines()
-                                       if " " in line)
-    extra = {}
-    for r in range(1, a.rounds + 1):
-        for k in ("k-dd", "k-irqs"):
-            res = out.results.get("r%d-%s" % (r, k))
-            if res is not None:
-                extra["r%d-%s" % (r, k)] = res.text.strip()
-        if "r%d-k-rng-requests" % r in out.results:
-            extra["r%d-kernel-rng-requests" % r] = out.results["r%d-k-rng-requests" % r]
+    try:
+        ok = vmrun.run_scenario(sc, _HarnessArgs(a, virtioctl), ast)
+    except (vmrun.Interrupted, KeyboardInterrupt) as e:
+        raise SystemExit("bench: interrupted (%s)" % e)
     g = out.results.get("info")
     return {
-        "ok": ok and not out.failures,
+        "ok": bool(ok) and not out.failures,
         "failures": out.failures,
         "guest_kernel": ast.kver,
         "guest_kernel_package": ast.pkgver,
         "guest_info": g.text.strip().splitlines() if g is not None else None,
-        "qemu": qemu_version(a.qemu),
+        "qemu": qv,
         "accel": "tcg",
         "duration_ms": a.duration,
         "rounds": a.rounds,
         "disk_mib": a.disk_mib,
-        "kernel_side": info,
-        "details": extra,
+        "derived": out.derived,
+        "raw": {k: _json(v) for k, v in out.results.items()
+                if k.split("-", 1)[-1] in ("v-rng", "v-blk", "k-entropy-4k", "k-read-4k-qd1",
+                                           "k-read-4k-qd32")},
         "wall_seconds": round(time.monotonic() - t0, 1),
-        "rows": rows,
+        "rows": summarize(out, a.rounds),
     }
 
 

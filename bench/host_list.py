@@ -5,10 +5,15 @@ Read-only on both sides: `virtioctl list` vs `lspci`, and
 --force: virtioctl writes nothing to a device bound to a driver).  Each
 command runs REPS times, the two of a pair interleaved (A B, B A, A B, ...)
 so that drift on the machine hits both alike, after a few warm-up runs.
-Per run: wall time (time.perf_counter around fork, exec and wait), CPU time
-and peak RSS (the child's own rusage from wait4(): ru_maxrss).  Then, once
-each, the instruction count under valgrind's callgrind (repeatable, unlike
-time).  Ratios are virtioctl / lspci: below 1, virtioctl is cheaper.
+Per run: wall time (time.perf_counter around fork, exec and wait) and CPU
+time (the child's rusage from wait4()).  Peak RSS comes from separate runs
+under GNU time (`/usr/bin/time -f %M`, Debian package "time"): a child's
+ru_maxrss as Python's wait4() sees it is at least the RSS of the process
+that forked it (Linux records the pre-exec memory's high-water mark), i.e.
+Python's ~19 MB for both commands; GNU time's own floor (`time true`) is
+printed alongside.  Then, once each, the instruction count under
+valgrind's callgrind (repeatable, unlike time).  Ratios are virtioctl /
+lspci: below 1, virtioctl is cheaper.
 """
 
 import json
@@ -60,9 +65,29 @@ def measure_pair(a, b, reps, warmup):
     for k in ("a", "b"):
         s = samples[k]
         out[k] = {"wall_s": _stats([x[0] for x in s]), "cpu_s": _stats([x[1] for x in s]),
-                  "maxrss_kib": _stats([x[2] for x in s]),
                   "failed_runs": sum(1 for x in s if x[3] != 0)}
+    if GNU_TIME:
+        rss = {"a": [], "b": []}
+        for i in range(min(reps, RSS_REPS)):
+            for k in (("a", "b") if i % 2 == 0 else ("b", "a")):
+                rss[k].append(peak_rss_kib(a if k == "a" else b))
+        for k in ("a", "b"):
+            vals = [x for x in rss[k] if x is not None]
+            out[k]["maxrss_kib"] = _stats(vals) if vals else None
     return out
+
+
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+RSS_REPS = 30
+
+
+def peak_rss_kib(argv):
+    """Peak RSS of one run, KiB, from GNU time (None if it said nothing)."""
+    with tempfile.NamedTemporaryFile("r") as f:
+        subprocess.run([GNU_TIME, "-f", "%M", "-o", f.name] + argv, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        text = f.read().split()
+    return int(text[-1]) if text and text[-1].isdigit() else None
 
 
 def callgrind_instructions(argv):
@@ -144,15 +169,23 @@ def run(a, virtioctl):
         row = {"name": name, "virtioctl_argv": ["virtioctl"] + va[1:], "peer_argv": la,
                "virtioctl": m["a"], "peer": m["b"]}
         for key, stat in (("wall_s", "median"), ("cpu_s", "median"), ("maxrss_kib", "median")):
-            p = m["b"][key][stat]
-            row["ratio_" + key] = m["a"][key][stat] / p if p else None
+            if m["a"].get(key) and m["b"].get(key):
+                p = m["b"][key][stat]
+                row["ratio_" + key] = m["a"][key][stat] / p if p else None
+            else:
+                row["ratio_" + key] = None
         if not a.no_callgrind:
             vi, li = callgrind_instructions(va), callgrind_instructions(la)
             row["virtioctl"]["instructions"] = vi
             row["peer"]["instructions"] = li
             row["ratio_instructions"] = vi / li if vi and li else None
         rows.append(row)
+    if not GNU_TIME:
+        print("[bench] host: no /usr/bin/time (apt-get install time): no peak RSS",
+              file=sys.stderr)
     return {"machine": machine_info(), "device": addr, "reps": a.reps, "warmup": a.warmup,
+            "rss_runs": min(a.reps, RSS_REPS) if GNU_TIME else 0,
+            "gnu_time_floor_kib": peak_rss_kib(["true"]) if GNU_TIME else None,
             "lspci": _version(["lspci", "--version"]),
             "virtioctl_version": _version([virtioctl, "--version"]),
             "valgrind": None if a.no_callgrind else _version(["valgrind", "--version"]),
@@ -176,12 +209,14 @@ def print_table(res, f=sys.stdout):
              v["wall_s"]["min"] / p["wall_s"]["min"], ms)
         line("", "cpu ms (median)", v["cpu_s"]["median"], p["cpu_s"]["median"],
              row["ratio_cpu_s"], ms)
-        line("", "peak RSS KiB (median)", v["maxrss_kib"]["median"], p["maxrss_kib"]["median"],
-             row["ratio_maxrss_kib"], lambda x: "%d" % x)
+        if v.get("maxrss_kib") and p.get("maxrss_kib"):
+            line("", "peak RSS KiB (median)", v["maxrss_kib"]["median"],
+                 p["maxrss_kib"]["median"], row["ratio_maxrss_kib"], lambda x: "%d" % x)
         if "ratio_instructions" in row:
             line("", "instructions", v.get("instructions"), p.get("instructions"),
                  row["ratio_instructions"], lambda x: "{:,}".format(x) if x else "-")
     print("list = `virtioctl list` vs `lspci`; dump = `virtioctl --json dump %s` vs "
           "`lspci -vvv -s %s`" % (res["device"], res["device"]), file=f)
     print("ratio = virtioctl / lspci (below 1: virtioctl is cheaper); %d interleaved runs "
-          "each" % res["reps"], file=f)
+          "each (peak RSS: %d under GNU time, whose own floor is %s KiB)"
+          % (res["reps"], res["rss_runs"], res["gnu_time_floor_kib"]), file=f)

@@ -198,10 +198,10 @@ static int run_aio(const struct opts *o, int fd, struct tally *t)
 			fail("io_getevents");
 			goto out;
 		}
+		inflight -= (unsigned)n;
 		for (long i = 0; i < n; i++) {
 			struct iocb *cb = &cbs[ev[i].data];
 
-			inflight--;
 			if (ev[i].res != (int64_t)o->bs) {
 				if (ev[i].res < 0)
 					fprintf(stderr, "kread: read at %" PRId64 ": %s\n",
@@ -224,9 +224,16 @@ static int run_aio(const struct opts *o, int fd, struct tally *t)
 	t->seconds = now_s() - t0;
 	rc = 0;
 out:
-	if (inflight) /* an error with reads in flight: wait for them */
-		while (inflight && io_getevents(ctx, 1, MAX_DEPTH, ev) > 0)
-			inflight--;
+	/* after an error, wait for the reads still in flight */
+	while (inflight) {
+		long n = io_getevents(ctx, 1, MAX_DEPTH, ev);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		inflight -= (unsigned)n;
+	}
 	io_destroy(ctx);
 	free(bufs);
 	return rc;

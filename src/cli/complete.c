@@ -49,6 +49,8 @@ static void add(struct cctx *c, const char *word, const char *desc)
 	o->v[o->n].desc = desc ? strdup(desc) : NULL;
 	if (o->v[o->n].word)
 		o->n++;
+	else
+		free(o->v[o->n].desc);
 }
 
 void cands_free(struct cands *c)

@@ -114,6 +114,9 @@ void drive_release(struct session *s, struct sdev *d)
 	if (!dr)
 		return;
 	pci_addr_format(&d->pci->addr, a);
+	/* We wrote to this device before (with whatever --force that took);
+	 * putting it back is always allowed, whatever the last command said. */
+	pdev_allow_writes(d->pci, true, NULL);
 	if (has_rings(dr) && vdev_reset(&d->v, VDEV_RESET_TIMEOUT_MS, &e)) {
 		/* The device may still own the rings: never free them. */
 		fprintf(stderr,

@@ -46,6 +46,11 @@ perr(struct parser *ps, unsigned line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Messages quote the file, which may hold anything: no control or
+	 * non-ASCII bytes go to the user's terminal. */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
 	return verr_set(ps->e, VX_INPUT, "%s:%u: %s", ps->path, line, msg);
 }
 

@@ -1,5 +1,6 @@
 #include "bench.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -8,7 +9,9 @@
 #include "selftest_impl.h"
 
 #define BENCH_BLOCK 4096u
+#define BENCH_BLOCK_SECTORS (BENCH_BLOCK / 512u)
 #define BENCH_SPAN_SECTORS 2048u /* reads cycle through the first 1 MiB */
+#define VIRTIO_BLK_S_OK 0
 
 struct workload {
 	const char *name;
@@ -29,10 +32,12 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* One request's buffers: an entropy buffer, or a block read of sector s. */
-static unsigned request(int type, uint64_t n, uint8_t hdr[16], struct vseg segs[3])
+/* One request's buffers: an entropy buffer, or the n-th block read, at
+ * sector n * 8 modulo the span (span_sectors: a multiple of 8). */
+static unsigned request(int type, uint64_t n, uint64_t span_sectors, uint8_t hdr[16],
+			struct vseg segs[3])
 {
-	uint64_t sector = n * (BENCH_BLOCK / 512) % BENCH_SPAN_SECTORS;
+	uint64_t sector = n * BENCH_BLOCK_SECTORS % span_sectors;
 
 	if (type == VIRTIO_DEV_ENTROPY) {
 		segs[0] = (struct vseg){true, NULL, BENCH_BLOCK};
@@ -47,19 +52,32 @@ static unsigned request(int type, uint64_t n, uint8_t hdr[16], struct vseg segs[
 	return 3;
 }
 
-static int post_one(struct st *t, int type, uint64_t n, struct verr *e)
+static int post_one(struct st *t, int type, uint64_t n, uint64_t span, struct verr *e)
 {
 	uint8_t hdr[16];
 	struct vseg segs[3];
-	unsigned nseg = request(type, n, hdr, segs);
+	unsigned nseg = request(type, n, span, hdr, segs);
 	uint16_t head;
 
 	return vring_post(t->rings[0], segs, nseg, &head, e);
 }
 
+/* A block read counts only when the device says it succeeded: all 4096
+ * data bytes and the status byte written, status VIRTIO_BLK_S_OK. */
+static int check_block(const struct vused *u, struct verr *e)
+{
+	if (u->len != BENCH_BLOCK + 1)
+		return verr_set(e, VX_DEVICE, "block read: used len %u, expected %u data bytes + "
+				"status", u->len, BENCH_BLOCK);
+	if (u->data[BENCH_BLOCK] != VIRTIO_BLK_S_OK)
+		return verr_set(e, VX_DEVICE, "block read: request status %u (0 is VIRTIO_BLK_S_OK)",
+				u->data[BENCH_BLOCK]);
+	return 0;
+}
+
 /* Keeps `depth` requests in flight until the time is up, then drains. */
 static int run_workload(struct st *t, int type, const struct workload *w, unsigned duration_ms,
-			struct tally *r, struct verr *e)
+			uint64_t span, struct tally *r, struct verr *e)
 {
 	double t0 = now_s(), end = t0 + duration_ms / 1000.0;
 	uint64_t posted = 0;
@@ -67,7 +85,7 @@ static int run_workload(struct st *t, int type, const struct workload *w, unsign
 
 	memset(r, 0, sizeof(*r));
 	while (posted < w->depth)
-		if (post_one(t, type, posted++, e))
+		if (post_one(t, type, posted++, span, e))
 			return -1;
 	if (vring_kick(t->rings[0], &supp, e))
 		return -1;
@@ -77,12 +95,17 @@ static int run_workload(struct st *t, int type, const struct workload *w, unsign
 
 		if (vring_poll(t->rings[0], u, 32, &n, t->o->timeout_ms, t->o->cancel, e))
 			return -1;
-		for (unsigned i = 0; i < n; i++)
+		for (unsigned i = 0; i < n; i++) {
+			if (type != VIRTIO_DEV_ENTROPY && check_block(&u[i], e)) {
+				vused_free(u, n);
+				return -1;
+			}
 			r->bytes += type == VIRTIO_DEV_ENTROPY ? u[i].len : BENCH_BLOCK;
+		}
 		vused_free(u, n);
 		r->ops += n;
 		for (unsigned i = 0; i < n && now_s() < end; i++)
-			if (post_one(t, type, posted++, e))
+			if (post_one(t, type, posted++, span, e))
 				return -1;
 		if (posted > r->ops && vring_kick(t->rings[0], &supp, e))
 			return -1;
@@ -122,6 +145,35 @@ static const struct workload *loads_of(int type, size_t *n)
 	return NULL;
 }
 
+/* The block reads' span in sectors: the first MiB, or less on a smaller
+ * disk (reads past the capacity would fail), whole 4 KiB blocks. */
+static int block_span(struct st *t, uint64_t *span, struct verr *e)
+{
+	uint8_t cfg[8] = {0};
+	uint64_t capacity = 0;
+	unsigned got = 0;
+	char detail[96];
+
+	if (vdev_read_config(t->v, cfg, sizeof(cfg), &got, e))
+		return st_step(t, "read-capacity", -1, e, NULL);
+	if (got < sizeof(cfg))
+		return st_step(t, "read-capacity",
+			       verr_set(e, VX_DEVICE, "device config has %u bytes, no capacity", got),
+			       e, NULL);
+	for (int i = 7; i >= 0; i--)
+		capacity = capacity << 8 | cfg[i];
+	*span = capacity < BENCH_SPAN_SECTORS ? capacity : BENCH_SPAN_SECTORS;
+	*span -= *span % BENCH_BLOCK_SECTORS;
+	if (*span == 0)
+		return st_step(t, "read-capacity",
+			       verr_set(e, VX_DEVICE, "capacity %llu sectors: less than one %u-byte read",
+					(unsigned long long)capacity, BENCH_BLOCK),
+			       e, NULL);
+	snprintf(detail, sizeof(detail), "%llu sectors; reads cycle through the first %llu KiB",
+		 (unsigned long long)capacity, (unsigned long long)(*span / 2));
+	return st_step(t, "read-capacity", 0, e, detail);
+}
+
 bool bench_exists(int device_id)
 {
 	size_t n;
@@ -138,6 +190,7 @@ int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nr
 	const struct workload *loads = loads_of(v->device_id, &nloads);
 	struct verr fin = {0};
 	struct rnode *arr;
+	uint64_t span = BENCH_SPAN_SECTORS;
 	int rc;
 
 	if (!loads)
@@ -147,12 +200,14 @@ int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nr
 	r_int(out, "virtio_device_id", "Virtio device ID", v->device_id);
 	t.steps = r_arr(out, "steps", "Steps", RF_TABLE);
 	arr = r_arr(out, "results", "Results", RF_TABLE);
-	rc = st_bring_up(&t, e) || st_setup_queue(&t, 0, e) || st_driver_ok(&t, e);
+	rc = st_bring_up(&t, e) ||
+	     (v->device_id == VIRTIO_DEV_BLOCK && block_span(&t, &span, e)) ||
+	     st_setup_queue(&t, 0, e) || st_driver_ok(&t, e);
 	for (size_t i = 0; rc == 0 && i < nloads; i++) {
 		struct tally r;
 
 		rc = st_step(&t, loads[i].name, run_workload(&t, v->device_id, &loads[i],
-							     duration_ms, &r, e), e, NULL);
+							     duration_ms, span, &r, e), e, NULL);
 		if (rc == 0)
 			report(arr, &loads[i], &r);
 	}

@@ -122,6 +122,21 @@ class Syntax(ScriptCase):
         self.assertEqual(p.returncode, INPUT)
         self.assertIn("nope.vctl: No such file", p.stderr)
 
+    def test_device_after_the_script_is_opened_first(self):
+        path = self.script("""
+            caps
+            expect virtio_device_id == 4
+            """)
+        p = subprocess.run([VIRTIOCTL, "-F", FIX, "-f", path, "00:05.0"], capture_output=True,
+                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, OK, p.stderr)
+        p = subprocess.run([VIRTIOCTL, "-F", FIX, "-f", path, "list"], capture_output=True,
+                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, USAGE, p.stderr)
+        p = subprocess.run([VIRTIOCTL, "-F", FIX, "-f", path, "00:09.0"], capture_output=True,
+                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, NODEV, p.stderr)
+
     def test_quit_ends_the_script(self):
         p, _ = self.run_script("""
             version

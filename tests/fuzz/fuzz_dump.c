@@ -49,14 +49,15 @@ static const char *input_file(const uint8_t *data, size_t size)
 }
 
 /* Messages are printed as one line: whatever the file held, they must not
- * carry line breaks into the user's terminal or log. */
+ * carry line breaks or terminal escapes to the user's terminal or log. */
 static void check_msg(const struct verr *e)
 {
 	FUZZ_ASSERT(e->code != VX_OK);
 	FUZZ_ASSERT(e->msg[0] != '\0');
 	for (const char *c = e->msg; *c; c++)
-		if (*c == '\n' || *c == '\r')
-			fuzz_fail("error message has a line break: %s", e->msg);
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			fuzz_fail("error message has control byte 0x%02x: %s", (unsigned char)*c,
+				  e->msg);
 }
 
 /* Closes the devices a command opened: a dump may hold more functions

@@ -55,8 +55,8 @@ static int fdev_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t
 	return 0;
 }
 
-static int fdev_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
-			 uint64_t *val, struct verr *e)
+static int fdev_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t *val,
+			 struct verr *e)
 {
 	const struct fdev *f = d->priv;
 	uint64_t v = 0;
@@ -69,8 +69,8 @@ static int fdev_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned wi
 	return 0;
 }
 
-static int fdev_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
-			  uint64_t val, struct verr *e)
+static int fdev_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t val,
+			  struct verr *e)
 {
 	struct fdev *f = d->priv;
 
@@ -88,12 +88,12 @@ static void fdev_close(struct pdev *d)
 }
 
 static const struct pdev_ops fdev_ops = {
-	.name = "fuzz",
-	.cfg_read = fdev_cfg_read,
-	.cfg_write = fdev_cfg_write,
-	.bar_read = fdev_bar_read,
-	.bar_write = fdev_bar_write,
-	.close = fdev_close,
+    .name = "fuzz",
+    .cfg_read = fdev_cfg_read,
+    .cfg_write = fdev_cfg_write,
+    .bar_read = fdev_bar_read,
+    .bar_write = fdev_bar_write,
+    .close = fdev_close,
 };
 
 static unsigned le16(const uint8_t *p)

@@ -7,7 +7,8 @@
  * flight, with lengths within their writable bytes, or fail with a device
  * error; it must never crash, leak or spin.
  *
- * Input: a setup byte (bits 0-3: queue size 2^(n%9); bit 4: EVENT_IDX),
+ * Input: a setup byte (bits 0-3: queue size 2^(n%9); bit 4: EVENT_IDX;
+ * bit 5: MSI-X vector 1 instead of polling),
  * then operations, one byte each plus their operands. */
 #include "fuzz.h"
 
@@ -22,9 +23,9 @@
 #include "virtio/vdev.h"
 #include "virtio/vring.h"
 
-#define MAX_OPS 256
+#define MAX_OPS	    256
 #define MAX_SEG_LEN 9000 /* crosses pages: one segment, several descriptors */
-#define MAX_POLL 8
+#define MAX_POLL    8
 
 enum { OP_POST, OP_POST2, OP_USED_BYTES, OP_FORGE, OP_POLL, OP_KICK, OP_DRIVER_AREAS, OP_DESCRIBE };
 
@@ -44,7 +45,7 @@ struct rig {
 	size_t desc_len, avail_len, used_len;
 };
 
-static void setup(struct rig *g, unsigned size, bool event_idx)
+static void setup(struct rig *g, unsigned size, bool event_idx, bool vector)
 {
 	struct model_spec spec;
 	struct vstep_result sr;
@@ -62,7 +63,8 @@ static void setup(struct rig *g, unsigned size, bool event_idx)
 	if (!g->pci || vdev_open(g->pci, &g->v, &e))
 		fuzz_fail("model: %s", e.msg);
 	vdev_allow_select(&g->v, true, NULL);
-	if (dma_open(g->pci, DMA_MODEL, &g->dma, &e) || vdev_step(&g->v, VSTEP_RESET, false, &sr, &e) ||
+	if (dma_open(g->pci, DMA_MODEL, &g->dma, &e) ||
+	    vdev_step(&g->v, VSTEP_RESET, false, &sr, &e) ||
 	    vdev_step(&g->v, VSTEP_ACK, false, &sr, &e) ||
 	    vdev_step(&g->v, VSTEP_DRIVER, false, &sr, &e) ||
 	    g->v.ops->get_device_features(&g->v, &offered, &e))
@@ -72,7 +74,8 @@ static void setup(struct rig *g, unsigned size, bool event_idx)
 		feats &= ~(UINT64_C(1) << VIRTIO_FB_EVENT_IDX);
 	if (g->v.ops->set_driver_features(&g->v, feats, &e) ||
 	    vdev_step(&g->v, VSTEP_FEATURES_OK, false, &sr, &e) ||
-	    vring_create(&g->v, g->dma, 0, (uint16_t)size, feats, &g->r, &e) ||
+	    vring_create(&g->v, g->dma, 0, (uint16_t)size, feats, vector ? 1 : VIRTIO_MSI_NO_VECTOR,
+			 &g->r, &e) ||
 	    vdev_step(&g->v, VSTEP_DRIVER_OK, false, &sr, &e))
 		fuzz_fail("bring-up: %s", e.msg);
 	g->size = vring_size(g->r);
@@ -199,7 +202,7 @@ int fuzz_vring(const uint8_t *data, size_t size)
 
 	if (!sh)
 		fuzz_fail("out of memory");
-	setup(&g, 1u << ((setup_byte & 15) % 9), setup_byte & 16);
+	setup(&g, 1u << ((setup_byte & 15) % 9), setup_byte & 16, setup_byte & 32);
 	for (unsigned op = 0; op < MAX_OPS && fin_left(&in); op++) {
 		switch (fin_u8(&in) % 8) {
 		case OP_POST:
