@@ -25,7 +25,9 @@ static int model_arena_new(struct dma *d, size_t len, size_t align, bool contigu
 	(void)contiguous;
 	if (size < MODEL_ARENA)
 		size = MODEL_ARENA;
-	va = dma_map_anon(size, 0, e);
+	/* Below 2 GiB, so a legacy queue's 32-bit page frame number (44-bit
+	 * address) can reach it as it reaches guest memory on real devices. */
+	va = dma_map_anon(size, MAP_32BIT, e);
 	if (!va)
 		return -1;
 	a = dma_arena_new(va, size, true);

@@ -51,6 +51,9 @@ struct vring {
 	uint8_t *avail; /* flags, idx, ring[size], used_event */
 	uint8_t *used;  /* flags, idx, ring[size], avail_event */
 	uint64_t desc_bus, avail_bus, used_bus;
+	/* The free list lives here, not in the shared descriptor table: the
+	 * device can write that table, and our bookkeeping must not trust it. */
+	uint16_t *free_next;
 	uint16_t free_head, num_free;
 	uint16_t avail_idx, kicked_idx, last_used;
 	struct chain *chains;
@@ -178,7 +181,7 @@ static int choose_size(struct vdev *v, unsigned q, uint16_t want, uint16_t *size
 static void init_free_list(struct vring *r)
 {
 	for (uint16_t i = 0; i < r->size; i++)
-		r->desc[i].next = htole16((uint16_t)(i + 1 < r->size ? i + 1 : 0));
+		r->free_next[i] = (uint16_t)(i + 1 < r->size ? i + 1 : 0);
 	r->free_head = 0;
 	r->num_free = r->size;
 }
@@ -198,7 +201,8 @@ int vring_create(struct vdev *v, struct dma *dma, unsigned q, uint16_t size, uin
 	    (v->ops->legacy_ring ? alloc_legacy(r, e) : alloc_split(r, e)))
 		goto fail;
 	r->chains = calloc(r->size, sizeof(*r->chains));
-	if (!r->chains) {
+	r->free_next = calloc(r->size, sizeof(*r->free_next));
+	if (!r->chains || !r->free_next) {
 		verr_set(e, VX_FAIL, "out of memory");
 		goto fail;
 	}
@@ -230,8 +234,8 @@ static void release_chain(struct vring *r, uint16_t head, bool relink)
 	for (unsigned i = 0; i < c->ndesc; i++) {
 		dma_free(r->dma, &c->pieces[i].m);
 		if (relink)
-			r->desc[c->descs[i]].next =
-				htole16(i + 1 < c->ndesc ? c->descs[i + 1] : r->free_head);
+			r->free_next[c->descs[i]] =
+				i + 1 < c->ndesc ? c->descs[i + 1] : r->free_head;
 	}
 	if (relink && c->ndesc) {
 		r->free_head = head;
@@ -252,6 +256,7 @@ void vring_destroy(struct vring *r)
 	for (unsigned i = 0; i < r->nmem; i++)
 		dma_free(r->dma, &r->mem[i]);
 	free(r->chains);
+	free(r->free_next);
 	free(r);
 }
 
@@ -325,7 +330,8 @@ static int fill_chain(struct vring *r, struct chain *c, uint16_t head, const str
 
 			if (c->ndesc) {
 				r->desc[prev].flags |= htole16(VRING_DESC_F_NEXT);
-				d = le16toh(r->desc[prev].next);
+				d = r->free_next[prev];
+				r->desc[prev].next = htole16(d);
 			}
 			if (fill_piece(r, c, d, &segs[i], off, len, e))
 				return -1;
@@ -333,7 +339,7 @@ static int fill_chain(struct vring *r, struct chain *c, uint16_t head, const str
 			off += len;
 		} while (off < segs[i].len);
 	}
-	r->free_head = le16toh(r->desc[prev].next);
+	r->free_head = r->free_next[prev];
 	return 0;
 }
 
