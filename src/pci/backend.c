@@ -1,5 +1,6 @@
 #include "backend.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -110,4 +111,35 @@ bool sysfs_read_attr(const char *path, char *buf, size_t len)
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
 	return true;
+}
+
+uint64_t pci_mmio_load(volatile uint8_t *p, unsigned width)
+{
+	switch (width) {
+	case 1:
+		return *p;
+	case 2:
+		return le16toh(*(volatile uint16_t *)p);
+	case 4:
+		return le32toh(*(volatile uint32_t *)p);
+	default:
+		return le64toh(*(volatile uint64_t *)p);
+	}
+}
+
+void pci_mmio_store(volatile uint8_t *p, unsigned width, uint64_t v)
+{
+	switch (width) {
+	case 1:
+		*p = (uint8_t)v;
+		break;
+	case 2:
+		*(volatile uint16_t *)p = htole16((uint16_t)v);
+		break;
+	case 4:
+		*(volatile uint32_t *)p = htole32((uint32_t)v);
+		break;
+	default:
+		*(volatile uint64_t *)p = htole64(v);
+	}
 }

@@ -44,6 +44,11 @@ unsigned pci_header_num_bars(uint8_t header_type);
 void pci_bars_decode(const uint32_t raw[PCI_NUM_BARS], unsigned nbars,
 		     struct pci_bar bar[PCI_NUM_BARS]);
 
+/* A register access through a mapping of a memory BAR, with the exact
+ * width (1, 2, 4 or 8 bytes); MMIO registers are little-endian on the bus. */
+uint64_t pci_mmio_load(volatile uint8_t *p, unsigned width);
+void pci_mmio_store(volatile uint8_t *p, unsigned width, uint64_t v);
+
 /* sysfs helpers. Paths longer than PATH_MAX are reported as failures. */
 
 /* "<root>/bus/pci/devices/DDDD:BB:DD.F" plus "/leaf" when leaf is not NULL.

@@ -323,37 +323,6 @@ static int bar_ready(struct pdev *d, unsigned bar, bool write, struct verr *e)
 
 /* ---- register access ---- */
 
-/* MMIO registers are little-endian on the bus. */
-static uint64_t mmio_load(volatile uint8_t *p, unsigned width)
-{
-	switch (width) {
-	case 1:
-		return *p;
-	case 2:
-		return le16toh(*(volatile uint16_t *)p);
-	case 4:
-		return le32toh(*(volatile uint32_t *)p);
-	default:
-		return le64toh(*(volatile uint64_t *)p);
-	}
-}
-
-static void mmio_store(volatile uint8_t *p, unsigned width, uint64_t v)
-{
-	switch (width) {
-	case 1:
-		*p = (uint8_t)v;
-		break;
-	case 2:
-		*(volatile uint16_t *)p = htole16((uint16_t)v);
-		break;
-	case 4:
-		*(volatile uint32_t *)p = htole32((uint32_t)v);
-		break;
-	default:
-		*(volatile uint64_t *)p = htole64(v);
-	}
-}
 
 /* The kernel's I/O resource file hands over the inb/inw/inl result in host
  * byte order, and takes outb/outw/outl values the same way. */
@@ -416,7 +385,7 @@ static int sysfs_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned w
 	if (bar_ready(d, bar, false, e))
 		return -1;
 	if (d->bar[bar].kind != PCI_BAR_IO) {
-		*val = mmio_load(b->map + off, width);
+		*val = pci_mmio_load(b->map + off, width);
 		return 0;
 	}
 	n = pread(b->fd, buf, width, (off_t)off);
@@ -436,7 +405,7 @@ static int sysfs_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned 
 	if (bar_ready(d, bar, true, e))
 		return -1;
 	if (d->bar[bar].kind != PCI_BAR_IO) {
-		mmio_store(b->map + off, width, val);
+		pci_mmio_store(b->map + off, width, val);
 		return 0;
 	}
 	host_bytes(val, width, buf);

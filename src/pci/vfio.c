@@ -169,36 +169,6 @@ static volatile uint8_t *mapped(const struct vfio_region *r, uint64_t off, unsig
 	return NULL;
 }
 
-static uint64_t mmio_load(volatile uint8_t *p, unsigned width)
-{
-	switch (width) {
-	case 1:
-		return *p;
-	case 2:
-		return le16toh(*(volatile uint16_t *)p);
-	case 4:
-		return le32toh(*(volatile uint32_t *)p);
-	default:
-		return le64toh(*(volatile uint64_t *)p);
-	}
-}
-
-static void mmio_store(volatile uint8_t *p, unsigned width, uint64_t v)
-{
-	switch (width) {
-	case 1:
-		*p = (uint8_t)v;
-		break;
-	case 2:
-		*(volatile uint16_t *)p = htole16((uint16_t)v);
-		break;
-	case 4:
-		*(volatile uint32_t *)p = htole32((uint32_t)v);
-		break;
-	default:
-		*(volatile uint64_t *)p = htole64(v);
-	}
-}
 
 static int bar_ready(struct pdev *d, unsigned bar, bool write, struct verr *e)
 {
@@ -224,7 +194,7 @@ static int vfio_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned wi
 		return -1;
 	p = mapped(r, off, width);
 	if (p) {
-		*val = mmio_load(p, width);
+		*val = pci_mmio_load(p, width);
 		return 0;
 	}
 	if (region_io(priv_of(d)->device, false, b, width, r->off + off))
@@ -247,7 +217,7 @@ static int vfio_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned w
 		return -1;
 	p = mapped(r, off, width);
 	if (p) {
-		mmio_store(p, width, val);
+		pci_mmio_store(p, width, val);
 		return 0;
 	}
 	for (unsigned i = 0; i < width; i++)

@@ -4,6 +4,7 @@
  * the disk, and on a failed read failing the benchmark instead of being
  * counted. Speed is measured by bench/, never here. */
 #include "check.h"
+#include "model_fixture.h"
 #include "pci/dma.h"
 #include "pci/model.h"
 #include "virtio/bench.h"
@@ -15,44 +16,6 @@
 #include <string.h>
 
 #define DURATION_MS 5
-
-struct fixture {
-	struct pdev *pci;
-	struct vdev v;
-	struct dma *dma;
-};
-
-static bool open_model(struct fixture *f, unsigned type)
-{
-	struct model_spec spec;
-	struct verr e = {0};
-
-	memset(f, 0, sizeof(*f));
-	model_spec_init(&spec, type, MODEL_MODERN);
-	spec.dma_identity = true;
-	spec.writable = true;
-	f->pci = model_pdev_new(&spec, &e);
-	if (!f->pci || vdev_open(f->pci, &f->v, &e)) {
-		printf("FAIL model: %s\n", e.msg);
-		CHECK(0);
-		return false;
-	}
-	vdev_allow_select(&f->v, true, NULL);
-	model_use_builtin_handlers(f->pci);
-	if (dma_open(f->pci, DMA_MODEL, &f->dma, &e)) {
-		printf("FAIL dma_open: %s\n", e.msg);
-		CHECK(0);
-		return false;
-	}
-	return true;
-}
-
-static void close_model(struct fixture *f)
-{
-	if (f->dma)
-		dma_close(f->dma);
-	pdev_close(f->pci);
-}
 
 static uint64_t u64_at(const struct rnode *root, const char *path)
 {
@@ -96,7 +59,7 @@ static void test_block(void)
 	struct verr e = {0};
 	struct rnode *out;
 
-	if (!open_model(&f, MODEL_ID_BLOCK))
+	if (!fixture_open(&f, MODEL_ID_BLOCK, MODEL_MODERN, VDEV_IFACE_DEFAULT))
 		return;
 	CHECK(model_blk_set_disk(f.pci, disk, sizeof(disk), &e) == 0);
 	CHECK(run_bench(&f, &out, &e) == 0);
@@ -117,7 +80,7 @@ static void test_block(void)
 	CHECK_EQ(u64_at(out, "results.1.queue_depth"), 32);
 	CHECK_EQ(model_error_count(f.pci), 0);
 	r_free(out);
-	close_model(&f);
+	fixture_close(&f);
 }
 
 /* A disk smaller than the 1 MiB span: reads stay inside it. */
@@ -130,7 +93,7 @@ static void test_small_disk(void)
 	const struct rnode *n;
 	bool said = false;
 
-	if (!open_model(&f, MODEL_ID_BLOCK))
+	if (!fixture_open(&f, MODEL_ID_BLOCK, MODEL_MODERN, VDEV_IFACE_DEFAULT))
 		return;
 	set_capacity(&f, sizeof(disk) / 512);
 	CHECK(model_blk_set_disk(f.pci, disk, sizeof(disk), &e) == 0);
@@ -150,7 +113,7 @@ static void test_small_disk(void)
 	}
 	CHECK(said);
 	r_free(out);
-	close_model(&f);
+	fixture_close(&f);
 }
 
 /* The device fails reads (its disk is shorter than its capacity says):
@@ -162,7 +125,7 @@ static void test_failed_reads(void)
 	struct verr e = {0};
 	struct rnode *out;
 
-	if (!open_model(&f, MODEL_ID_BLOCK))
+	if (!fixture_open(&f, MODEL_ID_BLOCK, MODEL_MODERN, VDEV_IFACE_DEFAULT))
 		return;
 	CHECK(model_blk_set_disk(f.pci, disk, sizeof(disk), &e) == 0);
 	set_capacity(&f, 2048);
@@ -171,7 +134,7 @@ static void test_failed_reads(void)
 	CHECK(strstr(e.msg, "request status 1") != NULL);
 	CHECK_EQ(r_count(r_path(out, "results")), 0);
 	r_free(out);
-	close_model(&f);
+	fixture_close(&f);
 }
 
 /* Less than one 4 KiB read of capacity: refused before any request. */
@@ -181,13 +144,13 @@ static void test_tiny_disk(void)
 	struct verr e = {0};
 	struct rnode *out;
 
-	if (!open_model(&f, MODEL_ID_BLOCK))
+	if (!fixture_open(&f, MODEL_ID_BLOCK, MODEL_MODERN, VDEV_IFACE_DEFAULT))
 		return;
 	set_capacity(&f, 4);
 	CHECK(run_bench(&f, &out, &e) == -1);
 	CHECK(strstr(e.msg, "less than one 4096-byte read") != NULL);
 	r_free(out);
-	close_model(&f);
+	fixture_close(&f);
 }
 
 static void test_entropy(void)
@@ -197,7 +160,7 @@ static void test_entropy(void)
 	struct rnode *out;
 	uint64_t ops, bytes;
 
-	if (!open_model(&f, MODEL_ID_RNG))
+	if (!fixture_open(&f, MODEL_ID_RNG, MODEL_MODERN, VDEV_IFACE_DEFAULT))
 		return;
 	CHECK(run_bench(&f, &out, &e) == 0);
 	CHECK_EQ(r_count(r_path(out, "results")), 1);
@@ -207,7 +170,7 @@ static void test_entropy(void)
 	CHECK(bytes > 0 && bytes <= ops * 4096);
 	CHECK_EQ(model_error_count(f.pci), 0);
 	r_free(out);
-	close_model(&f);
+	fixture_close(&f);
 }
 
 int main(void)

@@ -2,6 +2,7 @@
  * ordering rules, feature negotiation, vring setup, post/kick/poll with
  * validation of what the device writes back, and the self-tests. */
 #include "check.h"
+#include "model_fixture.h"
 #include "pci/dma.h"
 #include "pci/model.h"
 #include "util/sha256.h"
@@ -13,44 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct fixture {
-	struct pdev *pci;
-	struct vdev v;
-	struct dma *dma;
-};
-
-static bool open_model(struct fixture *f, unsigned type, enum model_transport t)
-{
-	struct model_spec spec;
-	struct verr e = {0};
-
-	memset(f, 0, sizeof(*f));
-	model_spec_init(&spec, type, t);
-	spec.dma_identity = true;
-	spec.writable = true;
-	f->pci = model_pdev_new(&spec, &e);
-	if (!f->pci || vdev_open(f->pci, &f->v, &e)) {
-		printf("FAIL model: %s\n", e.msg);
-		CHECK(0);
-		return false;
-	}
-	vdev_allow_select(&f->v, true, NULL);
-	model_use_builtin_handlers(f->pci);
-	if (dma_open(f->pci, DMA_MODEL, &f->dma, &e)) {
-		printf("FAIL dma_open: %s\n", e.msg);
-		CHECK(0);
-		return false;
-	}
-	return true;
-}
-
-static void close_model(struct fixture *f)
-{
-	if (f->dma)
-		dma_close(f->dma);
-	pdev_close(f->pci);
-}
 
 static uint8_t status_of(struct fixture *f)
 {
@@ -67,7 +30,7 @@ static void test_steps(void)
 	struct vstep_result r;
 	struct verr e = {0};
 
-	if (!open_model(&f, MODEL_ID_RNG, MODEL_MODERN))
+	if (!fixture_open(&f, MODEL_ID_RNG, MODEL_MODERN, VDEV_IFACE_DEFAULT))
 		return;
 	CHECK(vdev_step(&f.v, VSTEP_RESET, false, &r, &e) == 0);
 	CHECK_EQ(status_of(&f), 0);
@@ -95,7 +58,7 @@ static void test_steps(void)
 	CHECK_EQ(status_of(&f), VIRTIO_STATUS_DRIVER_OK);
 	CHECK(vdev_step(&f.v, VSTEP_NEXT, false, &r, &e) == -1);
 	CHECK(model_state(f.pci)->resets >= 2);
-	close_model(&f);
+	fixture_close(&f);
 }
 
 static void test_features(void)
@@ -150,11 +113,11 @@ static void test_vring_roundtrip(void)
 	uint16_t head;
 	bool supp;
 
-	if (!open_model(&f, MODEL_ID_RNG, MODEL_MODERN))
+	if (!fixture_open(&f, MODEL_ID_RNG, MODEL_MODERN, VDEV_IFACE_DEFAULT))
 		return;
 	r = bring_up(&f, 0);
 	if (!r)
-		return close_model(&f);
+		return fixture_close(&f);
 	CHECK_EQ(vring_size(r), 8);
 	CHECK_EQ(model_state(f.pci)->queue[0].size, 8);
 	CHECK(model_state(f.pci)->queue[0].enabled);
@@ -181,7 +144,7 @@ static void test_vring_roundtrip(void)
 	verr_clear(&e);
 	CHECK(vdev_reset(&f.v, 100, &e) == 0);
 	vring_destroy(r);
-	close_model(&f);
+	fixture_close(&f);
 }
 
 /* The device is never trusted: forge used-ring entries in its place. */
@@ -217,11 +180,11 @@ static void test_untrusted_device(void)
 		unsigned n;
 		uint16_t head;
 
-		if (!open_model(&f, MODEL_ID_RNG, MODEL_MODERN))
+		if (!fixture_open(&f, MODEL_ID_RNG, MODEL_MODERN, VDEV_IFACE_DEFAULT))
 			return;
 		r = bring_up(&f, 0);
 		if (!r)
-			return close_model(&f);
+			return fixture_close(&f);
 		CHECK(vring_post(r, &seg, 1, &head, &e) == 0);
 		forge_used(&f, cases[i].idx, cases[i].id, cases[i].len);
 		CHECK(vring_poll(r, &u, 1, &n, 100, NULL, &e) == -1);
@@ -234,7 +197,7 @@ static void test_untrusted_device(void)
 		CHECK(vring_post(r, &seg, 1, &head, &e) == -1);
 		CHECK(vdev_reset(&f.v, 100, &e) == 0);
 		vring_destroy(r);
-		close_model(&f);
+		fixture_close(&f);
 	}
 }
 
@@ -251,14 +214,14 @@ static void test_chain_split_across_pages(void)
 	uint16_t head;
 	bool supp;
 
-	if (!open_model(&f, MODEL_ID_BLOCK, MODEL_MODERN))
+	if (!fixture_open(&f, MODEL_ID_BLOCK, MODEL_MODERN, VDEV_IFACE_DEFAULT))
 		return;
 	for (size_t i = 0; i < sizeof(disk); i++)
 		disk[i] = (uint8_t)(i * 7 + 3);
 	CHECK(model_blk_set_disk(f.pci, disk, sizeof(disk), &e) == 0);
 	r = bring_up(&f, 0);
 	if (!r)
-		return close_model(&f);
+		return fixture_close(&f);
 	CHECK(vring_post(r, segs, 3, &head, &e) == 0);
 	CHECK_EQ(vring_in_flight(r), 1);
 	CHECK(vring_kick(r, &supp, &e) == 0);
@@ -269,7 +232,7 @@ static void test_chain_split_across_pages(void)
 	vused_free(&u, 1);
 	CHECK(vdev_reset(&f.v, 100, &e) == 0);
 	vring_destroy(r);
-	close_model(&f);
+	fixture_close(&f);
 }
 
 static void run_selftest(unsigned type, enum model_transport t, const char *want_sha)
@@ -282,7 +245,7 @@ static void run_selftest(unsigned type, enum model_transport t, const char *want
 	const struct rnode *n;
 	int rc;
 
-	if (!open_model(&f, type, t))
+	if (!fixture_open(&f, type, t, VDEV_IFACE_DEFAULT))
 		return;
 	rc = selftest_run(&f.v, f.dma, rings, 8, &o, out, &e);
 	if (rc)
@@ -308,7 +271,7 @@ static void run_selftest(unsigned type, enum model_transport t, const char *want
 	if (type == MODEL_ID_NET)
 		CHECK_EQ(model_net_frame_count(f.pci), 1);
 	r_free(out);
-	close_model(&f);
+	fixture_close(&f);
 }
 
 static void test_selftests(void)
@@ -323,7 +286,7 @@ static void test_selftests(void)
 	sha256_hex(entropy, sizeof(entropy), want_rng);
 	run_selftest(MODEL_ID_RNG, MODEL_MODERN, want_rng);
 	/* The block test hashes the first 4096 bytes of the disk. */
-	if (open_model(&f, MODEL_ID_BLOCK, MODEL_MODERN)) {
+	if (fixture_open(&f, MODEL_ID_BLOCK, MODEL_MODERN, VDEV_IFACE_DEFAULT)) {
 		for (size_t i = 0; i < sizeof(disk); i++)
 			disk[i] = (uint8_t)(i ^ (i >> 8));
 		sha256_hex(disk, sizeof(disk), want_blk);
@@ -339,7 +302,7 @@ static void test_selftests(void)
 			CHECK_STR(n && n->kind == R_STR ? n->v.s : "", want_blk);
 			r_free(out);
 		}
-		close_model(&f);
+		fixture_close(&f);
 	}
 	run_selftest(MODEL_ID_CONSOLE, MODEL_MODERN, NULL);
 	run_selftest(MODEL_ID_NET, MODEL_MODERN, NULL);

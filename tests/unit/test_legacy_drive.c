@@ -3,6 +3,7 @@
  * and every self-test on legacy-only devices and on transitional ones
  * switched to their legacy interface. */
 #include "check.h"
+#include "model_fixture.h"
 #include "pci/dma.h"
 #include "pci/model.h"
 #include "util/sha256.h"
@@ -15,45 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct fixture {
-	struct pdev *pci;
-	struct vdev v;
-	struct dma *dma;
-};
-
-static bool open_model(struct fixture *f, unsigned type, enum model_transport t)
-{
-	struct model_spec spec;
-	struct verr e = {0};
-
-	memset(f, 0, sizeof(*f));
-	model_spec_init(&spec, type, t);
-	spec.dma_identity = true;
-	spec.writable = true;
-	f->pci = model_pdev_new(&spec, &e);
-	if (!f->pci || vdev_open(f->pci, &f->v, &e) ||
-	    vdev_use_interface(&f->v, VDEV_IFACE_LEGACY, &e)) {
-		printf("FAIL model: %s\n", e.msg);
-		CHECK(0);
-		return false;
-	}
-	vdev_allow_select(&f->v, true, NULL);
-	model_use_builtin_handlers(f->pci);
-	if (dma_open(f->pci, DMA_MODEL, &f->dma, &e)) {
-		printf("FAIL dma_open: %s\n", e.msg);
-		CHECK(0);
-		return false;
-	}
-	return true;
-}
-
-static void close_model(struct fixture *f)
-{
-	if (f->dma)
-		dma_close(f->dma);
-	pdev_close(f->pci);
-}
 
 /* QUEUE_PFN is 32 bits: a legacy ring must lie below 2^44. The model's
  * DMA memory is process memory, bus address = virtual address, which on
@@ -113,7 +75,7 @@ static void test_vring_roundtrip(void)
 	uint16_t head;
 	bool suppressed;
 
-	if (!open_model(&f, MODEL_ID_RNG, MODEL_LEGACY))
+	if (!fixture_open(&f, MODEL_ID_RNG, MODEL_LEGACY, VDEV_IFACE_LEGACY))
 		return;
 	CHECK(vdev_step(&f.v, VSTEP_RESET, false, &r, &e) == 0);
 	CHECK(vdev_step(&f.v, VSTEP_ACK, false, &r, &e) == 0);
@@ -127,13 +89,13 @@ static void test_vring_roundtrip(void)
 	verr_clear(&e);
 	if (!bus_fits_pfn(&f)) {
 		check_refused_high(&f);
-		close_model(&f);
+		fixture_close(&f);
 		return;
 	}
 	CHECK(vring_create(&f.v, f.dma, 0, 0, 0, VIRTIO_MSI_NO_VECTOR, &ring, &e) == 0);
 	if (!ring) {
 		printf("FAIL vring_create: %s\n", e.msg);
-		close_model(&f);
+		fixture_close(&f);
 		return;
 	}
 	mq = &model_state(f.pci)->queue[0];
@@ -156,7 +118,7 @@ static void test_vring_roundtrip(void)
 	CHECK(vdev_reset(&f.v, VDEV_RESET_TIMEOUT_MS, &e) == 0);
 	vring_destroy(ring);
 	CHECK(no_errors(f.pci));
-	close_model(&f);
+	fixture_close(&f);
 }
 
 static void run_selftest(unsigned type, enum model_transport t)
@@ -169,10 +131,10 @@ static void run_selftest(unsigned type, enum model_transport t)
 	const struct rnode *n;
 	int rc;
 
-	if (!open_model(&f, type, t))
+	if (!fixture_open(&f, type, t, VDEV_IFACE_LEGACY))
 		return;
 	if (!bus_fits_pfn(&f)) {
-		close_model(&f);
+		fixture_close(&f);
 		return;
 	}
 	out = r_new_root();
@@ -190,7 +152,7 @@ static void run_selftest(unsigned type, enum model_transport t)
 		CHECK_EQ(model_net_frame_count(f.pci), 1);
 	CHECK(no_errors(f.pci));
 	r_free(out);
-	close_model(&f);
+	fixture_close(&f);
 }
 
 static void test_selftests(void)

@@ -12,17 +12,12 @@ through transitional devices; a device bound to virtio_blk is refused and
 left as it was; SIGINT and SIGTERM during `poll` leave the device reset.
 """
 
-import hashlib
-import json
-import os
-
 from vmharness import features
 from vmharness.scenario import Device, Disk, Scenario
+from scenarios import _drive
 from scenarios._common import drive
 
 UNBOUND = ["rng0", "blk0", "ser0", "net0", "rng1", "blk1"]
-NET_TEXT = b"virtioctl net self-test"
-CONSOLE_TEXT = b"virtioctl console self-test\n"
 
 # Each step: checkpoint name, command (R = rng0's address).
 STEPS = [
@@ -49,32 +44,7 @@ vm_wait_bound 20 blk2 || vm_log "blk2 did not get bound"
 R=$(vm_addr rng0)
 
 # One process, one command per checkpoint.
-mkfifo /tmp/cmds
-virtioctl --json -f - < /tmp/cmds > /tmp/drive.jsonl 2> /tmp/drive.err &
-VPID=$!
-exec 4> /tmp/cmds
-echo "set errexit off" >&4
-step() {
-	_ck=$1; shift
-	_n=$(wc -l < /tmp/drive.jsonl)
-	echo "$*" | sed "s/ R / $R /; s/ R$/ $R/" >&4
-	_e=$(wc -l < /tmp/drive.err)
-	_t=0
-	# A command prints a JSON line, or an error line on stderr.
-	while [ "$(wc -l < /tmp/drive.jsonl)" -le "$_n" ] &&
-	      [ "$(wc -l < /tmp/drive.err)" -le "$_e" ] && [ $_t -lt 300 ]; do
-		sleep 0.1; _t=$((_t + 1))
-	done
-	vm_checkpoint "$_ck"
-}
-%(steps)s
-echo quit >&4
-exec 4>&-
-wait $VPID
-echo "exit $?" >> /tmp/drive.err
-vm_run drive-jsonl cat /tmp/drive.jsonl
-vm_run drive-err cat /tmp/drive.err
-
+%(stepper)s
 for id in rng0 blk0 ser0 net0 rng1 blk1; do
 	vm_run st-$id virtioctl --json selftest $(vm_addr $id)
 done
@@ -115,49 +85,19 @@ EOF
 done
 ''' % {
     "unbound": " ".join(UNBOUND),
-    "steps": "\n".join("step %s %s" % (ck, cmd) for ck, cmd in STEPS),
+    "stepper": _drive.stepper(STEPS),
 }
-
-
-def _jsonl(ctx):
-    r = ctx.result("drive-jsonl")
-    if r is None:
-        return []
-    docs = []
-    for line in r.text.splitlines():
-        try:
-            docs.append(json.loads(line))
-        except ValueError:
-            ctx.fail("drive: a line that is not JSON: %r" % line[:200])
-    return docs
-
-
-def _status(ctx, ck, dev):
-    snap = ctx.snapshots.get(ck)
-    if snap is None:
-        ctx.fail("no QMP snapshot at %s" % ck)
-        return None
-    return features.status_of(snap[dev]["status"])
 
 
 def check_steps(ctx):
     """Status after each step, features, queue registers, used index."""
     rng = ctx.scenario.device("rng0")
-    want_status = {"s-reset": 0, "s-ack": 1, "s-driver": 3, "s-features": 3,
-                   "s-fok": 0x0b, "s-vring": 0x0b, "s-dok": 0x0f, "s-poll": 0x0f,
-                   "s-reset2": 0}
-    for ck, want in want_status.items():
-        got = _status(ctx, ck, "rng0")
-        if got is not None and got != want:
-            ctx.fail("status after %s" % ck, device=rng, field="status",
-                     virtioctl="0x%02x expected" % want, qemu="0x%02x" % got)
-    docs = _jsonl(ctx)
-    if len(docs) != len(STEPS):
-        err = ctx.result("drive-err")
-        ctx.fail("drive: %d JSON lines for %d commands; stderr: %s" % (
-            len(docs), len(STEPS), err.text if err else "?"))
+    _drive.check_status_steps(ctx, "rng0", {
+        "s-reset": 0, "s-ack": 1, "s-driver": 3, "s-features": 3, "s-fok": 0x0b,
+        "s-vring": 0x0b, "s-dok": 0x0f, "s-poll": 0x0f, "s-reset2": 0})
+    by_step = _drive.step_results(ctx, STEPS)
+    if by_step is None:
         return
-    by_step = dict(zip((ck for ck, _ in STEPS), docs))
     snap = ctx.snapshots.get("s-features")
     if snap:
         guest = features.bits_of(4, snap["rng0"]["guest-features"])
@@ -165,74 +105,20 @@ def check_steps(ctx):
         if guest != ours or not guest & (1 << 32):
             ctx.fail("negotiated features", device=rng, field="guest-features",
                      virtioctl="0x%016x" % ours, qemu="0x%016x" % guest)
-    q = ctx.queue_snapshots.get("s-vring", {}).get("rng0", [])
-    ring = by_step["s-vring"].get("vring", {})
-    if not q:
-        ctx.fail("no QMP queue status at s-vring")
-    else:
-        for ours, theirs in (("size", "vring-num"), ("desc_addr", "vring-desc"),
-                             ("driver_addr", "vring-avail"), ("device_addr", "vring-used")):
-            if ring.get(ours) != q[0].get(theirs):
-                ctx.fail("queue 0 after vring setup", device=rng, field=ours,
-                         virtioctl=ring.get(ours), qemu=q[0].get(theirs))
-    poll = by_step["s-poll"]
-    if poll.get("count") != 1 or poll.get("used", {}).get("len") != 32:
-        ctx.fail("poll: %r" % poll, device=rng)
-    q = ctx.queue_snapshots.get("s-poll", {}).get("rng0", [])
-    if q and q[0].get("used-idx") != 1:
-        ctx.fail("used index after poll", device=rng, field="used-idx",
-                 virtioctl=1, qemu=q[0].get("used-idx"))
+    _drive.check_ring_matches(ctx, "rng0", "s-vring", by_step["s-vring"].get("vring", {}))
+    _drive.check_poll(ctx, "rng0", "s-poll", by_step["s-poll"], 32)
     show = by_step["s-show"].get("vring", {})
     if show.get("used", {}).get("idx") != 1 or show.get("in_flight") != 0:
         ctx.fail("vring show after poll: %r" % show, device=rng)
 
 
-def _selftest(ctx, dev):
-    r = ctx.result("st-" + dev)
-    if r is None:
-        return None
-    try:
-        doc = json.loads(r.text)
-    except ValueError:
-        ctx.fail("selftest %s: not JSON (rc %s): %r %r" % (dev, r.rc, r.text[:200],
-                                                          r.stderr[-300:]))
-        return None
-    if r.rc != 0 or doc.get("passed") is not True:
-        ctx.fail("selftest %s failed (rc %s): %s" % (dev, r.rc, json.dumps(doc.get("steps"))))
-        return None
-    return doc
-
-
 def check_selftests(ctx):
-    for dev in ("rng0", "rng1"):
-        doc = _selftest(ctx, dev)
-        if doc and doc.get("data_length") != 64:
-            ctx.fail("entropy selftest returned %r bytes, asked 64" % doc.get("data_length"))
-    for dev, disk in (("blk0", "d0"), ("blk1", "d1")):
-        doc = _selftest(ctx, dev)
-        want = ctx.disks[disk].sha256_4k
-        if doc and doc.get("data_sha256") != want:
-            ctx.fail("block selftest data", device=ctx.scenario.device(dev),
-                     field="data_sha256", virtioctl=doc.get("data_sha256"),
-                     qemu="%s (the disk image's first 4096 bytes)" % want)
-    if _selftest(ctx, "ser0"):
-        path = os.path.join(ctx.tmpdir, "console.out")
-        got = open(path, "rb").read() if os.path.exists(path) else b""
-        if CONSOLE_TEXT not in got:
-            ctx.fail("console selftest: host chardev file has %r" % got[:200])
-    if _selftest(ctx, "net0"):
-        path = os.path.join(ctx.tmpdir, "net.pcap")
-        got = open(path, "rb").read() if os.path.exists(path) else b""
-        if NET_TEXT not in got or b"\x88\xb5" not in got:
-            ctx.fail("net selftest: frame not in the host pcap (%d bytes)" % len(got))
+    _drive.check_selftests(ctx, entropy=("rng0", "rng1"), block={"blk0": "d0", "blk1": "d1"},
+                           console="ser0", net={"net0": "net.pcap"}, interface="modern",
+                           reset_at="selftests")
     text = ctx.result("st-blk0-text")
     if text and ("Passed" not in text.text or ctx.disks["d0"].sha256_4k not in text.text):
         ctx.fail("selftest text output: %r" % text.text[-500:])
-    st = ctx.snapshots.get("selftests", {})
-    for dev in ("rng0", "blk0", "ser0", "net0", "rng1", "blk1"):
-        if dev in st and features.status_of(st[dev]["status"]) != 0:
-            ctx.fail("device not reset after its selftest", device=ctx.scenario.device(dev),
-                     field="status", qemu=features.status_of(st[dev]["status"]))
 
 
 def check_refused(ctx):
@@ -260,10 +146,10 @@ def check_refused(ctx):
 def check_signals(ctx):
     rng = ctx.scenario.device("rng0")
     for sig in ("INT", "TERM"):
-        if _status(ctx, "before-" + sig, "rng0") != 0x0f:
+        if _drive.status_at(ctx, "before-" + sig, "rng0") != 0x0f:
             ctx.fail("SIG%s test: device not live before the signal" % sig, device=rng,
-                     qemu=_status(ctx, "before-" + sig, "rng0"))
-        got = _status(ctx, "after-" + sig, "rng0")
+                     qemu=_drive.status_at(ctx, "before-" + sig, "rng0"))
+        got = _drive.status_at(ctx, "after-" + sig, "rng0")
         if got != 0:
             ctx.fail("SIG%s during poll: device not reset" % sig, device=rng,
                      field="status", qemu=got)
@@ -285,15 +171,9 @@ SCENARIO = Scenario(
         Device("blk0", "virtio-blk-pci,drive=d0", 0x03, port=True,
                backend=drive("d0", "d0")),
         Device("ser0", "virtio-serial-pci,max_ports=2", 0x04, port=True,
-               backend=["-chardev", "file,id=vcon0,path={tmp}/console.out"],
-               children=["-device", "virtconsole,chardev=vcon0,bus=ser0.0,nr=0"]),
-        # A lone hubport never completes a transmit (its hub has nobody to
-        # deliver to, so QEMU queues the frame forever); a unix datagram
-        # socket to a path nobody binds drops it after filter-dump saw it.
+               **_drive.console_port("ser0")),
         Device("net0", "virtio-net-pci,netdev=hn0,romfile=", 0x05, port=True,
-               backend=["-netdev", "dgram,id=hn0,local.type=unix,local.path={tmp}/net0.sock,"
-                        "remote.type=unix,remote.path={tmp}/nobody.sock",
-                        "-object", "filter-dump,id=fd0,netdev=hn0,file={tmp}/net.pcap"]),
+               backend=_drive.lossy_net("hn0", "net.pcap")),
         Device("rng1", "virtio-rng-pci", 0x06),
         Device("blk1", "virtio-blk-pci,drive=d1", 0x07, backend=drive("d1", "d1")),
         Device("blk2", "virtio-blk-pci,drive=d2", 0x08, port=True,

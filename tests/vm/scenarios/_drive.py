@@ -1,0 +1,189 @@
+"""Shared by the driving scenarios (drive.py, legacy_drive.py): the guest
+side that feeds one virtioctl process through a FIFO with a checkpoint after
+each command, device back ends that make transmits observable, and the
+host-side checks of step results and self-tests."""
+
+import json
+import os
+
+from vmharness import features
+
+NET_TEXT = b"virtioctl net self-test"
+CONSOLE_TEXT = b"virtioctl console self-test\n"
+
+# Guest side: `step CHECKPOINT COMMAND...` sends COMMAND (with " R " replaced
+# by $R, the device under test) to the virtioctl process reading the FIFO,
+# waits until it printed a JSON line or an error line, then stops at the
+# checkpoint so the host can ask QEMU.  STEPPER_END collects the outputs.
+STEPPER_START = r'''
+mkfifo /tmp/cmds
+virtioctl --json -f - < /tmp/cmds > /tmp/drive.jsonl 2> /tmp/drive.err &
+VPID=$!
+exec 4> /tmp/cmds
+echo "set errexit off" >&4
+step() {
+	_ck=$1; shift
+	_n=$(wc -l < /tmp/drive.jsonl)
+	_e=$(wc -l < /tmp/drive.err)
+	echo "$*" | sed "s/ R / $R /; s/ R$/ $R/" >&4
+	_t=0
+	while [ "$(wc -l < /tmp/drive.jsonl)" -le "$_n" ] &&
+	      [ "$(wc -l < /tmp/drive.err)" -le "$_e" ] && [ $_t -lt 300 ]; do
+		sleep 0.1; _t=$((_t + 1))
+	done
+	vm_checkpoint "$_ck"
+}
+'''
+STEPPER_END = r'''
+echo quit >&4
+exec 4>&-
+wait $VPID
+echo "exit $?" >> /tmp/drive.err
+vm_run drive-jsonl cat /tmp/drive.jsonl
+vm_run drive-err cat /tmp/drive.err
+'''
+
+
+def stepper(steps):
+    """The guest script part that runs STEPS [(checkpoint, command)]."""
+    return (STEPPER_START + "\n".join("step %s %s" % s for s in steps) + "\n" +
+            STEPPER_END)
+
+
+def lossy_net(netdev, pcap):
+    """A netdev whose transmits complete and go nowhere, recorded in pcap: a
+    unix datagram socket sending to a path nobody binds (QEMU drops the
+    frame after filter-dump saw it).  Not a lone hubport(): its hub has
+    nobody to deliver to, so QEMU keeps the frame queued and the transmit
+    never completes."""
+    return ["-netdev", "dgram,id=%s,local.type=unix,local.path={tmp}/%s.sock,"
+            "remote.type=unix,remote.path={tmp}/nobody.sock" % (netdev, netdev),
+            "-object", "filter-dump,id=fd-%s,netdev=%s,file={tmp}/%s" % (netdev, netdev, pcap)]
+
+
+def console_port(serial_id):
+    """Device arguments for a virtio-serial device whose port 0 is a
+    console writing to {tmp}/console.out."""
+    return dict(backend=["-chardev", "file,id=vcon0,path={tmp}/console.out"],
+                children=["-device", "virtconsole,chardev=vcon0,bus=%s.0,nr=0" % serial_id])
+
+
+def status_at(ctx, ck, dev):
+    snap = ctx.snapshots.get(ck)
+    if snap is None:
+        ctx.fail("no QMP snapshot at %s" % ck)
+        return None
+    return features.status_of(snap[dev]["status"])
+
+
+def step_results(ctx, steps):
+    """{checkpoint: JSON result} of the stepper, or None (failure recorded)."""
+    r = ctx.result("drive-jsonl")
+    docs = []
+    for line in (r.text.splitlines() if r else []):
+        try:
+            docs.append(json.loads(line))
+        except ValueError:
+            ctx.fail("drive: a line that is not JSON: %r" % line[:200])
+    if len(docs) != len(steps):
+        err = ctx.result("drive-err")
+        ctx.fail("drive: %d JSON lines for %d commands; stderr: %s" % (
+            len(docs), len(steps), err.text if err else "?"))
+        return None
+    return dict(zip((ck for ck, _ in steps), docs))
+
+
+def check_status_steps(ctx, dev, want):
+    """QEMU's status at each checkpoint in want {checkpoint: status}."""
+    d = ctx.scenario.device(dev)
+    for ck, bits in want.items():
+        got = status_at(ctx, ck, dev)
+        if got is not None and got != bits:
+            ctx.fail("status after %s" % ck, device=d, field="status",
+                     virtioctl="0x%02x expected" % bits, qemu="0x%02x" % got)
+
+
+def check_ring_matches(ctx, dev, ck, ring):
+    """The queue virtioctl set up (vring JSON) is the one QEMU has; returns
+    QEMU's queue 0 status."""
+    q = ctx.queue_snapshots.get(ck, {}).get(dev, [])
+    if not q:
+        ctx.fail("no QMP queue status at %s" % ck)
+        return None
+    for ours, theirs in (("size", "vring-num"), ("desc_addr", "vring-desc"),
+                         ("driver_addr", "vring-avail"), ("device_addr", "vring-used")):
+        if ring.get(ours) != q[0].get(theirs):
+            ctx.fail("queue 0 after vring setup", device=ctx.scenario.device(dev), field=ours,
+                     virtioctl=ring.get(ours), qemu=q[0].get(theirs))
+    return q[0]
+
+
+def check_poll(ctx, dev, ck, poll, length):
+    """One used element of `length` bytes, and QEMU's used index is 1."""
+    d = ctx.scenario.device(dev)
+    if poll.get("count") != 1 or poll.get("used", {}).get("len") != length:
+        ctx.fail("poll: %r" % poll, device=d)
+    q = ctx.queue_snapshots.get(ck, {}).get(dev, [])
+    if q and q[0].get("used-idx") != 1:
+        ctx.fail("used index after poll", device=d, field="used-idx", virtioctl=1,
+                 qemu=q[0].get("used-idx"))
+
+
+def selftest_doc(ctx, dev, interface=None):
+    """The passed self-test's JSON, or None (failure recorded)."""
+    r = ctx.result("st-" + dev)
+    if r is None:
+        return None
+    try:
+        doc = json.loads(r.text)
+    except ValueError:
+        ctx.fail("selftest %s: not JSON (rc %s): %r %r" % (dev, r.rc, r.text[:200],
+                                                          r.stderr[-300:]))
+        return None
+    if r.rc != 0 or doc.get("passed") is not True:
+        ctx.fail("selftest %s failed (rc %s): %s %s" % (
+            dev, r.rc, json.dumps(doc.get("steps")), r.stderr[-300:]))
+        return None
+    if interface and doc.get("interface") != interface:
+        ctx.fail("selftest %s ran through %s, not %s" % (dev, doc.get("interface"), interface))
+    return doc
+
+
+def _host_file(ctx, name):
+    path = os.path.join(ctx.tmpdir, name)
+    return open(path, "rb").read() if os.path.exists(path) else b""
+
+
+def check_selftests(ctx, entropy=(), block=None, console=None, net=None, interface=None,
+                    reset_at=None):
+    """entropy: device ids (64 bytes each); block: {device: disk}, data is
+    the image's first 4 KiB; console: the serial device id (bytes in the
+    host's chardev file); net: {device: pcap file}; reset_at: checkpoint
+    where every one of them must read status 0."""
+    for dev in entropy:
+        doc = selftest_doc(ctx, dev, interface)
+        if doc and doc.get("data_length") != 64:
+            ctx.fail("entropy selftest returned %r bytes, asked 64" % doc.get("data_length"))
+    for dev, disk in (block or {}).items():
+        doc = selftest_doc(ctx, dev, interface)
+        want = ctx.disks[disk].sha256_4k
+        if doc and doc.get("data_sha256") != want:
+            ctx.fail("block selftest data", device=ctx.scenario.device(dev),
+                     field="data_sha256", virtioctl=doc.get("data_sha256"),
+                     qemu="%s (the disk image's first 4096 bytes)" % want)
+    if console and selftest_doc(ctx, console, interface):
+        got = _host_file(ctx, "console.out")
+        if CONSOLE_TEXT not in got:
+            ctx.fail("console selftest: host chardev file has %r" % got[:200])
+    for dev, pcap in (net or {}).items():
+        if selftest_doc(ctx, dev, interface):
+            got = _host_file(ctx, pcap)
+            if NET_TEXT not in got or b"\x88\xb5" not in got:
+                ctx.fail("net selftest %s: frame not in the host pcap (%d bytes)"
+                         % (dev, len(got)))
+    devices = list(entropy) + list(block or {}) + list(net or {}) + ([console] if console else [])
+    st = ctx.snapshots.get(reset_at, {}) if reset_at else {}
+    for dev in devices:
+        if dev in st and features.status_of(st[dev]["status"]) != 0:
+            ctx.fail("device not reset after its selftest", device=ctx.scenario.device(dev),
+                     field="status", qemu=features.status_of(st[dev]["status"]))
