@@ -180,7 +180,8 @@ static int run_aio(const struct opts *o, int fd, struct tally *t)
 	t0 = now_s();
 	end = t0 + o->duration_ms / 1000.0;
 	for (unsigned i = 0; i < o->depth; i++) {
-		cbs[i] = (struct iocb){.aio_data = i, .aio_lio_opcode = IOCB_CMD_PREAD,
+		cbs[i] = (struct iocb){.aio_data = i,
+				       .aio_lio_opcode = IOCB_CMD_PREAD,
 				       .aio_fildes = (uint32_t)fd,
 				       .aio_buf = (uint64_t)(uintptr_t)(bufs + i * o->bs),
 				       .aio_nbytes = o->bs,
@@ -207,8 +208,10 @@ static int run_aio(const struct opts *o, int fd, struct tally *t)
 					fprintf(stderr, "kread: read at %" PRId64 ": %s\n",
 						(int64_t)cb->aio_offset, strerror((int)-ev[i].res));
 				else
-					fprintf(stderr, "kread: short read at %" PRId64 ": %" PRId64
-						" bytes\n", (int64_t)cb->aio_offset, (int64_t)ev[i].res);
+					fprintf(stderr,
+						"kread: short read at %" PRId64 ": %" PRId64
+						" bytes\n",
+						(int64_t)cb->aio_offset, (int64_t)ev[i].res);
 				goto out;
 			}
 			t->ops++;
@@ -241,20 +244,21 @@ out:
 
 static int usage(FILE *f, int rc)
 {
-	fprintf(f, "usage: kread -m read|pread|aio [-q DEPTH] [-b BYTES] [-s SPAN] [-d MS] "
-		   "[-w NAME] FILE\n"
-		   "  -m read   read() loop (e.g. /dev/hwrng)\n"
-		   "  -m pread  O_DIRECT pread() loop, queue depth 1\n"
-		   "  -m aio    O_DIRECT reads, DEPTH in flight (Linux AIO)\n"
-		   "  -q DEPTH  aio queue depth (1-%d, default 32)\n"
-		   "  -b BYTES  request size (default 4096)\n"
-		   "  -s SPAN   pread/aio: offsets cycle through the first SPAN bytes "
-		   "(default 1 MiB)\n"
-		   "  -d MS     duration (default 2000)\n"
-		   "  -w NAME   workload name in the output\n"
-		   "Prints one JSON object: workload, queue_depth, ops, bytes, microseconds,\n"
-		   "ops_per_second, bytes_per_second.\n",
-		   MAX_DEPTH);
+	fprintf(f,
+		"usage: kread -m read|pread|aio [-q DEPTH] [-b BYTES] [-s SPAN] [-d MS] "
+		"[-w NAME] FILE\n"
+		"  -m read   read() loop (e.g. /dev/hwrng)\n"
+		"  -m pread  O_DIRECT pread() loop, queue depth 1\n"
+		"  -m aio    O_DIRECT reads, DEPTH in flight (Linux AIO)\n"
+		"  -q DEPTH  aio queue depth (1-%d, default 32)\n"
+		"  -b BYTES  request size (default 4096)\n"
+		"  -s SPAN   pread/aio: offsets cycle through the first SPAN bytes "
+		"(default 1 MiB)\n"
+		"  -d MS     duration (default 2000)\n"
+		"  -w NAME   workload name in the output\n"
+		"Prints one JSON object: workload, queue_depth, ops, bytes, microseconds,\n"
+		"ops_per_second, bytes_per_second.\n",
+		MAX_DEPTH);
 	return rc;
 }
 
@@ -340,9 +344,9 @@ int main(int argc, char **argv)
 	close(fd);
 	if (rc || t.seconds <= 0)
 		return 1;
-	printf("{\"workload\": \"%s\", \"queue_depth\": %u, \"ops\": %" PRIu64 ", \"bytes\": %" PRIu64
-	       ", \"microseconds\": %" PRIu64 ", \"ops_per_second\": %" PRIu64
-	       ", \"bytes_per_second\": %" PRIu64 "}\n",
+	printf("{\"workload\": \"%s\", \"queue_depth\": %u, \"ops\": %" PRIu64
+	       ", \"bytes\": %" PRIu64 ", \"microseconds\": %" PRIu64
+	       ", \"ops_per_second\": %" PRIu64 ", \"bytes_per_second\": %" PRIu64 "}\n",
 	       o.name ? o.name : o.mode, o.depth, t.ops, t.bytes, (uint64_t)(t.seconds * 1e6),
 	       (uint64_t)(t.ops / t.seconds), (uint64_t)(t.bytes / t.seconds));
 	return 0;

@@ -49,8 +49,10 @@ int cmd_status_step(struct session *s, struct sdev *d, const char *name, struct 
 	int rc;
 
 	if (!vstep_parse(name, &step))
-		return verr_set(e, VX_USAGE, "unknown step '%s' (reset, ack, driver, features-ok, "
-				"driver-ok, failed, next)", name);
+		return verr_set(e, VX_USAGE,
+				"unknown step '%s' (reset, ack, driver, features-ok, "
+				"driver-ok, failed, next)",
+				name);
 	if (drive_check_writable(s, d, e))
 		return -1;
 	rc = vdev_step(&d->v, step, s->force, &r, e);
@@ -78,11 +80,15 @@ static int write_features(struct session *s, struct sdev *d, uint64_t want, stru
 	if (v->ops->get_device_features(v, &offered, e) || v->ops->get_status(v, &st, e))
 		return -1;
 	if ((want & ~offered) && !s->force)
-		return verr_set(e, VX_USAGE, "the device does not offer 0x%016llx (--force writes "
-				"it anyway)", (unsigned long long)(want & ~offered));
+		return verr_set(e, VX_USAGE,
+				"the device does not offer 0x%016llx (--force writes "
+				"it anyway)",
+				(unsigned long long)(want & ~offered));
 	if ((!(st & VIRTIO_STATUS_DRIVER) || (st & VIRTIO_STATUS_FEATURES_OK)) && !s->force)
-		return verr_set(e, VX_USAGE, "features are written after DRIVER and before "
-				"FEATURES_OK (status 0x%02x; --force writes anyway)", st);
+		return verr_set(e, VX_USAGE,
+				"features are written after DRIVER and before "
+				"FEATURES_OK (status 0x%02x; --force writes anyway)",
+				st);
 	if (v->ops->set_driver_features(v, want, e) || v->ops->get_driver_features(v, &back, e))
 		return -1;
 	drive_of(d)->features = back;
@@ -90,7 +96,8 @@ static int write_features(struct session *s, struct sdev *d, uint64_t want, stru
 	r_hex64(o, "device_features", "Device features", offered);
 	r_hex64(o, "driver_features", "Driver features", back);
 	if (back != want)
-		return verr_set(e, VX_DEVICE, "driver features read back as 0x%016llx, not 0x%016llx",
+		return verr_set(e, VX_DEVICE,
+				"driver features read back as 0x%016llx, not 0x%016llx",
 				(unsigned long long)back, (unsigned long long)want);
 	return 0;
 }
@@ -205,14 +212,15 @@ CMD_HANDLER(cmd_vring)
 	if (strcmp(a->argv[1], "show") != 0)
 		return verr_set(e, VX_USAGE, "vring: '%s' is not setup or show", a->argv[1]);
 	if (!drive_ring(d, q))
-		return verr_set(e, VX_USAGE, "queue %u has no vring of ours (vring setup first)", q);
+		return verr_set(e, VX_USAGE, "queue %u has no vring of ours (vring setup first)",
+				q);
 	*out = device_root(d);
 	vring_describe(drive_ring(d, q), r_obj(*out, "vring", "Vring"));
 	return 0;
 }
 
-static int ring_arg(struct session *s, const struct cmd_args *a, struct sdev **d,
-		    struct vring **r, struct verr *e)
+static int ring_arg(struct session *s, const struct cmd_args *a, struct sdev **d, struct vring **r,
+		    struct verr *e)
 {
 	unsigned q;
 
@@ -220,7 +228,8 @@ static int ring_arg(struct session *s, const struct cmd_args *a, struct sdev **d
 		return -1;
 	*r = drive_ring(*d, q);
 	if (!*r)
-		return verr_set(e, VX_USAGE, "queue %u has no vring of ours (vring setup first)", q);
+		return verr_set(e, VX_USAGE, "queue %u has no vring of ours (vring setup first)",
+				q);
 	return 0;
 }
 
@@ -233,8 +242,7 @@ static int read_file(const char *path, uint8_t **buf, uint32_t *len, struct verr
 
 	if (!f)
 		return verr_set(e, VX_INPUT, "cannot open %s: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (1 << 24) ||
-	    fseek(f, 0, SEEK_SET)) {
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (1 << 24) || fseek(f, 0, SEEK_SET)) {
 		fclose(f);
 		return verr_set(e, VX_INPUT, "%s: unreadable or larger than 16 MiB", path);
 	}
@@ -260,7 +268,8 @@ static int parse_hex(const char *hex, uint8_t **buf, uint32_t *len, struct verr 
 	for (size_t i = 0; i < n / 2; i++) {
 		unsigned b;
 
-		if (sscanf(hex + 2 * i, "%2x", &b) != 1 || !strchr("0123456789abcdefABCDEF", hex[2 * i + 1])) {
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1 ||
+		    !strchr("0123456789abcdefABCDEF", hex[2 * i + 1])) {
 			free(*buf);
 			return verr_set(e, VX_USAGE, "'%s' is not hex", hex);
 		}
@@ -281,8 +290,8 @@ static int parse_seg(const char *arg, struct vseg *s, uint8_t **owned, struct ve
 		unsigned long n = strtoul(arg + 2, &end, 0);
 
 		if (!arg[2] || *end || n == 0 || n > (1u << 24))
-			return verr_set(e, VX_USAGE, "'%s': w:LEN needs a length of 1 byte to 16 MiB",
-					arg);
+			return verr_set(e, VX_USAGE,
+					"'%s': w:LEN needs a length of 1 byte to 16 MiB", arg);
 		*s = (struct vseg){true, NULL, (uint32_t)n};
 		return 0;
 	}
@@ -367,8 +376,10 @@ static int irq_fd(struct sdev *d, struct vring *r, int *fd, struct verr *e)
 	uint16_t vec = vring_msix_vector(r);
 
 	if (vec == VIRTIO_MSI_NO_VECTOR)
-		return verr_set(e, VX_USAGE, "queue %u has no interrupt: set it up with 'vring "
-				"setup --irq'", vring_index(r));
+		return verr_set(e, VX_USAGE,
+				"queue %u has no interrupt: set it up with 'vring "
+				"setup --irq'",
+				vring_index(r));
 	*fd = vfio_msix_eventfd(d->pci, vec);
 	if (*fd < 0)
 		return verr_set(e, VX_UNAVAILABLE, "no eventfd for MSI-X vector %u", vec);
@@ -390,7 +401,8 @@ static int poll_options(const struct cmd_args *a, int *timeout, unsigned *count,
 	if (a->opt[POLL_COUNT]) {
 		*count = (unsigned)strtoul(a->opt[POLL_COUNT], &end, 0);
 		if (*end || *count == 0 || *count > 4096)
-			return verr_set(e, VX_USAGE, "--count: '%s' is not 1-4096", a->opt[POLL_COUNT]);
+			return verr_set(e, VX_USAGE, "--count: '%s' is not 1-4096",
+					a->opt[POLL_COUNT]);
 	}
 	return 0;
 }

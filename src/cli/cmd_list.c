@@ -52,10 +52,12 @@ static void list_row(struct session *s, struct psys *sys, struct rnode *t,
 	r_str(row, "address", "address", addr);
 	r_strf(row, "pci_id", "pci id", "%04x:%04x", p->vendor, p->device);
 	r_int(row, "virtio_device_id", "id", id);
-	r_str(row, "virtio_device_type", "type", id >= 0 ? virtio_type_name((unsigned)id) : "unknown");
+	r_str(row, "virtio_device_type", "type",
+	      id >= 0 ? virtio_type_name((unsigned)id) : "unknown");
 	r_str(row, "transport", "transport", transport_of(sys, p));
 	r_str(row, "driver", "driver", p->driver[0] ? p->driver : NULL);
-	r_str(row, "virtio_bus_device", "virtio", have_lv && lv.has_virtio_dev ? lv.virtio_dev : NULL);
+	r_str(row, "virtio_bus_device", "virtio",
+	      have_lv && lv.has_virtio_dev ? lv.virtio_dev : NULL);
 	list_resources(s, p, have_lv ? &lv : NULL, row);
 }
 

@@ -21,9 +21,13 @@ static void set_errexit(struct session *s, unsigned v)
 }
 
 static const struct setting table[] = {
-	{"output", {"text", "json", "pretty"}, "how reports are printed (pretty: indented JSON)",
+	{"output",
+	 {"text", "json", "pretty"},
+	 "how reports are printed (pretty: indented JSON)",
 	 set_output},
-	{"errexit", {"on", "off"}, "scripts: stop at the first failing line (default on)",
+	{"errexit",
+	 {"on", "off"},
+	 "scripts: stop at the first failing line (default on)",
 	 set_errexit},
 };
 

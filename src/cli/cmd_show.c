@@ -25,10 +25,10 @@ static int show(struct session *s, const struct cmd_args *a, struct rnode **out,
 	return 0;
 }
 
-#define SHOW(...)                                                                                  \
-	do {                                                                                       \
-		static const section_fn sec[] = {__VA_ARGS__};                                     \
-		return show(s, a, out, sec, sizeof(sec) / sizeof(sec[0]), e);                       \
+#define SHOW(...)                                                             \
+	do {                                                                  \
+		static const section_fn sec[] = {__VA_ARGS__};                \
+		return show(s, a, out, sec, sizeof(sec) / sizeof(sec[0]), e); \
 	} while (0)
 
 int cmd_caps(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
@@ -41,8 +41,7 @@ int cmd_common(struct session *s, const struct cmd_args *a, struct rnode **out, 
 	SHOW(report_status, report_common);
 }
 
-int cmd_features(struct session *s, const struct cmd_args *a, struct rnode **out,
-		 struct verr *e)
+int cmd_features(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
 {
 	struct sdev *d;
 
@@ -50,8 +49,7 @@ int cmd_features(struct session *s, const struct cmd_args *a, struct rnode **out
 		if (strcmp(a->argv[1], "set") && strcmp(a->argv[1], "negotiate"))
 			return verr_set(e, VX_USAGE, "features: '%s' is not set or negotiate",
 					a->argv[1]);
-		return session_device(s, a->argv[0], &d, e) ||
-		       cmd_features_set(s, d, a, out, e);
+		return session_device(s, a->argv[0], &d, e) || cmd_features_set(s, d, a, out, e);
 	}
 	SHOW(report_features);
 }

@@ -12,8 +12,8 @@
 struct session;
 
 enum cmd_flag {
-	CMD_DEVICE = 1u << 0, /* first argument is a device (may come from `open`) */
-	CMD_WRITES = 1u << 1, /* writes to the device: refused on bound devices */
+	CMD_DEVICE = 1u << 0,  /* first argument is a device (may come from `open`) */
+	CMD_WRITES = 1u << 1,  /* writes to the device: refused on bound devices */
 	CMD_SESSION = 1u << 2, /* acts on the shell's or script's session only */
 	CMD_HIDDEN = 1u << 3,  /* for the completion scripts and tests: not documented */
 };
@@ -48,8 +48,7 @@ struct command {
 	const struct cmd_opt *opts;
 	/* Builds the result into *out (root created by the handler). Returns 0,
 	 * or -1 with e set; a partial *out is still rendered. */
-	int (*run)(struct session *s, const struct cmd_args *a, struct rnode **out,
-		   struct verr *e);
+	int (*run)(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e);
 };
 
 const struct command *commands(size_t *count);

@@ -5,7 +5,7 @@
 #include "command.h"
 #include "session.h"
 
-#define CMD_HANDLER(name)                                                                          \
+#define CMD_HANDLER(name) \
 	int name(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
 
 CMD_HANDLER(cmd_list);

@@ -248,10 +248,10 @@ static const struct {
 	const char *kind;
 	void (*gen)(struct cctx *c);
 } kinds[] = {
-	{"device", gen_devices},   {"queue", gen_queues},   {"step", gen_steps},
-	{"feature", gen_features}, {"file", gen_files},     {"command", gen_commands},
-	{"setting", gen_settings}, {"value", gen_values},   {"path", gen_paths},
-	{"op", gen_ops},           {"operand", gen_operands},
+	{"device", gen_devices},   {"queue", gen_queues},     {"step", gen_steps},
+	{"feature", gen_features}, {"file", gen_files},	      {"command", gen_commands},
+	{"setting", gen_settings}, {"value", gen_values},     {"path", gen_paths},
+	{"op", gen_ops},	   {"operand", gen_operands},
 };
 
 /* Literal choices in the spec: "<set|negotiate>". */

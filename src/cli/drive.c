@@ -15,10 +15,11 @@ int drive_check_writable(struct session *s, struct sdev *d, struct verr *e)
 	if (s->dump_file)
 		return verr_set(e, VX_PERM, "%s: a -F dump file has no device to write to", a);
 	if (d->bound && !s->force)
-		return verr_set(e, VX_PERM,
-				"%s is bound to kernel driver %s: refusing to write to it (unbind it "
-				"first: echo %s > /sys/bus/pci/drivers/%s/unbind; or pass --force)",
-				a, d->pci->driver, a, d->pci->driver);
+		return verr_set(
+			e, VX_PERM,
+			"%s is bound to kernel driver %s: refusing to write to it (unbind it "
+			"first: echo %s > /sys/bus/pci/drivers/%s/unbind; or pass --force)",
+			a, d->pci->driver, a, d->pci->driver);
 	if (!d->pci->writable)
 		return verr_set(e, VX_PERM, "%s: %s", a, d->pci->write_why);
 	/* Opening DMA switches decoding on where firmware left it off. */
@@ -63,7 +64,8 @@ int drive_dma(struct session *s, struct sdev *d, struct dma **out, struct verr *
 		return verr_set(e, VX_FAIL, "out of memory");
 	if (!dr->dma) {
 		if (!parse_dma(s->dma, &k))
-			return verr_set(e, VX_USAGE, "--dma: '%s' is not auto, sysfs or vfio", s->dma);
+			return verr_set(e, VX_USAGE, "--dma: '%s' is not auto, sysfs or vfio",
+					s->dma);
 		if (dma_open(d->pci, k, &dr->dma, e))
 			return -1;
 	}

@@ -13,7 +13,7 @@ struct drive {
 	struct dma *dma;
 	struct vring *rings[DRIVE_MAX_QUEUES];
 	uint64_t features; /* driver features as last written by us */
-	bool msix_on;      /* MSI-X vectors routed to VFIO eventfds */
+	bool msix_on;	   /* MSI-X vectors routed to VFIO eventfds */
 	bool features_written;
 };
 

@@ -45,7 +45,7 @@ static bool valid_path(const char *p)
 {
 	return *p &&
 	       strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") ==
-		   strlen(p);
+		       strlen(p);
 }
 
 static int find_op(const char *p)

@@ -128,8 +128,8 @@ CMD_HANDLER(cmd_version)
 	return 0;
 }
 
-static struct rnode *opt_node(struct rnode *arr, const char *name, char short_name,
-			      const char *arg, const char *help)
+static struct rnode *opt_node(struct rnode *arr, const char *name, char short_name, const char *arg,
+			      const char *help)
 {
 	struct rnode *o = r_obj(arr, NULL, NULL);
 

@@ -126,7 +126,8 @@ static int parse_one(struct session *s, const struct command *c, int argc, char 
 		if (!find_long(c, name, len, &f))
 			return verr_set(e, VX_USAGE, "unknown option '--%.*s'", (int)len, name);
 		if (!f.arg && eq)
-			return verr_set(e, VX_USAGE, "option '--%.*s' takes no value", (int)len, name);
+			return verr_set(e, VX_USAGE, "option '--%.*s' takes no value", (int)len,
+					name);
 		if (f.arg && !eq && *i + 1 >= argc)
 			return verr_set(e, VX_USAGE, "option '--%s' needs %s", name, f.arg);
 		apply(s, a, &f, f.arg ? (eq ? eq + 1 : argv[++*i]) : NULL, r);
@@ -172,8 +173,7 @@ int parse_global(struct session *s, int argc, char **argv, int *i, struct parse_
  * first positional is the device when it parses as a PCI address; else,
  * with a device open in the shell, that device goes in front of the
  * others (`status ack` after `open 00:04.0`). a->argv has room for it. */
-static void use_current_device(const struct session *s, const struct command *c,
-			       struct cmd_args *a)
+static void use_current_device(const struct session *s, const struct command *c, struct cmd_args *a)
 {
 	struct pci_addr addr;
 
@@ -210,8 +210,8 @@ int parse_command_args(struct session *s, const struct command *c, int argc, cha
 	use_current_device(s, c, a);
 	command_arity(c, &min, &max);
 	if (a->argc < min)
-		return verr_set(e, VX_USAGE, "%s: missing argument (usage: %s %s)", c->name, c->name,
-				c->args);
+		return verr_set(e, VX_USAGE, "%s: missing argument (usage: %s %s)", c->name,
+				c->name, c->args);
 	if (max >= 0 && a->argc > max)
 		return verr_set(e, VX_USAGE, "%s: too many arguments (usage: %s %s)", c->name,
 				c->name, c->args);

@@ -51,8 +51,9 @@ static void notify_cell(struct rctx *c, struct rnode *row, uint16_t notify_off)
 	off = (uint64_t)notify_off * n->notify_off_multiplier;
 	if (off + 2 > n->length) {
 		r_null(row, "notify_offset", "notify");
-		rctx_note(c, "queue_notify_off %u x multiplier %u lies outside the %llu-byte notify "
-			     "structure",
+		rctx_note(c,
+			  "queue_notify_off %u x multiplier %u lies outside the %llu-byte notify "
+			  "structure",
 			  notify_off, n->notify_off_multiplier, (unsigned long long)n->length);
 		return;
 	}

@@ -4,8 +4,7 @@
 
 #include "virtio/features.h"
 
-static void feature_table(struct rctx *c, uint64_t dev, bool have_dev, uint64_t drv,
-			  bool have_drv)
+static void feature_table(struct rctx *c, uint64_t dev, bool have_dev, uint64_t drv, bool have_drv)
 {
 	struct rnode *t = r_arr(c->root, "feature_bits", "Feature bits", RF_TABLE);
 	uint64_t any = (have_dev ? dev : 0) | (have_drv ? drv : 0);

@@ -43,7 +43,7 @@ struct irqs {
 	bool msix_present, msix_enabled;
 	unsigned table_size;
 	int config_vector; /* -1: unknown */
-	unsigned nq;       /* queues whose vector is known */
+	unsigned nq;	   /* queues whose vector is known */
 	uint16_t qvec[MAX_QUEUES];
 	bool have_procs;
 	struct irq_table procs;
@@ -168,7 +168,8 @@ static int read_entry(struct rctx *c, unsigned i, uint32_t w[4], struct verr *e)
 		uint64_t x;
 
 		if (pdev_bar_read(c->d->pci, m->table_bar,
-				  (uint64_t)m->table_offset + MSIX_ENTRY_SIZE * i + 4 * k, 4, &x, e))
+				  (uint64_t)m->table_offset + MSIX_ENTRY_SIZE * i + 4 * k, 4, &x,
+				  e))
 			return -1;
 		w[k] = (uint32_t)x;
 	}

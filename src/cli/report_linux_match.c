@@ -20,7 +20,8 @@ void report_linux_resources(struct rctx *c, struct rnode *o)
 		r_str(row, "detail", "detail", res.r[i].detail[0] ? res.r[i].detail : NULL);
 	}
 	if (res.truncated)
-		rctx_note(c, "linux.resources: more than %d; the rest are not shown", LINUX_RES_MAX);
+		rctx_note(c, "linux.resources: more than %d; the rest are not shown",
+			  LINUX_RES_MAX);
 }
 
 static void feature_differences(struct rctx *c, struct rnode *o, uint64_t diff, uint64_t kernel)

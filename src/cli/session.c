@@ -77,8 +77,9 @@ static void apply_policy(struct session *s, struct sdev *d)
 	d->bound = is_bound(d->pci);
 	if (s->dump_file) {
 		pdev_allow_writes(d->pci, false, "config space only (-F dump file)");
-		vdev_allow_select(&d->v, false, "feature words and queue registers need a live "
-						"device (-F gives config space only)");
+		vdev_allow_select(&d->v, false,
+				  "feature words and queue registers need a live "
+				  "device (-F gives config space only)");
 		return;
 	}
 	if (!d->bound) {
@@ -90,9 +91,10 @@ static void apply_policy(struct session *s, struct sdev *d)
 		 "the device is bound to kernel driver %s (unbind it, or pass --force)",
 		 d->pci->driver);
 	pdev_allow_writes(d->pci, s->force || s->select, why);
-	vdev_allow_select(&d->v, s->force || s->select,
-			  "device bound to a driver: feature words and queue registers need "
-			  "selector writes (pass --select to read them; it restores the selectors)");
+	vdev_allow_select(
+		&d->v, s->force || s->select,
+		"device bound to a driver: feature words and queue registers need "
+		"selector writes (pass --select to read them; it restores the selectors)");
 	if (s->force || s->select)
 		vdev_use_window(&d->v);
 }
@@ -130,7 +132,8 @@ int session_device(struct session *s, const char *addr, struct sdev **out, struc
 		return verr_set(e, VX_USAGE, "no device given (and none open)");
 	if (!pci_addr_parse(addr, &a))
 		return verr_set(e, VX_USAGE,
-				"'%s' is not a PCI address (expected DDDD:BB:DD.F or BB:DD.F)", addr);
+				"'%s' is not a PCI address (expected DDDD:BB:DD.F or BB:DD.F)",
+				addr);
 	*out = find_open(s, &a);
 	if (*out) {
 		/* --select and --force hold for one command line in the shell. */

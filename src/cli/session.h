@@ -39,23 +39,23 @@ struct session_base {
 
 struct session {
 	struct render_opts out;
-	bool select;             /* --select: selector writes on bound devices */
-	bool force;              /* --force: writes on bound devices */
-	const char *dump_file;   /* -F */
-	const char *dma;         /* --dma auto|sysfs|vfio; NULL means auto */
-	const char *transport;   /* --transport modern|legacy; NULL: the default */
-	const char *sysfs_root;  /* "/sys"; VIRTIOCTL_SYSFS overrides (tests) */
-	const char *proc_root;   /* "/proc"; VIRTIOCTL_PROC overrides (tests) */
-	struct psys *sys;        /* opened on first use */
+	bool select;		/* --select: selector writes on bound devices */
+	bool force;		/* --force: writes on bound devices */
+	const char *dump_file;	/* -F */
+	const char *dma;	/* --dma auto|sysfs|vfio; NULL means auto */
+	const char *transport;	/* --transport modern|legacy; NULL: the default */
+	const char *sysfs_root; /* "/sys"; VIRTIOCTL_SYSFS overrides (tests) */
+	const char *proc_root;	/* "/proc"; VIRTIOCTL_PROC overrides (tests) */
+	struct psys *sys;	/* opened on first use */
 	struct sdev *dev[SESSION_MAX_DEVICES];
 	unsigned ndev;
 	char current[PCI_ADDR_STRLEN]; /* shell: device set by `open`, or "" */
 
 	enum session_mode mode;
 	struct session_base base;
-	const char *script;  /* -f FILE ("-" is standard input) */
-	bool errexit;        /* scripts: stop at the first failing line */
-	bool quit;           /* `quit`, or a terminating signal: leave */
+	const char *script; /* -f FILE ("-" is standard input) */
+	bool errexit;	    /* scripts: stop at the first failing line */
+	bool quit;	    /* `quit`, or a terminating signal: leave */
 	/* Set by SIGINT (see shell.c); long-running commands check it with
 	 * session_cancelled() or pass &s->cancel down. Cleared before each
 	 * command. */

@@ -254,8 +254,8 @@ static void render_node(FILE *f, const struct rnode *n, int indent, int width)
 		fprintf(f, "%*s%s:%s\n", indent, "", label_of(n), *n->v.s ? "" : " (empty)");
 		print_hexdump(f, n->v.s, indent + INDENT_STEP);
 	} else {
-		fprintf(f, "%*s%s:%*s ", indent, "", label_of(n),
-			width - (int)strlen(label_of(n)), "");
+		fprintf(f, "%*s%s:%*s ", indent, "", label_of(n), width - (int)strlen(label_of(n)),
+			"");
 		print_scalar_value(f, n);
 		fputc('\n', f);
 	}

@@ -56,8 +56,8 @@ bool pci_addr_parse(const char *s, struct pci_addr *out)
 			return false;
 		a.bus = first;
 	}
-	if (!parse_hex(&p, 2, 0x1f, &a.dev) || !expect(&p, '.') ||
-	    !parse_hex(&p, 1, 7, &a.func) || *p != '\0')
+	if (!parse_hex(&p, 2, 0x1f, &a.dev) || !expect(&p, '.') || !parse_hex(&p, 1, 7, &a.func) ||
+	    *p != '\0')
 		return false;
 	*out = a;
 	return true;

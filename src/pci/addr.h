@@ -7,9 +7,9 @@
 
 struct pci_addr {
 	unsigned domain; /* 0..0xffff */
-	unsigned bus;    /* 0..0xff */
-	unsigned dev;    /* 0..0x1f */
-	unsigned func;   /* 0..7 */
+	unsigned bus;	 /* 0..0xff */
+	unsigned dev;	 /* 0..0x1f */
+	unsigned func;	 /* 0..7 */
 };
 
 #define PCI_ADDR_STRLEN 13 /* "dddd:bb:dd.f" + NUL */

@@ -19,10 +19,10 @@ unsigned pci_header_num_bars(uint8_t header_type)
 /* Memory BAR type field (bits 2:1). Type 1 is the pre-PCI-3.0 "below 1 MiB"
  * encoding, which behaves as a 32-bit BAR; type 3 is reserved. */
 static const enum pci_bar_kind mem_kind[4] = {
-    PCI_BAR_MEM32,
-    PCI_BAR_MEM32,
-    PCI_BAR_MEM64,
-    PCI_BAR_NONE,
+	PCI_BAR_MEM32,
+	PCI_BAR_MEM32,
+	PCI_BAR_MEM64,
+	PCI_BAR_NONE,
 };
 
 static unsigned decode_one(const uint32_t raw[PCI_NUM_BARS], unsigned i, unsigned nbars,

@@ -38,20 +38,20 @@ static int inner_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_
 	return rc;
 }
 
-static int select_window(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
-			 struct verr *e)
+static int select_window(struct pdev *d, unsigned bar, uint64_t off, unsigned width, struct verr *e)
 {
 	struct cfgwin *w = d->priv;
 
 	if (width > 4 || off > 0xffffffffu)
-		return verr_set(e, VX_FAIL, "the config window carries 1, 2 or 4 bytes below 4 GiB");
+		return verr_set(e, VX_FAIL,
+				"the config window carries 1, 2 or 4 bytes below 4 GiB");
 	return inner_cfg_write(d, w->cap + WIN_BAR, 1, bar, e) ||
 	       inner_cfg_write(d, w->cap + WIN_OFFSET, 4, (uint32_t)off, e) ||
 	       inner_cfg_write(d, w->cap + WIN_LENGTH, 4, width, e);
 }
 
-static int win_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
-			uint64_t *val, struct verr *e)
+static int win_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t *val,
+			struct verr *e)
 {
 	struct cfgwin *w = d->priv;
 	uint32_t v;
@@ -63,8 +63,8 @@ static int win_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned wid
 	return 0;
 }
 
-static int win_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
-			 uint64_t val, struct verr *e)
+static int win_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t val,
+			 struct verr *e)
 {
 	struct cfgwin *w = d->priv;
 

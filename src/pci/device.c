@@ -12,7 +12,8 @@ static bool width_ok(unsigned width, bool allow8)
 int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e)
 {
 	if (!width_ok(width, false) || off % width || off + width > d->cfg_size)
-		return verr_set(e, VX_FAIL, "config read of %u bytes at 0x%x is outside %u-byte config space",
+		return verr_set(e, VX_FAIL,
+				"config read of %u bytes at 0x%x is outside %u-byte config space",
 				width, off, d->cfg_size);
 	return d->ops->cfg_read(d, off, width, val, e);
 }
@@ -26,8 +27,9 @@ int pdev_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val, s
 		return verr_set(e, VX_UNAVAILABLE, "the %s backend cannot write config space",
 				d->ops->name);
 	if (!width_ok(width, false) || off % width || off + width > d->cfg_size)
-		return verr_set(e, VX_FAIL, "config write of %u bytes at 0x%x is outside config space",
-				width, off);
+		return verr_set(e, VX_FAIL,
+				"config write of %u bytes at 0x%x is outside config space", width,
+				off);
 	return d->ops->cfg_write(d, off, width, val, e);
 }
 
@@ -79,10 +81,10 @@ static int check_bar_access(struct pdev *d, unsigned bar, uint64_t off, unsigned
 		return verr_set(e, VX_UNAVAILABLE, "%s",
 				d->bar_why[0] ? d->bar_why : "BAR registers are not reachable");
 	if (!pdev_bar_contains(d, bar, off, width))
-		return verr_set(e, VX_DEVICE,
-				"register at BAR %u offset 0x%llx (+%u) is outside the %llu-byte BAR",
-				bar, (unsigned long long)off, width,
-				(unsigned long long)d->bar[bar].size);
+		return verr_set(
+			e, VX_DEVICE,
+			"register at BAR %u offset 0x%llx (+%u) is outside the %llu-byte BAR", bar,
+			(unsigned long long)off, width, (unsigned long long)d->bar[bar].size);
 	return 0;
 }
 

@@ -40,10 +40,10 @@ struct pdev_ops {
 			 struct verr *e);
 	/* BAR access; offsets and widths are already validated. NULL when the
 	 * backend has no register access at all (a dump file). */
-	int (*bar_read)(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
-			uint64_t *val, struct verr *e);
-	int (*bar_write)(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
-			 uint64_t val, struct verr *e);
+	int (*bar_read)(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t *val,
+			struct verr *e);
+	int (*bar_write)(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t val,
+			 struct verr *e);
 	void (*close)(struct pdev *d);
 };
 
@@ -56,7 +56,7 @@ struct pdev {
 	uint32_t class_code; /* 24 bits: base, sub, prog-if */
 	unsigned cfg_size;   /* readable config space: 64, 256 or 4096 bytes */
 	struct pci_bar bar[PCI_NUM_BARS];
-	char driver[64];     /* bound kernel driver, "" if none or unknown */
+	char driver[64]; /* bound kernel driver, "" if none or unknown */
 	/* Why BAR registers cannot be read at all ("" when they can); set by the
 	 * backend, shown to the user as the reason for missing data. */
 	char bar_why[192];
@@ -68,7 +68,7 @@ struct pdev {
 
 int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e);
 int pdev_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val, struct verr *e);
-uint8_t pdev_cfg_read8(struct pdev *d, unsigned off);   /* 0xff on error */
+uint8_t pdev_cfg_read8(struct pdev *d, unsigned off);	/* 0xff on error */
 uint16_t pdev_cfg_read16(struct pdev *d, unsigned off); /* 0xffff on error */
 uint32_t pdev_cfg_read32(struct pdev *d, unsigned off); /* ~0 on error */
 

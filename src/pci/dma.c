@@ -28,8 +28,8 @@ struct dma_arena *dma_arena_new(void *va, size_t len, bool spans)
 	a->len = len;
 	a->spans = spans;
 	a->bus_page = calloc(len / DMA_PAGE ? len / DMA_PAGE : 1, sizeof(*a->bus_page));
-	a->used =
-	    calloc((ngrain + BITS - 1) / BITS ? (ngrain + BITS - 1) / BITS : 1, sizeof(*a->used));
+	a->used = calloc((ngrain + BITS - 1) / BITS ? (ngrain + BITS - 1) / BITS : 1,
+			 sizeof(*a->used));
 	if (!a->bus_page || !a->used) {
 		dma_arena_free(a);
 		return NULL;

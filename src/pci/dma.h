@@ -70,7 +70,7 @@ struct dma_mem {
 	void *va;     /* where this process sees it */
 	uint64_t bus; /* what the device is given */
 	size_t len;
-	void *priv;   /* backend bookkeeping */
+	void *priv; /* backend bookkeeping */
 };
 
 struct dma;
@@ -96,7 +96,7 @@ void dma_free(struct dma *d, struct dma_mem *m);
 int dma_verify(struct dma *d, struct verr *e);
 void dma_close(struct dma *d);
 void dma_abandon(struct dma *d);
-const char *dma_name(const struct dma *d); /* "sysfs", "vfio", "model" */
+const char *dma_name(const struct dma *d);	/* "sysfs", "vfio", "model" */
 enum dma_kind dma_kind_of(const struct dma *d); /* never DMA_AUTO */
 /* Parses "auto", "sysfs", "vfio" (for --dma); false on anything else. */
 bool dma_kind_parse(const char *s, enum dma_kind *out);

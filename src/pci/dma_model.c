@@ -49,8 +49,8 @@ static void model_arena_drop(struct dma *d, struct dma_arena *a)
 }
 
 const struct dma_backend dma_model_backend = {
-    .name = "model",
-    .open = model_open,
-    .arena_new = model_arena_new,
-    .arena_drop = model_arena_drop,
+	.name = "model",
+	.open = model_open,
+	.arena_new = model_arena_new,
+	.arena_drop = model_arena_drop,
 };

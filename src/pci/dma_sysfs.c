@@ -360,10 +360,10 @@ static int sysfs_arena_verify(struct dma *d, const struct dma_arena *a, struct v
 }
 
 const struct dma_backend dma_sysfs_backend = {
-    .name = "sysfs",
-    .open = sysfs_open,
-    .arena_new = sysfs_arena_new,
-    .arena_drop = sysfs_arena_drop,
-    .arena_verify = sysfs_arena_verify,
-    .close = sysfs_close,
+	.name = "sysfs",
+	.open = sysfs_open,
+	.arena_new = sysfs_arena_new,
+	.arena_drop = sysfs_arena_drop,
+	.arena_verify = sysfs_arena_verify,
+	.close = sysfs_close,
 };

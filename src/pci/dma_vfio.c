@@ -82,8 +82,8 @@ static void vfio_arena_drop(struct dma *d, struct dma_arena *a)
 }
 
 const struct dma_backend dma_vfio_backend = {
-    .name = "vfio",
-    .open = vfio_open,
-    .arena_new = vfio_arena_new,
-    .arena_drop = vfio_arena_drop,
+	.name = "vfio",
+	.open = vfio_open,
+	.arena_new = vfio_arena_new,
+	.arena_drop = vfio_arena_drop,
 };

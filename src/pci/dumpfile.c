@@ -151,8 +151,8 @@ static int check_offset(struct parser *ps, const char *s, size_t digits, unsigne
 			    "hex line after a blank line (blank lines separate devices)");
 	if (!ps->cur)
 		return perr(
-		    ps, ps->line,
-		    "hex line outside a device (no header such as '00:04.0 ...' before it)");
+			ps, ps->line,
+			"hex line outside a device (no header such as '00:04.0 ...' before it)");
 	if (digits > 3 || off >= DUMP_MAX_CFG)
 		return perr(ps, ps->line, "offset 0x%.*s is beyond the 4096-byte config space",
 			    (int)(digits > 12 ? 12 : digits), s);
@@ -284,9 +284,9 @@ static int parse_file(struct parser *ps, FILE *fp)
 		rc = end_function(ps);
 	if (rc == 0 && ps->df->n == 0)
 		rc = verr_set(
-		    ps->e, VX_INPUT,
-		    "%s: no devices found (expected the output of lspci -x, -xxx or -xxxx)",
-		    ps->path);
+			ps->e, VX_INPUT,
+			"%s: no devices found (expected the output of lspci -x, -xxx or -xxxx)",
+			ps->path);
 	return rc;
 }
 
@@ -351,9 +351,9 @@ static void subsystem_ids(const uint8_t *cfg, unsigned size, uint16_t *vendor, u
 	static const struct {
 		unsigned vendor_off, device_off;
 	} where[3] = {
-	    {PCI_CFG_SUBSYS_VENDOR, PCI_CFG_SUBSYS_DEVICE},
-	    {0, 0}, /* bridges keep them in a capability */
-	    {PCI_CFG_CB_SUBSYS_VENDOR, PCI_CFG_CB_SUBSYS_DEVICE},
+		{PCI_CFG_SUBSYS_VENDOR, PCI_CFG_SUBSYS_DEVICE},
+		{0, 0}, /* bridges keep them in a capability */
+		{PCI_CFG_CB_SUBSYS_VENDOR, PCI_CFG_CB_SUBSYS_DEVICE},
 	};
 	unsigned layout = cfg[PCI_CFG_HEADER_TYPE] & 0x7f;
 
@@ -403,9 +403,9 @@ static void dump_close(struct pdev *d)
 }
 
 static const struct pdev_ops dump_ops = {
-    .name = "dump",
-    .cfg_read = dump_cfg_read,
-    .close = dump_close,
+	.name = "dump",
+	.cfg_read = dump_cfg_read,
+	.close = dump_close,
 };
 
 static void fill_from_cfg(struct pdev *d, const struct dump_fn *f)

@@ -58,8 +58,7 @@ static bool exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-static void add(struct linux_resources *out, const char *kind, const char *name,
-		const char *detail)
+static void add(struct linux_resources *out, const char *kind, const char *name, const char *detail)
 {
 	struct linux_resource *r;
 
@@ -75,8 +74,7 @@ static void add(struct linux_resources *out, const char *kind, const char *name,
 
 /* ---- details of one entry (path is the entry's directory) ---- */
 
-static void attr_detail(const char *path, const char *attr, const char *fmt, char *buf,
-			size_t len)
+static void attr_detail(const char *path, const char *attr, const char *fmt, char *buf, size_t len)
 {
 	char p[PATH_MAX], v[96];
 
@@ -219,8 +217,7 @@ static unsigned virtio_rng_names(const char *list, struct names *out)
 	return out->n;
 }
 
-static void read_hwrng(const char *root, const struct linux_view *lv,
-		       struct linux_resources *out)
+static void read_hwrng(const char *root, const struct linux_view *lv, struct linux_resources *out)
 {
 	char path[PATH_MAX], avail[512], current[64] = "", detail[128];
 	struct names names;
@@ -247,8 +244,7 @@ static void read_hwrng(const char *root, const struct linux_view *lv,
 	add(out, "hwrng", names.v[rank], detail);
 }
 
-static void read_vsock(const char *root, const struct linux_view *lv,
-		       struct linux_resources *out)
+static void read_vsock(const char *root, const struct linux_view *lv, struct linux_resources *out)
 {
 	char path[PATH_MAX];
 
@@ -263,8 +259,7 @@ static const struct {
 	const char *driver_part; /* matched as a substring of the driver's name */
 	void (*read)(const char *root, const struct linux_view *lv, struct linux_resources *out);
 } by_driver[] = {
-	{"virtio_rng", read_hwrng},
-	{"vsock", read_vsock}, /* vmw_vsock_virtio_transport */
+	{"virtio_rng", read_hwrng}, {"vsock", read_vsock}, /* vmw_vsock_virtio_transport */
 };
 
 static void read_driver_wide(const char *root, const struct linux_view *lv,

@@ -30,7 +30,7 @@
 
 struct linux_resource {
 	const char *kind; /* "net", "block", "console_port", ... (static) */
-	char name[64];    /* "eth0", "vda", "vport1p0", "host0", "share", ... */
+	char name[64];	  /* "eth0", "vda", "vport1p0", "host0", "share", ... */
 	char detail[128]; /* "" when there is nothing to add */
 };
 

@@ -79,10 +79,10 @@ static const struct {
 	const char *file;
 	bool (*parse)(const char *s, struct linux_view *v);
 } virtio_attrs[] = {
-    {"features", parse_features},
-    {"status", parse_status},
-    {"device", parse_device},
-    {"vendor", parse_vendor},
+	{"features", parse_features},
+	{"status", parse_status},
+	{"device", parse_device},
+	{"vendor", parse_vendor},
 };
 
 static void read_virtio(const char *vdir, struct linux_view *v)
@@ -95,7 +95,7 @@ static void read_virtio(const char *vdir, struct linux_view *v)
 			virtio_attrs[i].parse(buf, v);
 	if (join(path, sizeof(path), vdir, "driver"))
 		v->has_virtio_driver =
-		    sysfs_link_basename(path, v->virtio_driver, sizeof(v->virtio_driver));
+			sysfs_link_basename(path, v->virtio_driver, sizeof(v->virtio_driver));
 }
 
 /* virtio-pci registers one virtio device per function, as a child
@@ -181,7 +181,7 @@ int linux_view_read(const char *sysfs_root, const struct pci_addr *a, struct lin
 		return -1;
 	if (join(path, sizeof(path), dir, "driver"))
 		out->has_pci_driver =
-		    sysfs_link_basename(path, out->pci_driver, sizeof(out->pci_driver));
+			sysfs_link_basename(path, out->pci_driver, sizeof(out->pci_driver));
 	read_msi(dir, out);
 	if (join(path, sizeof(path), dir, "irq") && sysfs_read_attr(path, buf, sizeof(buf)))
 		out->has_irq = parse_u32(buf, &out->irq);

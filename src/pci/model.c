@@ -33,13 +33,13 @@ struct type_info {
 };
 
 static const struct type_info type_table[] = {
-    {MODEL_ID_NET, 0x1000, 0x020000, 2, 256, MODEL_BIT(5) | MODEL_BIT(16)},
-    {MODEL_ID_BLOCK, 0x1001, 0x010000, 1, 256, MODEL_BIT(2) | MODEL_BIT(6) | MODEL_BIT(9)},
-    {MODEL_ID_BALLOON, 0x1002, 0x00ff00, 2, 128, 0},
-    {MODEL_ID_CONSOLE, 0x1003, 0x078000, 2, 128, 0},
-    {MODEL_ID_SCSI, 0x1004, 0x010000, 3, 256, 0},
-    {MODEL_ID_RNG, 0x1005, 0x00ff00, 1, 8, 0},
-    {MODEL_ID_9P, 0x1009, 0x000200, 1, 128, MODEL_BIT(0)},
+	{MODEL_ID_NET, 0x1000, 0x020000, 2, 256, MODEL_BIT(5) | MODEL_BIT(16)},
+	{MODEL_ID_BLOCK, 0x1001, 0x010000, 1, 256, MODEL_BIT(2) | MODEL_BIT(6) | MODEL_BIT(9)},
+	{MODEL_ID_BALLOON, 0x1002, 0x00ff00, 2, 128, 0},
+	{MODEL_ID_CONSOLE, 0x1003, 0x078000, 2, 128, 0},
+	{MODEL_ID_SCSI, 0x1004, 0x010000, 3, 256, 0},
+	{MODEL_ID_RNG, 0x1005, 0x00ff00, 1, 8, 0},
+	{MODEL_ID_9P, 0x1009, 0x000200, 1, 128, MODEL_BIT(0)},
 };
 
 static const struct type_info *type_lookup(unsigned id)
@@ -92,12 +92,12 @@ void model_spec_init(struct model_spec *s, unsigned device_id, enum model_transp
 	s->transport = t;
 	s->class_code = ti->class_code;
 	s->features =
-	    ti->features | MODEL_BIT(MODEL_F_INDIRECT_DESC) | MODEL_BIT(MODEL_F_EVENT_IDX);
+		ti->features | MODEL_BIT(MODEL_F_INDIRECT_DESC) | MODEL_BIT(MODEL_F_EVENT_IDX);
 	if (t != MODEL_LEGACY)
 		s->features |= MODEL_BIT(MODEL_F_VERSION_1);
 	if (t != MODEL_MODERN)
 		s->legacy_only_features =
-		    MODEL_BIT(MODEL_F_NOTIFY_ON_EMPTY) | MODEL_BIT(MODEL_F_ANY_LAYOUT);
+			MODEL_BIT(MODEL_F_NOTIFY_ON_EMPTY) | MODEL_BIT(MODEL_F_ANY_LAYOUT);
 	s->num_queues = ti->nq;
 	for (unsigned i = 0; i < MODEL_MAX_QUEUES; i++) {
 		s->queue_max[i] = ti->qsize;
@@ -225,13 +225,13 @@ static int plan_bars(struct model *m, struct verr *e)
 				return -1;
 			m->shm_bar = (int)s->shm_bar;
 			m->bar_size[s->shm_bar] = pow2ceil(s->shm_offset + s->shm_length < 0x1000
-							       ? 0x1000
-							       : s->shm_offset + s->shm_length);
+								   ? 0x1000
+								   : s->shm_offset + s->shm_length);
 		}
 	}
 	if (s->msix_vectors) {
 		uint64_t half =
-		    pow2ceil(s->msix_vectors * 16u < 0x800 ? 0x800 : s->msix_vectors * 16u);
+			pow2ceil(s->msix_vectors * 16u < 0x800 ? 0x800 : s->msix_vectors * 16u);
 
 		m->msix_bar = free_bar_for_msix(used);
 		if (m->msix_bar < 0)
@@ -864,12 +864,12 @@ static int op_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned wid
 }
 
 static const struct pdev_ops model_ops = {
-    .name = "model",
-    .cfg_read = op_cfg_read,
-    .cfg_write = op_cfg_write,
-    .bar_read = op_bar_read,
-    .bar_write = op_bar_write,
-    .close = op_close,
+	.name = "model",
+	.cfg_read = op_cfg_read,
+	.cfg_write = op_cfg_write,
+	.bar_read = op_bar_read,
+	.bar_write = op_bar_write,
+	.close = op_close,
 };
 
 /* ---- Test-side API ---- */

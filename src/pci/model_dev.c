@@ -148,9 +148,9 @@ int model_net_tx_handler(struct pdev *d, unsigned qidx, const struct model_chain
 	struct model *m = model_of(d);
 	/* The header grew num_buffers with MRG_RXBUF, and always has it in 1.0. */
 	size_t hdr =
-	    model_negotiated(m, MODEL_F_VERSION_1) || model_negotiated(m, MODEL_F_NET_MRG_RXBUF)
-		? 12
-		: 10;
+		model_negotiated(m, MODEL_F_VERSION_1) || model_negotiated(m, MODEL_F_NET_MRG_RXBUF)
+			? 12
+			: 10;
 	struct model_frame *f;
 
 	(void)qidx;

@@ -38,29 +38,29 @@ enum {
 };
 
 static const struct field common_fields[] = {
-    {C_DFSELECT, 4, false, "device_feature_select"},
-    {C_DF, 4, true, "device_feature"},
-    {C_GFSELECT, 4, false, "driver_feature_select"},
-    {C_GF, 4, false, "driver_feature"},
-    {C_MSIX, 2, false, "config_msix_vector"},
-    {C_NUMQ, 2, true, "num_queues"},
-    {C_STATUS, 1, false, "device_status"},
-    {C_GEN, 1, true, "config_generation"},
-    {C_QSEL, 2, false, "queue_select"},
-    {C_QSIZE, 2, false, "queue_size"},
-    {C_QMSIX, 2, false, "queue_msix_vector"},
-    {C_QENABLE, 2, false, "queue_enable"},
-    {C_QNOFF, 2, true, "queue_notify_off"},
-    {C_QDESC, 4, false, "queue_desc_lo"},
-    {C_QDESC + 4, 4, false, "queue_desc_hi"},
-    {C_QDRIVER, 4, false, "queue_driver_lo"},
-    {C_QDRIVER + 4, 4, false, "queue_driver_hi"},
-    {C_QDEVICE, 4, false, "queue_device_lo"},
-    {C_QDEVICE + 4, 4, false, "queue_device_hi"},
-    {C_QNDATA, 2, true, "queue_notif_config_data"},
-    {C_QRESET, 2, false, "queue_reset"},
-    {C_ADMIN_IDX, 2, true, "admin_queue_index"},
-    {C_ADMIN_NUM, 2, true, "admin_queue_num"},
+	{C_DFSELECT, 4, false, "device_feature_select"},
+	{C_DF, 4, true, "device_feature"},
+	{C_GFSELECT, 4, false, "driver_feature_select"},
+	{C_GF, 4, false, "driver_feature"},
+	{C_MSIX, 2, false, "config_msix_vector"},
+	{C_NUMQ, 2, true, "num_queues"},
+	{C_STATUS, 1, false, "device_status"},
+	{C_GEN, 1, true, "config_generation"},
+	{C_QSEL, 2, false, "queue_select"},
+	{C_QSIZE, 2, false, "queue_size"},
+	{C_QMSIX, 2, false, "queue_msix_vector"},
+	{C_QENABLE, 2, false, "queue_enable"},
+	{C_QNOFF, 2, true, "queue_notify_off"},
+	{C_QDESC, 4, false, "queue_desc_lo"},
+	{C_QDESC + 4, 4, false, "queue_desc_hi"},
+	{C_QDRIVER, 4, false, "queue_driver_lo"},
+	{C_QDRIVER + 4, 4, false, "queue_driver_hi"},
+	{C_QDEVICE, 4, false, "queue_device_lo"},
+	{C_QDEVICE + 4, 4, false, "queue_device_hi"},
+	{C_QNDATA, 2, true, "queue_notif_config_data"},
+	{C_QRESET, 2, false, "queue_reset"},
+	{C_ADMIN_IDX, 2, true, "admin_queue_index"},
+	{C_ADMIN_NUM, 2, true, "admin_queue_num"},
 };
 
 enum {
@@ -77,16 +77,16 @@ enum {
 };
 
 static const struct field legacy_fields[] = {
-    {L_HOST_FEATURES, 4, true, "host_features"},
-    {L_GUEST_FEATURES, 4, false, "guest_features"},
-    {L_QUEUE_PFN, 4, false, "queue_pfn"},
-    {L_QUEUE_NUM, 2, true, "queue_num"},
-    {L_QUEUE_SEL, 2, false, "queue_sel"},
-    {L_QUEUE_NOTIFY, 2, false, "queue_notify"},
-    {L_STATUS, 1, false, "status"},
-    {L_ISR, 1, false, "isr"},
-    {L_CONFIG_VECTOR, 2, false, "config_vector"},
-    {L_QUEUE_VECTOR, 2, false, "queue_vector"},
+	{L_HOST_FEATURES, 4, true, "host_features"},
+	{L_GUEST_FEATURES, 4, false, "guest_features"},
+	{L_QUEUE_PFN, 4, false, "queue_pfn"},
+	{L_QUEUE_NUM, 2, true, "queue_num"},
+	{L_QUEUE_SEL, 2, false, "queue_sel"},
+	{L_QUEUE_NOTIFY, 2, false, "queue_notify"},
+	{L_STATUS, 1, false, "status"},
+	{L_ISR, 1, false, "isr"},
+	{L_CONFIG_VECTOR, 2, false, "config_vector"},
+	{L_QUEUE_VECTOR, 2, false, "queue_vector"},
 };
 
 /* Finds the field at `off` of a register block; NULL (and an error) when
@@ -468,10 +468,10 @@ static enum region region_of(const struct model *m, uint64_t off, uint64_t *rel)
 		enum region r;
 		uint64_t off, len;
 	} regs[] = {
-	    {R_COMMON, 0, l->common_len},
-	    {R_ISR, l->isr_off, 1},
-	    {R_DEVICE, l->dev_off, l->dev_len},
-	    {R_NOTIFY, l->notify_off, l->notify_len},
+		{R_COMMON, 0, l->common_len},
+		{R_ISR, l->isr_off, 1},
+		{R_DEVICE, l->dev_off, l->dev_len},
+		{R_NOTIFY, l->notify_off, l->notify_len},
 	};
 
 	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {

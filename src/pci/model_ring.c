@@ -73,8 +73,8 @@ static int ring_map(struct model *m, unsigned qidx, struct ring *r)
 			 (unsigned long long)q->desc, (unsigned long long)q->driver,
 			 (unsigned long long)q->device,
 			 m->spec.dma_identity || m->spec.dma_translate
-			     ? ""
-			     : " (model_spec sets neither dma_identity nor dma_translate)");
+				 ? ""
+				 : " (model_spec sets neither dma_identity nor dma_translate)");
 }
 
 static int seg_push(struct model *m, struct segbuf *b, uint64_t addr, uint32_t len, bool write)

@@ -323,7 +323,6 @@ static int bar_ready(struct pdev *d, unsigned bar, bool write, struct verr *e)
 
 /* ---- register access ---- */
 
-
 /* The kernel's I/O resource file hands over the inb/inw/inl result in host
  * byte order, and takes outb/outw/outl values the same way. */
 static uint64_t host_value(const uint8_t *b, unsigned width)
@@ -434,12 +433,12 @@ static void sysfs_close(struct pdev *d)
 }
 
 static const struct pdev_ops sysfs_ops = {
-    .name = "sysfs",
-    .cfg_read = sysfs_cfg_read,
-    .cfg_write = sysfs_cfg_write,
-    .bar_read = sysfs_bar_read,
-    .bar_write = sysfs_bar_write,
-    .close = sysfs_close,
+	.name = "sysfs",
+	.cfg_read = sysfs_cfg_read,
+	.cfg_write = sysfs_cfg_write,
+	.bar_read = sysfs_bar_read,
+	.bar_write = sysfs_bar_write,
+	.close = sysfs_close,
 };
 
 /* ---- opening ---- */
@@ -453,11 +452,11 @@ static const struct {
 	int fill;
 	const char *file;
 } required_files[] = {
-    {0, "config"},
-    {PCI_FILL_IDENT, "vendor"},
-    {PCI_FILL_IDENT, "device"},
-    {PCI_FILL_CLASS, "class"},
-    {PCI_FILL_BASES, "resource"},
+	{0, "config"},
+	{PCI_FILL_IDENT, "vendor"},
+	{PCI_FILL_IDENT, "device"},
+	{PCI_FILL_CLASS, "class"},
+	{PCI_FILL_BASES, "resource"},
 };
 
 static int check_entry(const char *root, const struct pci_addr *a, int fill, char *dir, size_t len,

@@ -169,7 +169,6 @@ static volatile uint8_t *mapped(const struct vfio_region *r, uint64_t off, unsig
 	return NULL;
 }
 
-
 static int bar_ready(struct pdev *d, unsigned bar, bool write, struct verr *e)
 {
 	const struct vfio_region *r = &priv_of(d)->bar[bar];
@@ -262,12 +261,12 @@ static void vfio_close(struct pdev *d)
 }
 
 static const struct pdev_ops vfio_ops = {
-    .name = "vfio",
-    .cfg_read = vfio_cfg_read,
-    .cfg_write = vfio_cfg_write,
-    .bar_read = vfio_bar_read,
-    .bar_write = vfio_bar_write,
-    .close = vfio_close,
+	.name = "vfio",
+	.cfg_read = vfio_cfg_read,
+	.cfg_write = vfio_cfg_write,
+	.bar_read = vfio_bar_read,
+	.bar_write = vfio_bar_write,
+	.close = vfio_close,
 };
 
 bool vfio_pdev_is(const struct pdev *d)
@@ -547,11 +546,11 @@ bool vfio_iova_window(const struct pdev *d, uint64_t start, uint64_t *lo, uint64
 int vfio_dma_map(struct pdev *d, void *va, uint64_t iova, uint64_t len, struct verr *e)
 {
 	struct vfio_iommu_type1_dma_map m = {
-	    .argsz = sizeof(m),
-	    .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-	    .vaddr = (uint64_t)(uintptr_t)va,
-	    .iova = iova,
-	    .size = len,
+		.argsz = sizeof(m),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uint64_t)(uintptr_t)va,
+		.iova = iova,
+		.size = len,
 	};
 	int err;
 
@@ -803,8 +802,8 @@ static int set_irqs(struct vfio_priv *p, const int *fds, unsigned n)
 	if (!s)
 		return -1;
 	s->argsz = (uint32_t)sz;
-	s->flags =
-	    (n ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE) | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s->flags = (n ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE) |
+		   VFIO_IRQ_SET_ACTION_TRIGGER;
 	s->index = VFIO_PCI_MSIX_IRQ_INDEX;
 	s->count = n;
 	for (unsigned i = 0; i < n; i++)

@@ -9,15 +9,15 @@
  * numbers never change meaning; new ones are appended. */
 enum vx_code {
 	VX_OK = 0,
-	VX_FAIL = 1,       /* anything not covered below */
-	VX_USAGE = 2,      /* bad command line or script syntax */
-	VX_NODEV = 3,      /* no such PCI function */
-	VX_NOTVIRTIO = 4,  /* the function is not a virtio-pci device */
-	VX_PERM = 5,       /* permission denied, or refused for safety */
-	VX_DEVICE = 6,     /* the device misbehaved, refused or failed */
-	VX_EXPECT = 7,     /* a script expectation did not hold */
-	VX_TIMEOUT = 8,    /* the device did not answer in time */
-	VX_INPUT = 9,      /* malformed input file (-F dump, script file) */
+	VX_FAIL = 1,	     /* anything not covered below */
+	VX_USAGE = 2,	     /* bad command line or script syntax */
+	VX_NODEV = 3,	     /* no such PCI function */
+	VX_NOTVIRTIO = 4,    /* the function is not a virtio-pci device */
+	VX_PERM = 5,	     /* permission denied, or refused for safety */
+	VX_DEVICE = 6,	     /* the device misbehaved, refused or failed */
+	VX_EXPECT = 7,	     /* a script expectation did not hold */
+	VX_TIMEOUT = 8,	     /* the device did not answer in time */
+	VX_INPUT = 9,	     /* malformed input file (-F dump, script file) */
 	VX_UNAVAILABLE = 10, /* the data asked for cannot be reached here */
 };
 

@@ -8,10 +8,10 @@
 #include "ids.h"
 #include "selftest_impl.h"
 
-#define BENCH_BLOCK 4096u
+#define BENCH_BLOCK	    4096u
 #define BENCH_BLOCK_SECTORS (BENCH_BLOCK / 512u)
-#define BENCH_SPAN_SECTORS 2048u /* reads cycle through the first 1 MiB */
-#define VIRTIO_BLK_S_OK 0
+#define BENCH_SPAN_SECTORS  2048u /* reads cycle through the first 1 MiB */
+#define VIRTIO_BLK_S_OK	    0
 
 struct workload {
 	const char *name;
@@ -67,10 +67,13 @@ static int post_one(struct st *t, int type, uint64_t n, uint64_t span, struct ve
 static int check_block(const struct vused *u, struct verr *e)
 {
 	if (u->len != BENCH_BLOCK + 1)
-		return verr_set(e, VX_DEVICE, "block read: used len %u, expected %u data bytes + "
-				"status", u->len, BENCH_BLOCK);
+		return verr_set(e, VX_DEVICE,
+				"block read: used len %u, expected %u data bytes + "
+				"status",
+				u->len, BENCH_BLOCK);
 	if (u->data[BENCH_BLOCK] != VIRTIO_BLK_S_OK)
-		return verr_set(e, VX_DEVICE, "block read: request status %u (0 is VIRTIO_BLK_S_OK)",
+		return verr_set(e, VX_DEVICE,
+				"block read: request status %u (0 is VIRTIO_BLK_S_OK)",
 				u->data[BENCH_BLOCK]);
 	return 0;
 }
@@ -157,16 +160,18 @@ static int block_span(struct st *t, uint64_t *span, struct verr *e)
 	if (vdev_read_config(t->v, cfg, sizeof(cfg), &got, e))
 		return st_step(t, "read-capacity", -1, e, NULL);
 	if (got < sizeof(cfg))
-		return st_step(t, "read-capacity",
-			       verr_set(e, VX_DEVICE, "device config has %u bytes, no capacity", got),
-			       e, NULL);
+		return st_step(
+			t, "read-capacity",
+			verr_set(e, VX_DEVICE, "device config has %u bytes, no capacity", got), e,
+			NULL);
 	for (int i = 7; i >= 0; i--)
 		capacity = capacity << 8 | cfg[i];
 	*span = capacity < BENCH_SPAN_SECTORS ? capacity : BENCH_SPAN_SECTORS;
 	*span -= *span % BENCH_BLOCK_SECTORS;
 	if (*span == 0)
 		return st_step(t, "read-capacity",
-			       verr_set(e, VX_DEVICE, "capacity %llu sectors: less than one %u-byte read",
+			       verr_set(e, VX_DEVICE,
+					"capacity %llu sectors: less than one %u-byte read",
 					(unsigned long long)capacity, BENCH_BLOCK),
 			       e, NULL);
 	snprintf(detail, sizeof(detail), "%llu sectors; reads cycle through the first %llu KiB",
@@ -200,14 +205,14 @@ int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nr
 	r_int(out, "virtio_device_id", "Virtio device ID", v->device_id);
 	t.steps = r_arr(out, "steps", "Steps", RF_TABLE);
 	arr = r_arr(out, "results", "Results", RF_TABLE);
-	rc = st_bring_up(&t, e) ||
-	     (v->device_id == VIRTIO_DEV_BLOCK && block_span(&t, &span, e)) ||
+	rc = st_bring_up(&t, e) || (v->device_id == VIRTIO_DEV_BLOCK && block_span(&t, &span, e)) ||
 	     st_setup_queue(&t, 0, e) || st_driver_ok(&t, e);
 	for (size_t i = 0; rc == 0 && i < nloads; i++) {
 		struct tally r;
 
-		rc = st_step(&t, loads[i].name, run_workload(&t, v->device_id, &loads[i],
-							     duration_ms, span, &r, e), e, NULL);
+		rc = st_step(&t, loads[i].name,
+			     run_workload(&t, v->device_id, &loads[i], duration_ms, span, &r, e), e,
+			     NULL);
 		if (rc == 0)
 			report(arr, &loads[i], &r);
 	}

@@ -6,14 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PCI_STATUS 0x06
+#define PCI_STATUS	    0x06
 #define PCI_STATUS_CAP_LIST 0x10
 #define PCI_CAPABILITY_LIST 0x34
-#define PCI_STD_HEADER_END 0x40
-#define PCI_CFG_SPACE 256
-#define PCI_EXT_CAP_START 0x100
-#define PCI_CAP_ID_VNDR 0x09
-#define PCI_CAP_ID_MSIX 0x11
+#define PCI_STD_HEADER_END  0x40
+#define PCI_CFG_SPACE	    256
+#define PCI_EXT_CAP_START   0x100
+#define PCI_CAP_ID_VNDR	    0x09
+#define PCI_CAP_ID_MSIX	    0x11
 
 /* Per-type rules, as a driver applies them before mapping a structure
  * (virtio 1.3, 4.1.4; Linux vp_modern_map_capability). */
@@ -21,7 +21,7 @@ struct vcap_rule {
 	uint8_t cfg_type;
 	uint8_t min_cap_len; /* bytes of capability structure needed */
 	uint32_t min_length; /* bytes of the region a driver needs */
-	uint32_t align;      /* required alignment of the region's offset */
+	uint32_t align;	     /* required alignment of the region's offset */
 	bool has_region;     /* bar/offset/length describe a BAR region */
 };
 
@@ -97,8 +97,9 @@ static void decode_vcap(struct pdev *d, uint8_t pos, struct vcap *c)
 	c->cfg_type = pdev_cfg_read8(d, pos + VCAP_CFG_TYPE);
 	r = rule_for(c->cfg_type);
 	if (c->cap_len < (r ? r->min_cap_len : VCAP_MIN_LEN) || pos + c->cap_len > PCI_CFG_SPACE) {
-		problem(c->problem, "capability length %u is too short for cfg_type %u (or runs "
-				    "past config space)",
+		problem(c->problem,
+			"capability length %u is too short for cfg_type %u (or runs "
+			"past config space)",
 			c->cap_len, c->cfg_type);
 		return;
 	}
@@ -149,7 +150,8 @@ static void decode_msix(struct pdev *d, uint8_t pos, struct msix_info *m)
 		 !pdev_bar_contains(d, m->table_bar, m->table_offset, table_len))
 		problem(m->problem, "vector table (%llu bytes at 0x%x) exceeds BAR %u",
 			(unsigned long long)table_len, m->table_offset, m->table_bar);
-	else if (d->bar[m->pba_bar].size && !pdev_bar_contains(d, m->pba_bar, m->pba_offset, pba_len))
+	else if (d->bar[m->pba_bar].size &&
+		 !pdev_bar_contains(d, m->pba_bar, m->pba_offset, pba_len))
 		problem(m->problem, "PBA (%llu bytes at 0x%x) exceeds BAR %u",
 			(unsigned long long)pba_len, m->pba_offset, m->pba_bar);
 }
@@ -208,8 +210,9 @@ static void walk_extended(struct pdev *d, struct vcaps *out)
 		uint32_t hdr;
 
 		if (pos < PCI_EXT_CAP_START || pos > d->cfg_size - 4) {
-			problem(out->ext_chain_problem, "extended capability pointer 0x%03x is "
-							"outside extended config space",
+			problem(out->ext_chain_problem,
+				"extended capability pointer 0x%03x is "
+				"outside extended config space",
 				pos);
 			return;
 		}

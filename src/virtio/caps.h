@@ -30,11 +30,11 @@ enum {
 	VCAP_OFFSET_HI = 16,   /* shared memory cap (64-bit) */
 	VCAP_LENGTH_HI = 20,
 	VCAP_PCI_CFG_DATA = 16, /* pci cfg access cap */
-	VCAP_VENDOR_ID = 4,     /* vendor data cap: u16 PCI vendor ID */
+	VCAP_VENDOR_ID = 4,	/* vendor data cap: u16 PCI vendor ID */
 	VCAP_MIN_LEN = 16,
 };
 
-#define VCAPS_MAX_PCI 48
+#define VCAPS_MAX_PCI	 48
 #define VCAPS_MAX_VIRTIO 24
 
 /* One problem found with a capability; empty when it is usable. */
@@ -49,8 +49,8 @@ struct vcap {
 	uint64_t bar_offset;
 	uint64_t length;
 	uint32_t notify_off_multiplier; /* notify cap only */
-	uint16_t vendor_id;             /* vendor data cap only */
-	bool usable;                    /* passed every check below */
+	uint16_t vendor_id;		/* vendor data cap only */
+	bool usable;			/* passed every check below */
 	char problem[VCAP_PROBLEM_LEN];
 };
 
@@ -91,8 +91,8 @@ struct vcaps {
  * only when config space cannot be read at all. */
 int vcaps_walk(struct pdev *d, struct vcaps *out, struct verr *e);
 
-const char *vcap_cfg_type_name(unsigned cfg_type);  /* "common", ..., or NULL */
-const char *pci_cap_name(unsigned id);              /* "MSI-X", ... or NULL */
+const char *vcap_cfg_type_name(unsigned cfg_type); /* "common", ..., or NULL */
+const char *pci_cap_name(unsigned id);		   /* "MSI-X", ... or NULL */
 const char *pci_ext_cap_name(unsigned id);
 /* True when the device exposes the virtio 1.x (modern) interface. */
 bool vcaps_is_modern(const struct vcaps *c);

@@ -25,7 +25,7 @@ enum common_off {
 	CC_QUEUE_DRIVER = 0x28,
 	CC_QUEUE_DEVICE = 0x30,
 	CC_QUEUE_NOTIFY_DATA = 0x38, /* VIRTIO_F_NOTIF_CONFIG_DATA */
-	CC_QUEUE_RESET = 0x3a,       /* VIRTIO_F_RING_RESET */
+	CC_QUEUE_RESET = 0x3a,	     /* VIRTIO_F_RING_RESET */
 	CC_ADMIN_QUEUE_INDEX = 0x3c, /* VIRTIO_F_ADMIN_VQ */
 	CC_ADMIN_QUEUE_NUM = 0x3e,
 	CC_SIZE_V1 = 0x38, /* the virtio 1.0 structure */
@@ -33,9 +33,9 @@ enum common_off {
 };
 
 enum common_scope {
-	CC_GLOBAL, /* one value for the device */
+	CC_GLOBAL,	 /* one value for the device */
 	CC_FEATURE_WORD, /* a 32-bit window selected by a *_select register */
-	CC_QUEUE,  /* selected by queue_select */
+	CC_QUEUE,	 /* selected by queue_select */
 };
 
 struct common_field {

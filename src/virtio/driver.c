@@ -10,16 +10,16 @@
 
 struct step_rule {
 	const char *name;
-	uint8_t bit;      /* status bit the step sets; 0 for reset */
+	uint8_t bit;	  /* status bit the step sets; 0 for reset */
 	uint8_t requires; /* bits that must already be set */
 	uint8_t forbids;  /* bits that must not be set */
 	const char *why;  /* the rule, for the refusal message */
 };
 
-#define S_ACK VIRTIO_STATUS_ACKNOWLEDGE
-#define S_DRV VIRTIO_STATUS_DRIVER
-#define S_FOK VIRTIO_STATUS_FEATURES_OK
-#define S_DOK VIRTIO_STATUS_DRIVER_OK
+#define S_ACK  VIRTIO_STATUS_ACKNOWLEDGE
+#define S_DRV  VIRTIO_STATUS_DRIVER
+#define S_FOK  VIRTIO_STATUS_FEATURES_OK
+#define S_DOK  VIRTIO_STATUS_DRIVER_OK
 #define S_FAIL VIRTIO_STATUS_FAILED
 
 /* virtio 1.3, 3.1.1 Driver Requirements: Device Initialization. */
@@ -156,15 +156,19 @@ int vdev_step(struct vdev *v, enum vstep s, bool force, struct vstep_result *r, 
 	r->step = s;
 	why = vstep_refusal(s, r->before, legacy);
 	if (why && !force)
-		return verr_set(e, VX_USAGE, "refusing '%s' with status 0x%02x: %s (--force does it "
-				"anyway)", rules[s].name, r->before, why);
+		return verr_set(e, VX_USAGE,
+				"refusing '%s' with status 0x%02x: %s (--force does it "
+				"anyway)",
+				rules[s].name, r->before, why);
 	if (apply_step(v, s, r, e) || v->ops->get_status(v, &r->after, e))
 		return -1;
 	r->needs_reset = r->after & VIRTIO_STATUS_DEVICE_NEEDS_RESET;
 	if (s == VSTEP_FEATURES_OK && !legacy && !(r->after & S_FOK)) {
 		r->refused_by_device = true;
-		return verr_set(e, VX_DEVICE, "the device refused the feature set: FEATURES_OK "
-				"did not stick (status 0x%02x)", r->after);
+		return verr_set(e, VX_DEVICE,
+				"the device refused the feature set: FEATURES_OK "
+				"did not stick (status 0x%02x)",
+				r->after);
 	}
 	return 0;
 }

@@ -33,7 +33,7 @@ struct vstep_result {
 	enum vstep step; /* the step actually taken (VSTEP_NEXT resolved) */
 	uint8_t before, after;
 	bool refused_by_device; /* FEATURES_OK did not stick */
-	bool needs_reset;       /* DEVICE_NEEDS_RESET seen after the step */
+	bool needs_reset;	/* DEVICE_NEEDS_RESET seen after the step */
 };
 
 /* Takes one step. A step out of the spec's order fails with VX_USAGE

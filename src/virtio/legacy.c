@@ -166,10 +166,11 @@ static int get_driver_features(struct vdev *v, uint64_t *f, struct verr *e)
 static int set_driver_features(struct vdev *v, uint64_t f, struct verr *e)
 {
 	if (f >> 32)
-		return verr_set(e, VX_USAGE,
-				"the legacy interface has 32 feature bits: 0x%llx cannot be accepted "
-				"through it (bits 32 and up, e.g. VERSION_1, need the modern interface)",
-				(unsigned long long)(f & ~0xffffffffull));
+		return verr_set(
+			e, VX_USAGE,
+			"the legacy interface has 32 feature bits: 0x%llx cannot be accepted "
+			"through it (bits 32 and up, e.g. VERSION_1, need the modern interface)",
+			(unsigned long long)(f & ~0xffffffffull));
 	return legacy_write(v, LEG_GUEST_FEATURES, 4, f, e);
 }
 
@@ -249,15 +250,15 @@ static unsigned config_len(struct vdev *v)
 	return size - off > VDEV_CONFIG_MAX ? VDEV_CONFIG_MAX : (unsigned)(size - off);
 }
 
-static int read_config(struct vdev *v, unsigned off, unsigned width, uint64_t *val,
-		       struct verr *e)
+static int read_config(struct vdev *v, unsigned off, unsigned width, uint64_t *val, struct verr *e)
 {
 	unsigned len = config_len(v);
 
 	if (off + width > len)
-		return verr_set(e, VX_UNAVAILABLE,
-				"config field at 0x%x is beyond the %u bytes of legacy device config",
-				off, len);
+		return verr_set(
+			e, VX_UNAVAILABLE,
+			"config field at 0x%x is beyond the %u bytes of legacy device config", off,
+			len);
 	return legacy_read(v, legacy_config_offset(v) + off, width, val, e);
 }
 
@@ -266,17 +267,19 @@ static int check_layout(unsigned q, const struct vq_addrs *a, struct verr *e)
 	uint64_t driver, device;
 
 	if (a->desc % LEG_VRING_ALIGN || a->desc == 0 || (a->desc >> LEG_PFN_SHIFT) >> 32)
-		return verr_set(e, VX_USAGE,
-				"queue %u: a legacy ring must start on a non-zero 4096-byte boundary "
-				"below 2^44 (QUEUE_PFN is 32 bits); 0x%llx is not",
-				q, (unsigned long long)a->desc);
+		return verr_set(
+			e, VX_USAGE,
+			"queue %u: a legacy ring must start on a non-zero 4096-byte boundary "
+			"below 2^44 (QUEUE_PFN is 32 bits); 0x%llx is not",
+			q, (unsigned long long)a->desc);
 	legacy_ring_layout(a->desc, a->size, &driver, &device);
 	if (a->driver != driver || a->device != device)
-		return verr_set(e, VX_USAGE,
-				"queue %u: the legacy layout puts the avail ring at 0x%llx and the used "
-				"ring at 0x%llx (one contiguous block), not 0x%llx and 0x%llx",
-				q, (unsigned long long)driver, (unsigned long long)device,
-				(unsigned long long)a->driver, (unsigned long long)a->device);
+		return verr_set(
+			e, VX_USAGE,
+			"queue %u: the legacy layout puts the avail ring at 0x%llx and the used "
+			"ring at 0x%llx (one contiguous block), not 0x%llx and 0x%llx",
+			q, (unsigned long long)driver, (unsigned long long)device,
+			(unsigned long long)a->driver, (unsigned long long)a->device);
 	return 0;
 }
 
@@ -289,14 +292,15 @@ static int write_vector(struct vdev *v, unsigned off, uint16_t vector, const cha
 	if (!legacy_msix_enabled(v)) {
 		if (vector == VIRTIO_MSI_NO_VECTOR)
 			return 0;
-		return verr_set(e, VX_USAGE, "MSI-X is disabled: the legacy header has no %s vector",
-				what);
+		return verr_set(e, VX_USAGE,
+				"MSI-X is disabled: the legacy header has no %s vector", what);
 	}
 	if (legacy_write(v, off, 2, vector, e) || read16(v, off, &back, e))
 		return -1;
 	if (back != vector)
-		return verr_set(e, VX_DEVICE, "device refused %s MSI-X vector 0x%04x (reads 0x%04x)",
-				what, vector, back);
+		return verr_set(e, VX_DEVICE,
+				"device refused %s MSI-X vector 0x%04x (reads 0x%04x)", what,
+				vector, back);
 	return 0;
 }
 
@@ -315,37 +319,37 @@ static int setup_queue(struct vdev *v, unsigned q, const struct vq_addrs *a, str
 	if (num == 0)
 		return verr_set(e, VX_DEVICE, "queue %u does not exist (QUEUE_NUM reads 0)", q);
 	if (a->size != num)
-		return verr_set(e, VX_USAGE,
-				"queue %u: a legacy queue has the device's fixed size %u (QUEUE_NUM); "
-				"a ring of %u entries cannot be used",
-				q, num, a->size);
+		return verr_set(
+			e, VX_USAGE,
+			"queue %u: a legacy queue has the device's fixed size %u (QUEUE_NUM); "
+			"a ring of %u entries cannot be used",
+			q, num, a->size);
 	if (pfn)
-		return verr_set(e, VX_DEVICE,
-				"queue %u is already set up (QUEUE_PFN 0x%x); reset the device first",
-				q, pfn);
-	if (check_layout(q, a, e) ||
-	    write_vector(v, LEG_QUEUE_VECTOR, a->msix_vector, "queue", e))
+		return verr_set(
+			e, VX_DEVICE,
+			"queue %u is already set up (QUEUE_PFN 0x%x); reset the device first", q,
+			pfn);
+	if (check_layout(q, a, e) || write_vector(v, LEG_QUEUE_VECTOR, a->msix_vector, "queue", e))
 		return -1;
 	return legacy_write(v, LEG_QUEUE_PFN, 4, a->desc >> LEG_PFN_SHIFT, e);
 }
 
 /* Legacy notifications carry the queue index only: VIRTIO_F_NOTIFICATION_DATA
  * (bit 38) cannot be negotiated through 32 feature bits. */
-static int notify_location(struct vdev *v, unsigned q, uint64_t features,
-			   struct vq_notify_loc *loc, struct verr *e)
+static int notify_location(struct vdev *v, unsigned q, uint64_t features, struct vq_notify_loc *loc,
+			   struct verr *e)
 {
 	(void)v;
 	(void)features;
 	if (q >= LEG_QUEUE_MAX)
 		return verr_set(e, VX_USAGE, "queue %u: the legacy interface has at most %u queues",
 				q, LEG_QUEUE_MAX);
-	*loc = (struct vq_notify_loc){.bar = LEG_BAR, .off = LEG_QUEUE_NOTIFY, .width = 2,
-				      .id = (uint16_t)q};
+	*loc = (struct vq_notify_loc){
+		.bar = LEG_BAR, .off = LEG_QUEUE_NOTIFY, .width = 2, .id = (uint16_t)q};
 	return 0;
 }
 
-static int notify(struct vdev *v, const struct vq_notify_loc *loc, uint32_t value,
-		  struct verr *e)
+static int notify(struct vdev *v, const struct vq_notify_loc *loc, uint32_t value, struct verr *e)
 {
 	return legacy_write(v, (unsigned)loc->off, loc->width, value, e);
 }
@@ -357,10 +361,11 @@ static int read_isr(struct vdev *v, uint8_t *isr, struct verr *e)
 	uint64_t x;
 
 	if (v->pci->driver[0])
-		return verr_set(e, VX_PERM,
-				"not reading the ISR: reading clears it, and kernel driver %s owns the "
-				"device (it would lose an interrupt)",
-				v->pci->driver);
+		return verr_set(
+			e, VX_PERM,
+			"not reading the ISR: reading clears it, and kernel driver %s owns the "
+			"device (it would lose an interrupt)",
+			v->pci->driver);
 	if (legacy_read(v, LEG_ISR, 1, &x, e))
 		return -1;
 	*isr = (uint8_t)x;

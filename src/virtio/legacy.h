@@ -16,7 +16,7 @@ struct legacy_header {
 	uint8_t status;
 	bool msix_enabled;
 	uint16_t config_vector, queue_vector; /* only when msix_enabled */
-	unsigned config_offset;               /* 0x14 or 0x18 */
+	unsigned config_offset;		      /* 0x14 or 0x18 */
 };
 
 /* True when the function has a legacy header: a transitional or legacy

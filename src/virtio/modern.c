@@ -46,14 +46,12 @@ static int region_write(struct vdev *v, const struct vcap *c, unsigned off, unsi
 	return pdev_bar_write(v->pci, c->bar, c->bar_offset + off + 4, 4, val >> 32, e);
 }
 
-int modern_common_read(struct vdev *v, unsigned off, unsigned width, uint64_t *val,
-		       struct verr *e)
+int modern_common_read(struct vdev *v, unsigned off, unsigned width, uint64_t *val, struct verr *e)
 {
 	return region_read(v, cap_of(v, v->caps.common), off, width, val, e);
 }
 
-int modern_common_write(struct vdev *v, unsigned off, unsigned width, uint64_t val,
-			struct verr *e)
+int modern_common_write(struct vdev *v, unsigned off, unsigned width, uint64_t val, struct verr *e)
 {
 	return region_write(v, cap_of(v, v->caps.common), off, width, val, e);
 }
@@ -75,7 +73,8 @@ static int read_feature_words(struct vdev *v, unsigned sel_off, unsigned win_off
 
 	if (need_select(v, e) || modern_common_read(v, sel_off, 4, &saved, e))
 		return -1;
-	rc = modern_common_write(v, sel_off, 4, 0, e) || modern_common_read(v, win_off, 4, &w0, e) ||
+	rc = modern_common_write(v, sel_off, 4, 0, e) ||
+	     modern_common_read(v, win_off, 4, &w0, e) ||
 	     modern_common_write(v, sel_off, 4, 1, e) || modern_common_read(v, win_off, 4, &w1, e);
 	if (modern_common_write(v, sel_off, 4, saved, e) || rc)
 		return -1;
@@ -185,8 +184,7 @@ static int get_config_generation(struct vdev *v, uint32_t *gen, struct verr *e)
 	return 0;
 }
 
-static int read_config(struct vdev *v, unsigned off, unsigned width, uint64_t *val,
-		       struct verr *e)
+static int read_config(struct vdev *v, unsigned off, unsigned width, uint64_t *val, struct verr *e)
 {
 	return region_read(v, cap_of(v, v->caps.device), off, width, val, e);
 }
@@ -223,8 +221,8 @@ static int setup_queue(struct vdev *v, unsigned q, const struct vq_addrs *a, str
 
 /* cap offset + queue_notify_off * notify_off_multiplier, with room for the
  * write inside the notify structure (Linux vp_modern_map_vq_notify). */
-static int notify_location(struct vdev *v, unsigned q, uint64_t features,
-			   struct vq_notify_loc *loc, struct verr *e)
+static int notify_location(struct vdev *v, unsigned q, uint64_t features, struct vq_notify_loc *loc,
+			   struct verr *e)
 {
 	const struct vcap *n = cap_of(v, v->caps.notify);
 	unsigned width = features >> VIRTIO_FB_NOTIFICATION_DATA & 1 ? 4 : 2;
@@ -237,11 +235,12 @@ static int notify_location(struct vdev *v, unsigned q, uint64_t features,
 		return -1;
 	off = noff * n->notify_off_multiplier;
 	if (off + width > n->length)
-		return verr_set(e, VX_DEVICE,
-				"queue %u: notify offset %llu x %u lies outside the %llu-byte notify "
-				"structure",
-				q, (unsigned long long)noff, n->notify_off_multiplier,
-				(unsigned long long)n->length);
+		return verr_set(
+			e, VX_DEVICE,
+			"queue %u: notify offset %llu x %u lies outside the %llu-byte notify "
+			"structure",
+			q, (unsigned long long)noff, n->notify_off_multiplier,
+			(unsigned long long)n->length);
 	if (features >> VIRTIO_FB_NOTIF_CONFIG_DATA & 1 &&
 	    modern_common_read(v, CC_QUEUE_NOTIFY_DATA, 2, &id, e))
 		return -1;
@@ -249,8 +248,7 @@ static int notify_location(struct vdev *v, unsigned q, uint64_t features,
 	return 0;
 }
 
-static int notify(struct vdev *v, const struct vq_notify_loc *loc, uint32_t value,
-		  struct verr *e)
+static int notify(struct vdev *v, const struct vq_notify_loc *loc, uint32_t value, struct verr *e)
 {
 	return pdev_bar_write(v->pci, loc->bar, loc->off, loc->width, value, e);
 }

@@ -5,9 +5,7 @@
 
 #include "vdev.h"
 
-int modern_common_read(struct vdev *v, unsigned off, unsigned width, uint64_t *val,
-		       struct verr *e);
-int modern_common_write(struct vdev *v, unsigned off, unsigned width, uint64_t val,
-			struct verr *e);
+int modern_common_read(struct vdev *v, unsigned off, unsigned width, uint64_t *val, struct verr *e);
+int modern_common_write(struct vdev *v, unsigned off, unsigned width, uint64_t val, struct verr *e);
 
 #endif

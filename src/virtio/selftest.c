@@ -30,14 +30,14 @@ int st_bring_up(struct st *t, struct verr *e)
 
 	for (size_t i = 0; i < sizeof(before) / sizeof(before[0]); i++)
 		if (st_step(t, vstep_name(before[i]), vdev_step(t->v, before[i], false, &r, e), e,
-			 NULL))
+			    NULL))
 			return -1;
 	if (st_step(t, "read-features", t->v->ops->get_device_features(t->v, &offered, e), e, NULL))
 		return -1;
 	t->features = features_default(t->v, offered);
 	snprintf(detail, sizeof(detail), "0x%016llx", (unsigned long long)t->features);
 	if (st_step(t, "write-features", t->v->ops->set_driver_features(t->v, t->features, e), e,
-		 detail))
+		    detail))
 		return -1;
 	if (!t->v->ops->legacy_ring &&
 	    st_step(t, "features-ok", vdev_step(t->v, VSTEP_FEATURES_OK, false, &r, e), e, NULL))
@@ -52,9 +52,10 @@ int st_setup_queue(struct st *t, unsigned q, struct verr *e)
 	snprintf(name, sizeof(name), "vring-setup-%u", q);
 	if (q >= t->nrings)
 		return st_step(t, name, verr_set(e, VX_FAIL, "queue %u out of range", q), e, NULL);
-	return st_step(t, name, vring_create(t->v, t->dma, q, 0, t->features, VIRTIO_MSI_NO_VECTOR,
-						  &t->rings[q], e), e,
-		    NULL);
+	return st_step(t, name,
+		       vring_create(t->v, t->dma, q, 0, t->features, VIRTIO_MSI_NO_VECTOR,
+				    &t->rings[q], e),
+		       e, NULL);
 }
 
 int st_driver_ok(struct st *t, struct verr *e)
@@ -65,8 +66,8 @@ int st_driver_ok(struct st *t, struct verr *e)
 }
 
 /* post + kick + poll for one chain; u receives the used element. */
-int st_roundtrip(struct st *t, unsigned q, const struct vseg *segs, unsigned n,
-		     struct vused *u, struct verr *e)
+int st_roundtrip(struct st *t, unsigned q, const struct vseg *segs, unsigned n, struct vused *u,
+		 struct verr *e)
 {
 	struct vring *r = t->rings[q];
 	unsigned got = 0;
@@ -117,8 +118,10 @@ static int run_entropy(struct st *t, struct verr *e)
 	}
 	snprintf(detail, sizeof(detail), "%zu bytes", t->data_len);
 	if (t->data_len < want)
-		return st_step(t, "read", verr_set(e, VX_DEVICE, "only %zu of %u bytes after 64 requests",
-						t->data_len, want), e, NULL);
+		return st_step(t, "read",
+			       verr_set(e, VX_DEVICE, "only %zu of %u bytes after 64 requests",
+					t->data_len, want),
+			       e, NULL);
 	return st_step(t, "read", 0, e, detail);
 }
 
@@ -133,16 +136,19 @@ static int run_block(struct st *t, struct verr *e)
 	int rc;
 
 	if (want % 512)
-		return st_step(t, "read", verr_set(e, VX_USAGE, "block reads are whole 512-byte sectors"),
-			    e, NULL);
+		return st_step(t, "read",
+			       verr_set(e, VX_USAGE, "block reads are whole 512-byte sectors"), e,
+			       NULL);
 	if (st_setup_queue(t, 0, e) || st_driver_ok(t, e))
 		return -1;
 	if (st_roundtrip(t, 0, segs, 3, &u, e))
 		return st_step(t, "read", -1, e, NULL);
 	if (u.len != want + 1)
-		rc = verr_set(e, VX_DEVICE, "used len %u, expected %u data bytes + status", u.len, want);
+		rc = verr_set(e, VX_DEVICE, "used len %u, expected %u data bytes + status", u.len,
+			      want);
 	else if (u.data[want] != 0)
-		rc = verr_set(e, VX_DEVICE, "request status %u (0 is VIRTIO_BLK_S_OK)", u.data[want]);
+		rc = verr_set(e, VX_DEVICE, "request status %u (0 is VIRTIO_BLK_S_OK)",
+			      u.data[want]);
 	else
 		rc = keep_data(t, u.data, want, e);
 	vused_free(&u, 1);
@@ -150,8 +156,8 @@ static int run_block(struct st *t, struct verr *e)
 	return st_step(t, "read", rc, e, detail);
 }
 
-static int transmit(struct st *t, unsigned q, const struct vseg *segs, unsigned n,
-		    const char *name, struct verr *e)
+static int transmit(struct st *t, unsigned q, const struct vseg *segs, unsigned n, const char *name,
+		    struct verr *e)
 {
 	struct vused u;
 
@@ -178,8 +184,8 @@ static int run_console(struct st *t, struct verr *e)
  * MRG_RXBUF. Header and frame in separate buffers suit every layout. */
 static int run_net(struct st *t, struct verr *e)
 {
-	uint8_t hdr[12] = {0}, frame[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-					    0x02, 0x00, 0x00, 0x76, 0x69, 0x6f, 0x88, 0xb5};
+	uint8_t hdr[12] = {0}, frame[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02,
+					    0x00, 0x00, 0x76, 0x69, 0x6f, 0x88, 0xb5};
 	struct vseg segs[2] = {{false, hdr, t->features >> VIRTIO_FB_VERSION_1 & 1 ? 12 : 10},
 			       {false, frame, sizeof(frame)}};
 
@@ -251,7 +257,8 @@ int selftest_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned
 		sha256_hex(t.data, t.data_len, hex);
 		r_str(out, "data_sha256", "Data SHA-256", hex);
 		r_uint(out, "data_length", "Data length", t.data_len, NULL);
-		r_bytes(out, "data_head", "First bytes", t.data, t.data_len < 32 ? (unsigned)t.data_len : 32);
+		r_bytes(out, "data_head", "First bytes", t.data,
+			t.data_len < 32 ? (unsigned)t.data_len : 32);
 	} else {
 		r_null(out, "data_sha256", "Data SHA-256");
 	}

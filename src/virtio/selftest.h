@@ -11,8 +11,8 @@
 #include "vring.h"
 
 struct selftest_opts {
-	unsigned bytes;  /* 0: the type's default (entropy 64, block 4096) */
-	int timeout_ms;  /* per request */
+	unsigned bytes; /* 0: the type's default (entropy 64, block 4096) */
+	int timeout_ms; /* per request */
 	const volatile sig_atomic_t *cancel;
 };
 

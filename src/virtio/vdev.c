@@ -22,8 +22,8 @@ const char *vdev_kind_name(enum vdev_kind k)
 }
 
 static const char *const status_bits[8] = {
-	"ACKNOWLEDGE", "DRIVER", "DRIVER_OK", "FEATURES_OK", "bit4", "bit5", "DEVICE_NEEDS_RESET",
-	"FAILED",
+	"ACKNOWLEDGE", "DRIVER", "DRIVER_OK",	       "FEATURES_OK",
+	"bit4",	       "bit5",	 "DEVICE_NEEDS_RESET", "FAILED",
 };
 
 const char *virtio_status_str(uint8_t status, char *buf, unsigned len)
@@ -35,7 +35,8 @@ const char *virtio_status_str(uint8_t status, char *buf, unsigned len)
 		snprintf(buf, len, "RESET");
 	for (unsigned b = 0; b < 8 && o < len; b++)
 		if (status & (1u << b))
-			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " " : "", status_bits[b]);
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " " : "",
+					      status_bits[b]);
 	return buf;
 }
 
@@ -83,9 +84,10 @@ int vdev_open(struct pdev *pci, struct vdev *v, struct verr *e)
 	v->pci = pci;
 	pci_addr_format(&pci->addr, a);
 	if (virtio_pci_classify(pci->vendor, pci->device) == VPCI_ID_NOT_VIRTIO)
-		return verr_set(e, VX_NOTVIRTIO,
-				"%s is not a virtio-pci device (PCI ID %04x:%04x); refusing to touch it",
-				a, pci->vendor, pci->device);
+		return verr_set(
+			e, VX_NOTVIRTIO,
+			"%s is not a virtio-pci device (PCI ID %04x:%04x); refusing to touch it", a,
+			pci->vendor, pci->device);
 	v->device_id = virtio_pci_device_type(pci->device, pci->subsys_device);
 	if (vcaps_walk(pci, &v->caps, e))
 		return -1;
@@ -101,10 +103,11 @@ int vdev_use_interface(struct vdev *v, enum vdev_iface want, struct verr *e)
 	const struct vtransport_ops *ops = default_ops(v);
 
 	if (want == VDEV_IFACE_LEGACY && v->kind == VDEV_MODERN)
-		return verr_set(e, VX_USAGE,
-				"--transport legacy: PCI device %04x:%04x is modern-only and has no "
-				"legacy interface",
-				v->pci->vendor, v->pci->device);
+		return verr_set(
+			e, VX_USAGE,
+			"--transport legacy: PCI device %04x:%04x is modern-only and has no "
+			"legacy interface",
+			v->pci->vendor, v->pci->device);
 	if (want == VDEV_IFACE_LEGACY)
 		ops = &virtio_legacy_ops;
 	if (ops != v->ops) {
@@ -175,7 +178,9 @@ static void mark_widths(const struct cfg_field *fields, size_t n, unsigned base,
 			mark_widths(f->sub, f->nsub, off, w, len);
 			continue;
 		}
-		fw = f->kind == CF_U16 ? 2 : (f->kind == CF_U32 || f->kind == CF_U64 || f->kind == CF_X64) ? 4 : 1;
+		fw = f->kind == CF_U16						     ? 2
+		     : (f->kind == CF_U32 || f->kind == CF_U64 || f->kind == CF_X64) ? 4
+										     : 1;
 		for (unsigned o = 0; o + fw <= f->size && off + o + fw <= len; o += fw)
 			w[off + o] = (uint8_t)fw;
 	}
@@ -240,10 +245,11 @@ static int read_until_stable(struct vdev *v, const uint8_t *w, uint8_t *buf, uns
 			return 0;
 		memcpy(prev, buf, n);
 	}
-	return verr_set(e, VX_DEVICE,
-			"the device config kept changing over %d reads (the legacy interface has no "
-			"generation counter: two equal reads in a row are required)",
-			CONFIG_READ_TRIES);
+	return verr_set(
+		e, VX_DEVICE,
+		"the device config kept changing over %d reads (the legacy interface has no "
+		"generation counter: two equal reads in a row are required)",
+		CONFIG_READ_TRIES);
 }
 
 int vdev_read_config(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, struct verr *e)

@@ -12,9 +12,9 @@
 
 /* What the function exposes. */
 enum vdev_kind {
-	VDEV_MODERN,       /* virtio 1.x only (PCI device 0x1040+) */
+	VDEV_MODERN,	   /* virtio 1.x only (PCI device 0x1040+) */
 	VDEV_TRANSITIONAL, /* legacy I/O header and virtio 1.x capabilities */
-	VDEV_LEGACY,       /* legacy (0.9.5) I/O header only */
+	VDEV_LEGACY,	   /* legacy (0.9.5) I/O header only */
 };
 
 /* Device status bits (virtio 1.3, 2.1). */
@@ -27,10 +27,10 @@ enum {
 	VIRTIO_STATUS_FAILED = 0x80,
 };
 
-#define VIRTIO_MSI_NO_VECTOR 0xffff
-#define VDEV_WHY_LEN 224
-#define VDEV_CONFIG_MAX 4096 /* bytes of device config read at most */
-#define VDEV_CONFIG_UNKNOWN_MAX 256 /* ... for a device type without a layout */
+#define VIRTIO_MSI_NO_VECTOR	0xffff
+#define VDEV_WHY_LEN		224
+#define VDEV_CONFIG_MAX		4096 /* bytes of device config read at most */
+#define VDEV_CONFIG_UNKNOWN_MAX 256  /* ... for a device type without a layout */
 
 struct vdev;
 

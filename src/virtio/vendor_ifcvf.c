@@ -128,7 +128,8 @@ static int check_bar(struct vdev *v, struct verr *e)
 				"BAR %u is too small (%llu bytes) for the live-migration registers",
 				IFC_BAR, (unsigned long long)b->size);
 	if (v->device_id != VIRTIO_ID_NET && v->device_id != VIRTIO_ID_BLOCK)
-		return verr_set(e, VX_UNAVAILABLE, "the IFC VF layout is known for net and block only");
+		return verr_set(e, VX_UNAVAILABLE,
+				"the IFC VF layout is known for net and block only");
 	return 0;
 }
 

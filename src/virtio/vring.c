@@ -32,7 +32,7 @@ struct piece {
 struct chain {
 	bool busy;
 	uint16_t ndesc;
-	uint32_t writable;     /* device-writable bytes in the chain */
+	uint32_t writable;    /* device-writable bytes in the chain */
 	struct piece *pieces; /* one per descriptor, in chain order */
 	uint16_t *descs;      /* descriptor indices, in chain order */
 };
@@ -49,7 +49,7 @@ struct vring {
 	unsigned nmem;
 	struct vring_desc *desc;
 	uint8_t *avail; /* flags, idx, ring[size], used_event */
-	uint8_t *used;  /* flags, idx, ring[size], avail_event */
+	uint8_t *used;	/* flags, idx, ring[size], avail_event */
 	uint64_t desc_bus, avail_bus, used_bus;
 	/* The free list lives here, not in the shared descriptor table: the
 	 * device can write that table, and our bookkeeping must not trust it. */
@@ -100,8 +100,8 @@ static const struct vring_used_elem *used_ring(const struct vring *r)
 
 static uint16_t avail_event(const struct vring *r)
 {
-	return le16toh(__atomic_load_n((const uint16_t *)(r->used + 4 + 8 * r->size),
-				       __ATOMIC_ACQUIRE));
+	return le16toh(
+		__atomic_load_n((const uint16_t *)(r->used + 4 + 8 * r->size), __ATOMIC_ACQUIRE));
 }
 
 static size_t avail_bytes(uint16_t n)
@@ -165,16 +165,18 @@ static int choose_size(struct vdev *v, unsigned q, uint16_t want, uint16_t *size
 	if (regs.size == 0)
 		return verr_set(e, VX_DEVICE, "queue %u does not exist (size 0)", q);
 	if (regs.enable)
-		return verr_set(e, VX_DEVICE, "queue %u is already enabled (reset the device first)",
-				q);
+		return verr_set(e, VX_DEVICE,
+				"queue %u is already enabled (reset the device first)", q);
 	/* A legacy device's queue size is fixed; a modern one accepts any
 	 * power of two up to its maximum. */
 	if (v->ops->legacy_ring)
 		*size = regs.size;
 	else
-		*size = want ? want : (regs.size < VRING_DEFAULT_SIZE ? regs.size : VRING_DEFAULT_SIZE);
+		*size = want ? want
+			     : (regs.size < VRING_DEFAULT_SIZE ? regs.size : VRING_DEFAULT_SIZE);
 	if (v->ops->legacy_ring && want && want != regs.size)
-		return verr_set(e, VX_USAGE, "legacy queue %u has a fixed size of %u", q, regs.size);
+		return verr_set(e, VX_USAGE, "legacy queue %u has a fixed size of %u", q,
+				regs.size);
 	return 0;
 }
 
@@ -326,7 +328,8 @@ static int fill_chain(struct vring *r, struct chain *c, uint16_t head, const str
 		uint32_t off = 0;
 
 		do {
-			uint32_t len = segs[i].len - off > VRING_PAGE ? VRING_PAGE : segs[i].len - off;
+			uint32_t len =
+				segs[i].len - off > VRING_PAGE ? VRING_PAGE : segs[i].len - off;
 
 			if (c->ndesc) {
 				r->desc[prev].flags |= htole16(VRING_DESC_F_NEXT);
@@ -343,8 +346,7 @@ static int fill_chain(struct vring *r, struct chain *c, uint16_t head, const str
 	return 0;
 }
 
-int vring_post(struct vring *r, const struct vseg *segs, unsigned n, uint16_t *head,
-	       struct verr *e)
+int vring_post(struct vring *r, const struct vseg *segs, unsigned n, uint16_t *head, struct verr *e)
 {
 	unsigned pieces = count_pieces(segs, n);
 	struct chain *c;
@@ -410,8 +412,8 @@ static int take_used(struct vring *r, struct vused *u, struct verr *e)
 	if (len > c->writable) {
 		r->broken = true;
 		return verr_set(e, VX_DEVICE,
-				"device error: used len %u exceeds the chain's %u writable bytes", len,
-				c->writable);
+				"device error: used len %u exceeds the chain's %u writable bytes",
+				len, c->writable);
 	}
 	u->id = (uint16_t)id;
 	u->len = len;
@@ -476,9 +478,9 @@ int vring_poll(struct vring *r, struct vused *out, unsigned max, unsigned *n, in
 	return vring_poll_wait(r, out, max, n, timeout_ms, cancel, NULL, NULL, e);
 }
 
-int vring_poll_wait(struct vring *r, struct vused *out, unsigned max, unsigned *n,
-		    int timeout_ms, const volatile sig_atomic_t *cancel, vring_wait_fn *wait,
-		    void *ctx, struct verr *e)
+int vring_poll_wait(struct vring *r, struct vused *out, unsigned max, unsigned *n, int timeout_ms,
+		    const volatile sig_atomic_t *cancel, vring_wait_fn *wait, void *ctx,
+		    struct verr *e)
 {
 	uint16_t idx, pending;
 
@@ -492,10 +494,11 @@ int vring_poll_wait(struct vring *r, struct vused *out, unsigned max, unsigned *
 	pending = (uint16_t)(idx - r->last_used);
 	if (pending > r->size) {
 		r->broken = true;
-		return verr_set(e, VX_DEVICE,
-				"device error: used index jumped from %u to %u, more than the %u-entry "
-				"ring",
-				r->last_used, idx, r->size);
+		return verr_set(
+			e, VX_DEVICE,
+			"device error: used index jumped from %u to %u, more than the %u-entry "
+			"ring",
+			r->last_used, idx, r->size);
 	}
 	while (*n < max && r->last_used != idx) {
 		if (take_used(r, &out[*n], e))
@@ -504,8 +507,8 @@ int vring_poll_wait(struct vring *r, struct vused *out, unsigned max, unsigned *
 	}
 	/* Polled: keep used_event behind us so the device has no reason to
 	 * interrupt; with a vector: ask for the next one. */
-	*used_event(r) = htole16((uint16_t)(r->last_used -
-					    (r->msix_vector == VIRTIO_MSI_NO_VECTOR)));
+	*used_event(r) =
+		htole16((uint16_t)(r->last_used - (r->msix_vector == VIRTIO_MSI_NO_VECTOR)));
 	return 0;
 }
 

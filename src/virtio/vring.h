@@ -23,8 +23,8 @@ enum {
 };
 
 #define VRING_DEFAULT_SIZE 256 /* a 256-entry descriptor table is one 4 KiB page */
-#define VRING_MAX_SEGS 64
-#define VRING_PAGE 4096u
+#define VRING_MAX_SEGS	   64
+#define VRING_PAGE	   4096u
 
 /* One buffer of a chain: device-readable bytes, or `len` device-writable
  * bytes (data ignored). */
@@ -74,9 +74,9 @@ int vring_kick(struct vring *r, bool *suppressed, struct verr *e);
 int vring_poll(struct vring *r, struct vused *out, unsigned max, unsigned *n, int timeout_ms,
 	       const volatile sig_atomic_t *cancel, struct verr *e);
 /* The same, waiting with `wait` (NULL: spin and sleep). */
-int vring_poll_wait(struct vring *r, struct vused *out, unsigned max, unsigned *n,
-		    int timeout_ms, const volatile sig_atomic_t *cancel, vring_wait_fn *wait,
-		    void *ctx, struct verr *e);
+int vring_poll_wait(struct vring *r, struct vused *out, unsigned max, unsigned *n, int timeout_ms,
+		    const volatile sig_atomic_t *cancel, vring_wait_fn *wait, void *ctx,
+		    struct verr *e);
 void vused_free(struct vused *u, unsigned n);
 
 /* Decodes the ring into a report: indices, flags, event fields,

@@ -9,9 +9,9 @@
 #include "format/render.h"
 
 const struct fuzz_target fuzz_targets[] = {
-    {"dump", fuzz_dump, 64 * 1024},    {"caps", fuzz_caps, 1 + 4096},
-    {"devcfg", fuzz_devcfg, 9 + 4096}, {"vring", fuzz_vring, 4096},
-    {"regs", fuzz_regs, 4096 + 4096},
+	{"dump", fuzz_dump, 64 * 1024},	   {"caps", fuzz_caps, 1 + 4096},
+	{"devcfg", fuzz_devcfg, 9 + 4096}, {"vring", fuzz_vring, 4096},
+	{"regs", fuzz_regs, 4096 + 4096},
 };
 const size_t fuzz_ntargets = sizeof(fuzz_targets) / sizeof(fuzz_targets[0]);
 

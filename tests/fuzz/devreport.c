@@ -41,8 +41,8 @@ static void check_caps(const struct pdev *pci, const struct vcaps *c)
 static void build_all(struct session *s, struct sdev *d)
 {
 	static void (*const sections[])(struct rctx *) = {
-	    report_identity, report_linux,  report_caps,   report_status, report_features,
-	    report_common,   report_config, report_vendor, report_irqs,
+		report_identity, report_linux,	report_caps,   report_status, report_features,
+		report_common,	 report_config, report_vendor, report_irqs,
 	};
 	struct rnode *root = r_new_root();
 	struct rctx c;

@@ -48,10 +48,10 @@ extern const size_t fuzz_ntargets;
 void fuzz_render(const struct rnode *root);
 /* Aborts with a message: a broken invariant is a finding. */
 void fuzz_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-#define FUZZ_ASSERT(c)                                                                             \
-	do {                                                                                       \
-		if (!(c))                                                                          \
-			fuzz_fail("%s:%d: %s", __FILE__, __LINE__, #c);                            \
+#define FUZZ_ASSERT(c)                                                  \
+	do {                                                            \
+		if (!(c))                                               \
+			fuzz_fail("%s:%d: %s", __FILE__, __LINE__, #c); \
 	} while (0)
 
 struct pdev;

@@ -21,8 +21,8 @@
 int fuzz_caps(const uint8_t *data, size_t size)
 {
 	static const unsigned types[8] = {
-	    MODEL_ID_NET,     MODEL_ID_BLOCK, MODEL_ID_CONSOLE, MODEL_ID_RNG,
-	    MODEL_ID_BALLOON, MODEL_ID_SCSI,  MODEL_ID_9P,	16 /* gpu */};
+		MODEL_ID_NET,	  MODEL_ID_BLOCK, MODEL_ID_CONSOLE, MODEL_ID_RNG,
+		MODEL_ID_BALLOON, MODEL_ID_SCSI,  MODEL_ID_9P,	    16 /* gpu */};
 	static const enum model_transport transports[4] = {MODEL_MODERN, MODEL_TRANSITIONAL,
 							   MODEL_LEGACY, MODEL_TRANSITIONAL};
 	struct model_spec spec;

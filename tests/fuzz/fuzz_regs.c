@@ -88,12 +88,12 @@ static void fdev_close(struct pdev *d)
 }
 
 static const struct pdev_ops fdev_ops = {
-    .name = "fuzz",
-    .cfg_read = fdev_cfg_read,
-    .cfg_write = fdev_cfg_write,
-    .bar_read = fdev_bar_read,
-    .bar_write = fdev_bar_write,
-    .close = fdev_close,
+	.name = "fuzz",
+	.cfg_read = fdev_cfg_read,
+	.cfg_write = fdev_cfg_write,
+	.bar_read = fdev_bar_read,
+	.bar_write = fdev_bar_write,
+	.close = fdev_close,
 };
 
 static unsigned le16(const uint8_t *p)

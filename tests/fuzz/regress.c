@@ -193,9 +193,10 @@ struct buf {
 };
 
 static const uint32_t interesting[] = {
-    0,	    1,	    2,	    3,	     4,		 7,	     8,		 15,	    16,	    0x20,
-    0x34,   0x3f,   0x40,   0x7f,    0x80,	 0xff,	     0x100,	 0xfff,	    0x1000, 0x7fff,
-    0x8000, 0xfffe, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff};
+	0,	1,	2,	 3,	     4,		 7,	     8,
+	15,	16,	0x20,	 0x34,	     0x3f,	 0x40,	     0x7f,
+	0x80,	0xff,	0x100,	 0xfff,	     0x1000,	 0x7fff,     0x8000,
+	0xfffe, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff};
 
 static void put(struct buf *b, size_t pos, uint32_t v, unsigned width)
 {
@@ -383,11 +384,12 @@ static void run_target(const struct fuzz_target *t, const char *corpus_dir, uint
 	}
 	for (size_t i = 0; i < iterations; i++) {
 		make_input(t, &c, seed, i, &b);
-		snprintf(
-		    running, sizeof(running),
-		    "\nfuzz: crashed in %s, iteration %zu of seed 0x%llx; write its input with\n"
-		    "  test_fuzz_regress -t %s -s 0x%llx -i %zu -w FILE\n",
-		    t->name, i, (unsigned long long)seed, t->name, (unsigned long long)seed, i);
+		snprintf(running, sizeof(running),
+			 "\nfuzz: crashed in %s, iteration %zu of seed 0x%llx; write its input "
+			 "with\n"
+			 "  test_fuzz_regress -t %s -s 0x%llx -i %zu -w FILE\n",
+			 t->name, i, (unsigned long long)seed, t->name, (unsigned long long)seed,
+			 i);
 		run(t, b.p, b.n);
 	}
 	printf("ok %s: %zu corpus files, %zu mutations, %.2f s\n", t->name, c.n, iterations,

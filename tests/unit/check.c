@@ -27,8 +27,7 @@ void check_eq_u64(uint64_t got, uint64_t want, const char *file, int line, const
 	}
 }
 
-void check_eq_str(const char *got, const char *want, const char *file, int line,
-		  const char *expr)
+void check_eq_str(const char *got, const char *want, const char *file, int line, const char *expr)
 {
 	n_checks++;
 	if (!got || !want || strcmp(got, want) != 0) {

@@ -12,8 +12,7 @@ static bool fail(const char *what, const struct verr *e)
 	return false;
 }
 
-bool fixture_open(struct fixture *f, unsigned type, enum model_transport t,
-		  enum vdev_iface iface)
+bool fixture_open(struct fixture *f, unsigned type, enum model_transport t, enum vdev_iface iface)
 {
 	struct model_spec spec;
 	struct verr e = {0};

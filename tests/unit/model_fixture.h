@@ -18,8 +18,7 @@ struct fixture {
 /* A writable model of `type` with built-in queue handlers, driven through
  * `iface` (VDEV_IFACE_DEFAULT picks as virtioctl does). Records a failed check
  * and returns false when anything fails. */
-bool fixture_open(struct fixture *f, unsigned type, enum model_transport t,
-		  enum vdev_iface iface);
+bool fixture_open(struct fixture *f, unsigned type, enum model_transport t, enum vdev_iface iface);
 void fixture_close(struct fixture *f);
 
 #endif

@@ -101,7 +101,7 @@ static void test_vcap_problems(void)
 		CHECK(!c.v[0].usable);
 		CHECK(strstr(c.v[0].problem, "too short") != NULL);
 		CHECK_EQ(c.common, -1); /* no other common cap to fall back to */
-		CHECK_EQ(c.npci, 6);    /* the walk goes on past a bad cap */
+		CHECK_EQ(c.npci, 6);	/* the walk goes on past a bad cap */
 	}
 	if (walk("caps-bar7.txt", "00:02.0", &c) == 0) {
 		CHECK(!c.v[0].usable);

@@ -459,7 +459,7 @@ static void test_vfio_open_errors(void)
 {
 	static uint8_t cfg[256] = {0xf4, 0x1a, 0x44, 0x10, [0x0b] = 0xff};
 	struct fake_fn fn = {
-	    .addr = "0000:00:05.0", .cfg = cfg, .cfg_len = 256, .driver = "vfio-pci"};
+		.addr = "0000:00:05.0", .cfg = cfg, .cfg_len = 256, .driver = "vfio-pci"};
 	struct pci_addr a = {0, 0, 5, 0};
 	struct fakesys fs;
 	struct verr e = {0};

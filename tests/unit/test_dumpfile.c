@@ -91,11 +91,11 @@ static const struct {
 	uint32_t class_code;
 	uint64_t bar0;
 } host_fns[] = {
-    {"host-00-01.0.txt", "00:01.0", 0x1045, 0xffff00, 0x4000000000ull},
-    {"host-00-02.0.txt", "00:02.0", 0x1042, 0x018000, 0x4000080000ull},
-    {"host-00-03.0.txt", "00:03.0", 0x1041, 0x020000, 0x4000100000ull},
-    {"host-00-04.0.txt", "00:04.0", 0x1053, 0xffff00, 0x4000180000ull},
-    {"host-00-05.0.txt", "00:05.0", 0x1044, 0xffff00, 0x4000200000ull},
+	{"host-00-01.0.txt", "00:01.0", 0x1045, 0xffff00, 0x4000000000ull},
+	{"host-00-02.0.txt", "00:02.0", 0x1042, 0x018000, 0x4000080000ull},
+	{"host-00-03.0.txt", "00:03.0", 0x1041, 0x020000, 0x4000100000ull},
+	{"host-00-04.0.txt", "00:04.0", 0x1053, 0xffff00, 0x4000180000ull},
+	{"host-00-05.0.txt", "00:05.0", 0x1044, 0xffff00, 0x4000200000ull},
 };
 
 static void check_host_fn(struct psys *s, size_t i)
@@ -320,23 +320,23 @@ static const struct {
 	unsigned line; /* 0: the message names no line */
 	const char *problem;
 } bad[] = {
-    {"bad-hex.txt", 4, "bad hex byte 'zz' at column 17"},
-    {"bad-gap.txt", 4, "missing lines: expected offset 0x20, found 0x30"},
-    {"bad-order.txt", 5, "offset 0x10 out of order (expected 0x30)"},
-    {"bad-long.txt", 3, "more than 16 bytes on one line"},
-    {"bad-short.txt", 5, "truncated line: 15 bytes, expected 16"},
-    {"bad-empty.txt", 0, "no devices found (expected the output of lspci -x, -xxx or -xxxx)"},
-    {"bad-size.txt", 9, "config space of 0000:00:04.0 ends at offset 0x7f; lspci -x, -xxx"},
-    {"bad-noheader.txt", 1, "hex line outside a device"},
-    {"bad-junk.txt", 6, "unrecognized line: expected a device header"},
-    {"bad-dup.txt", 19, "device 0000:00:04.0 appears twice (first at line 1)"},
-    {"bad-nohex.txt", 1, "device 0000:00:04.0 has no hex lines after its header"},
-    {"bad-offset.txt", 18, "offset 0x1000 is beyond the 4096-byte config space"},
-    {"bad-misaligned.txt", 3, "offset 0x8 is not a multiple of 16"},
-    {"bad-addr.txt", 1, "bad PCI address '00:20.0' in device header"},
-    {"bad-afterblank.txt", 7, "hex line after a blank line (blank lines separate devices)"},
-    {"bad-space.txt", 7, "extra space at column 5"},
-    {"no-such-file.txt", 0, "cannot open dump file "},
+	{"bad-hex.txt", 4, "bad hex byte 'zz' at column 17"},
+	{"bad-gap.txt", 4, "missing lines: expected offset 0x20, found 0x30"},
+	{"bad-order.txt", 5, "offset 0x10 out of order (expected 0x30)"},
+	{"bad-long.txt", 3, "more than 16 bytes on one line"},
+	{"bad-short.txt", 5, "truncated line: 15 bytes, expected 16"},
+	{"bad-empty.txt", 0, "no devices found (expected the output of lspci -x, -xxx or -xxxx)"},
+	{"bad-size.txt", 9, "config space of 0000:00:04.0 ends at offset 0x7f; lspci -x, -xxx"},
+	{"bad-noheader.txt", 1, "hex line outside a device"},
+	{"bad-junk.txt", 6, "unrecognized line: expected a device header"},
+	{"bad-dup.txt", 19, "device 0000:00:04.0 appears twice (first at line 1)"},
+	{"bad-nohex.txt", 1, "device 0000:00:04.0 has no hex lines after its header"},
+	{"bad-offset.txt", 18, "offset 0x1000 is beyond the 4096-byte config space"},
+	{"bad-misaligned.txt", 3, "offset 0x8 is not a multiple of 16"},
+	{"bad-addr.txt", 1, "bad PCI address '00:20.0' in device header"},
+	{"bad-afterblank.txt", 7, "hex line after a blank line (blank lines separate devices)"},
+	{"bad-space.txt", 7, "extra space at column 5"},
+	{"no-such-file.txt", 0, "cannot open dump file "},
 };
 
 static void check_bad(const char *path, unsigned line, const char *problem)

@@ -16,8 +16,7 @@ struct fixture {
 	struct vdev v;
 };
 
-static bool open_model(struct fixture *f, unsigned type, enum model_transport t,
-		       const char *driver)
+static bool open_model(struct fixture *f, unsigned type, enum model_transport t, const char *driver)
 {
 	struct model_spec s;
 	struct verr e = {0};
@@ -78,8 +77,8 @@ static void test_open_legacy_only(void)
 	CHECK(o->legacy_ring);
 	CHECK(vdev_regs_readable(&f.v));
 	CHECK(o->get_device_features(&f.v, &feat, &e) == 0);
-	CHECK_EQ(feat, (model_spec(f.d)->features | model_spec(f.d)->legacy_only_features) &
-			       0xffffffffu);
+	CHECK_EQ(feat,
+		 (model_spec(f.d)->features | model_spec(f.d)->legacy_only_features) & 0xffffffffu);
 	CHECK(feat & (1u << MODEL_F_ANY_LAYOUT));
 	model_state(f.d)->status = MODEL_S_ACKNOWLEDGE;
 	CHECK(o->get_status(&f.v, &st, &e) == 0);

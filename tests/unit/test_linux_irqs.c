@@ -7,21 +7,20 @@
 #include <string.h>
 
 /* Linux 6.1 x86 guest (global PCI-MSI domain: hwirq = devid << 11 | index). */
-static const char guest61[] =
-	"           CPU0       \n"
-	"  0:         35   IO-APIC   2-edge      timer\n"
-	"  1:          9   IO-APIC   1-edge      i8042\n"
-	" 11:          0   IO-APIC  11-fasteoi   virtio0, virtio5\n"
-	" 24:          0   PCI-MSI 65536-edge      virtio1-config\n"
-	" 25:        412   PCI-MSI 65537-edge      virtio1-req.0\n"
-	" 26:          0   PCI-MSI 32768-edge      virtio2-config\n"
-	" 27:          3   PCI-MSI 32769-edge      virtio2-input.0\n"
-	" 28:          1   PCI-MSI 32770-edge      virtio2-output.0\n"
-	" 29:          0   PCI-MSI 524288-edge      virtio3-config\n"
-	"NMI:          0   Non-maskable interrupts\n"
-	"LOC:       1939   Local timer interrupts\n"
-	"ERR:          0\n"
-	"MIS:          0\n";
+static const char guest61[] = "           CPU0       \n"
+			      "  0:         35   IO-APIC   2-edge      timer\n"
+			      "  1:          9   IO-APIC   1-edge      i8042\n"
+			      " 11:          0   IO-APIC  11-fasteoi   virtio0, virtio5\n"
+			      " 24:          0   PCI-MSI 65536-edge      virtio1-config\n"
+			      " 25:        412   PCI-MSI 65537-edge      virtio1-req.0\n"
+			      " 26:          0   PCI-MSI 32768-edge      virtio2-config\n"
+			      " 27:          3   PCI-MSI 32769-edge      virtio2-input.0\n"
+			      " 28:          1   PCI-MSI 32770-edge      virtio2-output.0\n"
+			      " 29:          0   PCI-MSI 524288-edge      virtio3-config\n"
+			      "NMI:          0   Non-maskable interrupts\n"
+			      "LOC:       1939   Local timer interrupts\n"
+			      "ERR:          0\n"
+			      "MIS:          0\n";
 
 /* Linux 6.2+ x86 host (per-device domains: hwirq = index), two CPUs. */
 static const char host6x[] =
@@ -36,8 +35,10 @@ static const char host6x[] =
 static const char arm64[] =
 	"           CPU0       CPU1       CPU2       CPU3       \n"
 	" 11:      12345      12000      11000      10000     GICv3  27 Level     arch_timer\n"
-	" 45:          7          0          0          0   ITS-MSI 16384 Edge      virtio0-config\n"
-	" 46:          1          2          3          4   ITS-MSI 16385 Edge  -edge  virtio0-req.0\n"
+	" 45:          7          0          0          0   ITS-MSI 16384 Edge      "
+	"virtio0-config\n"
+	" 46:          1          2          3          4   ITS-MSI 16385 Edge  -edge  "
+	"virtio0-req.0\n"
 	"IPI0:       100        100        100        100       Rescheduling interrupts\n";
 
 static void test_guest61(void)

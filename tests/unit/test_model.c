@@ -360,7 +360,7 @@ static void test_features_ok_refusal(void)
 	CHECK_EQ(st->features_ok_refused, 1);
 	cwr(d, STATUS, 1, 0);
 	negotiate(d, MODEL_BIT(MODEL_F_VERSION_1) | MODEL_BIT(MODEL_F_ACCESS_PLATFORM) |
-			 MODEL_BIT(3)); /* bit 3 not offered */
+			     MODEL_BIT(3)); /* bit 3 not offered */
 	CHECK_EQ(crd(d, STATUS, 1), 0x03);
 	cwr(d, STATUS, 1, 0);
 	negotiate(d, MODEL_BIT(MODEL_F_VERSION_1)); /* ACCESS_PLATFORM declined */
@@ -602,10 +602,10 @@ static void fault(struct model_spec *s, unsigned f)
 	s->faults = f;
 }
 
-#define FAULT_TWEAK(name, f)                                                                       \
-	static void name(struct model_spec *s)                                                     \
-	{                                                                                          \
-		fault(s, f);                                                                       \
+#define FAULT_TWEAK(name, f)                   \
+	static void name(struct model_spec *s) \
+	{                                      \
+		fault(s, f);                   \
 	}
 FAULT_TWEAK(f_loop, MODEL_FAULT_CAP_LOOP)
 FAULT_TWEAK(f_low, MODEL_FAULT_CAP_PTR_LOW)

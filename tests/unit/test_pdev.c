@@ -57,16 +57,16 @@ static int mock_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned w
 }
 
 static const struct pdev_ops mock_ops = {
-    .name = "mock",
-    .cfg_read = mock_cfg_read,
-    .cfg_write = mock_cfg_write,
-    .bar_read = mock_bar_read,
-    .bar_write = mock_bar_write,
+	.name = "mock",
+	.cfg_read = mock_cfg_read,
+	.cfg_write = mock_cfg_write,
+	.bar_read = mock_bar_read,
+	.bar_write = mock_bar_write,
 };
 
 static const struct pdev_ops mock_cfg_only_ops = {
-    .name = "mock-cfg",
-    .cfg_read = mock_cfg_read,
+	.name = "mock-cfg",
+	.cfg_read = mock_cfg_read,
 };
 
 static struct pdev *mock_open(struct mock *m, const struct pdev_ops *ops)
@@ -223,12 +223,12 @@ static void test_no_bar_backend(void)
 static void test_decode_bars(void)
 {
 	static const uint32_t raw[PCI_NUM_BARS] = {
-	    0x0000c041, /* I/O */
-	    0xfebf1000, /* mem32 */
-	    0x00000000, /* not implemented */
-	    0xfe00000c, /* mem64, prefetchable */
-	    0x00000040, /* its upper half */
-	    0x000d0002, /* "below 1 MiB" */
+		0x0000c041, /* I/O */
+		0xfebf1000, /* mem32 */
+		0x00000000, /* not implemented */
+		0xfe00000c, /* mem64, prefetchable */
+		0x00000040, /* its upper half */
+		0x000d0002, /* "below 1 MiB" */
 	};
 	struct pci_bar b[PCI_NUM_BARS];
 

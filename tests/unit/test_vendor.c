@@ -30,8 +30,8 @@ static int fake_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t 
 	return 0;
 }
 
-static int fake_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width,
-			 uint64_t *val, struct verr *e)
+static int fake_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t *val,
+			 struct verr *e)
 {
 	struct fake *f = (struct fake *)d;
 
@@ -126,16 +126,16 @@ static void test_net_image(void)
 	int rc;
 
 	fake_init(&f, 0x1041, 0x001a);
-	put32(f.img + 0x00, 1);           /* logging on for the VF */
+	put32(f.img + 0x00, 1);		  /* logging on for the VF */
 	put32(f.img + 0x10, 0x40001000u); /* log base */
 	put32(f.img + 0x14, 0x1);
 	put32(f.img + 0x18, 0x40201000u); /* log end */
 	put32(f.img + 0x1c, 0x1);
-	put32(f.img + 0x28, 2);                       /* two queue pairs */
-	put32(f.img + 0x20, 0x00050007u);             /* rx0: avail 7, used 5 */
-	put32(f.img + 0x24, 0x00030003u);             /* tx0 */
-	put32(f.img + 0x20 + 0x40, 0x01000100u);      /* rx1 */
-	put32(f.img + 0x20 + 0x40 + 4, 0xffff0001u);  /* tx1: used wrapped */
+	put32(f.img + 0x28, 2);			     /* two queue pairs */
+	put32(f.img + 0x20, 0x00050007u);	     /* rx0: avail 7, used 5 */
+	put32(f.img + 0x24, 0x00030003u);	     /* tx0 */
+	put32(f.img + 0x20 + 0x40, 0x01000100u);     /* rx1 */
+	put32(f.img + 0x20 + 0x40 + 4, 0xffff0001u); /* tx1: used wrapped */
 
 	/* num_queues 5 = 2 pairs + control queue (no ring-state slot) */
 	fake_num_queues = 5;
@@ -244,7 +244,8 @@ static void test_table(void)
 
 	/* every ID pair DPDK's ifcvf probes */
 	static const uint16_t ids[][2] = {
-		{0x1041, 0x001a}, {0x1000, 0x0001}, {0x1001, 0x0002}, {0x1042, 0x0002}, {0x1042, 0x0000},
+		{0x1041, 0x001a}, {0x1000, 0x0001}, {0x1001, 0x0002},
+		{0x1042, 0x0002}, {0x1042, 0x0000},
 	};
 
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
