@@ -9,9 +9,13 @@
 #include "format/render.h"
 
 const struct fuzz_target fuzz_targets[] = {
-	{"dump", fuzz_dump, 64 * 1024},	   {"caps", fuzz_caps, 1 + 4096},
-	{"devcfg", fuzz_devcfg, 9 + 4096}, {"vring", fuzz_vring, 4096},
-	{"regs", fuzz_regs, 4096 + 4096},
+	/* clang-format off */
+	{"dump", fuzz_dump, 64 * 1024, 3000},
+	{"caps", fuzz_caps, 1 + 4096, 1500},
+	{"devcfg", fuzz_devcfg, 9 + 4096, 2000},
+	{"vring", fuzz_vring, 4096, 3000},
+	{"regs", fuzz_regs, 4096 + 4096, 800},
+	/* clang-format on */
 };
 const size_t fuzz_ntargets = sizeof(fuzz_targets) / sizeof(fuzz_targets[0]);
 

@@ -36,6 +36,9 @@ struct fuzz_target {
 	const char *name; /* also the corpus directory's name */
 	int (*fn)(const uint8_t *data, size_t size);
 	size_t max_len; /* longer inputs are cut (libFuzzer: -max_len) */
+	/* Mutations the unit test runs by default: about a second of a gcc
+	 * -O2 build each, fewer for the slow targets (big reports). */
+	size_t iterations;
 };
 
 extern const struct fuzz_target fuzz_targets[];
