@@ -2,18 +2,22 @@
 
 One guest (tests/vm's harness: `-accel tcg`, q35, one vCPU) with a
 virtio-rng and a virtio-blk (a disk of a few MiB), each a modern PCIe
-endpoint behind its own root port.  Per round:
+endpoint behind its own root port.  Each round has two halves, in the
+order V K in odd rounds and K V in even ones (drift on the host then
+hits both sides alike, and the devices change hands only between halves):
 
-  1. both devices unbound (driver_override "none" before virtio_pci is
-     loaded, or after unbinding the kernel's driver in later rounds);
-     `virtioctl --json bench DEVICE --duration MS` on each: polled, one
-     queue, no interrupts;
-  2. the kernel drivers bound to the same devices (driver_override
+  V. both devices unbound (driver_override "none" before virtio_pci is
+     loaded, or after unbinding the kernel's driver); `virtioctl --json
+     bench DEVICE --duration MS` on each: polled, one queue, no interrupts;
+  K. the kernel drivers bound to the same devices (driver_override
      cleared, drivers_probe; virtio_rng and virtio_blk loaded); the same
      workloads through them with bench/kread.c (virtioctl-bench-kread):
      entropy as read() of 4 KiB from /dev/hwrng, block as 4 KiB O_DIRECT
      reads cycling through the first MiB at queue depth 1 (pread) and 32
      (Linux AIO); then busybox `dd iflag=direct` as a cross-check of QD1.
+
+At every checkpoint the host also reads QEMU's CPU time (/proc/PID/stat):
+how many host CPUs QEMU kept busy during each side's workloads.
 
 What makes the numbers trustworthy, checked by QEMU's side (QMP):
   - every block read either side counted is in QEMU's own counters
@@ -34,6 +38,7 @@ import json
 import os
 import statistics
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VM_DIR = os.path.join(os.path.dirname(HERE), "tests", "vm")
@@ -68,19 +73,27 @@ done
 echo "$n $t0 $t"
 '''
 
-ROUND = r'''
+# Rounds alternate the order, V K, K V, V K, ...: the devices change hands
+# only between rounds' halves, and drift on the host hits both sides alike.
+VIRTIOCTL_PART = r'''
 # ---- round %(r)d: virtioctl on the unbound devices ----
+vm_run r%(r)d-vstat-0 head -n 1 /proc/stat
+vm_checkpoint r%(r)d-v-start
 vm_run r%(r)d-v-rng virtioctl --json bench $R --duration $D
 vm_checkpoint r%(r)d-v-0
+vm_run r%(r)d-vstat-1 head -n 1 /proc/stat
 vm_run r%(r)d-v-blk virtioctl --json bench $B --duration $D
 vm_checkpoint r%(r)d-v-done
+vm_run r%(r)d-vstat-2 head -n 1 /proc/stat
+'''
 
-# ---- round %(r)d: the kernel drivers on the same devices ----
+BIND = r'''
+# ---- the kernel drivers take the devices ----
 for a in $R $B; do
 	echo > /sys/bus/pci/devices/$a/driver_override
 	echo $a > /sys/bus/pci/drivers_probe
 done
-vm_wait_bound 30 rng0 blk0 || vm_log "round %(r)d: devices did not get bound"
+vm_wait_bound 30 rng0 blk0 || vm_log "devices did not get bound"
 _t=0
 while { [ ! -c /dev/hwrng ] || [ -z "$(ls /sys/bus/pci/devices/$B/virtio*/block/ 2>/dev/null)" ]; } \
 	&& [ $_t -lt 300 ]; do sleep 0.1; _t=$((_t + 1)); done
@@ -89,27 +102,50 @@ Q=/sys/class/misc/hw_random
 # khwrngd (the kernel thread feeding the entropy pool) would compete for
 # the device: quality 0 stops it.
 [ -w $Q/rng_quality ] && echo 0 > $Q/rng_quality
+'''
+
+KERNEL_PART = r'''
+# ---- round %(r)d: the kernel drivers on the same devices ----
 vm_sh r%(r)d-k-info "echo rng_current \$(cat $Q/rng_current); echo rng_quality \$(cat $Q/rng_quality 2>/dev/null); echo disk $DISK; echo sectors \$(cat /sys/block/$DISK/size); echo scheduler \$(cat /sys/block/$DISK/queue/scheduler); echo nr_hw_queues \$(ls -d /sys/block/$DISK/mq/* | wc -l); echo driver_rng \$(basename \$(readlink /sys/bus/pci/devices/$R/driver)); echo driver_blk \$(basename \$(readlink /sys/bus/pci/devices/$B/driver)); echo virtio_rng \$(basename /sys/bus/pci/devices/$R/virtio*); echo virtio_blk \$(basename /sys/bus/pci/devices/$B/virtio*)"
-vm_run r%(r)d-irq-0 cat /proc/interrupts
+vm_run r%(r)d-irq-0 cat /proc/interrupts /proc/stat
 vm_checkpoint r%(r)d-k-rng-0
 vm_run r%(r)d-k-entropy-4k kread -m read -b 4096 -d $D -w entropy-4k /dev/hwrng
 vm_checkpoint r%(r)d-k-rng-1
-vm_run r%(r)d-irq-1 cat /proc/interrupts
+vm_run r%(r)d-irq-1 cat /proc/interrupts /proc/stat
 vm_run r%(r)d-k-read-4k-qd1 kread -m pread -b 4096 -s %(span)d -d $D -w read-4k-qd1 /dev/$DISK
 vm_checkpoint r%(r)d-k-qd1-1
-vm_run r%(r)d-irq-2 cat /proc/interrupts
+vm_run r%(r)d-irq-2 cat /proc/interrupts /proc/stat
 vm_run r%(r)d-k-read-4k-qd32 kread -m aio -q 32 -b 4096 -s %(span)d -d $D -w read-4k-qd32 /dev/$DISK
 vm_checkpoint r%(r)d-k-qd32-1
-vm_run r%(r)d-irq-3 cat /proc/interrupts
+vm_run r%(r)d-irq-3 cat /proc/interrupts /proc/stat
 vm_run r%(r)d-k-dd sh /tmp/ddloop.sh /dev/$DISK $D
 vm_checkpoint r%(r)d-k-dd-1
+'''
 
-# ---- back to unbound for the next round ----
+UNBIND = r'''
+# ---- the devices back to nobody ----
 for a in $R $B; do
 	echo $a > /sys/bus/pci/devices/$a/driver/unbind
 	echo none > /sys/bus/pci/devices/$a/driver_override
 done
 '''
+
+
+def rounds_script(rounds):
+    parts, bound = [], False
+    for r in range(1, rounds + 1):
+        for side in ("vk" if r % 2 else "kv"):
+            if side == "v":
+                if bound:
+                    parts.append(UNBIND)
+                    bound = False
+                parts.append(VIRTIOCTL_PART % {"r": r})
+            else:
+                if not bound:
+                    parts.append(BIND)
+                    bound = True
+                parts.append(KERNEL_PART % {"r": r, "span": SPAN})
+    return "".join(parts)
 
 SCRIPT = r'''
 D=%(duration)d
@@ -128,7 +164,7 @@ vm_sh info "uname -r; grep -m1 'model name' /proc/cpuinfo; grep MemTotal /proc/m
 
 
 def checkpoint_names(r):
-    return ["r%d-%s" % (r, n) for n in ("v-0", "v-done", "k-rng-0", "k-rng-1", "k-qd1-1",
+    return ["r%d-%s" % (r, n) for n in ("v-start", "v-0", "v-done", "k-rng-0", "k-rng-1", "k-qd1-1",
                                         "k-qd32-1", "k-dd-1")]
 
 
@@ -138,6 +174,7 @@ class Collected:
     def __init__(self):
         self.results = {}
         self.blockstats = {}    # checkpoint -> (rd_operations, rd_bytes) of drive d0
+        self.qemu_cpu = {}      # checkpoint -> (monotonic s, QEMU's CPU s so far)
         self.derived = {}       # name -> value computed by the check
         self.failures = []
         self.notes = []
@@ -166,6 +203,23 @@ def parse_interrupts(text):
     return out
 
 
+def guest_cpu(text):
+    """(busy, total) jiffies from the "cpu" line of /proc/stat, or None."""
+    for line in text.splitlines():
+        f = line.split()
+        if f and f[0] == "cpu":
+            v = [int(x) for x in f[1:]]
+            idle = v[3] + (v[4] if len(v) > 4 else 0)
+            return sum(v) - idle, sum(v)
+    return None
+
+
+def busy_fraction(a, b):
+    if not a or not b or b[1] == a[1]:
+        return None
+    return (b[0] - a[0]) / (b[1] - a[1])
+
+
 def _json(res):
     try:
         return json.loads(res.text)
@@ -175,17 +229,34 @@ def _json(res):
 
 def make_scenario(rounds, duration_ms, disk_mib, kread, out):
     cmd_timeout = 3 * duration_ms // 1000 + 60
-    body = "".join(ROUND % {"r": r, "span": SPAN} for r in range(1, rounds + 1))
+    body = rounds_script(rounds)
     script = SCRIPT % {"duration": duration_ms, "cmd_timeout": cmd_timeout,
                        "rounds": body, "ddloop": DDLOOP}
 
     def record(ctx):
-        """At every checkpoint: QEMU's read counters of the disk."""
+        """At every checkpoint: QEMU's read counters of the disk, and the
+        host CPU time QEMU has used (all its threads: vCPU, main loop, I/O
+        workers)."""
+        ck = ctx.checkpoints[-1]
         for s in ctx.qmp.command("query-blockstats"):
             if s.get("device") == "d0":
                 st = s["stats"]
-                out.blockstats[ctx.checkpoints[-1]] = (st["rd_operations"], st["rd_bytes"])
+                out.blockstats[ck] = (st["rd_operations"], st["rd_bytes"])
+        try:
+            with open("/proc/%d/stat" % ctx.machine.proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            out.qemu_cpu[ck] = (time.monotonic(), cpu)
+        except (OSError, ValueError, IndexError, AttributeError):
+            pass
         return []
+
+    def cpus(a, b):
+        """Host CPUs QEMU kept busy between two checkpoints (1.0: one core)."""
+        if a in out.qemu_cpu and b in out.qemu_cpu:
+            (t0, c0), (t1, c1) = out.qemu_cpu[a], out.qemu_cpu[b]
+            return (c1 - c0) / (t1 - t0) if t1 > t0 else None
+        return None
 
     def blk_delta(ctx, a, b):
         if a not in out.blockstats or b not in out.blockstats:
@@ -276,6 +347,20 @@ def make_scenario(rounds, duration_ms, disk_mib, kread, out):
                     out.derived["%sk-%s-interrupts" % (p, w)] = {
                         "interrupts": n, "per_read": n / k["ops"] if k["ops"] else None}
             out.derived[p + "kernel-info"] = kinfo
+            vs = [guest_cpu(ctx.results[p + "vstat-%d" % i].text)
+                  if p + "vstat-%d" % i in ctx.results else None for i in range(3)]
+            ks = [guest_cpu(ctx.results[p + "irq-%d" % i].text)
+                  if p + "irq-%d" % i in ctx.results else None for i in range(4)]
+            out.derived[p + "guest-cpu-busy"] = {
+                "virtioctl-entropy": busy_fraction(vs[0], vs[1]),
+                "virtioctl-block": busy_fraction(vs[1], vs[2]),
+                "kernel-entropy": busy_fraction(ks[0], ks[1]),
+                "kernel-block": busy_fraction(ks[1], ks[3])}
+            out.derived[p + "qemu-host-cpus"] = {
+                "virtioctl-entropy": cpus(p + "v-start", p + "v-0"),
+                "virtioctl-block": cpus(p + "v-0", p + "v-done"),
+                "kernel-entropy": cpus(p + "k-rng-0", p + "k-rng-1"),
+                "kernel-block": cpus(p + "k-rng-1", p + "k-qd32-1")}
         out.results.update(ctx.results)
         out.failures = ctx.failures
 
@@ -356,6 +441,13 @@ def print_table(res, f=sys.stdout):
         dd = d.get(p + "dd-qd1")
         if dd:
             bits.append("dd iflag=direct QD1: %s reads/s" % _fmt(dd["ops_per_second"]))
+        for key, what in (("guest-cpu-busy", "guest vCPU busy"),
+                          ("qemu-host-cpus", "QEMU's host CPUs")):
+            c = d.get(p + key)
+            if c and all(v is not None for v in c.values()):
+                bits.append("%s (entropy, block): virtioctl %.2f, %.2f; kernel %.2f, %.2f"
+                            % (what, c["virtioctl-entropy"], c["virtioctl-block"],
+                               c["kernel-entropy"], c["kernel-block"]))
         if bits:
             print("round %d: %s" % (r, "; ".join(bits)), file=f)
 
@@ -393,7 +485,6 @@ def run(a, virtioctl, kread, cache):
     import run as vmrun     # tests/vm/run.py: the harness's entry points
     import shutil
     import signal
-    import time
 
     if a.rounds < 1 or a.duration < 100 or a.disk_mib < 1:
         raise SystemExit("bench: --rounds >= 1, --duration >= 100, --disk-mib >= 1")

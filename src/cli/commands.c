@@ -123,8 +123,9 @@ static const struct command table[] = {
 	 CMD_DEVICE | CMD_WRITES, selftest_opts, cmd_selftest},
 	{"bench", "<device>", "measure polled round trips on a queue",
 	 "Entropy: bytes/s reading 4 KiB buffers; block: 4 KiB reads/s at queue depth 1 and 32 "
-	 "over the first MiB. Each workload runs for --duration. The device is reset at the "
-	 "end. A benchmark: compare with a peer measured in the same run (bench/).",
+	 "(or what the ring holds) over the first MiB, or the whole disk if smaller; a failed "
+	 "read fails the benchmark. Each workload runs for --duration. The device is reset at "
+	 "the end. A benchmark: compare with a peer measured in the same run (bench/).",
 	 CMD_DEVICE | CMD_WRITES, bench_opts, cmd_bench},
 	{"shell", "[device]", "start the interactive shell",
 	 "Reads commands with line editing, completion (Tab) and history. With DEVICE, opens it "

@@ -153,6 +153,53 @@ static void test_tiny_disk(void)
 	fixture_close(&f);
 }
 
+/* A 64-entry ring holds 21 three-descriptor reads: queue depth 32 runs
+ * at 21 and says so, instead of failing for want of descriptors. */
+static void test_small_ring(void)
+{
+	struct model_spec spec;
+	struct fixture f;
+	struct verr e = {0};
+	struct rnode *out;
+	const struct rnode *n;
+
+	memset(&f, 0, sizeof(f));
+	model_spec_init(&spec, MODEL_ID_BLOCK, MODEL_MODERN);
+	spec.dma_identity = true;
+	spec.writable = true;
+	spec.queue_max[0] = 64;
+	f.pci = model_pdev_new(&spec, &e);
+	if (!f.pci || vdev_open(f.pci, &f.v, &e) || dma_open(f.pci, DMA_MODEL, &f.dma, &e)) {
+		printf("FAIL model: %s\n", e.msg);
+		CHECK(0);
+		if (f.pci)
+			fixture_close(&f);
+		return;
+	}
+	vdev_allow_select(&f.v, true, NULL);
+	model_use_builtin_handlers(f.pci);
+	CHECK(run_bench(&f, &out, &e) == 0);
+	if (e.msg[0])
+		printf("# %s\n", e.msg);
+	CHECK_EQ(u64_at(out, "results.1.queue_depth"), 21);
+	CHECK(u64_at(out, "results.1.ops") > 0);
+	n = r_path(out, "steps");
+	CHECK(n != NULL);
+	for (unsigned i = 0; n && i < r_count(n); i++) {
+		char p[64];
+		const struct rnode *d, *name;
+
+		snprintf(p, sizeof(p), "steps.%u.step", i);
+		name = r_path(out, p);
+		snprintf(p, sizeof(p), "steps.%u.detail", i);
+		d = r_path(out, p);
+		if (name && name->kind == R_STR && strcmp(name->v.s, "read-4k-qd32") == 0)
+			CHECK(d && d->kind == R_STR && strstr(d->v.s, "queue depth 21") != NULL);
+	}
+	r_free(out);
+	fixture_close(&f);
+}
+
 static void test_entropy(void)
 {
 	struct fixture f;
@@ -179,6 +226,7 @@ int main(void)
 	test_small_disk();
 	test_failed_reads();
 	test_tiny_disk();
+	test_small_ring();
 	test_entropy();
 	return check_done();
 }
