@@ -228,8 +228,12 @@ static void linux_cells(struct rnode *row, const struct irqs *q, unsigned irq)
 static void vector_table(struct rctx *c, struct irqs *q)
 {
 	struct rnode *t = r_arr(c->root, "vectors", "Vectors", RF_TABLE);
-	bool table_ok = true;
+	/* A BAR the backend already knows it cannot reach is not tried. */
+	bool table_ok = pdev_has_bar_access(c->d->pci);
 	char users[256];
+
+	if (!table_ok)
+		rctx_note(c, "MSI-X table not read: %s", c->d->pci->bar_why);
 
 	for (unsigned i = 0; i < q->table_size; i++) {
 		struct rnode *row = r_obj(t, NULL, NULL);

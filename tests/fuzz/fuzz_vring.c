@@ -8,7 +8,8 @@
  * error; it must never crash, leak or spin.
  *
  * Input: a setup byte (bits 0-3: queue size 2^(n%9); bit 4: EVENT_IDX;
- * bit 5: MSI-X vector 1 instead of polling),
+ * bit 5: MSI-X vector 1 instead of polling; bit 6: legacy device, one
+ * block in the legacy layout),
  * then operations, one byte each plus their operands. */
 #include "fuzz.h"
 
@@ -45,7 +46,9 @@ struct rig {
 	size_t desc_len, avail_len, used_len;
 };
 
-static void setup(struct rig *g, unsigned size, bool event_idx, bool vector)
+/* False when a legacy ring cannot be had here (the model's DMA memory is
+ * above what a 32-bit page frame number reaches). */
+static bool setup(struct rig *g, unsigned size, bool event_idx, bool vector, bool legacy)
 {
 	struct model_spec spec;
 	struct vstep_result sr;
@@ -54,8 +57,9 @@ static void setup(struct rig *g, unsigned size, bool event_idx, bool vector)
 	uint64_t offered, feats;
 
 	memset(g, 0, sizeof(*g));
-	model_spec_init(&spec, MODEL_ID_RNG, MODEL_MODERN);
-	spec.queue_max[0] = 256;
+	model_spec_init(&spec, MODEL_ID_RNG, legacy ? MODEL_LEGACY : MODEL_MODERN);
+	/* A legacy queue's size is the device's: make it the one asked for. */
+	spec.queue_max[0] = (uint16_t)(legacy ? size : 256);
 	spec.dma_identity = true;
 	spec.writable = true;
 	spec.addr = (struct pci_addr){0, 0x42, 0, 0};
@@ -73,10 +77,18 @@ static void setup(struct rig *g, unsigned size, bool event_idx, bool vector)
 	if (!event_idx)
 		feats &= ~(UINT64_C(1) << VIRTIO_FB_EVENT_IDX);
 	if (g->v.ops->set_driver_features(&g->v, feats, &e) ||
-	    vdev_step(&g->v, VSTEP_FEATURES_OK, false, &sr, &e) ||
-	    vring_create(&g->v, g->dma, 0, (uint16_t)size, feats, vector ? 1 : VIRTIO_MSI_NO_VECTOR,
-			 &g->r, &e) ||
-	    vdev_step(&g->v, VSTEP_DRIVER_OK, false, &sr, &e))
+	    (!legacy && vdev_step(&g->v, VSTEP_FEATURES_OK, false, &sr, &e)))
+		fuzz_fail("bring-up: %s", e.msg);
+	/* No MSI-X vector on legacy: it has MSI-X off. */
+	if (vring_create(&g->v, g->dma, 0, (uint16_t)size, feats,
+			 vector && !legacy ? 1 : VIRTIO_MSI_NO_VECTOR, &g->r, &e)) {
+		if (!legacy)
+			fuzz_fail("vring_create: %s", e.msg);
+		dma_close(g->dma);
+		pdev_close(g->pci);
+		return false;
+	}
+	if (vdev_step(&g->v, VSTEP_DRIVER_OK, false, &sr, &e))
 		fuzz_fail("bring-up: %s", e.msg);
 	g->size = vring_size(g->r);
 	FUZZ_ASSERT(g->size == size);
@@ -87,6 +99,7 @@ static void setup(struct rig *g, unsigned size, bool event_idx, bool vector)
 	g->desc_len = 16 * (size_t)size;
 	g->avail_len = 6 + 2 * (size_t)size;
 	g->used_len = 6 + 8 * (size_t)size;
+	return true;
 }
 
 static void teardown(struct rig *g)
@@ -202,7 +215,11 @@ int fuzz_vring(const uint8_t *data, size_t size)
 
 	if (!sh)
 		fuzz_fail("out of memory");
-	setup(&g, 1u << ((setup_byte & 15) % 9), setup_byte & 16, setup_byte & 32);
+	if (!setup(&g, 1u << ((setup_byte & 15) % 9), setup_byte & 16, setup_byte & 32,
+		   setup_byte & 64)) {
+		free(sh);
+		return 0;
+	}
 	for (unsigned op = 0; op < MAX_OPS && fin_left(&in); op++) {
 		switch (fin_u8(&in) % 8) {
 		case OP_POST:

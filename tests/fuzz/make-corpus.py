@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of the fuzz targets (tests/fuzz/corpus/TARGET/)
 from the fixtures and from hand-made device data. The input formats are
-described at the top of each tests/fuzz/fuzz_TARGET.c. Reproducers of
-findings live beside the seeds as crash-*; this script leaves them alone.
+described at the top of each tests/fuzz/fuzz_TARGET.c. Beside the seeds
+live reproducers of findings (crash-*) and inputs libFuzzer found that
+reach new code (lf-*, from -merge=1, the slow ones left out so that the
+unit test stays fast); this script leaves both alone.
 
     tests/fuzz/make-corpus.py
 """
@@ -102,6 +104,8 @@ def vring_seeds():
     write('vring', 'full', bytes([0x01]) + post_w * 3 + kick + poll)
     write('vring', 'driver-areas', bytes([0x03]) + post_w + bytes([6, 1, 14, 0, 2, 0xff, 0xff]) +
           post_w + post_w + forge_ok + poll + desc)
+    write('vring', 'legacy', bytes([0x43]) + post_w + post_rw + kick + forge_ok + poll + desc)
+    write('vring', 'legacy-event-idx', bytes([0x52]) + post_w + kick + forge_ok + poll)
     write('vring', 'size256', bytes([0x08]) + (post_rw + kick) * 4 + forge_ok * 4 + poll)
 
 
