@@ -143,3 +143,18 @@ void pci_mmio_store(volatile uint8_t *p, unsigned width, uint64_t v)
 		*(volatile uint64_t *)p = htole64(v);
 	}
 }
+
+uint32_t pci_le_value(const uint8_t *b, unsigned width)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = width; i-- > 0;)
+		v = v << 8 | b[i];
+	return v;
+}
+
+void pci_le_bytes(uint32_t v, unsigned width, uint8_t *b)
+{
+	for (unsigned i = 0; i < width; i++, v >>= 8)
+		b[i] = (uint8_t)v;
+}

@@ -49,6 +49,11 @@ void pci_bars_decode(const uint32_t raw[PCI_NUM_BARS], unsigned nbars,
 uint64_t pci_mmio_load(volatile uint8_t *p, unsigned width);
 void pci_mmio_store(volatile uint8_t *p, unsigned width, uint64_t v);
 
+/* Little-endian bytes <-> a value of `width` (1 to 4) bytes: config space
+ * and I/O registers travel as byte strings through read/write calls. */
+uint32_t pci_le_value(const uint8_t *b, unsigned width);
+void pci_le_bytes(uint32_t v, unsigned width, uint8_t *b);
+
 /* sysfs helpers. Paths longer than PATH_MAX are reported as failures. */
 
 /* "<root>/bus/pci/devices/DDDD:BB:DD.F" plus "/leaf" when leaf is not NULL.

@@ -50,21 +50,6 @@ static struct sysfs_priv *priv_of(const struct pdev *d)
 
 /* ---- config space ---- */
 
-static uint32_t le_value(const uint8_t *b, unsigned width)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = width; i-- > 0;)
-		v = v << 8 | b[i];
-	return v;
-}
-
-static void le_bytes(uint32_t v, unsigned width, uint8_t *b)
-{
-	for (unsigned i = 0; i < width; i++, v >>= 8)
-		b[i] = (uint8_t)v;
-}
-
 /* pci_read_block rather than pci_read_word & co: those return all-ones on
  * failure, which is also a valid register value. */
 static int sysfs_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val,
@@ -75,7 +60,7 @@ static int sysfs_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t
 	if (!pci_read_block(priv_of(d)->pd, (int)off, b, (int)width))
 		return verr_set(e, VX_DEVICE, "reading %u bytes at 0x%x of %s/config failed", width,
 				off, priv_of(d)->dir);
-	*val = le_value(b, width);
+	*val = pci_le_value(b, width);
 	return 0;
 }
 
@@ -87,7 +72,7 @@ static int sysfs_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_
 	uint8_t b[4];
 	int err;
 
-	le_bytes(val, width, b);
+	pci_le_bytes(val, width, b);
 	errno = 0;
 	if (!pci_write_block(priv_of(d)->pd, (int)off, b, (int)width)) {
 		err = errno;

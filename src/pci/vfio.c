@@ -61,15 +61,6 @@ static struct vfio_priv *priv_of(const struct pdev *d)
 
 /* ---- config space ---- */
 
-static uint32_t le_value(const uint8_t *b, unsigned width)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = width; i-- > 0;)
-		v = v << 8 | b[i];
-	return v;
-}
-
 static int region_io(int fd, bool write, void *buf, unsigned width, uint64_t at)
 {
 	ssize_t n = write ? pwrite(fd, buf, width, (off_t)at) : pread(fd, buf, width, (off_t)at);
@@ -90,7 +81,7 @@ static int vfio_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t 
 	if (region_io(p->device, false, b, width, p->cfg.off + off))
 		return verr_set(e, VX_DEVICE, "VFIO config read of %u bytes at 0x%x failed: %s",
 				width, off, strerror(errno));
-	*val = le_value(b, width);
+	*val = pci_le_value(b, width);
 	return 0;
 }
 
@@ -102,8 +93,7 @@ static int vfio_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t
 	struct vfio_priv *p = priv_of(d);
 	uint8_t b[4];
 
-	for (unsigned i = 0; i < width; i++)
-		b[i] = (uint8_t)(val >> (8 * i));
+	pci_le_bytes((uint32_t)val, width, b);
 	if (region_io(p->device, true, b, width, p->cfg.off + off))
 		return verr_set(e, VX_DEVICE, "VFIO config write of %u bytes at 0x%x failed: %s",
 				width, off, strerror(errno));
@@ -199,9 +189,9 @@ static int vfio_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned wi
 	if (region_io(priv_of(d)->device, false, b, width, r->off + off))
 		return verr_set(e, VX_DEVICE, "VFIO read of %u bytes at BAR %u offset 0x%llx: %s",
 				width, bar, (unsigned long long)off, strerror(errno));
-	*val = le_value(b, width > 4 ? 4 : width);
+	*val = pci_le_value(b, width > 4 ? 4 : width);
 	if (width == 8)
-		*val |= (uint64_t)le_value(b + 4, 4) << 32;
+		*val |= (uint64_t)pci_le_value(b + 4, 4) << 32;
 	return 0;
 }
 
@@ -219,8 +209,9 @@ static int vfio_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned w
 		pci_mmio_store(p, width, val);
 		return 0;
 	}
-	for (unsigned i = 0; i < width; i++)
-		b[i] = (uint8_t)(val >> (8 * i));
+	pci_le_bytes((uint32_t)val, width > 4 ? 4 : width, b);
+	if (width == 8)
+		pci_le_bytes((uint32_t)(val >> 32), 4, b + 4);
 	if (region_io(priv_of(d)->device, true, b, width, r->off + off))
 		return verr_set(e, VX_DEVICE, "VFIO write of %u bytes at BAR %u offset 0x%llx: %s",
 				width, bar, (unsigned long long)off, strerror(errno));
