@@ -63,9 +63,15 @@ def lossy_net(netdev, pcap):
 
 def console_port(serial_id):
     """Device arguments for a virtio-serial device whose port 0 is a
-    console writing to {tmp}/console.out."""
-    return dict(backend=["-chardev", "file,id=vcon0,path={tmp}/console.out"],
-                children=["-device", "virtconsole,chardev=vcon0,bus=%s.0,nr=0" % serial_id])
+    console writing to {tmp}/SERIAL_ID.out (console_file())."""
+    return dict(backend=["-chardev", "file,id=vcon-%s,path={tmp}/%s" % (
+                    serial_id, console_file(serial_id))],
+                children=["-device", "virtconsole,chardev=vcon-%s,bus=%s.0,nr=0" % (
+                    serial_id, serial_id)])
+
+
+def console_file(serial_id):
+    return "%s.out" % serial_id
 
 
 def status_at(ctx, ck, dev):
@@ -154,12 +160,12 @@ def _host_file(ctx, name):
     return open(path, "rb").read() if os.path.exists(path) else b""
 
 
-def check_selftests(ctx, entropy=(), block=None, console=None, net=None, interface=None,
+def check_selftests(ctx, entropy=(), block=None, console=(), net=None, interface=None,
                     reset_at=None):
     """entropy: device ids (64 bytes each); block: {device: disk}, data is
-    the image's first 4 KiB; console: the serial device id (bytes in the
-    host's chardev file); net: {device: pcap file}; reset_at: checkpoint
-    where every one of them must read status 0."""
+    the image's first 4 KiB; console: serial device ids made with
+    console_port() (bytes in the host's chardev file); net: {device: pcap
+    file}; reset_at: checkpoint where every one of them must read status 0."""
     for dev in entropy:
         doc = selftest_doc(ctx, dev, interface)
         if doc and doc.get("data_length") != 64:
@@ -171,17 +177,18 @@ def check_selftests(ctx, entropy=(), block=None, console=None, net=None, interfa
             ctx.fail("block selftest data", device=ctx.scenario.device(dev),
                      field="data_sha256", virtioctl=doc.get("data_sha256"),
                      qemu="%s (the disk image's first 4096 bytes)" % want)
-    if console and selftest_doc(ctx, console, interface):
-        got = _host_file(ctx, "console.out")
-        if CONSOLE_TEXT not in got:
-            ctx.fail("console selftest: host chardev file has %r" % got[:200])
+    for dev in console:
+        if selftest_doc(ctx, dev, interface):
+            got = _host_file(ctx, console_file(dev))
+            if CONSOLE_TEXT not in got:
+                ctx.fail("console selftest %s: host chardev file has %r" % (dev, got[:200]))
     for dev, pcap in (net or {}).items():
         if selftest_doc(ctx, dev, interface):
             got = _host_file(ctx, pcap)
             if NET_TEXT not in got or b"\x88\xb5" not in got:
                 ctx.fail("net selftest %s: frame not in the host pcap (%d bytes)"
                          % (dev, len(got)))
-    devices = list(entropy) + list(block or {}) + list(net or {}) + ([console] if console else [])
+    devices = list(entropy) + list(block or {}) + list(net or {}) + list(console)
     st = ctx.snapshots.get(reset_at, {}) if reset_at else {}
     for dev in devices:
         if dev in st and features.status_of(st[dev]["status"]) != 0:

@@ -17,7 +17,7 @@ from vmharness.scenario import Device, Disk, Scenario
 from scenarios import _drive
 from scenarios._common import drive
 
-UNBOUND = ["rng0", "blk0", "ser0", "net0", "rng1", "blk1"]
+UNBOUND = ["rng0", "blk0", "ser0", "net0", "rng1", "blk1", "ser1", "net1"]
 
 # Each step: checkpoint name, command (R = rng0's address).
 STEPS = [
@@ -45,7 +45,7 @@ R=$(vm_addr rng0)
 
 # One process, one command per checkpoint.
 %(stepper)s
-for id in rng0 blk0 ser0 net0 rng1 blk1; do
+for id in %(unbound)s; do
 	vm_run st-$id virtioctl --json selftest $(vm_addr $id)
 done
 vm_run st-blk0-text virtioctl selftest $(vm_addr blk0)
@@ -113,8 +113,10 @@ def check_steps(ctx):
 
 
 def check_selftests(ctx):
+    # 0 are modern-only, 1 transitional (driven through the modern interface)
     _drive.check_selftests(ctx, entropy=("rng0", "rng1"), block={"blk0": "d0", "blk1": "d1"},
-                           console="ser0", net={"net0": "net.pcap"}, interface="modern",
+                           console=("ser0", "ser1"),
+                           net={"net0": "net0.pcap", "net1": "net1.pcap"}, interface="modern",
                            reset_at="selftests")
     text = ctx.result("st-blk0-text")
     if text and ("Passed" not in text.text or ctx.disks["d0"].sha256_4k not in text.text):
@@ -173,9 +175,12 @@ SCENARIO = Scenario(
         Device("ser0", "virtio-serial-pci,max_ports=2", 0x04, port=True,
                **_drive.console_port("ser0")),
         Device("net0", "virtio-net-pci,netdev=hn0,romfile=", 0x05, port=True,
-               backend=_drive.lossy_net("hn0", "net.pcap")),
+               backend=_drive.lossy_net("hn0", "net0.pcap")),
         Device("rng1", "virtio-rng-pci", 0x06),
         Device("blk1", "virtio-blk-pci,drive=d1", 0x07, backend=drive("d1", "d1")),
+        Device("ser1", "virtio-serial-pci,max_ports=2", 0x09, **_drive.console_port("ser1")),
+        Device("net1", "virtio-net-pci,netdev=hn1,romfile=", 0x0a,
+               backend=_drive.lossy_net("hn1", "net1.pcap")),
         Device("blk2", "virtio-blk-pci,drive=d2", 0x08, port=True,
                backend=drive("d2", "d2")),
     ],

@@ -98,7 +98,7 @@ def check_steps(ctx):
 
 def check_selftests(ctx):
     _drive.check_selftests(ctx, entropy=("rng0", "rng1"), block={"blk0": "d0", "blk1": "d1"},
-                           console="ser0", net={"net0": "net0.pcap", "net1": "net1.pcap"},
+                           console=("ser0",), net={"net0": "net0.pcap", "net1": "net1.pcap"},
                            interface="legacy", reset_at="selftests")
 
 
