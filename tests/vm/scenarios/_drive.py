@@ -45,9 +45,29 @@ vm_run drive-err cat /tmp/drive.err
 
 
 def stepper(steps):
-    """The guest script part that runs STEPS [(checkpoint, command)]."""
-    return (STEPPER_START + "\n".join("step %s %s" % s for s in steps) + "\n" +
+    """The guest script part that runs STEPS [(checkpoint, command)];
+    commands may use shell variables ("$A_rng0"), expanded by the guest."""
+    return (STEPPER_START + "\n".join('step %s "%s"' % s for s in steps) + "\n" +
             STEPPER_END)
+
+
+def device_steps(dev, queue, size, post):
+    """The bring-up of device `dev` ($A_dev in the guest) step by step, one
+    chain posted on `queue`, then the reset; checkpoints are "DEV-STEP"."""
+    a = "$A_" + dev
+    return [(dev + "-" + ck, cmd % {"a": a, "q": queue}) for ck, cmd in (
+        ("reset", "status %(a)s reset"),
+        ("ack", "status %(a)s ack"),
+        ("driver", "status %(a)s driver"),
+        ("features", "features %(a)s negotiate"),
+        ("fok", "status %(a)s features-ok"),
+        ("vring", "vring %(a)s setup %(q)d " + size),
+        ("dok", "status %(a)s driver-ok"),
+        ("post", "post %(a)s %(q)d " + post),
+        ("kick", "kick %(a)s %(q)d"),
+        ("poll", "poll %(a)s %(q)d --timeout 10000"),
+        ("show", "vring %(a)s show %(q)d"),
+        ("reset2", "status %(a)s reset"))]
 
 
 def lossy_net(netdev, pcap):
@@ -109,30 +129,33 @@ def check_status_steps(ctx, dev, want):
                      virtioctl="0x%02x expected" % bits, qemu="0x%02x" % got)
 
 
-def check_ring_matches(ctx, dev, ck, ring):
+def check_ring_matches(ctx, dev, ck, ring, queue=0):
     """The queue virtioctl set up (vring JSON) is the one QEMU has; returns
-    QEMU's queue 0 status."""
+    QEMU's status of that queue."""
     q = ctx.queue_snapshots.get(ck, {}).get(dev, [])
-    if not q:
-        ctx.fail("no QMP queue status at %s" % ck)
+    if len(q) <= queue:
+        ctx.fail("no QMP status of queue %d at %s" % (queue, ck))
         return None
     for ours, theirs in (("size", "vring-num"), ("desc_addr", "vring-desc"),
                          ("driver_addr", "vring-avail"), ("device_addr", "vring-used")):
-        if ring.get(ours) != q[0].get(theirs):
-            ctx.fail("queue 0 after vring setup", device=ctx.scenario.device(dev), field=ours,
-                     virtioctl=ring.get(ours), qemu=q[0].get(theirs))
-    return q[0]
+        if ring.get(ours) != q[queue].get(theirs):
+            ctx.fail("queue %d after vring setup" % queue, device=ctx.scenario.device(dev),
+                     field=ours, virtioctl=ring.get(ours), qemu=q[queue].get(theirs))
+    return q[queue]
 
 
-def check_poll(ctx, dev, ck, poll, length):
+def check_poll(ctx, dev, ck, poll, length, queue=0):
     """One used element of `length` bytes, and QEMU's used index is 1."""
     d = ctx.scenario.device(dev)
-    if poll.get("count") != 1 or poll.get("used", {}).get("len") != length:
-        ctx.fail("poll: %r" % poll, device=d)
+    used = poll.get("used", {})
+    if poll.get("count") != 1 or used.get("len") != length:
+        ctx.fail("poll on queue %d" % queue, device=d, field="used.len",
+                 virtioctl="count %r, len %r" % (poll.get("count"), used.get("len")),
+                 qemu="one element of %d bytes expected" % length)
     q = ctx.queue_snapshots.get(ck, {}).get(dev, [])
-    if q and q[0].get("used-idx") != 1:
+    if len(q) > queue and q[queue].get("used-idx") != 1:
         ctx.fail("used index after poll", device=d, field="used-idx", virtioctl=1,
-                 qemu=q[0].get("used-idx"))
+                 qemu=q[queue].get("used-idx"))
 
 
 def selftest_doc(ctx, dev, interface=None):
@@ -155,7 +178,7 @@ def selftest_doc(ctx, dev, interface=None):
     return doc
 
 
-def _host_file(ctx, name):
+def host_file(ctx, name):
     path = os.path.join(ctx.tmpdir, name)
     return open(path, "rb").read() if os.path.exists(path) else b""
 
@@ -179,12 +202,12 @@ def check_selftests(ctx, entropy=(), block=None, console=(), net=None, interface
                      qemu="%s (the disk image's first 4096 bytes)" % want)
     for dev in console:
         if selftest_doc(ctx, dev, interface):
-            got = _host_file(ctx, console_file(dev))
+            got = host_file(ctx, console_file(dev))
             if CONSOLE_TEXT not in got:
                 ctx.fail("console selftest %s: host chardev file has %r" % (dev, got[:200]))
     for dev, pcap in (net or {}).items():
         if selftest_doc(ctx, dev, interface):
-            got = _host_file(ctx, pcap)
+            got = host_file(ctx, pcap)
             if NET_TEXT not in got or b"\x88\xb5" not in got:
                 ctx.fail("net selftest %s: frame not in the host pcap (%d bytes)"
                          % (dev, len(got)))

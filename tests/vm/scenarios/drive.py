@@ -2,10 +2,12 @@
 
 One virtioctl process reads commands from a FIFO (a script on standard
 input, JSON Lines out), so the guest can stop at a checkpoint after each
-command while the host asks QEMU over QMP: the status bits after every
+command while the host asks QEMU over QMP. For modern and transitional
+entropy, block, console and net devices in turn: the status bits after every
 step, the negotiated features, the queue's size and ring addresses after
-`vring setup`, the used index after `poll`, and the status after the final
-reset.  Then the self-tests (one-shot): entropy returns the bytes asked
+`vring setup`, the used element and QEMU's used index after `poll` (the
+sector read by hand is the disk image's, the console bytes reach the host
+file, the frame the host pcap), and the status after the final reset.  Then the self-tests (one-shot): entropy returns the bytes asked
 for, block's data_sha256 is the disk image's first 4 KiB, console bytes
 arrive in the host's chardev file, the net frame in a host pcap; the same
 through transitional devices; a device bound to virtio_blk is refused and
@@ -19,21 +21,21 @@ from scenarios._common import drive
 
 UNBOUND = ["rng0", "blk0", "ser0", "net0", "rng1", "blk1", "ser1", "net1"]
 
-# Each step: checkpoint name, command (R = rng0's address).
-STEPS = [
-    ("s-reset", "status R reset"),
-    ("s-ack", "status R ack"),
-    ("s-driver", "status R driver"),
-    ("s-features", "features R negotiate"),
-    ("s-fok", "status R features-ok"),
-    ("s-vring", "vring R setup 0 4"),
-    ("s-dok", "status R driver-ok"),
-    ("s-post", "post R 0 w:32"),
-    ("s-kick", "kick R 0"),
-    ("s-poll", "poll R 0 --timeout 10000"),
-    ("s-show", "vring R show 0"),
-    ("s-reset2", "status R reset"),
-]
+CONSOLE_STEP = b"virtioctl console stepper\n"
+NET_STEP = b"virtioctl net stepper"
+BLK_READ = "r:" + "00" * 16 + " w:512 w:1"  # VIRTIO_BLK_T_IN of sector 0
+FRAME = (b"\xff" * 6 + b"\x02\x00\x00\x76\x69\x6f\x88\xb5" + NET_STEP).ljust(60, b"\0")
+
+# Per device type: queue used, vring size argument, the chain posted, and
+# the used length the device must report (transmits report 0).
+TYPES = {
+    "rng": (0, "4", "w:32", 32),
+    "blk": (0, "", BLK_READ, 513),
+    "ser": (1, "", "r:" + CONSOLE_STEP.hex(), 0),
+    "net": (1, "", "r:" + "00" * 12 + " r:" + FRAME.hex(), 0),
+}
+STEPPED = ["rng0", "blk0", "ser0", "net0", "rng1", "blk1", "ser1", "net1"]
+STEPS = [s for dev in STEPPED for s in _drive.device_steps(dev, *TYPES[dev[:3]][:3])]
 
 SCRIPT = r'''
 for id in %(unbound)s; do
@@ -42,6 +44,7 @@ done
 vm_modprobe virtio_pci virtio_blk
 vm_wait_bound 20 blk2 || vm_log "blk2 did not get bound"
 R=$(vm_addr rng0)
+for id in %(unbound)s; do eval "A_$id=$(vm_addr $id)"; done
 
 # One process, one command per checkpoint.
 %(stepper)s
@@ -90,26 +93,46 @@ done
 
 
 def check_steps(ctx):
-    """Status after each step, features, queue registers, used index."""
-    rng = ctx.scenario.device("rng0")
-    _drive.check_status_steps(ctx, "rng0", {
-        "s-reset": 0, "s-ack": 1, "s-driver": 3, "s-features": 3, "s-fok": 0x0b,
-        "s-vring": 0x0b, "s-dok": 0x0f, "s-poll": 0x0f, "s-reset2": 0})
+    """For each device: status after each step, negotiated features, the
+    queue's size and addresses after setup, the used element and QEMU's used
+    index after poll, and what reached the host."""
     by_step = _drive.step_results(ctx, STEPS)
-    if by_step is None:
-        return
-    snap = ctx.snapshots.get("s-features")
-    if snap:
-        guest = features.bits_of(4, snap["rng0"]["guest-features"])
-        ours = int(by_step["s-features"]["driver_features"], 16)
-        if guest != ours or not guest & (1 << 32):
-            ctx.fail("negotiated features", device=rng, field="guest-features",
-                     virtioctl="0x%016x" % ours, qemu="0x%016x" % guest)
-    _drive.check_ring_matches(ctx, "rng0", "s-vring", by_step["s-vring"].get("vring", {}))
-    _drive.check_poll(ctx, "rng0", "s-poll", by_step["s-poll"], 32)
-    show = by_step["s-show"].get("vring", {})
-    if show.get("used", {}).get("idx") != 1 or show.get("in_flight") != 0:
-        ctx.fail("vring show after poll: %r" % show, device=rng)
+    for dev in STEPPED:
+        d = ctx.scenario.device(dev)
+        queue, _, _, used_len = TYPES[dev[:3]]
+        _drive.check_status_steps(ctx, dev, {
+            dev + "-reset": 0, dev + "-ack": 1, dev + "-driver": 3, dev + "-features": 3,
+            dev + "-fok": 0x0b, dev + "-vring": 0x0b, dev + "-dok": 0x0f,
+            dev + "-poll": 0x0f, dev + "-reset2": 0})
+        if by_step is None:
+            continue
+        snap = ctx.snapshots.get(dev + "-features")
+        if snap:
+            vid = {"rng": 4, "blk": 2, "ser": 3, "net": 1}[dev[:3]]
+            guest = features.bits_of(vid, snap[dev]["guest-features"])
+            ours = int(by_step[dev + "-features"]["driver_features"], 16)
+            if guest != ours or not guest & (1 << 32):
+                ctx.fail("negotiated features", device=d, field="guest-features",
+                         virtioctl="0x%016x" % ours, qemu="0x%016x" % guest)
+        _drive.check_ring_matches(ctx, dev, dev + "-vring",
+                                  by_step[dev + "-vring"].get("vring", {}), queue)
+        poll = by_step[dev + "-poll"]
+        _drive.check_poll(ctx, dev, dev + "-poll", poll, used_len, queue)
+        show = by_step[dev + "-show"].get("vring", {})
+        if show.get("used", {}).get("idx") != 1 or show.get("in_flight") != 0:
+            ctx.fail("vring show after poll: %r" % show, device=d)
+        if dev.startswith("blk"):
+            disk = ctx.disks["d" + dev[-1]].content()[:512] + b"\0"
+            if poll.get("used", {}).get("data") != disk.hex():
+                ctx.fail("sector 0 read by hand differs from the disk image", device=d)
+    for dev, text in (("ser0", CONSOLE_STEP), ("ser1", CONSOLE_STEP)):
+        if text not in _drive.host_file(ctx, _drive.console_file(dev)):
+            ctx.fail("console bytes posted by hand did not reach the host file",
+                     device=ctx.scenario.device(dev))
+    for dev in ("net0", "net1"):
+        if NET_STEP not in _drive.host_file(ctx, dev + ".pcap"):
+            ctx.fail("frame posted by hand is not in the host pcap",
+                     device=ctx.scenario.device(dev))
 
 
 def check_selftests(ctx):
