@@ -18,7 +18,7 @@ static const char *transport_of(struct psys *sys, const struct psys_entry *p)
 
 	if (k == VPCI_ID_MODERN)
 		return "modern";
-	if (psys_open_device(sys, &p->addr, &d, NULL) == 0 && vcaps_walk(d, &caps, NULL) == 0 &&
+	if (psys_open_config(sys, &p->addr, &d, NULL) == 0 && vcaps_walk(d, &caps, NULL) == 0 &&
 	    vcaps_is_modern(&caps))
 		t = "transitional";
 	pdev_close(d);

@@ -272,3 +272,11 @@ int psys_open_device(struct psys *s, const struct pci_addr *a, struct pdev **out
 		return vfio_pdev_open(s->root, a, out, e);
 	return sysfs_pdev_open(s->pacc, s->root, a, out, e);
 }
+
+int psys_open_config(struct psys *s, const struct pci_addr *a, struct pdev **out, struct verr *e)
+{
+	*out = NULL;
+	if (s->dump)
+		return dumpfile_open_device(s->dump, a, out, e);
+	return sysfs_pdev_open(s->pacc, s->root, a, out, e);
+}

@@ -34,5 +34,9 @@ int psys_scan(struct psys *s, struct psys_entry **out, size_t *n, struct verr *e
 /* Opens one function; VX_NODEV when it does not exist. The device is
  * read-only until pdev_allow_writes(). */
 int psys_open_device(struct psys *s, const struct pci_addr *a, struct pdev **out, struct verr *e);
+/* Opens a function for reading its config space only, through libpci even
+ * when it is bound to vfio-pci: opening a VFIO device resets it, and a VM
+ * may own the group. For enumeration (`list`). */
+int psys_open_config(struct psys *s, const struct pci_addr *a, struct pdev **out, struct verr *e);
 
 #endif
