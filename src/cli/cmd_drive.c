@@ -22,14 +22,6 @@ static int writable_device(struct session *s, const struct cmd_args *a, struct s
 	return session_device(s, a->argv[0], d, e) || drive_check_writable(s, *d, e);
 }
 
-static void add_status(struct rnode *o, const char *key, const char *label, uint8_t st)
-{
-	char names[128];
-
-	r_annot(r_uint(o, key, label, st, "0x%02x"), "%s",
-		virtio_status_str(st, names, sizeof(names)));
-}
-
 static struct rnode *device_root(struct sdev *d)
 {
 	struct rnode *root = r_new_root();
@@ -58,9 +50,9 @@ int cmd_status_step(struct session *s, struct sdev *d, const char *name, struct 
 	rc = vdev_step(&d->v, step, s->force, &r, e);
 	*out = device_root(d);
 	r_str(*out, "step", "Step", vstep_name(r.step));
-	add_status(*out, "status_before", "Status before", r.before);
+	r_status(*out, "status_before", "Status before", r.before);
 	if (rc == 0 || r.refused_by_device) {
-		add_status(*out, "device_status", "Status", r.after);
+		r_status(*out, "device_status", "Status", r.after);
 		r_bool(*out, "features_ok_refused", "FEATURES_OK refused", r.refused_by_device);
 		r_bool(*out, "needs_reset", "DEVICE_NEEDS_RESET", r.needs_reset);
 	}

@@ -4,25 +4,9 @@
 
 #include "report.h"
 
-static int show_one(struct session *s, const struct cmd_args *a, struct rnode **out,
-		    void (*section)(struct rctx *c), struct verr *e)
-{
-	struct sdev *d;
-	struct rctx c;
-
-	if (session_device(s, a->argc > 0 ? a->argv[0] : NULL, &d, e))
-		return -1;
-	*out = r_new_root();
-	rctx_init(&c, s, d, *out);
-	report_identity(&c);
-	section(&c);
-	rctx_finish(&c);
-	return 0;
-}
-
 CMD_HANDLER(cmd_irqs)
 {
-	return show_one(s, a, out, report_irqs, e);
+	SHOW(report_irqs);
 }
 
 /* `vendor` says so when nothing matched; `dump` just leaves the key out. */
@@ -40,5 +24,5 @@ static void vendor_section(struct rctx *c)
 
 CMD_HANDLER(cmd_vendor)
 {
-	return show_one(s, a, out, vendor_section, e);
+	SHOW(vendor_section);
 }

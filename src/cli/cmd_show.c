@@ -6,31 +6,6 @@
 
 #include <string.h>
 
-typedef void (*section_fn)(struct rctx *c);
-
-static int show(struct session *s, const struct cmd_args *a, struct rnode **out,
-		const section_fn *sections, size_t n, struct verr *e)
-{
-	struct sdev *d;
-	struct rctx c;
-
-	if (session_device(s, a->argc > 0 ? a->argv[0] : NULL, &d, e))
-		return -1;
-	*out = r_new_root();
-	rctx_init(&c, s, d, *out);
-	report_identity(&c);
-	for (size_t i = 0; i < n; i++)
-		sections[i](&c);
-	rctx_finish(&c);
-	return 0;
-}
-
-#define SHOW(...)                                                             \
-	do {                                                                  \
-		static const section_fn sec[] = {__VA_ARGS__};                \
-		return show(s, a, out, sec, sizeof(sec) / sizeof(sec[0]), e); \
-	} while (0)
-
 int cmd_caps(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
 {
 	SHOW(report_caps);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "command.h"
 #include "format/report.h"
 #include "pci/linux_view.h"
 #include "session.h"
@@ -34,6 +35,20 @@ void rctx_finish(struct rctx *c);
 /* Adds a one-line note saying why something is missing; duplicates are
  * dropped so a reason shared by several sections is said once. */
 void rctx_note(struct rctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A device status byte, shown with its bit names. */
+struct rnode *r_status(struct rnode *o, const char *key, const char *label, uint8_t status);
+
+typedef void (*section_fn)(struct rctx *c);
+
+/* A read-only device view: the identity header, then each section. */
+int report_show(struct session *s, const struct cmd_args *a, struct rnode **out,
+		const section_fn *sections, size_t n, struct verr *e);
+#define SHOW(...)                                                                    \
+	do {                                                                         \
+		static const section_fn sec[] = {__VA_ARGS__};                       \
+		return report_show(s, a, out, sec, sizeof(sec) / sizeof(sec[0]), e); \
+	} while (0)
 
 void report_identity(struct rctx *c);
 void report_caps(struct rctx *c);

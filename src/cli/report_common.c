@@ -9,7 +9,6 @@
 /* num_queues comes from the device: all-ones (0xffff) when it was
  * surprise-removed, anything when it is broken. Each queue costs a dozen
  * register accesses, so only this many are read (report_irqs.c's limit). */
-#define MAX_QUEUES 1024
 
 static void report_fields(struct rctx *c, struct rnode *o, uint64_t cap_len)
 {
@@ -117,10 +116,10 @@ static void report_queues(struct rctx *c)
 		return;
 	}
 	legacy_layout_note(c);
-	if (nq > MAX_QUEUES) {
+	if (nq > VDEV_MAX_QUEUES) {
 		rctx_note(c, "queues: the device reports %u; only the first %u are read", nq,
-			  MAX_QUEUES);
-		nq = MAX_QUEUES;
+			  VDEV_MAX_QUEUES);
+		nq = VDEV_MAX_QUEUES;
 	}
 	t = r_arr(c->root, "queues", "Queues", RF_TABLE);
 	for (unsigned q = 0; q < nq; q++) {

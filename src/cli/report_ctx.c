@@ -56,3 +56,28 @@ bool rctx_device_features(struct rctx *c, uint64_t *f)
 	*f = c->devf;
 	return c->devf_state == 1;
 }
+
+int report_show(struct session *s, const struct cmd_args *a, struct rnode **out,
+		const section_fn *sections, size_t n, struct verr *e)
+{
+	struct sdev *d;
+	struct rctx c;
+
+	if (session_device(s, a->argc > 0 ? a->argv[0] : NULL, &d, e))
+		return -1;
+	*out = r_new_root();
+	rctx_init(&c, s, d, *out);
+	report_identity(&c);
+	for (size_t i = 0; i < n; i++)
+		sections[i](&c);
+	rctx_finish(&c);
+	return 0;
+}
+
+struct rnode *r_status(struct rnode *o, const char *key, const char *label, uint8_t status)
+{
+	char names[128];
+
+	return r_annot(r_uint(o, key, label, status, "0x%02x"), "%s",
+		       virtio_status_str(status, names, sizeof(names)));
+}

@@ -36,15 +36,13 @@ enum {
 	ISR_CONFIG = 2,
 };
 
-#define MAX_QUEUES 1024
-
 /* Everything gathered before the report is built. */
 struct irqs {
 	bool msix_present, msix_enabled;
 	unsigned table_size;
 	int config_vector; /* -1: unknown */
 	unsigned nq;	   /* queues whose vector is known */
-	uint16_t qvec[MAX_QUEUES];
+	uint16_t qvec[VDEV_MAX_QUEUES];
 	bool have_procs;
 	struct irq_table procs;
 	unsigned *vec_irq; /* table_size entries: Linux IRQ, 0 when none */
@@ -110,7 +108,7 @@ static void queue_vectors(struct rctx *c, struct irqs *q)
 		rctx_note(c, "queue vectors not read: %s", e.msg);
 		return;
 	}
-	for (unsigned i = 0; i < nq && i < MAX_QUEUES; i++) {
+	for (unsigned i = 0; i < nq && i < VDEV_MAX_QUEUES; i++) {
 		struct vq_regs r;
 
 		if (v->ops->get_queue(v, i, &r, &e)) {

@@ -8,7 +8,6 @@
 
 static void header_fields(struct rnode *o, const struct legacy_header *h)
 {
-	char names[128];
 	struct rnode *n;
 
 	r_str(o, "location", "Location", "BAR 0 (I/O)");
@@ -19,8 +18,7 @@ static void header_fields(struct rnode *o, const struct legacy_header *h)
 	n = r_uint(o, "queue_pfn", "Queue PFN", h->queue_pfn, "0x%llx");
 	if (h->queue_pfn)
 		r_annot(n, "ring at 0x%llx", (unsigned long long)h->queue_pfn << 12);
-	r_annot(r_uint(o, "status", "Status", h->status, "0x%02x"), "%s",
-		virtio_status_str(h->status, names, sizeof(names)));
+	r_status(o, "status", "Status", h->status);
 	r_null(o, "isr", "ISR");
 	r_bool(o, "msix_enabled", "MSI-X enabled", h->msix_enabled);
 	if (h->msix_enabled) {

@@ -7,7 +7,6 @@
 void report_linux(struct rctx *c)
 {
 	const struct linux_view *lv = &c->lv;
-	char names[128];
 	struct rnode *o;
 
 	if (!c->have_lv) {
@@ -24,8 +23,7 @@ void report_linux(struct rctx *c)
 	else
 		r_null(o, "features", "Negotiated features");
 	if (lv->has_status)
-		r_annot(r_uint(o, "status", "Status", lv->status, "0x%02x"), "%s",
-			virtio_status_str((uint8_t)lv->status, names, sizeof(names)));
+		r_status(o, "status", "Status", (uint8_t)lv->status);
 	else
 		r_null(o, "status", "Status");
 	report_linux_match(c, o);

@@ -4,10 +4,7 @@
 
 static void add_status(struct rnode *o, uint8_t status, const char *source)
 {
-	char names[128];
-	struct rnode *n = r_uint(o, "device_status", "Status", status, "0x%02x");
-
-	r_annot(n, "%s", virtio_status_str(status, names, sizeof(names)));
+	r_status(o, "device_status", "Status", status);
 	r_str(o, "device_status_source", "Status source", source);
 }
 

@@ -5,6 +5,8 @@
 #ifndef VIRTIOCTL_VIRTIO_LEGACY_REGS_H
 #define VIRTIOCTL_VIRTIO_LEGACY_REGS_H
 
+#include "vdev.h"
+
 enum legacy_off {
 	LEG_HOST_FEATURES = 0x00,  /* 32 bits, RO: the device's feature bits 0-31 */
 	LEG_GUEST_FEATURES = 0x04, /* 32 bits, RW: what the driver accepted */
@@ -31,6 +33,6 @@ enum legacy_off {
 #define LEG_PFN_SHIFT	12
 /* QEMU ignores QUEUE_SEL writes of VIRTIO_QUEUE_MAX or more, so probing
  * for the queue count must stop there. */
-#define LEG_QUEUE_MAX 1024
+#define LEG_QUEUE_MAX VDEV_MAX_QUEUES
 
 #endif

@@ -27,10 +27,13 @@ enum {
 	VIRTIO_STATUS_FAILED = 0x80,
 };
 
-#define VIRTIO_MSI_NO_VECTOR	0xffff
-#define VDEV_WHY_LEN		224
-#define VDEV_CONFIG_MAX		4096 /* bytes of device config read at most */
-#define VDEV_CONFIG_UNKNOWN_MAX 256  /* ... for a device type without a layout */
+#define VIRTIO_MSI_NO_VECTOR 0xffff
+#define VDEV_WHY_LEN	     224
+#define VDEV_CONFIG_MAX	     4096 /* bytes of device config read at most */
+/* Queues read at most: num_queues comes from the device, and a
+ * surprise-removed one reads 0xffff. */
+#define VDEV_MAX_QUEUES		1024
+#define VDEV_CONFIG_UNKNOWN_MAX 256 /* ... for a device type without a layout */
 
 struct vdev;
 
