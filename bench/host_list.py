@@ -108,8 +108,11 @@ def first_virtio_device(virtioctl):
         devs = json.loads(r.stdout)
     except ValueError:
         devs = []
+    # Only devices a kernel driver owns: virtioctl writes nothing to those,
+    # while on an unbound one `dump` writes the selector registers.
+    devs = [d for d in devs if d.get("driver")]
     if not devs:
-        raise SystemExit("bench: `virtioctl list` finds no virtio device here: use --device")
+        raise SystemExit("bench: no driver-bound virtio device here: use --device")
     for d in devs:
         if d.get("virtio_device_type") == "block":
             return d["address"]
@@ -145,8 +148,8 @@ def add_arguments(ap):
                     help="timed runs of each command (default 200)")
     ap.add_argument("--warmup", type=int, default=5, help="untimed runs first (default 5)")
     ap.add_argument("--device", metavar="ADDR",
-                    help="device for the dump pair (default: the first virtio block "
-                    "device `virtioctl list` shows, else the first device)")
+                    help="device for the dump pair (default: the first driver-bound virtio "
+                    "block device, else the first driver-bound device)")
     ap.add_argument("--no-callgrind", action="store_true",
                     help="skip the instruction counts under valgrind")
 

@@ -273,6 +273,11 @@ class LiveReadOnly(unittest.TestCase):
     def test_dump_every_function(self):
         v = schema_validator("dump")
         for addr in sysfs_virtio_functions():
+            # This machine's own devices are never written to: `dump` writes
+            # selector registers of unbound devices, so those only get `caps`.
+            if not os.path.exists("/sys/bus/pci/devices/%s/driver" % addr):
+                run("--json", "caps", addr, check=0)
+                continue
             p = run("--json", "dump", addr, check=0)
             doc = json.loads(p.stdout)
             v.validate(doc)
