@@ -1,7 +1,7 @@
 /* Driving a device by hand: status steps, feature negotiation, a test
  * vring, post, kick and poll. Every command here writes to the device and
  * goes through drive_check_writable() first. */
-#include "commands_impl.h"
+#include "cli/commands_impl.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drive.h"
-#include "pci/vfio.h"
-#include "report.h"
+#include "cli/drive.h"
+#include "pci/backend/vfio.h"
+#include "cli/report.h"
 #include "virtio/driver.h"
 #include "virtio/features.h"
 

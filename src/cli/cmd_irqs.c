@@ -1,8 +1,8 @@
 /* `irqs` and `vendor`: read-only reports of one device (report_irqs.c,
  * report_vendor.c), with the identity header like the other views. */
-#include "commands_impl.h"
+#include "cli/commands_impl.h"
 
-#include "report.h"
+#include "cli/report.h"
 
 CMD_HANDLER(cmd_irqs)
 {

@@ -1,11 +1,11 @@
 /* `list`: every virtio-pci function on the system (or in the -F dump). */
-#include "commands_impl.h"
+#include "cli/commands_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "pci/linux_resources.h"
-#include "pci/linux_view.h"
+#include "linux/resources.h"
+#include "linux/view.h"
 #include "virtio/ids.h"
 
 /* Transitional and legacy share PCI IDs; only the capabilities tell. */

@@ -1,9 +1,9 @@
 /* `selftest`: the built-in self-test of the device's type. */
-#include "commands_impl.h"
+#include "cli/commands_impl.h"
 
 #include <stdlib.h>
 
-#include "drive.h"
+#include "cli/drive.h"
 #include "virtio/bench.h"
 #include "virtio/selftest.h"
 

@@ -1,12 +1,12 @@
 /* Commands that act on the session rather than a device: open, close,
  * set, quit; and `shell`, which starts one. */
-#include "cmd_session.h"
+#include "cli/cmd_session.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "commands_impl.h"
-#include "shell.h"
+#include "cli/commands_impl.h"
+#include "cli/shell.h"
 
 static void set_output(struct session *s, unsigned v)
 {

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "session.h"
+#include "cli/session.h"
 
 #define SETTING_MAX_VALUES 4
 

@@ -1,8 +1,8 @@
 /* The read-only device commands: caps, common, features, config, dump,
  * and `status` without a step. Each is the identity header plus sections. */
-#include "commands_impl.h"
+#include "cli/commands_impl.h"
 
-#include "report.h"
+#include "cli/report.h"
 
 #include <string.h>
 

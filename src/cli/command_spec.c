@@ -1,5 +1,5 @@
 /* Reading the BlueZ-style argument spec strings of the command table. */
-#include "command.h"
+#include "cli/command.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* The command table: every command, its arguments, help and handler. */
-#include "commands_impl.h"
+#include "cli/commands_impl.h"
 
 #include <string.h>
 

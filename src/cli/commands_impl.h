@@ -2,8 +2,8 @@
 #ifndef VIRTIOCTL_CLI_COMMANDS_IMPL_H
 #define VIRTIOCTL_CLI_COMMANDS_IMPL_H
 
-#include "command.h"
-#include "session.h"
+#include "cli/command.h"
+#include "cli/session.h"
 
 #define CMD_HANDLER(name) \
 	int name(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)

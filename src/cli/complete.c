@@ -1,5 +1,5 @@
 /* Completion candidates from the command table's argument kinds. */
-#include "complete.h"
+#include "cli/complete.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -7,10 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cmd_session.h"
-#include "commands_impl.h"
-#include "expect.h"
-#include "options.h"
+#include "cli/cmd_session.h"
+#include "cli/commands_impl.h"
+#include "cli/expect.h"
+#include "cli/options.h"
 #include "virtio/driver.h"
 #include "virtio/features.h"
 #include "virtio/ids.h"

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "session.h"
+#include "cli/session.h"
 
 struct cand {
 	char *word;

@@ -1,10 +1,10 @@
-#include "dispatch.h"
+#include "cli/dispatch.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "options.h"
+#include "cli/options.h"
 
 static int fail(const struct verr *e, const char *where)
 {
@@ -39,6 +39,13 @@ static int run(struct session *s, const struct command *c, const struct cmd_args
 	struct rnode *out = NULL;
 	int rc = c->run(s, a, &out, e);
 
+	/* A report that lost a node is not the answer: fail after the
+	 * command's own cleanup instead of printing part of it. */
+	if (rc == 0 && out && !r_complete(out)) {
+		r_free(out);
+		out = NULL;
+		rc = verr_set(e, VX_FAIL, "out of memory while building the report");
+	}
 	if (out)
 		render(stdout, out, &s->out);
 	fflush(stdout);

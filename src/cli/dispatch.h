@@ -3,7 +3,7 @@
 #ifndef VIRTIOCTL_CLI_DISPATCH_H
 #define VIRTIOCTL_CLI_DISPATCH_H
 
-#include "session.h"
+#include "cli/session.h"
 
 /* Runs argv[0] with its arguments: parses the line (options given on it
  * hold for this command only), runs the handler, renders its report and

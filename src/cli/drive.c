@@ -1,10 +1,10 @@
-#include "drive.h"
+#include "cli/drive.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pci/vfio.h"
+#include "pci/backend/vfio.h"
 #include "virtio/driver.h"
 
 int drive_check_writable(struct session *s, struct sdev *d, struct verr *e)

@@ -4,7 +4,7 @@
 #ifndef VIRTIOCTL_CLI_DRIVE_H
 #define VIRTIOCTL_CLI_DRIVE_H
 
-#include "session.h"
+#include "cli/session.h"
 #include "virtio/vring.h"
 
 #define DRIVE_MAX_QUEUES 64

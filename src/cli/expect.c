@@ -1,4 +1,4 @@
-#include "expect.h"
+#include "cli/expect.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "commands_impl.h"
+#include "cli/commands_impl.h"
 #include "virtio/features.h"
 
 enum op { OP_EQ, OP_NE, OP_LE, OP_GE, OP_LT, OP_GT, OP_NONE_SET, OP_SET, OP_COUNT, OP_NONE };

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "session.h"
+#include "cli/session.h"
 
 /* "==", "!=", "<", "<=", ">", ">=", "&" (all these bits set), "!&" (none
  * of them set). */

@@ -1,7 +1,7 @@
 /* Help text, generated from the command and option tables. */
-#include "cmd_session.h"
-#include "commands_impl.h"
-#include "options.h"
+#include "cli/cmd_session.h"
+#include "cli/commands_impl.h"
+#include "cli/options.h"
 
 #include <string.h>
 

@@ -4,8 +4,8 @@
 
 #include <stdio.h>
 
-#include "command.h"
-#include "session.h"
+#include "cli/command.h"
+#include "cli/session.h"
 
 enum gopt_id {
 	GO_JSON,

@@ -7,10 +7,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "command.h"
+#include "cli/command.h"
 #include "format/report.h"
-#include "pci/linux_view.h"
-#include "session.h"
+#include "linux/view.h"
+#include "cli/session.h"
 
 struct rctx {
 	struct session *s;

@@ -1,5 +1,5 @@
 /* `caps`: BARs, the PCI capability chain, virtio capabilities, MSI-X. */
-#include "report.h"
+#include "cli/report.h"
 
 #include "virtio/caps.h"
 
@@ -31,8 +31,8 @@ static void report_pci_caps(struct rctx *c)
 	struct rnode *t = r_arr(c->root, "pci_capabilities", "PCI capabilities", RF_TABLE);
 	const struct vcaps *caps = &c->d->v.caps;
 
-	for (unsigned i = 0; i < caps->npci; i++) {
-		const struct pcicap *pc = &caps->pci[i];
+	for (unsigned i = 0; i < caps->pci.n; i++) {
+		const struct pcicap *pc = &caps->pci.cap[i];
 		const char *name = pc->extended ? pci_ext_cap_name(pc->id) : pci_cap_name(pc->id);
 		struct rnode *row = r_obj(t, NULL, NULL);
 
@@ -41,14 +41,15 @@ static void report_pci_caps(struct rctx *c)
 		r_bool(row, "extended", "extended", pc->extended);
 		r_str(row, "name", "name", name ? name : "unknown");
 	}
-	if (caps->chain_problem[0]) {
-		r_str(c->root, "capability_chain_problem", "Chain problem", caps->chain_problem);
-		rctx_note(c, "capability chain: %s", caps->chain_problem);
+	if (caps->pci.chain_problem[0]) {
+		r_str(c->root, "capability_chain_problem", "Chain problem",
+		      caps->pci.chain_problem);
+		rctx_note(c, "capability chain: %s", caps->pci.chain_problem);
 	}
-	if (caps->ext_chain_problem[0]) {
+	if (caps->pci.ext_chain_problem[0]) {
 		r_str(c->root, "extended_chain_problem", "Extended chain problem",
-		      caps->ext_chain_problem);
-		rctx_note(c, "extended capability chain: %s", caps->ext_chain_problem);
+		      caps->pci.ext_chain_problem);
+		rctx_note(c, "extended capability chain: %s", caps->pci.ext_chain_problem);
 	}
 }
 
@@ -91,7 +92,7 @@ static void report_virtio_caps(struct rctx *c)
 
 static void report_msix(struct rctx *c)
 {
-	const struct msix_info *m = &c->d->v.caps.msix;
+	const struct msix_info *m = &c->d->v.caps.pci.msix;
 	struct rnode *o;
 
 	if (!m->present) {

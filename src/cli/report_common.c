@@ -1,6 +1,6 @@
 /* `common`: every common_cfg field the capability's length covers, then
  * each queue's registers (which need queue_select writes). */
-#include "report.h"
+#include "cli/report.h"
 
 #include "virtio/common_cfg.h"
 #include "virtio/legacy_regs.h"

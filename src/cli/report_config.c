@@ -1,6 +1,6 @@
 /* `config`: the device-specific configuration, decoded by the device
  * type's layout table, or as a hex dump for unknown types. */
-#include "report.h"
+#include "cli/report.h"
 
 #include <stdlib.h>
 

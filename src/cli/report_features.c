@@ -1,6 +1,6 @@
 /* `features`: the device-offered and driver-accepted 64-bit words, and
  * every set bit by its spec name. */
-#include "report.h"
+#include "cli/report.h"
 
 #include "virtio/features.h"
 

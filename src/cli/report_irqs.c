@@ -11,27 +11,17 @@
  *    and the ISR, read only when no driver at all owns the device (reading
  *    clears it).
  * Nothing is written except the saved-and-restored queue selector. */
-#include "report.h"
+#include "cli/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pci/linux_irqs.h"
+#include "linux/irqs.h"
+#include "pci/regs.h"
 
 enum {
-	MSIX_CTRL = 2,
-	MSIX_CTRL_ENABLE = 0x8000,
-	MSIX_CTRL_MASKALL = 0x4000,
-	MSIX_CTRL_QSIZE = 0x7ff,
-	MSIX_ENTRY_SIZE = 16,
 	MSIX_ENTRY_CTRL_MASKED = 1,
-	PCI_COMMAND = 0x04,
-	PCI_COMMAND_INTX_DISABLE = 0x400,
-	PCI_STATUS = 0x06,
-	PCI_STATUS_INTERRUPT = 0x08,
-	PCI_INTERRUPT_LINE = 0x3c,
-	PCI_INTERRUPT_PIN = 0x3d,
 	ISR_QUEUE = 1,
 	ISR_CONFIG = 2,
 };
@@ -51,8 +41,8 @@ struct irqs {
 
 static void msix_section(struct rctx *c, struct irqs *q)
 {
-	const struct msix_info *m = &c->d->v.caps.msix;
-	uint16_t ctl = pdev_cfg_read16(c->d->pci, m->offset + MSIX_CTRL);
+	const struct msix_info *m = &c->d->v.caps.pci.msix;
+	uint16_t ctl = pdev_cfg_read16(c->d->pci, m->offset + PCI_MSIX_FLAGS);
 	struct rnode *o;
 
 	q->msix_present = m->present;
@@ -61,11 +51,11 @@ static void msix_section(struct rctx *c, struct irqs *q)
 		return;
 	}
 	/* read again: a driver may have enabled it since the device was opened */
-	q->msix_enabled = ctl & MSIX_CTRL_ENABLE;
-	q->table_size = (ctl & MSIX_CTRL_QSIZE) + 1u;
+	q->msix_enabled = ctl & PCI_MSIX_FLAGS_ENABLE;
+	q->table_size = (ctl & PCI_MSIX_FLAGS_QSIZE) + 1u;
 	o = r_obj(c->root, "msix", "MSI-X");
 	r_bool(o, "enabled", "Enabled", q->msix_enabled);
-	r_bool(o, "function_masked", "Function masked", ctl & MSIX_CTRL_MASKALL);
+	r_bool(o, "function_masked", "Function masked", ctl & PCI_MSIX_FLAGS_MASKALL);
 	r_uint(o, "table_size", "Table size", q->table_size, NULL);
 	r_strf(o, "table", "Table", "BAR %u + 0x%x", m->table_bar, m->table_offset);
 	r_strf(o, "pba", "PBA", "BAR %u + 0x%x", m->pba_bar, m->pba_offset);
@@ -160,14 +150,14 @@ static void used_by(const struct irqs *q, unsigned vec, char *buf, size_t len)
 
 static int read_entry(struct rctx *c, unsigned i, uint32_t w[4], struct verr *e)
 {
-	const struct msix_info *m = &c->d->v.caps.msix;
+	const struct msix_info *m = &c->d->v.caps.pci.msix;
 
 	for (unsigned k = 0; k < 4; k++) {
 		uint64_t x;
 
 		if (pdev_bar_read(c->d->pci, m->table_bar,
-				  (uint64_t)m->table_offset + MSIX_ENTRY_SIZE * i + 4 * k, 4, &x,
-				  e))
+				  (uint64_t)m->table_offset + PCI_MSIX_ENTRY_SIZE * i + 4 * k, 4,
+				  &x, e))
 			return -1;
 		w[k] = (uint32_t)x;
 	}
@@ -176,7 +166,7 @@ static int read_entry(struct rctx *c, unsigned i, uint32_t w[4], struct verr *e)
 
 static int read_pending(struct rctx *c, unsigned i, bool *pending, struct verr *e)
 {
-	const struct msix_info *m = &c->d->v.caps.msix;
+	const struct msix_info *m = &c->d->v.caps.pci.msix;
 	uint64_t x;
 
 	if (pdev_bar_read(c->d->pci, m->pba_bar, (uint64_t)m->pba_offset + 4 * (i / 32), 4, &x, e))
@@ -337,7 +327,7 @@ static void intx_section(struct rctx *c, const struct irqs *q)
 {
 	static const char *const pin_names[] = {"INTA#", "INTB#", "INTC#", "INTD#"};
 	struct pdev *p = c->d->pci;
-	uint8_t pin = pdev_cfg_read8(p, PCI_INTERRUPT_PIN);
+	uint8_t pin = pdev_cfg_read8(p, PCI_CFG_INTERRUPT_PIN);
 	const struct irq_line *l;
 	struct rnode *o;
 
@@ -348,11 +338,11 @@ static void intx_section(struct rctx *c, const struct irqs *q)
 	o = r_obj(c->root, "intx", "INTx");
 	r_annot(r_uint(o, "pin", "Pin", pin, NULL), "%s",
 		pin >= 1 && pin <= 4 ? pin_names[pin - 1] : "none");
-	r_uint(o, "line", "Line register", pdev_cfg_read8(p, PCI_INTERRUPT_LINE), NULL);
+	r_uint(o, "line", "Line register", pdev_cfg_read8(p, PCI_CFG_INTERRUPT_LINE), NULL);
 	r_bool(o, "disabled", "Disabled (command)",
-	       pdev_cfg_read16(p, PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE);
+	       pdev_cfg_read16(p, PCI_CFG_COMMAND) & PCI_CMD_INTX_DISABLE);
 	r_bool(o, "asserted", "Asserted (status)",
-	       pdev_cfg_read16(p, PCI_STATUS) & PCI_STATUS_INTERRUPT);
+	       pdev_cfg_read16(p, PCI_CFG_STATUS) & PCI_STATUS_INTERRUPT);
 	isr_cell(c, o);
 	if (!c->have_lv || !c->lv.has_irq || !c->lv.irq) {
 		r_null(o, "linux_irq", "Linux IRQ");

@@ -2,7 +2,7 @@
  * field as it reads: no selector is written, so the queue fields are those
  * of the queue the last driver selected, and the ISR is never read here
  * (reading clears it). */
-#include "report.h"
+#include "cli/report.h"
 
 #include "virtio/legacy.h"
 

@@ -1,6 +1,6 @@
 /* The Linux driver-model view from sysfs: who owns the function and what
  * the kernel driver negotiated. Read-only, available without BAR access. */
-#include "report.h"
+#include "cli/report.h"
 
 #include "virtio/features.h"
 

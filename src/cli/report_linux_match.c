@@ -1,9 +1,9 @@
 /* Parts of the Linux view beyond who owns the device: what the driver
  * created (linux_resources.h), and the kernel's negotiated features and
  * status side by side with what the device registers say. */
-#include "report.h"
+#include "cli/report.h"
 
-#include "pci/linux_resources.h"
+#include "linux/resources.h"
 #include "virtio/features.h"
 
 void report_linux_resources(struct rctx *c, struct rnode *o)

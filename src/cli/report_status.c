@@ -1,6 +1,6 @@
 /* Device status and queue count: from the registers when they can be read,
  * else the kernel driver's view from sysfs, and the report says which. */
-#include "report.h"
+#include "cli/report.h"
 
 static void add_status(struct rnode *o, uint8_t status, const char *source)
 {

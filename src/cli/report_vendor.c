@@ -1,7 +1,7 @@
 /* Vendor extension sections (virtio/vendor.h): one object per matching
  * extension under "vendor", keyed by the extension. Nothing when none
  * matches, so `dump` of an ordinary device is unchanged. */
-#include "report.h"
+#include "cli/report.h"
 
 #include "virtio/vendor.h"
 

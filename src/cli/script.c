@@ -1,10 +1,10 @@
-#include "script.h"
+#include "cli/script.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dispatch.h"
+#include "cli/dispatch.h"
 
 /* One line; returns its status, 0 for a line that is not a command. A
  * leading '-' makes a failure count as success. */

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "session.h"
+#include "cli/session.h"
 
 /* Runs path ("-": standard input). Blank lines and lines starting with '#'
  * are skipped; the first failing line stops the script, unless it starts

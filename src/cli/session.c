@@ -1,4 +1,4 @@
-#include "session.h"
+#include "cli/session.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* The interactive shell on GNU readline's callback interface: the loop
  * waits in pselect, so a signal at the prompt is seen at once and Ctrl-C
  * can clear the line instead of ending the program. */
-#include "shell.h"
+#include "cli/shell.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +16,8 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "complete.h"
-#include "dispatch.h"
+#include "cli/complete.h"
+#include "cli/dispatch.h"
 
 #define HISTORY_MAX 1000
 

@@ -2,7 +2,7 @@
 #ifndef VIRTIOCTL_CLI_SHELL_H
 #define VIRTIOCTL_CLI_SHELL_H
 
-#include "session.h"
+#include "cli/session.h"
 
 /* Reads commands with GNU readline until `quit`, Ctrl-D or a terminating
  * signal: prompt with the current device and its status, completion,

@@ -1,4 +1,4 @@
-#include "render.h"
+#include "format/render.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>

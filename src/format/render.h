@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "report.h"
+#include "format/report.h"
 
 enum out_format { OUT_TEXT, OUT_JSON };
 

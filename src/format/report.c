@@ -1,44 +1,54 @@
-#include "report.h"
+#include "format/report.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Allocation failure in a diagnostic tool has no useful recovery; dying with
- * a message beats a report with silently missing fields. */
-static void *xcalloc(size_t n, size_t sz)
+/* Out of memory is not fatal here: the node is not added, every function
+ * below takes a NULL node as a no-op, and the root is marked RF_OOM so
+ * that the command fails (r_complete) after its normal cleanup, which may
+ * have a device to reset. */
+static struct rnode *root_of(struct rnode *n)
 {
-	void *p = calloc(n, sz);
-
-	if (!p) {
-		fputs("virtioctl: out of memory\n", stderr);
-		abort();
-	}
-	return p;
+	while (n && n->parent)
+		n = n->parent;
+	return n;
 }
 
-static char *xstrdup(const char *s)
+static void mark_oom(struct rnode *p)
 {
-	char *p;
+	struct rnode *r = root_of(p);
 
+	if (r)
+		r->flags |= RF_OOM;
+}
+
+static bool dup_into(struct rnode *n, char **dst, const char *s)
+{
 	if (!s)
-		return NULL;
-	p = strdup(s);
-	if (!p) {
-		fputs("virtioctl: out of memory\n", stderr);
-		abort();
-	}
-	return p;
+		return true;
+	*dst = strdup(s);
+	if (*dst)
+		return true;
+	mark_oom(n);
+	return false;
 }
 
-static struct rnode *add(struct rnode *p, enum rkind kind, const char *key, const char *label)
+/* A new node under p; p NULL makes a root. NULL when out of memory. */
+static struct rnode *make(struct rnode *p, enum rkind kind, const char *key, const char *label)
 {
-	struct rnode *n = xcalloc(1, sizeof(*n));
+	struct rnode *n = calloc(1, sizeof(*n));
 
+	if (!n || (key && !(n->key = strdup(key))) || (label && !(n->label = strdup(label)))) {
+		if (n) {
+			free(n->key);
+			free(n);
+		}
+		mark_oom(p);
+		return NULL;
+	}
 	n->kind = kind;
-	n->key = xstrdup(key);
-	n->label = xstrdup(label);
 	n->parent = p;
 	if (p) {
 		if (p->last)
@@ -50,9 +60,21 @@ static struct rnode *add(struct rnode *p, enum rkind kind, const char *key, cons
 	return n;
 }
 
+/* A child of p; a no-op (NULL) when p is NULL, as after an earlier
+ * allocation failure. */
+static struct rnode *add(struct rnode *p, enum rkind kind, const char *key, const char *label)
+{
+	return p ? make(p, kind, key, label) : NULL;
+}
+
 struct rnode *r_new_root(void)
 {
-	return add(NULL, R_OBJ, NULL, NULL);
+	return make(NULL, R_OBJ, NULL, NULL);
+}
+
+bool r_complete(const struct rnode *root)
+{
+	return root && !(root->flags & RF_OOM);
 }
 
 static void free_node(struct rnode *n)
@@ -78,9 +100,10 @@ static void free_node(struct rnode *n)
  * into a parent. */
 struct rnode *r_new_root_array(unsigned flags)
 {
-	struct rnode *n = add(NULL, R_ARR, NULL, NULL);
+	struct rnode *n = make(NULL, R_ARR, NULL, NULL);
 
-	n->flags = flags;
+	if (n)
+		n->flags = flags;
 	return n;
 }
 
@@ -99,7 +122,8 @@ struct rnode *r_arr(struct rnode *p, const char *key, const char *label, unsigne
 {
 	struct rnode *n = add(p, R_ARR, key, label);
 
-	n->flags = flags;
+	if (n)
+		n->flags = flags;
 	return n;
 }
 
@@ -108,8 +132,10 @@ struct rnode *r_uint(struct rnode *p, const char *key, const char *label, uint64
 {
 	struct rnode *n = add(p, R_UINT, key, label);
 
-	n->v.u = v;
-	n->fmt = xstrdup(fmt);
+	if (n) {
+		n->v.u = v;
+		dup_into(n, &n->fmt, fmt);
+	}
 	return n;
 }
 
@@ -117,7 +143,8 @@ struct rnode *r_int(struct rnode *p, const char *key, const char *label, int64_t
 {
 	struct rnode *n = add(p, R_INT, key, label);
 
-	n->v.i = v;
+	if (n)
+		n->v.i = v;
 	return n;
 }
 
@@ -125,7 +152,8 @@ struct rnode *r_bool(struct rnode *p, const char *key, const char *label, bool v
 {
 	struct rnode *n = add(p, R_BOOL, key, label);
 
-	n->v.b = v;
+	if (n)
+		n->v.b = v;
 	return n;
 }
 
@@ -136,7 +164,8 @@ struct rnode *r_str(struct rnode *p, const char *key, const char *label, const c
 	if (!s)
 		return r_null(p, key, label);
 	n = add(p, R_STR, key, label);
-	n->v.s = xstrdup(s);
+	if (n && !dup_into(n, &n->v.s, s))
+		n->kind = R_NULL; /* the root is marked: the command fails */
 	return n;
 }
 
@@ -164,13 +193,18 @@ struct rnode *r_hex64(struct rnode *p, const char *key, const char *label, uint6
 struct rnode *r_bytes(struct rnode *p, const char *key, const char *label, const uint8_t *buf,
 		      unsigned len)
 {
-	char *hex = xcalloc(2 * (size_t)len + 1, 1);
+	char *hex = calloc(2 * (size_t)len + 1, 1);
 	struct rnode *n;
 
+	if (!hex) {
+		mark_oom(p);
+		return NULL;
+	}
 	for (unsigned i = 0; i < len; i++)
 		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
 	n = r_str(p, key, label, hex);
-	n->flags |= RF_HEXDUMP;
+	if (n)
+		n->flags |= RF_HEXDUMP;
 	free(hex);
 	return n;
 }
@@ -180,11 +214,14 @@ struct rnode *r_annot(struct rnode *n, const char *fmt, ...)
 	char buf[1024];
 	va_list ap;
 
+	if (!n)
+		return NULL;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	free(n->annot);
-	n->annot = xstrdup(buf);
+	n->annot = NULL;
+	dup_into(n, &n->annot, buf);
 	return n;
 }
 
@@ -261,6 +298,8 @@ static void unlink_node(struct rnode *n)
 
 void r_move(struct rnode *n, struct rnode *new_parent)
 {
+	if (!n || !new_parent)
+		return;
 	unlink_node(n);
 	n->parent = new_parent;
 	if (new_parent->last)

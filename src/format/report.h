@@ -21,6 +21,7 @@ enum rflag {
 	RF_INLINE = 1u << 1,  /* array of scalars: one line, comma-separated */
 	RF_HEXDUMP = 1u << 2, /* string holding hex bytes: render as a dump */
 	RF_LINES = 1u << 3,   /* array of scalars: one per line */
+	RF_OOM = 1u << 4,     /* root: a node could not be allocated */
 };
 
 struct rnode {
@@ -43,6 +44,10 @@ struct rnode *r_new_root(void);
 /* A report whose top level is an array (e.g. `list`). */
 struct rnode *r_new_root_array(unsigned flags);
 void r_free(struct rnode *n);
+/* False when root is NULL or lost a node to an allocation failure: the
+ * report is not the whole answer and must not be printed as one. Every
+ * r_* function takes a NULL node as a no-op returning NULL. */
+bool r_complete(const struct rnode *root);
 
 /* Containers. */
 struct rnode *r_obj(struct rnode *parent, const char *key, const char *label);

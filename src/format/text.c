@@ -1,6 +1,6 @@
 /* Text rendering for people: aligned "label: value" lines, nested objects
  * indented, arrays of flat objects as tables, byte strings as hex dumps. */
-#include "render.h"
+#include "format/render.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "addr.h"
+#include "pci/addr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,4 +78,16 @@ int pci_addr_cmp(const struct pci_addr *a, const struct pci_addr *b)
 		if (x[i] != y[i])
 			return x[i] < y[i] ? -1 : 1;
 	return 0;
+}
+
+bool pci_sysfs_path(char *buf, size_t len, const char *root, const struct pci_addr *a,
+		    const char *leaf)
+{
+	char name[PCI_ADDR_STRLEN];
+	int n;
+
+	pci_addr_format(a, name);
+	n = snprintf(buf, len, "%s/bus/pci/devices/%s%s%s", root, name, leaf ? "/" : "",
+		     leaf ? leaf : "");
+	return n >= 0 && (size_t)n < len;
 }

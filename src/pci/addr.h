@@ -20,4 +20,10 @@ bool pci_addr_parse(const char *s, struct pci_addr *out);
 void pci_addr_format(const struct pci_addr *a, char buf[PCI_ADDR_STRLEN]);
 int pci_addr_cmp(const struct pci_addr *a, const struct pci_addr *b);
 
+/* "<root>/bus/pci/devices/DDDD:BB:DD.F", plus "/leaf" when leaf is not
+ * NULL: the function's directory in a sysfs tree. False when it does not
+ * fit in len. */
+bool pci_sysfs_path(char *buf, size_t len, const char *root, const struct pci_addr *a,
+		    const char *leaf);
+
 #endif

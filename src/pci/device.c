@@ -1,4 +1,4 @@
-#include "device.h"
+#include "pci/device.h"
 
 #include <stdlib.h>
 #include <stdio.h>

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "pci/addr.h"
 #include "util/err.h"
 
 #define PCI_NUM_BARS 6
@@ -64,6 +64,10 @@ struct pdev {
 	 * why, for the error message. */
 	bool writable;
 	char write_why[192];
+	/* A function of this machine (live or VFIO backend): its DMA reaches
+	 * this machine's memory, so host DMA backends may serve it. False for
+	 * dump files and simulated devices. */
+	bool on_host;
 };
 
 int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e);

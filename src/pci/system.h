@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "device.h"
+#include "pci/addr.h"
+#include "pci/device.h"
 #include "util/err.h"
 
 struct psys;

@@ -1,12 +1,12 @@
-#include "bench.h"
+#include "virtio/bench.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "ids.h"
-#include "selftest_impl.h"
+#include "virtio/ids.h"
+#include "virtio/selftest_impl.h"
 
 #define BENCH_BLOCK	    4096u
 #define BENCH_BLOCK_SECTORS (BENCH_BLOCK / 512u)

@@ -5,7 +5,7 @@
 #ifndef VIRTIOCTL_VIRTIO_BENCH_H
 #define VIRTIOCTL_VIRTIO_BENCH_H
 
-#include "selftest.h"
+#include "virtio/selftest.h"
 
 /* Runs each of the type's workloads for duration_ms; reports into out.
  * Same queue ownership and final reset as selftest_run(). */

@@ -1,19 +1,12 @@
 /* Capability walker. Every byte comes from the device, so every pointer,
  * length and offset is checked before use; a bad chain ends the walk with a
  * recorded problem instead of a crash or a hang. */
-#include "caps.h"
+#include "virtio/caps.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define PCI_STATUS	    0x06
-#define PCI_STATUS_CAP_LIST 0x10
-#define PCI_CAPABILITY_LIST 0x34
-#define PCI_STD_HEADER_END  0x40
-#define PCI_CFG_SPACE	    256
-#define PCI_EXT_CAP_START   0x100
-#define PCI_CAP_ID_VNDR	    0x09
-#define PCI_CAP_ID_MSIX	    0x11
+#include "pci/regs.h"
 
 /* Per-type rules, as a driver applies them before mapping a structure
  * (virtio 1.3, 4.1.4; Linux vp_modern_map_capability). */
@@ -96,7 +89,8 @@ static void decode_vcap(struct pdev *d, uint8_t pos, struct vcap *c)
 	c->cap_len = pdev_cfg_read8(d, pos + VCAP_LEN);
 	c->cfg_type = pdev_cfg_read8(d, pos + VCAP_CFG_TYPE);
 	r = rule_for(c->cfg_type);
-	if (c->cap_len < (r ? r->min_cap_len : VCAP_MIN_LEN) || pos + c->cap_len > PCI_CFG_SPACE) {
+	if (c->cap_len < (r ? r->min_cap_len : VCAP_MIN_LEN) ||
+	    pos + c->cap_len > PCI_CFG_SPACE_SIZE) {
 		problem(c->problem,
 			"capability length %u is too short for cfg_type %u (or runs "
 			"past config space)",
@@ -127,35 +121,6 @@ static void decode_vcap(struct pdev *d, uint8_t pos, struct vcap *c)
 		    (c->cfg_type != VIRTIO_PCI_CAP_NOTIFY_CFG || check_notify(c));
 }
 
-static void decode_msix(struct pdev *d, uint8_t pos, struct msix_info *m)
-{
-	uint16_t ctrl = pdev_cfg_read16(d, pos + 2);
-	uint32_t table = pdev_cfg_read32(d, pos + 4), pba = pdev_cfg_read32(d, pos + 8);
-	uint64_t table_len, pba_len;
-
-	m->present = true;
-	m->offset = pos;
-	m->table_size = (ctrl & 0x7ff) + 1;
-	m->function_masked = ctrl & 0x4000;
-	m->enabled = ctrl & 0x8000;
-	m->table_bar = table & 7;
-	m->table_offset = table & ~7u;
-	m->pba_bar = pba & 7;
-	m->pba_offset = pba & ~7u;
-	table_len = (uint64_t)m->table_size * 16;
-	pba_len = ((m->table_size + 63) / 64) * 8;
-	if (m->table_bar >= PCI_NUM_BARS || m->pba_bar >= PCI_NUM_BARS)
-		problem(m->problem, "table or PBA BAR index above 5");
-	else if (d->bar[m->table_bar].size &&
-		 !pdev_bar_contains(d, m->table_bar, m->table_offset, table_len))
-		problem(m->problem, "vector table (%llu bytes at 0x%x) exceeds BAR %u",
-			(unsigned long long)table_len, m->table_offset, m->table_bar);
-	else if (d->bar[m->pba_bar].size &&
-		 !pdev_bar_contains(d, m->pba_bar, m->pba_offset, pba_len))
-		problem(m->problem, "PBA (%llu bytes at 0x%x) exceeds BAR %u",
-			(unsigned long long)pba_len, m->pba_offset, m->pba_bar);
-}
-
 static void add_vcap(struct pdev *d, struct vcaps *out, uint8_t pos)
 {
 	if (out->nv >= VCAPS_MAX_VIRTIO)
@@ -164,77 +129,13 @@ static void add_vcap(struct pdev *d, struct vcaps *out, uint8_t pos)
 	out->nv++;
 }
 
-static void walk_standard(struct pdev *d, struct vcaps *out)
+/* Virtio structures are vendor-specific capabilities of the standard
+ * chain, in chain order. */
+static void walk_vendor_caps(struct pdev *d, struct vcaps *out)
 {
-	bool been_there[PCI_CFG_SPACE] = {false};
-	unsigned pos;
-
-	if (!(pdev_cfg_read16(d, PCI_STATUS) & PCI_STATUS_CAP_LIST))
-		return;
-	pos = pdev_cfg_read8(d, PCI_CAPABILITY_LIST) & ~3u;
-	while (pos) {
-		uint8_t id;
-
-		if (pos < PCI_STD_HEADER_END || pos > PCI_CFG_SPACE - 2) {
-			problem(out->chain_problem, "capability pointer 0x%02x points %s", pos,
-				pos < PCI_STD_HEADER_END ? "into the header" : "past config space");
-			return;
-		}
-		if (been_there[pos]) {
-			problem(out->chain_problem, "chain looped at 0x%02x", pos);
-			return;
-		}
-		if (out->npci >= VCAPS_MAX_PCI) {
-			problem(out->chain_problem, "more than %d capabilities", VCAPS_MAX_PCI);
-			return;
-		}
-		been_there[pos] = true;
-		id = pdev_cfg_read8(d, pos);
-		out->pci[out->npci++] = (struct pcicap){.offset = (uint16_t)pos, .id = id};
-		if (id == PCI_CAP_ID_VNDR)
-			add_vcap(d, out, (uint8_t)pos);
-		else if (id == PCI_CAP_ID_MSIX && !out->msix.present)
-			decode_msix(d, (uint8_t)pos, &out->msix);
-		pos = pdev_cfg_read8(d, pos + 1) & ~3u;
-	}
-}
-
-static void walk_extended(struct pdev *d, struct vcaps *out)
-{
-	bool been_there[4096 / 4] = {false};
-	unsigned pos = PCI_EXT_CAP_START;
-
-	if (d->cfg_size < 4096)
-		return;
-	while (pos) {
-		uint32_t hdr;
-
-		if (pos < PCI_EXT_CAP_START || pos > d->cfg_size - 4) {
-			problem(out->ext_chain_problem,
-				"extended capability pointer 0x%03x is "
-				"outside extended config space",
-				pos);
-			return;
-		}
-		if (been_there[pos / 4]) {
-			problem(out->ext_chain_problem, "extended chain looped at 0x%03x", pos);
-			return;
-		}
-		been_there[pos / 4] = true;
-		hdr = pdev_cfg_read32(d, pos);
-		/* All-ones or zero at 0x100 means no extended capabilities. */
-		if (hdr == 0 || hdr == 0xffffffffu)
-			return;
-		if (out->npci >= VCAPS_MAX_PCI) {
-			problem(out->ext_chain_problem, "more than %d capabilities", VCAPS_MAX_PCI);
-			return;
-		}
-		out->pci[out->npci++] = (struct pcicap){.offset = (uint16_t)pos,
-							.id = hdr & 0xffff,
-							.extended = true,
-							.version = (hdr >> 16) & 0xf};
-		pos = (hdr >> 20) & ~3u;
-	}
+	for (unsigned i = 0; i < out->pci.n; i++)
+		if (!out->pci.cap[i].extended && out->pci.cap[i].id == PCI_CAP_ID_VNDR)
+			add_vcap(d, out, (uint8_t)out->pci.cap[i].offset);
 }
 
 static void choose_structures(struct vcaps *out)
@@ -264,8 +165,8 @@ int vcaps_walk(struct pdev *d, struct vcaps *out, struct verr *e)
 	memset(out, 0, sizeof(*out));
 	if (pdev_cfg_read(d, 0, 4, &id, e))
 		return -1;
-	walk_standard(d, out);
-	walk_extended(d, out);
+	pci_caps_walk(d, &out->pci);
+	walk_vendor_caps(d, out);
 	choose_structures(out);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pci/caps.h"
 #include "pci/device.h"
 
 enum virtio_cfg_type {
@@ -34,7 +35,6 @@ enum {
 	VCAP_MIN_LEN = 16,
 };
 
-#define VCAPS_MAX_PCI	 48
 #define VCAPS_MAX_VIRTIO 24
 
 /* One problem found with a capability; empty when it is usable. */
@@ -54,33 +54,10 @@ struct vcap {
 	char problem[VCAP_PROBLEM_LEN];
 };
 
-struct pcicap {
-	uint16_t offset;
-	uint16_t id;
-	bool extended; /* PCIe extended capability (config offset >= 0x100) */
-	uint8_t version;
-};
-
-struct msix_info {
-	bool present;
-	uint16_t offset;
-	bool enabled, function_masked;
-	uint16_t table_size;
-	uint8_t table_bar, pba_bar;
-	uint32_t table_offset, pba_offset;
-	char problem[VCAP_PROBLEM_LEN];
-};
-
 struct vcaps {
-	struct pcicap pci[VCAPS_MAX_PCI];
-	unsigned npci;
+	struct pci_caps pci; /* the chains the virtio capabilities come from */
 	struct vcap v[VCAPS_MAX_VIRTIO];
 	unsigned nv;
-	struct msix_info msix;
-	/* Chain-level problems: a loop, a pointer into the header, running off
-	 * config space. The caps found before the problem are kept. */
-	char chain_problem[VCAP_PROBLEM_LEN];
-	char ext_chain_problem[VCAP_PROBLEM_LEN];
 	/* Index into v[] of the structure the driver uses for each type (the
 	 * first usable one, as the spec asks), or -1. */
 	int common, notify, isr, device, pci_cfg;
@@ -92,8 +69,6 @@ struct vcaps {
 int vcaps_walk(struct pdev *d, struct vcaps *out, struct verr *e);
 
 const char *vcap_cfg_type_name(unsigned cfg_type); /* "common", ..., or NULL */
-const char *pci_cap_name(unsigned id);		   /* "MSI-X", ... or NULL */
-const char *pci_ext_cap_name(unsigned id);
 /* True when the device exposes the virtio 1.x (modern) interface. */
 bool vcaps_is_modern(const struct vcaps *c);
 

@@ -1,4 +1,4 @@
-#include "common_cfg.h"
+#include "virtio/common_cfg.h"
 
 const struct common_field common_fields[] = {
 	{"device_feature_select", CC_DEVICE_FEATURE_SELECT, 4, CC_GLOBAL, "%llu"},

@@ -1,4 +1,4 @@
-#include "driver.h"
+#include "virtio/driver.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "features.h"
+#include "virtio/features.h"
 
 struct step_rule {
 	const char *name;

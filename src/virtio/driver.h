@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vdev.h"
+#include "virtio/vdev.h"
 
 enum vstep {
 	VSTEP_RESET,

@@ -1,9 +1,9 @@
-#include "features.h"
+#include "virtio/features.h"
 
 #include <string.h>
 #include <strings.h>
 
-#include "ids.h"
+#include "virtio/ids.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

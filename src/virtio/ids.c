@@ -1,4 +1,4 @@
-#include "ids.h"
+#include "virtio/ids.h"
 
 #include <strings.h>
 

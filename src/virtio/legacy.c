@@ -12,9 +12,9 @@
  *    vdev_read_config() reads until two snapshots agree;
  *  - the vector registers and the device config offset depend on whether
  *    MSI-X is enabled at the moment, so that is read at each access. */
-#include "legacy.h"
+#include "virtio/legacy.h"
 
-#include "legacy_regs.h"
+#include "virtio/legacy_regs.h"
 
 static int need_select(struct vdev *v, struct verr *e)
 {
@@ -38,7 +38,7 @@ bool legacy_present(const struct vdev *v, const char **why)
 
 bool legacy_msix_enabled(struct vdev *v)
 {
-	const struct msix_info *m = &v->caps.msix;
+	const struct msix_info *m = &v->caps.pci.msix;
 	uint32_t ctl;
 
 	if (!m->present)

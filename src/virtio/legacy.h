@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vdev.h"
+#include "virtio/vdev.h"
 
 /* The header as it reads, without writing anything (so the queue fields
  * are those of whichever queue is selected) and without the ISR. */

@@ -5,7 +5,7 @@
 #ifndef VIRTIOCTL_VIRTIO_LEGACY_REGS_H
 #define VIRTIOCTL_VIRTIO_LEGACY_REGS_H
 
-#include "vdev.h"
+#include "virtio/vdev.h"
 
 enum legacy_off {
 	LEG_HOST_FEATURES = 0x00,  /* 32 bits, RO: the device's feature bits 0-31 */

@@ -1,8 +1,8 @@
 /* The virtio 1.x PCI transport: common_cfg, notify, ISR and device config
  * structures located by the capabilities (virtio 1.3, 4.1.4). */
-#include "common_cfg.h"
-#include "features.h"
-#include "modern.h"
+#include "virtio/common_cfg.h"
+#include "virtio/features.h"
+#include "virtio/modern.h"
 
 static const struct vcap *cap_of(const struct vdev *v, int idx)
 {

@@ -3,7 +3,7 @@
 #ifndef VIRTIOCTL_VIRTIO_MODERN_H
 #define VIRTIOCTL_VIRTIO_MODERN_H
 
-#include "vdev.h"
+#include "virtio/vdev.h"
 
 int modern_common_read(struct vdev *v, unsigned off, unsigned width, uint64_t *val, struct verr *e);
 int modern_common_write(struct vdev *v, unsigned off, unsigned width, uint64_t val, struct verr *e);

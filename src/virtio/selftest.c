@@ -1,13 +1,13 @@
-#include "selftest.h"
+#include "virtio/selftest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver.h"
-#include "selftest_impl.h"
-#include "features.h"
-#include "ids.h"
+#include "virtio/driver.h"
+#include "virtio/selftest_impl.h"
+#include "virtio/features.h"
+#include "virtio/ids.h"
 #include "util/sha256.h"
 
 /* Records one step; returns rc so calls chain. */

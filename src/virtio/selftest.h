@@ -6,9 +6,9 @@
 #include <signal.h>
 
 #include "format/report.h"
-#include "pci/dma.h"
-#include "vdev.h"
-#include "vring.h"
+#include "dma/dma.h"
+#include "virtio/vdev.h"
+#include "virtio/vring.h"
 
 struct selftest_opts {
 	unsigned bytes; /* 0: the type's default (entropy 64, block 4096) */

@@ -3,7 +3,7 @@
 #ifndef VIRTIOCTL_VIRTIO_SELFTEST_IMPL_H
 #define VIRTIOCTL_VIRTIO_SELFTEST_IMPL_H
 
-#include "selftest.h"
+#include "virtio/selftest.h"
 
 struct st {
 	struct vdev *v;

@@ -1,12 +1,12 @@
-#include "vdev.h"
+#include "virtio/vdev.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "devcfg.h"
-#include "ids.h"
-#include "pci/cfgwin.h"
-#include "legacy.h"
+#include "virtio/devcfg.h"
+#include "virtio/ids.h"
+#include "virtio/cfgwin.h"
+#include "virtio/legacy.h"
 
 #define CONFIG_READ_TRIES 16
 

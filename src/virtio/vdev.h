@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "caps.h"
+#include "virtio/caps.h"
 #include "pci/device.h"
 
 /* What the function exposes. */

@@ -1,6 +1,6 @@
 /* The vendor extension table. A row matches when every ID equals the
  * device's or is VENDOR_ANY; several rows may share a decoder. */
-#include "vendor.h"
+#include "virtio/vendor.h"
 
 /* Intel IFC VF (the FPGA vDPA NICs, N3000 and later): the PCI IDs DPDK's
  * ifcvf vDPA driver probes (drivers/vdpa/ifc/ifcvf_vdpa.c, pci_id_ifcvf_map):

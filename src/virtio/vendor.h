@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "format/report.h"
-#include "vdev.h"
+#include "virtio/vdev.h"
 
 #define VENDOR_ANY 0xffffffffu /* matches any value of an ID */
 

@@ -17,7 +17,7 @@
  * it stops a net queue it takes last_avail_idx from the high half too (the
  * device keeps no in-flight receive buffers), for block from the low half.
  * The decoder shows both halves as the device holds them. Reads only. */
-#include "vendor.h"
+#include "virtio/vendor.h"
 
 enum {
 	IFC_BAR = 4,

@@ -1,4 +1,4 @@
-#include "vring.h"
+#include "virtio/vring.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "features.h"
+#include "virtio/features.h"
 
 struct vring_desc {
 	uint64_t addr;

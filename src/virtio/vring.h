@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #include "format/report.h"
-#include "pci/dma.h"
-#include "vdev.h"
+#include "dma/dma.h"
+#include "virtio/vdev.h"
 
 enum {
 	VRING_DESC_F_NEXT = 1,

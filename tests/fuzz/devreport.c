@@ -16,7 +16,7 @@ static void check_caps(const struct pdev *pci, const struct vcaps *c)
 				  VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_CAP_DEVICE_CFG,
 				  VIRTIO_PCI_CAP_PCI_CFG};
 
-	FUZZ_ASSERT(c->npci <= VCAPS_MAX_PCI && c->nv <= VCAPS_MAX_VIRTIO);
+	FUZZ_ASSERT(c->pci.n <= PCI_CAPS_MAX && c->nv <= VCAPS_MAX_VIRTIO);
 	for (unsigned i = 0; i < c->nv; i++) {
 		const struct vcap *v = &c->v[i];
 
@@ -35,7 +35,8 @@ static void check_caps(const struct pdev *pci, const struct vcaps *c)
 		FUZZ_ASSERT(chosen[i] < 0 ||
 			    (c->v[chosen[i]].usable && c->v[chosen[i]].cfg_type == types[i]));
 	}
-	FUZZ_ASSERT(!c->msix.present || (c->msix.table_size >= 1 && c->msix.table_size <= 2048));
+	FUZZ_ASSERT(!c->pci.msix.present ||
+		    (c->pci.msix.table_size >= 1 && c->pci.msix.table_size <= 2048));
 }
 
 static void build_all(struct session *s, struct sdev *d)

@@ -15,8 +15,8 @@
 
 #include <string.h>
 
-#include "pci/cfgwin.h"
-#include "pci/model.h"
+#include "virtio/cfgwin.h"
+#include "sim/model.h"
 
 int fuzz_caps(const uint8_t *data, size_t size)
 {

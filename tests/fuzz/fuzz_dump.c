@@ -101,7 +101,7 @@ static void walk(struct psys *sys, const struct psys_entry *p)
 			    d->cfg_size == 4096);
 		FUZZ_ASSERT(pci_addr_cmp(&d->addr, &p->addr) == 0);
 		if (vcaps_walk(d, caps, &e) == 0) {
-			FUZZ_ASSERT(caps->npci <= VCAPS_MAX_PCI && caps->nv <= VCAPS_MAX_VIRTIO);
+			FUZZ_ASSERT(caps->pci.n <= PCI_CAPS_MAX && caps->nv <= VCAPS_MAX_VIRTIO);
 			for (unsigned i = 0; i < caps->nv; i++)
 				FUZZ_ASSERT(!caps->v[i].usable || caps->v[i].problem[0] == '\0');
 		}

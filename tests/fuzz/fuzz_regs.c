@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pci/backend.h"
+#include "pci/backend/backend.h"
 
 struct fdev {
 	uint8_t cfg[4096];

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pci/dma.h"
-#include "pci/model.h"
+#include "dma/dma.h"
+#include "sim/model.h"
 #include "virtio/driver.h"
 #include "virtio/features.h"
 #include "virtio/vdev.h"
@@ -67,7 +67,7 @@ static bool setup(struct rig *g, unsigned size, bool event_idx, bool vector, boo
 	if (!g->pci || vdev_open(g->pci, &g->v, &e))
 		fuzz_fail("model: %s", e.msg);
 	vdev_allow_select(&g->v, true, NULL);
-	if (dma_open(g->pci, DMA_MODEL, &g->dma, &e) ||
+	if (dma_open_backend(g->pci, &model_dma_backend, &g->dma, &e) ||
 	    vdev_step(&g->v, VSTEP_RESET, false, &sr, &e) ||
 	    vdev_step(&g->v, VSTEP_ACK, false, &sr, &e) ||
 	    vdev_step(&g->v, VSTEP_DRIVER, false, &sr, &e) ||

@@ -11,9 +11,9 @@
  *   dma_probe --legacy-regs ADDR    (only reads the legacy I/O header)
  * --flr (VFIO): the final reset is a function-level reset through VFIO
  * instead of a status write, checked by the status reading 0 after. */
-#include "pci/dma.h"
+#include "dma/dma.h"
 #include "pci/system.h"
-#include "pci/vfio.h"
+#include "pci/backend/vfio.h"
 #include "virtio/caps.h"
 
 #include <fcntl.h>
@@ -80,7 +80,7 @@ static bool buf_ok(const struct dma *dma, const struct dma_mem *m, size_t align)
 		return false;
 	if (dma_kind_of(dma) == DMA_VFIO)
 		return m->bus >= 0x100000000ull;
-	if (dma_kind_of(dma) != DMA_SYSFS)
+	if (dma_kind_of(dma) != DMA_PAGEMAP)
 		return true;
 	/* Every page of the buffer where pagemap says, in one bus-contiguous
 	 * run; small ones inside a single page. */

@@ -28,7 +28,7 @@ bool fixture_open(struct fixture *f, unsigned type, enum model_transport t, enum
 		return fail("interface", &e);
 	vdev_allow_select(&f->v, true, NULL);
 	model_use_builtin_handlers(f->pci);
-	if (dma_open(f->pci, DMA_MODEL, &f->dma, &e))
+	if (dma_open_backend(f->pci, &model_dma_backend, &f->dma, &e))
 		return fail("dma_open", &e);
 	return true;
 }

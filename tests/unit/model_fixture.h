@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "pci/dma.h"
-#include "pci/model.h"
+#include "dma/dma.h"
+#include "sim/model.h"
 #include "virtio/vdev.h"
 
 struct fixture {

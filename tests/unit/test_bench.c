@@ -5,8 +5,8 @@
  * counted. Speed is measured by bench/, never here. */
 #include "check.h"
 #include "model_fixture.h"
-#include "pci/dma.h"
-#include "pci/model.h"
+#include "dma/dma.h"
+#include "sim/model.h"
 #include "virtio/bench.h"
 #include "virtio/driver.h"
 #include "virtio/vdev.h"
@@ -169,7 +169,8 @@ static void test_small_ring(void)
 	spec.writable = true;
 	spec.queue_max[0] = 64;
 	f.pci = model_pdev_new(&spec, &e);
-	if (!f.pci || vdev_open(f.pci, &f.v, &e) || dma_open(f.pci, DMA_MODEL, &f.dma, &e)) {
+	if (!f.pci || vdev_open(f.pci, &f.v, &e) ||
+	    dma_open_backend(f.pci, &model_dma_backend, &f.dma, &e)) {
 		printf("FAIL model: %s\n", e.msg);
 		CHECK(0);
 		if (f.pci)

@@ -36,9 +36,9 @@ static void test_real_block(void)
 
 	if (walk("host-00-02.0.txt", "00:02.0", &c))
 		return;
-	CHECK_EQ(c.npci, 6);
+	CHECK_EQ(c.pci.n, 6);
 	CHECK_EQ(c.nv, 5);
-	CHECK_STR(c.chain_problem, "");
+	CHECK_STR(c.pci.chain_problem, "");
 	CHECK_EQ(c.v[0].offset, 0x40);
 	CHECK_EQ(c.v[0].cfg_type, VIRTIO_PCI_CAP_COMMON_CFG);
 	CHECK_EQ(c.v[0].bar, 0);
@@ -62,16 +62,16 @@ static void test_real_block(void)
 	CHECK_EQ(c.device, 2);
 	CHECK_EQ(c.notify, 3);
 	CHECK_EQ(c.pci_cfg, 4);
-	CHECK(c.msix.present);
-	CHECK_EQ(c.msix.offset, 0x98);
-	CHECK_EQ(c.msix.table_size, 2);
-	CHECK(c.msix.enabled);
-	CHECK(!c.msix.function_masked);
-	CHECK_EQ(c.msix.table_bar, 0);
-	CHECK_EQ(c.msix.table_offset, 0x8000);
-	CHECK_EQ(c.msix.pba_offset, 0x48000);
+	CHECK(c.pci.msix.present);
+	CHECK_EQ(c.pci.msix.offset, 0x98);
+	CHECK_EQ(c.pci.msix.table_size, 2);
+	CHECK(c.pci.msix.enabled);
+	CHECK(!c.pci.msix.function_masked);
+	CHECK_EQ(c.pci.msix.table_bar, 0);
+	CHECK_EQ(c.pci.msix.table_offset, 0x8000);
+	CHECK_EQ(c.pci.msix.pba_offset, 0x48000);
 	CHECK(vcaps_is_modern(&c));
-	CHECK_EQ(c.pci[5].id, 0x11);
+	CHECK_EQ(c.pci.cap[5].id, 0x11);
 }
 
 static void test_chain_problems(void)
@@ -79,17 +79,17 @@ static void test_chain_problems(void)
 	struct vcaps c;
 
 	if (walk("caps-loop.txt", "00:02.0", &c) == 0) {
-		CHECK(strstr(c.chain_problem, "looped at 0x40") != NULL);
-		CHECK_EQ(c.npci, 6); /* every cap once, then the loop is seen */
+		CHECK(strstr(c.pci.chain_problem, "looped at 0x40") != NULL);
+		CHECK_EQ(c.pci.n, 6); /* every cap once, then the loop is seen */
 	}
 	if (walk("caps-header.txt", "00:02.0", &c) == 0) {
-		CHECK(strstr(c.chain_problem, "into the header") != NULL);
-		CHECK_EQ(c.npci, 0);
+		CHECK(strstr(c.pci.chain_problem, "into the header") != NULL);
+		CHECK_EQ(c.pci.n, 0);
 		CHECK(!vcaps_is_modern(&c));
 	}
 	if (walk("caps-no-list.txt", "00:02.0", &c) == 0) {
-		CHECK_EQ(c.npci, 0);
-		CHECK_STR(c.chain_problem, "");
+		CHECK_EQ(c.pci.n, 0);
+		CHECK_STR(c.pci.chain_problem, "");
 	}
 }
 
@@ -101,7 +101,7 @@ static void test_vcap_problems(void)
 		CHECK(!c.v[0].usable);
 		CHECK(strstr(c.v[0].problem, "too short") != NULL);
 		CHECK_EQ(c.common, -1); /* no other common cap to fall back to */
-		CHECK_EQ(c.npci, 6);	/* the walk goes on past a bad cap */
+		CHECK_EQ(c.pci.n, 6);	/* the walk goes on past a bad cap */
 	}
 	if (walk("caps-bar7.txt", "00:02.0", &c) == 0) {
 		CHECK(!c.v[0].usable);

@@ -3,8 +3,8 @@
  * validation of what the device writes back, and the self-tests. */
 #include "check.h"
 #include "model_fixture.h"
-#include "pci/dma.h"
-#include "pci/model.h"
+#include "dma/dma.h"
+#include "sim/model.h"
 #include "util/sha256.h"
 #include "virtio/driver.h"
 #include "virtio/selftest.h"

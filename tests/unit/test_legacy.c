@@ -2,7 +2,7 @@
  * transitional devices, with MSI-X disabled and enabled (the header grows
  * by the two vector registers and the device config moves). */
 #include "check.h"
-#include "pci/model.h"
+#include "sim/model.h"
 #include "virtio/legacy.h"
 #include "virtio/legacy_regs.h"
 #include "virtio/vdev.h"

@@ -4,8 +4,8 @@
  * switched to their legacy interface. */
 #include "check.h"
 #include "model_fixture.h"
-#include "pci/dma.h"
-#include "pci/model.h"
+#include "dma/dma.h"
+#include "sim/model.h"
 #include "util/sha256.h"
 #include "virtio/driver.h"
 #include "virtio/legacy.h"

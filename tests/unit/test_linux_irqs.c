@@ -1,7 +1,7 @@
 /* /proc/interrupts parsing on fixture text in the formats of the kernels
  * this tool meets, and the IRQ -> MSI-X entry link. */
 #include "check.h"
-#include "pci/linux_irqs.h"
+#include "linux/irqs.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -2,8 +2,8 @@
  * Debian 6.1 guest's; and read-only on this machine's /sys. */
 #include "check.h"
 #include "fakesys.h"
-#include "pci/linux_resources.h"
-#include "pci/linux_view.h"
+#include "linux/resources.h"
+#include "linux/view.h"
 
 #include <stdio.h>
 #include <string.h>

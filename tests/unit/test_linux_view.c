@@ -2,7 +2,7 @@
  * machine's /sys. */
 #include "check.h"
 #include "fakesys.h"
-#include "pci/linux_view.h"
+#include "linux/view.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* The test device model itself, through the pdev_* API only, so the other
  * unit tests can trust what it shows them. */
 #include "check.h"
-#include "pci/model.h"
+#include "sim/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>

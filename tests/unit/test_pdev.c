@@ -1,7 +1,7 @@
 /* The checks device.c makes before any backend sees an access, and the BAR
  * register decoding shared by the backends. */
 #include "check.h"
-#include "pci/backend.h"
+#include "pci/backend/backend.h"
 #include "pci/device.h"
 
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * and the config-window fallback. */
 #include "check.h"
 #include "cli/report.h"
-#include "pci/model.h"
+#include "sim/model.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,0 +1,313 @@
+#include "linux/resources.h"
+
+#include "pci/regs.h"
+#include "util/sysattr.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_ENTRIES 64
+
+/* Directory entries, sorted so that "vdb" follows "vda" and "vport1p10"
+ * follows "vport1p9". */
+struct names {
+	unsigned n;
+	char v[MAX_ENTRIES][64];
+};
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strverscmp(a, b);
+}
+
+/* Entries of dir whose names start with prefix (any when ""). */
+static unsigned list_dir(const char *dir, const char *prefix, struct names *out)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	size_t plen = strlen(prefix);
+
+	out->n = 0;
+	if (!dp)
+		return 0;
+	while ((de = readdir(dp)) && out->n < MAX_ENTRIES) {
+		if (de->d_name[0] == '.' || strncmp(de->d_name, prefix, plen) != 0 ||
+		    strlen(de->d_name) >= sizeof(out->v[0]))
+			continue;
+		strcpy(out->v[out->n++], de->d_name);
+	}
+	closedir(dp);
+	qsort(out->v, out->n, sizeof(out->v[0]), cmp_names);
+	return out->n;
+}
+
+static bool path_of(char *buf, size_t len, const char *dir, const char *a, const char *b)
+{
+	int n = snprintf(buf, len, "%s/%s%s%s", dir, a, b ? "/" : "", b ? b : "");
+
+	return n >= 0 && (size_t)n < len;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static void add(struct linux_resources *out, const char *kind, const char *name, const char *detail)
+{
+	struct linux_resource *r;
+
+	if (out->n >= LINUX_RES_MAX) {
+		out->truncated = true;
+		return;
+	}
+	r = &out->r[out->n++];
+	r->kind = kind;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	snprintf(r->detail, sizeof(r->detail), "%s", detail ? detail : "");
+}
+
+/* ---- details of one entry (path is the entry's directory) ---- */
+
+static void attr_detail(const char *path, const char *attr, const char *fmt, char *buf, size_t len)
+{
+	char p[PATH_MAX], v[96];
+
+	buf[0] = '\0';
+	if (path_of(p, sizeof(p), path, attr, NULL) && sysattr_read(p, v, sizeof(v)) && v[0])
+		snprintf(buf, len, fmt, v);
+}
+
+static void net_detail(const char *path, char *buf, size_t len)
+{
+	attr_detail(path, "address", "%s", buf, len);
+}
+
+static void block_detail(const char *path, char *buf, size_t len)
+{
+	attr_detail(path, "size", "%s sectors", buf, len);
+}
+
+static void port_detail(const char *path, char *buf, size_t len)
+{
+	attr_detail(path, "name", "%s", buf, len);
+}
+
+static void input_detail(const char *path, char *buf, size_t len)
+{
+	attr_detail(path, "name", "%s", buf, len);
+}
+
+/* A SCSI host's disks: hostH/targetH:C:T/H:C:T:L/block/sdX. */
+static void scsi_detail(const char *path, char *buf, size_t len)
+{
+	struct names targets, luns, disks;
+	char tdir[PATH_MAX], ldir[PATH_MAX];
+	size_t o = 0;
+
+	buf[0] = '\0';
+	list_dir(path, "target", &targets);
+	for (unsigned t = 0; t < targets.n; t++) {
+		if (!path_of(tdir, sizeof(tdir), path, targets.v[t], NULL))
+			continue;
+		list_dir(tdir, "", &luns);
+		for (unsigned l = 0; l < luns.n; l++) {
+			if (!strchr(luns.v[l], ':') ||
+			    !path_of(ldir, sizeof(ldir), tdir, luns.v[l], "block"))
+				continue;
+			list_dir(ldir, "", &disks);
+			for (unsigned k = 0; k < disks.n && o < len; k++)
+				o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " " : "",
+						      disks.v[k]);
+		}
+	}
+}
+
+/* Resources that are directories under a class directory of virtioN. */
+static const struct {
+	const char *dir;    /* under virtioN; NULL: the entries are virtioN's own */
+	const char *prefix; /* entries to take */
+	const char *kind;
+	void (*detail)(const char *path, char *buf, size_t len);
+} classes[] = {
+	{"net", "", "net", net_detail},
+	{"block", "", "block", block_detail},
+	{"virtio-ports", "vport", "console_port", port_detail},
+	{NULL, "host", "scsi_host", scsi_detail},
+	{"input", "input", "input", input_detail},
+	{"drm", "", "drm", NULL},
+};
+
+static void read_class(const char *vdir, size_t i, struct linux_resources *out)
+{
+	char dir[PATH_MAX], path[PATH_MAX], detail[128];
+	struct names ents;
+
+	if (classes[i].dir ? !path_of(dir, sizeof(dir), vdir, classes[i].dir, NULL)
+			   : snprintf(dir, sizeof(dir), "%s", vdir) >= (int)sizeof(dir))
+		return;
+	list_dir(dir, classes[i].prefix, &ents);
+	for (unsigned k = 0; k < ents.n; k++) {
+		detail[0] = '\0';
+		if (classes[i].detail && path_of(path, sizeof(path), dir, ents.v[k], NULL))
+			classes[i].detail(path, detail, sizeof(detail));
+		add(out, classes[i].kind, ents.v[k], detail);
+	}
+}
+
+static void read_mount_tag(const char *vdir, struct linux_resources *out)
+{
+	char path[PATH_MAX], tag[64];
+
+	if (path_of(path, sizeof(path), vdir, "mount_tag", NULL) &&
+	    sysattr_read(path, tag, sizeof(tag)) && tag[0])
+		add(out, "9p_mount_tag", tag, NULL);
+}
+
+/* ---- driver-wide resources (hwrng, vsock) ---- */
+
+static int virtio_index(const char *name)
+{
+	unsigned idx;
+	int end = 0;
+
+	return sscanf(name, "virtio%u%n", &idx, &end) == 1 && name[end] == '\0' ? (int)idx : -1;
+}
+
+/* This device's rank among the devices its driver drives (ordered by
+ * virtio index, which follows registration and so probe order). */
+static int driver_rank(const char *root, const struct linux_view *lv, unsigned *count)
+{
+	char dir[PATH_MAX];
+	struct names devs;
+	int rank = -1;
+
+	*count = 0;
+	if (snprintf(dir, sizeof(dir), "%s/bus/virtio/drivers/%s", root, lv->virtio_driver) >=
+	    (int)sizeof(dir))
+		return -1;
+	list_dir(dir, "virtio", &devs);
+	for (unsigned i = 0; i < devs.n; i++) {
+		if (virtio_index(devs.v[i]) < 0)
+			continue;
+		if (strcmp(devs.v[i], lv->virtio_dev) == 0)
+			rank = (int)*count;
+		(*count)++;
+	}
+	return rank;
+}
+
+/* rng_available is one line of space-separated names. */
+static unsigned virtio_rng_names(const char *list, struct names *out)
+{
+	char copy[512], *save = NULL;
+
+	out->n = 0;
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (char *t = strtok_r(copy, " ", &save); t && out->n < MAX_ENTRIES;
+	     t = strtok_r(NULL, " ", &save))
+		if (strncmp(t, "virtio_rng.", 11) == 0 && strlen(t) < sizeof(out->v[0]))
+			strcpy(out->v[out->n++], t);
+	qsort(out->v, out->n, sizeof(out->v[0]), cmp_names);
+	return out->n;
+}
+
+static void read_hwrng(const char *root, const struct linux_view *lv, struct linux_resources *out)
+{
+	char path[PATH_MAX], avail[512], current[64] = "", detail[128];
+	struct names names;
+	unsigned count;
+	int rank;
+
+	if (snprintf(path, sizeof(path), "%s/class/misc/hw_random/rng_available", root) >=
+		    (int)sizeof(path) ||
+	    !sysattr_read(path, avail, sizeof(avail)) || !virtio_rng_names(avail, &names))
+		return;
+	snprintf(path, sizeof(path), "%s/class/misc/hw_random/rng_current", root);
+	sysattr_read(path, current, sizeof(current));
+	rank = driver_rank(root, lv, &count);
+	if (rank < 0 || count != names.n) {
+		snprintf(detail, sizeof(detail),
+			 "%u virtio_rng names for %u devices: which is this one is unknown",
+			 names.n, count);
+		add(out, "hwrng", "virtio_rng.?", detail);
+		return;
+	}
+	snprintf(detail, sizeof(detail), "%s%s",
+		 strcmp(current, names.v[rank]) == 0 ? "current" : "available",
+		 count > 1 ? "; matched by probe order" : "");
+	add(out, "hwrng", names.v[rank], detail);
+}
+
+static void read_vsock(const char *root, const struct linux_view *lv, struct linux_resources *out)
+{
+	char path[PATH_MAX];
+
+	(void)lv;
+	if (snprintf(path, sizeof(path), "%s/class/misc/vsock", root) < (int)sizeof(path) &&
+	    exists(path))
+		add(out, "vsock", "vsock", "/dev/vsock");
+}
+
+/* Resources that belong to a driver rather than to a sysfs child. */
+static const struct {
+	const char *driver_part; /* matched as a substring of the driver's name */
+	void (*read)(const char *root, const struct linux_view *lv, struct linux_resources *out);
+} by_driver[] = {
+	{"virtio_rng", read_hwrng}, {"vsock", read_vsock}, /* vmw_vsock_virtio_transport */
+};
+
+static void read_driver_wide(const char *root, const struct linux_view *lv,
+			     struct linux_resources *out)
+{
+	for (size_t i = 0; i < sizeof(by_driver) / sizeof(by_driver[0]); i++)
+		if (strstr(lv->virtio_driver, by_driver[i].driver_part))
+			by_driver[i].read(root, lv, out);
+}
+
+/* The bus entry is a link to the child of the PCI function; the child
+ * serves when a tree has no bus directory (as in linux_view.c). */
+static bool virtio_dir(const char *root, const struct pci_addr *a, const struct linux_view *lv,
+		       char *buf, size_t len)
+{
+	char pcidir[PATH_MAX];
+	struct stat st;
+	int n = snprintf(buf, len, "%s/bus/virtio/devices/%s", root, lv->virtio_dev);
+
+	if (n >= 0 && (size_t)n < len && stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+		return true;
+	return pci_sysfs_path(pcidir, sizeof(pcidir), root, a, NULL) &&
+	       path_of(buf, len, pcidir, lv->virtio_dev, NULL);
+}
+
+unsigned linux_resources_read(const char *sysfs_root, const struct pci_addr *a,
+			      const struct linux_view *lv, struct linux_resources *out)
+{
+	char vdir[PATH_MAX];
+
+	memset(out, 0, sizeof(*out));
+	if (!sysfs_root || !lv->has_virtio_dev || !lv->has_virtio_driver ||
+	    !virtio_dir(sysfs_root, a, lv, vdir, sizeof(vdir)))
+		return 0;
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		read_class(vdir, i, out);
+	read_mount_tag(vdir, out);
+	read_driver_wide(sysfs_root, lv, out);
+	return out->n;
+}
+
+const char *linux_resources_summary(const struct linux_resources *r, char *buf, unsigned len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < r->n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "", r->r[i].name);
+	return buf;
+}

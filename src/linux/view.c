@@ -1,0 +1,192 @@
+#include "linux/view.h"
+
+#include "pci/regs.h"
+#include "util/sysattr.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool join(char *buf, size_t len, const char *dir, const char *leaf)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, leaf);
+
+	return n >= 0 && (size_t)n < len;
+}
+
+/* A whole-string unsigned number in any base strtoul accepts ("0x0013"). */
+static bool parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s)
+		return false;
+	v = strtoul(s, &end, 0);
+	if (*end || v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool parse_features(const char *s, struct linux_view *v)
+{
+	uint64_t f = 0;
+	bool above = false;
+	size_t n = strlen(s);
+
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '0' && s[i] != '1')
+			return false;
+		if (s[i] == '1' && i < 64)
+			f |= 1ull << i;
+		else if (s[i] == '1')
+			above = true;
+	}
+	v->features = f;
+	v->features_above_63 = above;
+	v->features_nbits = (unsigned)n;
+	return v->has_features = true;
+}
+
+static bool parse_status(const char *s, struct linux_view *v)
+{
+	return v->has_status = parse_u32(s, &v->status);
+}
+
+static bool parse_device(const char *s, struct linux_view *v)
+{
+	return v->has_virtio_device_id = parse_u32(s, &v->virtio_device_id);
+}
+
+static bool parse_vendor(const char *s, struct linux_view *v)
+{
+	return v->has_virtio_vendor_id = parse_u32(s, &v->virtio_vendor_id);
+}
+
+static const struct {
+	const char *file;
+	bool (*parse)(const char *s, struct linux_view *v);
+} virtio_attrs[] = {
+	{"features", parse_features},
+	{"status", parse_status},
+	{"device", parse_device},
+	{"vendor", parse_vendor},
+};
+
+static void read_virtio(const char *vdir, struct linux_view *v)
+{
+	char path[PATH_MAX], buf[1024];
+
+	for (size_t i = 0; i < sizeof(virtio_attrs) / sizeof(virtio_attrs[0]); i++)
+		if (join(path, sizeof(path), vdir, virtio_attrs[i].file) &&
+		    sysattr_read(path, buf, sizeof(buf)))
+			virtio_attrs[i].parse(buf, v);
+	if (join(path, sizeof(path), vdir, "driver"))
+		v->has_virtio_driver =
+			sysattr_link_basename(path, v->virtio_driver, sizeof(v->virtio_driver));
+}
+
+/* virtio-pci registers one virtio device per function, as a child
+ * directory named virtioN. */
+static bool find_virtio_child(const char *dir, struct linux_view *v)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+
+	if (!dp)
+		return false;
+	while ((de = readdir(dp))) {
+		size_t len = strlen(de->d_name);
+		unsigned idx;
+		int end = 0;
+
+		if (sscanf(de->d_name, "virtio%u%n", &idx, &end) == 1 && de->d_name[end] == '\0' &&
+		    len < sizeof(v->virtio_dev)) {
+			memcpy(v->virtio_dev, de->d_name, len + 1);
+			v->has_virtio_dev = true;
+			break;
+		}
+	}
+	closedir(dp);
+	return v->has_virtio_dev;
+}
+
+/* The virtio bus entry is a link to the child directory; the child itself
+ * serves when a tree lacks the bus directory. */
+static void read_virtio_dev(const char *root, const char *pcidir, struct linux_view *v)
+{
+	char vdir[PATH_MAX];
+	int n = snprintf(vdir, sizeof(vdir), "%s/bus/virtio/devices/%s", root, v->virtio_dev);
+
+	if (n < 0 || (size_t)n >= sizeof(vdir) || !is_dir(vdir)) {
+		if (!join(vdir, sizeof(vdir), pcidir, v->virtio_dev))
+			return;
+	}
+	read_virtio(vdir, v);
+}
+
+static int cmp_unsigned(const void *x, const void *y)
+{
+	unsigned a = *(const unsigned *)x, b = *(const unsigned *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Each msi_irqs entry is named after a Linux IRQ and reads "msi" or "msix". */
+static void read_msi(const char *pcidir, struct linux_view *v)
+{
+	char dir[PATH_MAX], path[PATH_MAX], mode[16];
+	struct dirent *de;
+	DIR *dp;
+
+	if (!join(dir, sizeof(dir), pcidir, "msi_irqs") || !(dp = opendir(dir)))
+		return;
+	v->has_msi_irqs = true;
+	while ((de = readdir(dp))) {
+		uint32_t irq;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || !parse_u32(de->d_name, &irq))
+			continue;
+		if (v->n_msi_irqs == 0 && join(path, sizeof(path), dir, de->d_name) &&
+		    sysattr_read(path, mode, sizeof(mode)))
+			v->msix = strcmp(mode, "msix") == 0;
+		if (v->n_msi_irqs < LINUX_VIEW_MAX_IRQS)
+			v->msi_irqs[v->n_msi_irqs] = irq;
+		v->n_msi_irqs++;
+	}
+	closedir(dp);
+	qsort(v->msi_irqs,
+	      v->n_msi_irqs < LINUX_VIEW_MAX_IRQS ? v->n_msi_irqs : LINUX_VIEW_MAX_IRQS,
+	      sizeof(v->msi_irqs[0]), cmp_unsigned);
+}
+
+int linux_view_read(const char *sysfs_root, const struct pci_addr *a, struct linux_view *out)
+{
+	char dir[PATH_MAX], path[PATH_MAX], buf[32];
+
+	memset(out, 0, sizeof(*out));
+	if (!sysfs_root || !pci_sysfs_path(dir, sizeof(dir), sysfs_root, a, NULL) || !is_dir(dir))
+		return -1;
+	if (join(path, sizeof(path), dir, "driver"))
+		out->has_pci_driver =
+			sysattr_link_basename(path, out->pci_driver, sizeof(out->pci_driver));
+	read_msi(dir, out);
+	if (join(path, sizeof(path), dir, "irq") && sysattr_read(path, buf, sizeof(buf)))
+		out->has_irq = parse_u32(buf, &out->irq);
+	if (find_virtio_child(dir, out))
+		read_virtio_dev(sysfs_root, dir, out);
+	return 0;
+}

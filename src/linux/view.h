@@ -1,0 +1,63 @@
+/* The Linux driver-model view of a PCI function, read from sysfs: the
+ * bound PCI driver, the virtio device that virtio-pci created for it, what
+ * that device's driver negotiated, and the function's MSI/MSI-X interrupts.
+ * Read-only; every part has its own presence flag because any of them can
+ * be missing (unbound device, another driver, older kernel). */
+#ifndef VIRTIOCTL_PCI_LINUX_VIEW_H
+#define VIRTIOCTL_PCI_LINUX_VIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pci/addr.h"
+
+#define LINUX_VIEW_NAME_LEN 64
+#define LINUX_VIEW_MAX_IRQS 256
+
+struct linux_view {
+	bool has_pci_driver;
+	char pci_driver[LINUX_VIEW_NAME_LEN]; /* "virtio-pci", "vfio-pci", ... */
+
+	bool has_virtio_dev;		      /* a virtioN child of the PCI device exists */
+	char virtio_dev[LINUX_VIEW_NAME_LEN]; /* "virtio3" */
+
+	/* bus/virtio/devices/virtioN/features: the features the kernel
+	 * accepted (driver features once negotiated), one '0'/'1' per bit,
+	 * bit 0 first. Newer kernels print 128 bits. */
+	bool has_features;
+	uint64_t features;	 /* bits 0-63 */
+	bool features_above_63;	 /* a bit above 63 is set */
+	unsigned features_nbits; /* bits the kernel printed */
+
+	bool has_status;
+	uint32_t status; /* the device status register; the kernel reads it live */
+
+	bool has_virtio_device_id;
+	uint32_t virtio_device_id; /* virtio device type (1 net, 2 block, ...) */
+	bool has_virtio_vendor_id;
+	uint32_t virtio_vendor_id; /* the PCI subsystem vendor, normally 0x1af4 */
+
+	bool has_virtio_driver;
+	char virtio_driver[LINUX_VIEW_NAME_LEN]; /* "virtio_net", "virtio_blk", ... */
+
+	/* msi_irqs/: the Linux IRQ numbers of the enabled vectors, ascending.
+	 * The kernel allocates them in vector order, so index i is normally
+	 * vector i; sysfs does not state the mapping. */
+	bool has_msi_irqs;
+	bool msix;	     /* MSI-X rather than MSI */
+	unsigned n_msi_irqs; /* all of them, even beyond the array */
+	unsigned msi_irqs[LINUX_VIEW_MAX_IRQS];
+
+	/* The "irq" file: the Linux IRQ of the INTx pin (0: none). Read it
+	 * only with MSI and MSI-X off: some kernels show an MSI IRQ there. */
+	bool has_irq;
+	uint32_t irq;
+};
+
+/* Fills *out from <sysfs_root>/bus/pci/devices/ADDR and, for a virtio
+ * device, <sysfs_root>/bus/virtio/devices/virtioN. Returns 0 when the PCI
+ * device directory exists (parts may still be absent: see the flags), -1
+ * when it does not or sysfs_root is NULL (a dump file). */
+int linux_view_read(const char *sysfs_root, const struct pci_addr *a, struct linux_view *out);
+
+#endif

@@ -1,0 +1,607 @@
+/* The live backend: identity, BAR sizes and config space through libpci
+ * (linux-sysfs method), BAR registers through the sysfs resourceN files,
+ * the bound driver from the sysfs driver link. */
+#include "pci/backend/backend.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pci/pci.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define WHY_LEN	      sizeof(((struct pdev *)0)->bar_why)
+#define LOCKDOWN_HINT "kernel lockdown? see /sys/kernel/security/lockdown"
+
+/* Linux IORESOURCE_* bits as libpci passes them on in pci_dev.flags. */
+#define IORESOURCE_IO	    0x00000100u
+#define IORESOURCE_MEM	    0x00000200u
+#define IORESOURCE_PREFETCH 0x00002000u
+#define IORESOURCE_MEM_64   0x00100000u
+
+/* One resourceN file: opened (read-only) when the device is opened, so that
+ * pdev_has_bar_access() means something at once; mapped on first access. */
+struct sysfs_bar {
+	int fd;
+	bool fd_rw;
+	volatile uint8_t *map;
+	size_t map_len;
+	bool map_rw;
+	char access_why[WHY_LEN]; /* file missing, unopenable or unmappable */
+	char decode_why[WHY_LEN]; /* the command register turns decoding off */
+};
+
+struct sysfs_priv {
+	struct pci_dev *pd;
+	char dir[PATH_MAX];
+	char lockdown_why[WHY_LEN];
+	struct sysfs_bar bar[PCI_NUM_BARS];
+};
+
+static struct sysfs_priv *priv_of(const struct pdev *d)
+{
+	return d->priv;
+}
+
+/* ---- config space ---- */
+
+/* pci_read_block rather than pci_read_word & co: those return all-ones on
+ * failure, which is also a valid register value. */
+static int sysfs_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val,
+			  struct verr *e)
+{
+	uint8_t b[4] = {0};
+
+	if (!pci_read_block(priv_of(d)->pd, (int)off, b, (int)width))
+		return verr_set(e, VX_DEVICE, "reading %u bytes at 0x%x of %s/config failed", width,
+				off, priv_of(d)->dir);
+	*val = pci_le_value(b, width);
+	return 0;
+}
+
+static void refresh_decode(struct pdev *d);
+
+static int sysfs_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val,
+			   struct verr *e)
+{
+	uint8_t b[4];
+	int err;
+
+	pci_le_bytes(val, width, b);
+	errno = 0;
+	if (!pci_write_block(priv_of(d)->pd, (int)off, b, (int)width)) {
+		err = errno;
+		return verr_set(e, err == EPERM || err == EACCES ? VX_PERM : VX_DEVICE,
+				"config write of %u bytes at 0x%x failed: %s%s", width, off,
+				err ? strerror(err) : "short write",
+				err == EPERM ? " (" LOCKDOWN_HINT ")" : "");
+	}
+	/* Decoding may just have been turned on or off. */
+	if (off < PCI_CFG_COMMAND + 2 && off + width > PCI_CFG_COMMAND)
+		refresh_decode(d);
+	return 0;
+}
+
+/* ---- why BARs cannot be reached ---- */
+
+static const char *bar_reason(const struct sysfs_priv *p, unsigned i)
+{
+	if (p->lockdown_why[0])
+		return p->lockdown_why;
+	if (p->bar[i].access_why[0])
+		return p->bar[i].access_why;
+	return p->bar[i].decode_why;
+}
+
+/* bar_why names the first implemented BAR that cannot be reached: callers
+ * treat a non-empty bar_why as "do not rely on BAR registers". */
+static void refresh_bar_why(struct pdev *d)
+{
+	const struct sysfs_priv *p = priv_of(d);
+	unsigned implemented = 0;
+
+	d->bar_why[0] = '\0';
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		const char *why = bar_reason(p, i);
+
+		if (d->bar[i].kind == PCI_BAR_NONE)
+			continue;
+		implemented++;
+		if (why[0] && !d->bar_why[0])
+			snprintf(d->bar_why, WHY_LEN, "%s", why);
+	}
+	if (!implemented)
+		snprintf(d->bar_why, WHY_LEN, "the function implements no BARs");
+}
+
+/* With decoding off, memory reads return zeros and I/O reads all-ones:
+ * plausible values that would be reported as device state. */
+static void refresh_decode(struct pdev *d)
+{
+	struct sysfs_priv *p = priv_of(d);
+	uint32_t cmd = 0;
+	bool have_cmd = sysfs_cfg_read(d, PCI_CFG_COMMAND, 2, &cmd, NULL) == 0;
+
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		bool io = d->bar[i].kind == PCI_BAR_IO;
+		uint32_t bit = io ? PCI_CMD_IO_DECODE : PCI_CMD_MEM_DECODE;
+		char *why = p->bar[i].decode_why;
+
+		why[0] = '\0';
+		if (d->bar[i].kind == PCI_BAR_NONE)
+			continue;
+		if (!have_cmd)
+			snprintf(why, WHY_LEN, "the command register cannot be read");
+		else if (!(cmd & bit))
+			snprintf(why, WHY_LEN,
+				 "%s decoding is off in the command register (0x%04x); reads would "
+				 "return %s",
+				 io ? "I/O" : "memory", (unsigned)cmd, io ? "all-ones" : "zeros");
+	}
+	refresh_bar_why(d);
+}
+
+static void why_open(unsigned bar, int err, char *buf)
+{
+	switch (err) {
+	case ENOENT:
+		snprintf(buf, WHY_LEN,
+			 "no resource%u file in sysfs (kernel without PCI resource files)", bar);
+		break;
+	case EACCES:
+		snprintf(buf, WHY_LEN, "permission denied opening resource%u (run as root)", bar);
+		break;
+	case EPERM:
+		snprintf(buf, WHY_LEN, "opening resource%u failed: %s (" LOCKDOWN_HINT ")", bar,
+			 strerror(err));
+		break;
+	default:
+		snprintf(buf, WHY_LEN, "cannot open resource%u: %s", bar, strerror(err));
+	}
+}
+
+static void why_mmap(const struct pdev *d, unsigned bar, int err, char *buf)
+{
+	const char *hint = "";
+
+	/* A claimed region is exclusive under CONFIG_IO_STRICT_DEVMEM, and
+	 * pci_mmap_resource() then says EINVAL. */
+	if (err == EINVAL && d->driver[0])
+		hint = " (the bound driver owns the region and the kernel has "
+		       "CONFIG_IO_STRICT_DEVMEM=y; unbind the driver or use vfio-pci)";
+	else if (err == EPERM)
+		hint = " (" LOCKDOWN_HINT ")";
+	snprintf(buf, WHY_LEN, "mmap of resource%u failed: %s%s", bar, strerror(err), hint);
+}
+
+/* The lockdown file reads like "none [integrity] confidentiality". */
+static void check_lockdown(const char *root, struct sysfs_priv *p)
+{
+	char path[PATH_MAX], buf[128], *l, *r;
+
+	if (snprintf(path, sizeof(path), "%s/kernel/security/lockdown", root) >= (int)sizeof(path))
+		return;
+	if (!sysattr_read(path, buf, sizeof(buf)))
+		return;
+	l = strchr(buf, '[');
+	r = l ? strchr(l, ']') : NULL;
+	if (!r)
+		return;
+	*r = '\0';
+	if (strcmp(l + 1, "none") != 0)
+		snprintf(p->lockdown_why, WHY_LEN,
+			 "kernel lockdown (%s) forbids BAR access from user space "
+			 "(/sys/kernel/security/lockdown)",
+			 l + 1);
+}
+
+/* ---- resourceN files ---- */
+
+static bool resource_path(const struct sysfs_priv *p, unsigned bar, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/resource%u", p->dir, bar);
+
+	return n >= 0 && (size_t)n < len;
+}
+
+static void probe_bar_files(struct pdev *d)
+{
+	struct sysfs_priv *p = priv_of(d);
+	char path[PATH_MAX];
+
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		struct sysfs_bar *b = &p->bar[i];
+
+		if (d->bar[i].kind == PCI_BAR_NONE)
+			continue;
+		if (d->bar[i].size == 0) {
+			snprintf(b->access_why, WHY_LEN,
+				 "BAR %u has no size in sysfs (the kernel did not assign it)", i);
+			continue;
+		}
+		if (!resource_path(p, i, path, sizeof(path))) {
+			snprintf(b->access_why, WHY_LEN, "path of resource%u is too long", i);
+			continue;
+		}
+		b->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (b->fd < 0)
+			why_open(i, errno, b->access_why);
+	}
+}
+
+static int ensure_fd(struct pdev *d, unsigned bar, bool rw, struct verr *e)
+{
+	struct sysfs_bar *b = &priv_of(d)->bar[bar];
+	char path[PATH_MAX], why[WHY_LEN];
+	int fd, err;
+
+	if (b->fd >= 0 && (b->fd_rw || !rw))
+		return 0;
+	if (!resource_path(priv_of(d), bar, path, sizeof(path)))
+		return verr_set(e, VX_FAIL, "path of resource%u is too long", bar);
+	fd = open(path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		why_open(bar, err, why);
+		return verr_set(e, err == EACCES || err == EPERM ? VX_PERM : VX_UNAVAILABLE, "%s",
+				why);
+	}
+	if (b->fd >= 0)
+		close(b->fd);
+	b->fd = fd;
+	b->fd_rw = rw;
+	return 0;
+}
+
+static int ensure_map(struct pdev *d, unsigned bar, bool rw, struct verr *e)
+{
+	struct sysfs_bar *b = &priv_of(d)->bar[bar];
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t size = d->bar[bar].size;
+	void *map;
+
+	if (b->map && (b->map_rw || !rw))
+		return 0;
+	if (size > SIZE_MAX - page)
+		return verr_set(e, VX_UNAVAILABLE, "BAR %u is too large to map here", bar);
+	if (ensure_fd(d, bar, rw, e))
+		return -1;
+	/* resourceN mappings are whole pages; a small BAR still gets one. */
+	size = (size + page - 1) / page * page;
+	map = mmap(NULL, (size_t)size, PROT_READ | (rw ? PROT_WRITE : 0), MAP_SHARED, b->fd, 0);
+	if (map == MAP_FAILED) {
+		char why[WHY_LEN];
+
+		why_mmap(d, bar, errno, why);
+		/* A failed first mapping means the BAR is unreachable; a failed
+		 * upgrade to read-write leaves the read-only one usable. */
+		if (!b->map) {
+			snprintf(b->access_why, WHY_LEN, "%s", why);
+			refresh_bar_why(d);
+		}
+		return verr_set(e, VX_UNAVAILABLE, "%s", why);
+	}
+	if (b->map)
+		munmap((void *)b->map, b->map_len);
+	b->map = map;
+	b->map_len = (size_t)size;
+	b->map_rw = rw;
+	return 0;
+}
+
+static int bar_ready(struct pdev *d, unsigned bar, bool write, struct verr *e)
+{
+	const char *why = bar_reason(priv_of(d), bar);
+	bool rw = write || d->writable;
+
+	if (why[0])
+		return verr_set(e, VX_UNAVAILABLE, "%s", why);
+	if (d->bar[bar].kind == PCI_BAR_IO)
+		return ensure_fd(d, bar, rw, e);
+	return ensure_map(d, bar, rw, e);
+}
+
+/* ---- register access ---- */
+
+/* The kernel's I/O resource file hands over the inb/inw/inl result in host
+ * byte order, and takes outb/outw/outl values the same way. */
+static uint64_t host_value(const uint8_t *b, unsigned width)
+{
+	uint16_t v16;
+	uint32_t v32;
+
+	switch (width) {
+	case 2:
+		memcpy(&v16, b, 2);
+		return v16;
+	case 4:
+		memcpy(&v32, b, 4);
+		return v32;
+	default:
+		return b[0];
+	}
+}
+
+static void host_bytes(uint64_t v, unsigned width, uint8_t *b)
+{
+	uint16_t v16 = (uint16_t)v;
+	uint32_t v32 = (uint32_t)v;
+
+	switch (width) {
+	case 2:
+		memcpy(b, &v16, 2);
+		break;
+	case 4:
+		memcpy(b, &v32, 4);
+		break;
+	default:
+		b[0] = (uint8_t)v;
+	}
+}
+
+static int io_failed(const char *op, unsigned bar, uint64_t off, unsigned width, ssize_t n,
+		     struct verr *e)
+{
+	int err = errno;
+
+	if (n >= 0)
+		return verr_set(e, VX_DEVICE,
+				"%s of %u bytes at 0x%llx in resource%u: short transfer", op, width,
+				(unsigned long long)off, bar);
+	return verr_set(e, err == EPERM ? VX_PERM : VX_DEVICE,
+			"%s of %u bytes at 0x%llx in resource%u failed: %s%s", op, width,
+			(unsigned long long)off, bar, strerror(err),
+			err == EPERM ? " (" LOCKDOWN_HINT ")" : "");
+}
+
+static int sysfs_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t *val,
+			  struct verr *e)
+{
+	struct sysfs_bar *b = &priv_of(d)->bar[bar];
+	uint8_t buf[4];
+	ssize_t n;
+
+	if (bar_ready(d, bar, false, e))
+		return -1;
+	if (d->bar[bar].kind != PCI_BAR_IO) {
+		*val = pci_mmio_load(b->map + off, width);
+		return 0;
+	}
+	n = pread(b->fd, buf, width, (off_t)off);
+	if (n != (ssize_t)width)
+		return io_failed("pread", bar, off, width, n, e);
+	*val = host_value(buf, width);
+	return 0;
+}
+
+static int sysfs_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t val,
+			   struct verr *e)
+{
+	struct sysfs_bar *b = &priv_of(d)->bar[bar];
+	uint8_t buf[4];
+	ssize_t n;
+
+	if (bar_ready(d, bar, true, e))
+		return -1;
+	if (d->bar[bar].kind != PCI_BAR_IO) {
+		pci_mmio_store(b->map + off, width, val);
+		return 0;
+	}
+	host_bytes(val, width, buf);
+	n = pwrite(b->fd, buf, width, (off_t)off);
+	if (n != (ssize_t)width)
+		return io_failed("pwrite", bar, off, width, n, e);
+	return 0;
+}
+
+static void sysfs_close(struct pdev *d)
+{
+	struct sysfs_priv *p = priv_of(d);
+
+	if (!p)
+		return;
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		if (p->bar[i].map)
+			munmap((void *)p->bar[i].map, p->bar[i].map_len);
+		if (p->bar[i].fd >= 0)
+			close(p->bar[i].fd);
+	}
+	if (p->pd)
+		pci_free_dev(p->pd);
+	free(p);
+	d->priv = NULL;
+}
+
+static const struct pdev_ops sysfs_ops = {
+	.name = "sysfs",
+	.cfg_read = sysfs_cfg_read,
+	.cfg_write = sysfs_cfg_write,
+	.bar_read = sysfs_bar_read,
+	.bar_write = sysfs_bar_write,
+	.close = sysfs_close,
+};
+
+/* ---- opening ---- */
+
+#define SCAN_FILL (PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS)
+#define OPEN_FILL (SCAN_FILL | PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_IO_FLAGS)
+
+/* libpci calls its error handler, which must not return, when one of these
+ * is missing; checking first turns that into an ordinary error. */
+static const struct {
+	int fill;
+	const char *file;
+} required_files[] = {
+	{0, "config"},
+	{PCI_FILL_IDENT, "vendor"},
+	{PCI_FILL_IDENT, "device"},
+	{PCI_FILL_CLASS, "class"},
+	{PCI_FILL_BASES, "resource"},
+};
+
+static int check_entry(const char *root, const struct pci_addr *a, int fill, char *dir, size_t len,
+		       struct verr *e)
+{
+	char name[PCI_ADDR_STRLEN], path[PATH_MAX + 16];
+	struct stat st;
+
+	pci_addr_format(a, name);
+	if (!pci_sysfs_path(dir, len, root, a, NULL))
+		return verr_set(e, VX_FAIL, "sysfs path of %s is too long", name);
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return verr_set(e, VX_NODEV, "no PCI function %s (%s does not exist)", name, dir);
+	for (size_t i = 0; i < sizeof(required_files) / sizeof(required_files[0]); i++) {
+		if (required_files[i].fill & ~fill)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, required_files[i].file);
+		if (access(path, R_OK) != 0)
+			return verr_set(e, VX_FAIL, "incomplete sysfs entry: cannot read %s: %s",
+					path, strerror(errno));
+	}
+	return 0;
+}
+
+static struct pci_dev *get_dev(struct pci_access *pacc, const char *root, const struct pci_addr *a,
+			       int fill, char *dir, size_t len, struct verr *e)
+{
+	struct pci_dev *pd;
+
+	if (check_entry(root, a, fill, dir, len, e))
+		return NULL;
+	pd = pci_get_dev(pacc, (int)a->domain, (int)a->bus, (int)a->dev, (int)a->func);
+	if (!pd) {
+		verr_set(e, VX_FAIL, "out of memory");
+		return NULL;
+	}
+	pci_fill_info(pd, fill);
+	return pd;
+}
+
+/* The last dword of each size is probed: the config file is as long as the
+ * kernel lets this process read (64 bytes without CAP_SYS_ADMIN). */
+static unsigned probe_cfg_size(struct pci_dev *pd)
+{
+	static const unsigned sizes[] = {4096, 256};
+	uint8_t b[4];
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if (pci_read_block(pd, (int)sizes[i] - 4, b, 4))
+			return sizes[i];
+	return 64;
+}
+
+/* A BAR whose register reads 0 but which the kernel sized (assigned at
+ * address 0, or a register that reads back oddly) takes its kind from the
+ * kernel's resource flags. */
+static void bar_from_flags(struct pci_bar *b, uint64_t flags, uint64_t base)
+{
+	if (flags & IORESOURCE_IO) {
+		b->kind = PCI_BAR_IO;
+		b->base = base & PCI_ADDR_IO_MASK;
+	} else if (flags & IORESOURCE_MEM) {
+		b->kind = flags & IORESOURCE_MEM_64 ? PCI_BAR_MEM64 : PCI_BAR_MEM32;
+		b->prefetchable = (flags & IORESOURCE_PREFETCH) != 0;
+		b->base = base & PCI_ADDR_MEM_MASK;
+	}
+}
+
+static void fill_bars(struct pdev *d)
+{
+	struct pci_dev *pd = priv_of(d)->pd;
+	uint32_t raw[PCI_NUM_BARS] = {0}, hdr = 0;
+	unsigned nbars;
+
+	sysfs_cfg_read(d, PCI_CFG_HEADER_TYPE, 1, &hdr, NULL);
+	nbars = pci_header_num_bars((uint8_t)hdr);
+	for (unsigned i = 0; i < nbars; i++)
+		sysfs_cfg_read(d, PCI_CFG_BAR0 + 4 * i, 4, &raw[i], NULL);
+	pci_bars_decode(raw, nbars, d->bar);
+	if (!(pd->known_fields & PCI_FILL_SIZES))
+		return;
+	for (unsigned i = 0; i < nbars; i++) {
+		bool upper_half = i > 0 && d->bar[i - 1].kind == PCI_BAR_MEM64;
+
+		if (d->bar[i].kind == PCI_BAR_NONE && !upper_half && pd->size[i])
+			bar_from_flags(&d->bar[i], pd->flags[i], pd->base_addr[i]);
+		if (d->bar[i].kind != PCI_BAR_NONE)
+			d->bar[i].size = pd->size[i];
+	}
+}
+
+static void fill_identity(struct pdev *d)
+{
+	struct pci_dev *pd = priv_of(d)->pd;
+
+	d->vendor = pd->vendor_id;
+	d->device = pd->device_id;
+	d->subsys_vendor = pd->subsys_vendor_id;
+	d->subsys_device = pd->subsys_id;
+	d->revision = pd->rev_id;
+	d->class_code = (uint32_t)pd->device_class << 8 | pd->prog_if;
+}
+
+static void fill_driver(const char *dir, char *buf, size_t len)
+{
+	char path[PATH_MAX + 8];
+
+	snprintf(path, sizeof(path), "%s/driver", dir);
+	sysattr_link_basename(path, buf, len);
+}
+
+int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
+		    struct pdev **out, struct verr *e)
+{
+	struct pdev *d = calloc(1, sizeof(*d));
+	struct sysfs_priv *p = calloc(1, sizeof(*p));
+
+	if (!d || !p) {
+		free(d);
+		free(p);
+		return verr_set(e, VX_FAIL, "out of memory");
+	}
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		p->bar[i].fd = -1;
+	d->ops = &sysfs_ops;
+	d->on_host = true;
+	d->priv = p;
+	d->addr = *a;
+	p->pd = get_dev(pacc, sysfs_root, a, OPEN_FILL, p->dir, sizeof(p->dir), e);
+	if (!p->pd) {
+		pdev_close(d);
+		return -1;
+	}
+	fill_identity(d);
+	d->cfg_size = probe_cfg_size(p->pd);
+	fill_bars(d);
+	fill_driver(p->dir, d->driver, sizeof(d->driver));
+	check_lockdown(sysfs_root, p);
+	probe_bar_files(d);
+	refresh_decode(d);
+	*out = d;
+	return 0;
+}
+
+int sysfs_scan_entry(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
+		     struct psys_entry *out, struct verr *e)
+{
+	char dir[PATH_MAX];
+	struct pci_dev *pd = get_dev(pacc, sysfs_root, a, SCAN_FILL, dir, sizeof(dir), e);
+
+	if (!pd)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->addr = *a;
+	out->vendor = pd->vendor_id;
+	out->device = pd->device_id;
+	out->subsys_vendor = pd->subsys_vendor_id;
+	out->subsys_device = pd->subsys_id;
+	out->class_code = (uint32_t)pd->device_class << 8 | pd->prog_if;
+	fill_driver(dir, out->driver, sizeof(out->driver));
+	pci_free_dev(pd);
+	return 0;
+}

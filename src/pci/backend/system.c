@@ -1,0 +1,282 @@
+#include "pci/system.h"
+
+#include "pci/backend/backend.h"
+#include "pci/backend/vfio.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pci/pci.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct psys {
+	struct pci_access *pacc; /* live system; NULL for a dump */
+	struct dumpfile *dump;	 /* dump file; NULL for the live system */
+	char root[PATH_MAX];
+};
+
+/* libpci messages can span lines and carry no program name; ours are one
+ * prefixed line so they read like the rest of the tool's diagnostics. */
+static void print_libpci(const char *kind, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (char *c = msg; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	fprintf(stderr, "virtioctl: %slibpci: %s\n", kind, msg);
+}
+
+/* libpci's error handler must not return, and it has no context argument
+ * to recover through. The known causes (missing sysfs files, a missing
+ * devices directory) are checked before every libpci call that could end
+ * here, so this is reached only on something like memory exhaustion. */
+static void __attribute__((noreturn, format(printf, 1, 2))) libpci_error(char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_libpci("fatal: ", fmt, ap);
+	va_end(ap);
+	exit(VX_FAIL);
+}
+
+static void __attribute__((format(printf, 1, 2))) libpci_warning(char *fmt, ...)
+{
+	int saved = errno; /* callers report errno after libpci returns */
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_libpci("warning: ", fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+static struct psys *psys_alloc(struct verr *e)
+{
+	struct psys *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		verr_set(e, VX_FAIL, "out of memory");
+	return s;
+}
+
+static int devices_dir(const struct psys *s, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/bus/pci/devices", s->root);
+
+	return n >= 0 && (size_t)n < len ? 0 : -1;
+}
+
+/* The linux-sysfs method, not auto-detection: BARs and drivers come from
+ * sysfs anyway, and tests pointing sysfs_root at a fake tree must not end
+ * up on /proc/bus/pci or raw I/O ports. */
+static int init_libpci(struct psys *s, struct verr *e)
+{
+	char path[PATH_MAX];
+	struct pci_access *a;
+
+	if (snprintf(path, sizeof(path), "%s/bus/pci", s->root) >= (int)sizeof(path))
+		return verr_set(e, VX_FAIL, "sysfs root path is too long");
+	a = pci_alloc();
+	if (!a)
+		return verr_set(e, VX_FAIL, "out of memory");
+	a->error = libpci_error;
+	a->warning = libpci_warning;
+	a->method = PCI_ACCESS_SYS_BUS_PCI;
+	a->writeable = 0; /* config is opened read-write only for an actual write */
+	if (pci_set_param(a, "sysfs.path", path) != 0) {
+		pci_cleanup(a);
+		return verr_set(e, VX_UNAVAILABLE,
+				"libpci was built without the linux-sysfs method");
+	}
+	pci_init(a);
+	s->pacc = a;
+	return 0;
+}
+
+struct psys *psys_open_live(const char *sysfs_root, struct verr *e)
+{
+	struct psys *s = psys_alloc(e);
+	char dir[PATH_MAX];
+	DIR *dp;
+
+	if (!s)
+		return NULL;
+	if (!sysfs_root)
+		sysfs_root = "/sys";
+	if (snprintf(s->root, sizeof(s->root), "%s", sysfs_root) >= (int)sizeof(s->root) ||
+	    devices_dir(s, dir, sizeof(dir))) {
+		verr_set(e, VX_FAIL, "sysfs root path is too long");
+		goto fail;
+	}
+	dp = opendir(dir);
+	if (!dp) {
+		verr_set(e, VX_UNAVAILABLE,
+			 "cannot read %s: %s (no sysfs PCI tree here; -F reads "
+			 "an lspci -xxx dump instead)",
+			 dir, strerror(errno));
+		goto fail;
+	}
+	closedir(dp);
+	if (init_libpci(s, e) == 0)
+		return s;
+fail:
+	free(s);
+	return NULL;
+}
+
+struct psys *psys_open_dump(const char *path, struct verr *e)
+{
+	struct psys *s = psys_alloc(e);
+
+	if (!s)
+		return NULL;
+	if (dumpfile_load(path, &s->dump, e)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void psys_close(struct psys *s)
+{
+	if (!s)
+		return;
+	if (s->pacc)
+		pci_cleanup(s->pacc);
+	dumpfile_free(s->dump);
+	free(s);
+}
+
+int psys_is_dump(const struct psys *s)
+{
+	return s->dump != NULL;
+}
+
+const char *psys_sysfs_root(const struct psys *s)
+{
+	return s->dump ? NULL : s->root;
+}
+
+static int entry_cmp(const void *x, const void *y)
+{
+	const struct psys_entry *a = x, *b = y;
+
+	return pci_addr_cmp(&a->addr, &b->addr);
+}
+
+static int grow(struct psys_entry **v, size_t *cap, size_t n, struct verr *e)
+{
+	size_t ncap = *cap ? *cap * 2 : 32;
+	struct psys_entry *nv;
+
+	if (n < *cap)
+		return 0;
+	nv = realloc(*v, ncap * sizeof(**v));
+	if (!nv)
+		return verr_set(e, VX_FAIL, "out of memory");
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+enum scan_result { SCAN_ADDED, SCAN_GONE, SCAN_FAILED };
+
+/* A function removed (hot unplug, SR-IOV disable) between readdir and
+ * reading its attributes is left out, not an error. */
+static enum scan_result scan_one(struct psys *s, const struct pci_addr *a, struct psys_entry *out,
+				 struct verr *e)
+{
+	struct verr local = {0};
+
+	if (sysfs_scan_entry(s->pacc, s->root, a, out, &local) == 0)
+		return SCAN_ADDED;
+	if (local.code == VX_NODEV)
+		return SCAN_GONE;
+	verr_set(e, local.code, "%s", local.msg);
+	return SCAN_FAILED;
+}
+
+/* Entries whose names are not DDDD:BB:DD.F (domains above 0xffff, as VMD
+ * creates) cannot be represented by struct pci_addr and are skipped. */
+static int scan_live(struct psys *s, struct psys_entry **out, size_t *n, struct verr *e)
+{
+	char dir[PATH_MAX];
+	struct psys_entry *v = NULL;
+	size_t cap = 0, cnt = 0;
+	struct dirent *de;
+	DIR *dp;
+
+	if (devices_dir(s, dir, sizeof(dir)) || !(dp = opendir(dir)))
+		return verr_set(e, VX_UNAVAILABLE, "cannot read %s: %s", dir, strerror(errno));
+	while ((de = readdir(dp))) {
+		struct pci_addr a;
+
+		if (!pci_addr_parse(de->d_name, &a) || strlen(de->d_name) != PCI_ADDR_STRLEN - 1)
+			continue;
+		if (grow(&v, &cap, cnt, e))
+			goto fail;
+		switch (scan_one(s, &a, &v[cnt], e)) {
+		case SCAN_ADDED:
+			cnt++;
+			break;
+		case SCAN_FAILED:
+			goto fail;
+		default:
+			break;
+		}
+	}
+	closedir(dp);
+	qsort(v, cnt, sizeof(*v), entry_cmp);
+	*out = v;
+	*n = cnt;
+	return 0;
+fail:
+	closedir(dp);
+	free(v);
+	return -1;
+}
+
+static int scan_dump(struct psys *s, struct psys_entry **out, size_t *n, struct verr *e)
+{
+	size_t cnt = dumpfile_count(s->dump);
+	struct psys_entry *v = calloc(cnt ? cnt : 1, sizeof(*v));
+
+	if (!v)
+		return verr_set(e, VX_FAIL, "out of memory");
+	for (size_t i = 0; i < cnt; i++)
+		dumpfile_entry(s->dump, i, &v[i]);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int psys_scan(struct psys *s, struct psys_entry **out, size_t *n, struct verr *e)
+{
+	*out = NULL;
+	*n = 0;
+	return s->dump ? scan_dump(s, out, n, e) : scan_live(s, out, n, e);
+}
+
+int psys_open_device(struct psys *s, const struct pci_addr *a, struct pdev **out, struct verr *e)
+{
+	*out = NULL;
+	if (s->dump)
+		return dumpfile_open_device(s->dump, a, out, e);
+	if (vfio_is_bound(s->root, a))
+		return vfio_pdev_open(s->root, a, out, e);
+	return sysfs_pdev_open(s->pacc, s->root, a, out, e);
+}
+
+int psys_open_config(struct psys *s, const struct pci_addr *a, struct pdev **out, struct verr *e)
+{
+	*out = NULL;
+	if (s->dump)
+		return dumpfile_open_device(s->dump, a, out, e);
+	return sysfs_pdev_open(s->pacc, s->root, a, out, e);
+}

@@ -1,0 +1,46 @@
+/* Small files under /sys and /proc: attributes and symlinks. */
+#include "util/sysattr.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+bool sysattr_link_basename(const char *path, char *buf, size_t len)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	const char *slash;
+
+	if (len)
+		buf[0] = '\0';
+	if (n <= 0 || !len)
+		return false;
+	target[n] = '\0';
+	slash = strrchr(target, '/');
+	snprintf(buf, len, "%s", slash ? slash + 1 : target);
+	return buf[0] != '\0';
+}
+
+bool sysattr_read(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if (len)
+		buf[0] = '\0';
+	if (len < 2)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return true;
+}
