@@ -66,8 +66,11 @@ int drive_dma(struct session *s, struct sdev *d, struct dma **out, struct verr *
 		if (!parse_dma(s->dma, &k))
 			return verr_set(e, VX_USAGE, "--dma: '%s' is not auto, sysfs or vfio",
 					s->dma);
-		if (dma_open(d->pci, k, &dr->dma, e))
+		if (dma_open(d->pci, k, &dr->dma, e)) {
+			if (s->dma)
+				verr_prefix(e, "--dma %s", s->dma);
 			return -1;
+		}
 	}
 	*out = dr->dma;
 	return 0;

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 int verr_set(struct verr *e, enum vx_code code, const char *fmt, ...)
 {
@@ -14,6 +15,27 @@ int verr_set(struct verr *e, enum vx_code code, const char *fmt, ...)
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+void verr_prefix(struct verr *e, const char *fmt, ...)
+{
+	char pre[128];
+	size_t n, len;
+	va_list ap;
+
+	if (!e || e->code == VX_OK)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre) - 2, fmt, ap);
+	va_end(ap);
+	strcat(pre, ": ");
+	n = strlen(pre);
+	len = strlen(e->msg);
+	if (n + len >= sizeof(e->msg))
+		len = sizeof(e->msg) - 1 - n; /* the cause's tail goes, not the prefix */
+	memmove(e->msg + n, e->msg, len);
+	memcpy(e->msg, pre, n);
+	e->msg[n + len] = '\0';
 }
 
 void verr_clear(struct verr *e)

@@ -31,6 +31,9 @@ struct verr {
  * `return verr_set(e, ...)`. A NULL e is allowed. */
 int verr_set(struct verr *e, enum vx_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Puts "PREFIX: " before a recorded message (the CLI naming the flag a
+ * lower layer's error came from); no-op when nothing was recorded. */
+void verr_prefix(struct verr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void verr_clear(struct verr *e);
 const char *vx_code_name(enum vx_code code);
 

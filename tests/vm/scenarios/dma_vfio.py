@@ -135,7 +135,7 @@ def check(ctx):
     want = {
         "refuse-sysfs": "the IOMMU translates DMA for %s (iommu_group type " % addr.get("rng1"),
         "refuse-sysfs-vfio": "the IOMMU translates DMA for %s" % addr.get("rng0"),
-        "refuse-vfio": "--dma vfio needs %s bound to vfio-pci" % addr.get("rng1"),
+        "refuse-vfio": "DMA through VFIO needs %s bound to vfio-pci" % addr.get("rng1"),
     }
     for n, msg in want.items():
         p = P[n]
