@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,8 +40,39 @@ static void on_signal(int sig)
 		s->signalled = sig;
 }
 
+/* A BAR mapping whose device went away can fault (SIGBUS) instead of
+ * reading all-ones. As SPDK's virtio library does, the faulting page is
+ * replaced by an anonymous one reading all-ones, so the access completes
+ * with what a removed PCIe device returns, and the device is marked
+ * removed, so every later access fails with "device removed". A fault
+ * outside our BAR mappings is not ours: the default action then runs. */
+static void on_sigbus(int sig, siginfo_t *si, void *uctx)
+{
+	struct session *s = the_session;
+	long page = sysconf(_SC_PAGESIZE);
+	void *base;
+
+	(void)uctx;
+	for (unsigned i = 0; s && i < s->ndev; i++) {
+		struct pdev *d = s->dev[i] ? s->dev[i]->pci : NULL;
+
+		if (!d || !pdev_maps(d, si->si_addr))
+			continue;
+		base = (void *)((uintptr_t)si->si_addr & ~(uintptr_t)(page - 1));
+		if (mmap(base, (size_t)page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+			break;
+		memset(base, 0xff, (size_t)page);
+		d->removed = 1;
+		return;
+	}
+	signal(sig, SIG_DFL);
+}
+
 void interrupt_trap(struct session *s)
 {
+	struct sigaction bus = {.sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO};
+
 	/* No SA_RESTART: a wait in select or read must see the signal. */
 	struct sigaction sa = {.sa_handler = on_signal};
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
@@ -48,6 +81,8 @@ void interrupt_trap(struct session *s)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+	sigemptyset(&bus.sa_mask);
+	sigaction(SIGBUS, &bus, NULL);
 }
 
 /* History: $XDG_STATE_HOME/virtioctl/history, else

@@ -9,8 +9,18 @@ static bool width_ok(unsigned width, bool allow8)
 	return width == 1 || width == 2 || width == 4 || (allow8 && width == 8);
 }
 
+static int gone(const struct pdev *d, struct verr *e)
+{
+	char a[PCI_ADDR_STRLEN];
+
+	pci_addr_format(&d->addr, a);
+	return verr_set(e, VX_NODEV, "%s: device removed", a);
+}
+
 int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e)
 {
+	if (d->removed)
+		return gone(d, e);
 	if (!width_ok(width, false) || off % width || off + width > d->cfg_size)
 		return verr_set(e, VX_FAIL,
 				"config read of %u bytes at 0x%x is outside %u-byte config space",
@@ -20,6 +30,8 @@ int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, s
 
 int pdev_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val, struct verr *e)
 {
+	if (d->removed)
+		return gone(d, e);
 	if (!d->writable)
 		return verr_set(e, VX_PERM, "refusing to write: %s",
 				d->write_why[0] ? d->write_why : "device opened read-only");
@@ -91,6 +103,8 @@ static int check_bar_access(struct pdev *d, unsigned bar, uint64_t off, unsigned
 int pdev_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t *val,
 		  struct verr *e)
 {
+	if (d->removed)
+		return gone(d, e);
 	if (check_bar_access(d, bar, off, width, e))
 		return -1;
 	return d->ops->bar_read(d, bar, off, width, val, e);
@@ -99,6 +113,8 @@ int pdev_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width, ui
 int pdev_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t val,
 		   struct verr *e)
 {
+	if (d->removed)
+		return gone(d, e);
 	if (!d->writable)
 		return verr_set(e, VX_PERM, "refusing to write: %s",
 				d->write_why[0] ? d->write_why : "device opened read-only");
@@ -108,6 +124,33 @@ int pdev_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width, u
 		return verr_set(e, VX_UNAVAILABLE, "the %s backend cannot write registers",
 				d->ops->name);
 	return d->ops->bar_write(d, bar, off, width, val, e);
+}
+
+int pdev_check_present(struct pdev *d, struct verr *e)
+{
+	char a[PCI_ADDR_STRLEN];
+	struct verr ignored = {0};
+	const char *why = NULL;
+	uint32_t vendor = 0;
+
+	if (d->removed)
+		return gone(d, e);
+	if (d->ops->present && !d->ops->present(d))
+		why = "its sysfs entry is gone";
+	else if (d->ops->cfg_read(d, 0, 2, &vendor, &ignored))
+		why = "config space no longer reads";
+	else if (vendor == 0xffff)
+		why = "vendor ID reads 0xffff";
+	if (!why)
+		return 0;
+	d->removed = 1;
+	pci_addr_format(&d->addr, a);
+	return verr_set(e, VX_NODEV, "%s: device removed (%s)", a, why);
+}
+
+bool pdev_maps(const struct pdev *d, const void *addr)
+{
+	return d->ops->maps && d->ops->maps(d, addr);
 }
 
 bool pdev_has_bar_access(const struct pdev *d)

@@ -8,6 +8,7 @@
 #ifndef VIRTIOCTL_PCI_DEVICE_H
 #define VIRTIOCTL_PCI_DEVICE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -45,6 +46,13 @@ struct pdev_ops {
 	int (*bar_write)(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t val,
 			 struct verr *e);
 	void (*close)(struct pdev *d);
+	/* Optional. False when the backend knows the function is gone (its
+	 * sysfs entry removed); true otherwise. pdev_check_present() also
+	 * reads the vendor ID. */
+	bool (*present)(struct pdev *d);
+	/* Optional. True when addr lies in one of this device's BAR mappings;
+	 * called from a SIGBUS handler, so it may only read memory. */
+	bool (*maps)(const struct pdev *d, const void *addr);
 };
 
 struct pdev {
@@ -68,6 +76,11 @@ struct pdev {
 	 * this machine's memory, so host DMA backends may serve it. False for
 	 * dump files and simulated devices. */
 	bool on_host;
+	/* Set once the function is known to be gone (surprise removal, or a
+	 * SIGBUS on its BAR mapping): every later access fails with VX_NODEV
+	 * rather than read what is no longer a device. A signal handler may
+	 * set it. */
+	volatile sig_atomic_t removed;
 };
 
 int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e);
@@ -85,6 +98,14 @@ int pdev_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width, ui
 int pdev_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t val,
 		   struct verr *e);
 bool pdev_has_bar_access(const struct pdev *d);
+
+/* 0 when the function still answers; VX_NODEV ("device removed: WHY")
+ * when its sysfs entry is gone or its vendor ID reads 0xffff or fails, and
+ * d->removed is then set. Long waits call it before reporting a timeout:
+ * a removed device is not a slow one. */
+int pdev_check_present(struct pdev *d, struct verr *e);
+/* True when addr lies in a BAR mapping of d (for a SIGBUS handler). */
+bool pdev_maps(const struct pdev *d, const void *addr);
 
 void pdev_allow_writes(struct pdev *d, bool allow, const char *why);
 void pdev_close(struct pdev *d);

@@ -72,6 +72,19 @@ static int win_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned wi
 	       inner_cfg_write(d, w->cap + WIN_DATA, width, (uint32_t)val, e);
 }
 
+static bool win_present(struct pdev *d)
+{
+	struct cfgwin *w = d->priv;
+	bool rc = true;
+
+	if (w->inner_ops->present) {
+		d->priv = w->inner_priv;
+		rc = w->inner_ops->present(d);
+		d->priv = w;
+	}
+	return rc;
+}
+
 static void win_close(struct pdev *d)
 {
 	struct cfgwin *w = d->priv;
@@ -90,6 +103,7 @@ static const struct pdev_ops cfgwin_ops = {
 	.bar_read = win_bar_read,
 	.bar_write = win_bar_write,
 	.close = win_close,
+	.present = win_present,
 };
 
 int cfgwin_wrap(struct pdev *d, unsigned cap_offset, struct verr *e)

@@ -119,6 +119,12 @@ int vdev_reset(struct vdev *v, unsigned timeout_ms, struct verr *e)
 	for (;;) {
 		if (v->ops->get_status(v, &status, e))
 			return -1;
+		/* A removed device reads 0 (or all-ones) too: a reset is
+		 * confirmed only by a device that is still there. */
+		if ((status == 0 || status == 0xff) && pdev_check_present(v->pci, e)) {
+			verr_prefix(e, "reset not confirmed");
+			return -1;
+		}
 		if (status == 0)
 			return 0;
 		if (elapsed_ms(&t0) > (long)timeout_ms)

@@ -443,12 +443,32 @@ static long now_us(void)
 	return t.tv_sec * 1000000L + t.tv_nsec / 1000;
 }
 
+/* A removed device is not a slow one: while waiting, look for it every
+ * PRESENCE_CHECK_US and before reporting a timeout (a config read and,
+ * on the live backend, a stat of its sysfs entry). */
+#define PRESENCE_CHECK_US 250000L
+
+static int check_present(struct vring *r, long *next_check, struct verr *e)
+{
+	long now = now_us();
+
+	if (now < *next_check)
+		return 0;
+	*next_check = now + PRESENCE_CHECK_US;
+	if (pdev_check_present(r->v->pci, e) == 0)
+		return 0;
+	r->broken = true;
+	verr_prefix(e, "queue %u", r->index);
+	return -1;
+}
+
 /* Spins briefly (a TCG round trip is tens of microseconds), then sleeps
  * in short steps so a long wait does not burn a core. */
 static int wait_used(struct vring *r, int timeout_ms, const volatile sig_atomic_t *cancel,
 		     vring_wait_fn *wait, void *ctx, struct verr *e)
 {
 	long deadline = now_us() + (long)timeout_ms * 1000;
+	long next_check = now_us() + PRESENCE_CHECK_US;
 	unsigned spins = 0;
 
 	while (used_idx(r) == r->last_used) {
@@ -456,9 +476,15 @@ static int wait_used(struct vring *r, int timeout_ms, const volatile sig_atomic_
 
 		if (cancel && *cancel)
 			return verr_set(e, VX_FAIL, "interrupted");
-		if (left < 0)
+		if (left < 0) {
+			next_check = 0;
+			if (check_present(r, &next_check, e))
+				return -1;
 			return verr_set(e, VX_TIMEOUT, "queue %u: no used buffer within %d ms",
 					r->index, timeout_ms);
+		}
+		if (check_present(r, &next_check, e))
+			return -1;
 		/* Short waits so a cancel is seen within 100 ms. */
 		if (wait) {
 			if (wait(ctx, left > 100000 ? 100 : (int)(left / 1000) + 1) < 0)

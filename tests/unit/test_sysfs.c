@@ -3,6 +3,8 @@
  * real /sys when it has the expected virtio functions. */
 #include "check.h"
 #include "fakesys.h"
+#include "cli/session.h"
+#include "cli/shell.h"
 #include "pci/system.h"
 
 #include <fcntl.h>
@@ -533,6 +535,75 @@ static void test_real_sys(void)
 	psys_close(s);
 }
 
+/* Hot-unplug: the function's sysfs directory goes away while its BAR is
+ * mapped. The presence check says so, and every access after it fails
+ * with VX_NODEV instead of reading what is no longer a device. */
+static void test_removed(void)
+{
+	struct fakesys fs;
+	struct psys *s;
+	struct pdev *d;
+	struct verr e = {0};
+	char dir[4096], gone[4200];
+	uint64_t v = 0;
+
+	if (!setup(&fs, 256, 7, true) || !(d = open_net(&fs, &s)))
+		return;
+	CHECK_EQ(pdev_bar_read(d, 4, 0x10, 4, &v, &e), 0);
+	CHECK_EQ(pdev_check_present(d, &e), 0);
+	snprintf(dir, sizeof(dir), "%s", fakesys_path(&fs, NET_DIR));
+	snprintf(gone, sizeof(gone), "%s.gone", dir);
+	CHECK_EQ(rename(dir, gone), 0);
+	CHECK_EQ(pdev_check_present(d, &e), -1);
+	CHECK_EQ(e.code, VX_NODEV);
+	CHECK_STR(e.msg, NET ": device removed (its sysfs entry is gone)");
+	verr_clear(&e);
+	CHECK_EQ(pdev_bar_read(d, 4, 0x10, 4, &v, &e), -1);
+	CHECK_EQ(e.code, VX_NODEV);
+	CHECK(rename(gone, dir) == 0);
+	close_all(d, s, &fs);
+}
+
+/* A BAR mapping that faults (here: its file truncated under it, the way a
+ * mapping of a removed device can) raises SIGBUS; the CLI's handler turns
+ * the access into an all-ones read and marks the device removed, where the
+ * process used to die. */
+static void test_sigbus(void)
+{
+	struct fakesys fs;
+	struct session ses;
+	struct sdev sd = {0};
+	struct psys *s;
+	struct pdev *d;
+	struct verr e = {0};
+	uint64_t v = 0;
+	int fd;
+
+	if (!setup(&fs, 256, 7, true) || !(d = open_net(&fs, &s)))
+		return;
+	session_init(&ses);
+	sd.pci = d;
+	ses.dev[0] = &sd;
+	ses.ndev = 1;
+	interrupt_trap(&ses);
+	CHECK_EQ(pdev_bar_read(d, 4, 0x2000, 4, &v, &e), 0);
+	CHECK_EQ(v, 0x03020100);
+	fd = open(fakesys_path(&fs, NET_DIR "/resource4"), O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK_EQ(pdev_bar_read(d, 4, 0x2000, 4, &v, &e), 0);
+	CHECK_EQ(v, 0xffffffff);
+	CHECK(d->removed);
+	CHECK_EQ(pdev_bar_read(d, 4, 0x2000, 4, &v, &e), -1);
+	CHECK_EQ(e.code, VX_NODEV);
+	ses.ndev = 0;
+	ses.dev[0] = NULL;
+	session_fini(&ses);
+	signal(SIGBUS, SIG_DFL);
+	close_all(d, s, &fs);
+}
+
 int main(void)
 {
 	test_scan();
@@ -547,5 +618,7 @@ int main(void)
 	test_permission();
 	test_errors();
 	test_real_sys();
+	test_removed();
+	test_sigbus();
 	return check_done();
 }

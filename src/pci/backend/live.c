@@ -417,8 +417,30 @@ static void sysfs_close(struct pdev *d)
 	d->priv = NULL;
 }
 
+/* Hot-unplug removes the function's sysfs directory; a mapping of its
+ * BAR may go on reading without a fault, so the directory is the proof. */
+static bool sysfs_present(struct pdev *d)
+{
+	struct stat st;
+
+	return stat(priv_of(d)->dir, &st) == 0;
+}
+
+static bool sysfs_maps(const struct pdev *d, const void *addr)
+{
+	const struct sysfs_priv *p = priv_of(d);
+	const volatile uint8_t *a = addr;
+
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		if (p->bar[i].map && a >= p->bar[i].map && a < p->bar[i].map + p->bar[i].map_len)
+			return true;
+	return false;
+}
+
 static const struct pdev_ops sysfs_ops = {
 	.name = "sysfs",
+	.present = sysfs_present,
+	.maps = sysfs_maps,
 	.cfg_read = sysfs_cfg_read,
 	.cfg_write = sysfs_cfg_write,
 	.bar_read = sysfs_bar_read,
