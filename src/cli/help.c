@@ -12,7 +12,7 @@ static const struct {
 	{VX_OK, "success"},
 	{VX_FAIL, "other error"},
 	{VX_USAGE, "usage error (bad command line or script syntax)"},
-	{VX_NODEV, "no such PCI function"},
+	{VX_NODEV, "no such PCI function, or it was removed (hot-unplug)"},
 	{VX_NOTVIRTIO, "not a virtio-pci device"},
 	{VX_PERM, "permission denied, or refused for safety"},
 	{VX_DEVICE, "the device misbehaved, refused or failed"},

@@ -20,6 +20,7 @@ class Context:
         self.failures = []
         self.notes = []
         self.checkpoints = []
+        self.removed = set()    # ids of devices a hook unplugged (device_del)
 
     @property
     def qmp(self):
@@ -48,6 +49,31 @@ class Context:
                 _fmt(virtioctl), _fmt(qemu))
         self.failures.append(head)
 
+    def unplug(self, dev_id, timeout=20.0):
+        """QMP device_del of a device behind a pcie-root-port, waiting for
+        QEMU's DEVICE_DELETED (the guest must have released it): surprise
+        removal as a hot-unplug. Later snapshots leave the device out."""
+        import time
+        self.qmp.command("device_del", id=dev_id)
+        self.removed.add(dev_id)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ids = {d.get("qdev_id") for d in self._pci_devices()}
+            if dev_id not in ids:
+                return True
+            time.sleep(0.2)
+        return False
+
+    def _pci_devices(self):
+        out = []
+        for bus in self.qmp.command("query-pci"):
+            stack = list(bus.get("devices", []))
+            while stack:
+                d = stack.pop()
+                out.append(d)
+                stack.extend(d.get("pci_bridge", {}).get("devices", []))
+        return out
+
     def note(self, msg):
         """Something the report should show without failing the test."""
         self.notes.append(msg)
@@ -55,6 +81,8 @@ class Context:
     def snapshot(self, name, queues=True):
         st, qs = {}, {}
         for d in self.scenario.devices:
+            if d.id in self.removed:
+                continue
             st[d.id] = self.qmp.command("x-query-virtio-status", path=d.qom_path)
             if queues:
                 qs[d.id] = [self.qmp.command("x-query-virtio-queue-status",
