@@ -122,7 +122,10 @@ void drive_release(struct session *s, struct sdev *d)
 	/* We wrote to this device before (with whatever --force that took);
 	 * putting it back is always allowed, whatever the last command said. */
 	pdev_allow_writes(d->pci, true, NULL);
-	if (has_rings(dr) && vdev_reset(&d->v, VDEV_RESET_TIMEOUT_MS, &e)) {
+	/* A removed function is off the bus and cannot write into memory any
+	 * more; the command that found it gone has said so already. */
+	if (has_rings(dr) && !d->pci->removed && vdev_reset(&d->v, VDEV_RESET_TIMEOUT_MS, &e) &&
+	    !d->pci->removed) {
 		/* The device may still own the rings: never free them. */
 		fprintf(stderr,
 			"virtioctl: %s: %s; keeping its queue memory allocated so the device "

@@ -136,8 +136,8 @@ def check_removed(ctx, name, what):
     took = float(f.get("t1", 0)) - float(f.get("t0", 0))
     if took > BOUND_S:
         ctx.fail("%s: took %.1f s after the removal (bound %.0f s)" % (what, took, BOUND_S))
-    if not any("device removed" in l for l in errs):
-        ctx.fail("%s: no 'device removed' error: %r" % (what, errs))
+    if len(errs) != 1 or "device removed" not in errs[0]:
+        ctx.fail("%s: want one 'device removed' error line, got %r" % (what, errs))
     if any("no used buffer within" in l for l in errs):
         ctx.fail("%s: reported as a timeout: %r" % (what, errs))
     if any("reset" in l and "not confirmed" not in l and "confirmed" in l for l in errs):
