@@ -41,7 +41,7 @@ static const struct command table[] = {
 	 CMD_DEVICE, NULL, cmd_caps},
 	{"common", "<device>", "dump the common configuration structure and the queues",
 	 "Dumps every common_cfg field the capability's length covers (virtio 1.0 fields, "
-	 "queue_notify_data and queue_reset, admin queue fields) and, per queue, size, MSI-X "
+	 "queue_notif_config_data and queue_reset, admin queue fields) and, per queue, size, MSI-X "
 	 "vector, enable, notify offset and ring addresses. Per-queue registers need "
 	 "queue_select writes: on a device bound to a driver they are read only with --select. "
 	 "A legacy or transitional device also shows its legacy I/O header as it reads (no "

@@ -10,6 +10,17 @@
  * surprise-removed, anything when it is broken. Each queue costs a dozen
  * register accesses, so only this many are read (report_irqs.c's limit). */
 
+/* Fields from 0x38 on exist only with their feature (virtio 1.3
+ * 4.1.4.3): a device that does not offer it may leave junk there, so the
+ * field is shown as not offered, not as a value. Unknown offered
+ * features (a bound device's selector registers): shown as read. */
+static bool not_offered(struct rctx *c, const struct common_field *f)
+{
+	uint64_t offered;
+
+	return f->feature && rctx_device_features(c, &offered) && !(offered >> f->feature & 1);
+}
+
 static void report_fields(struct rctx *c, struct rnode *o, uint64_t cap_len)
 {
 	struct vdev *v = &c->d->v;
@@ -22,6 +33,10 @@ static void report_fields(struct rctx *c, struct rnode *o, uint64_t cap_len)
 
 		if (f->off + f->width > cap_len)
 			break;
+		if (not_offered(c, f)) {
+			r_annot(r_null(o, f->key, NULL), "not offered");
+			continue;
+		}
 		/* an unreachable BAR fails every field the same way: say it once */
 		if (unreachable || modern_common_read(v, f->off, f->width, &val, &e)) {
 			r_null(o, f->key, NULL);

@@ -24,7 +24,7 @@ enum common_off {
 	CC_QUEUE_DESC = 0x20,
 	CC_QUEUE_DRIVER = 0x28,
 	CC_QUEUE_DEVICE = 0x30,
-	CC_QUEUE_NOTIFY_DATA = 0x38, /* VIRTIO_F_NOTIF_CONFIG_DATA */
+	CC_QUEUE_NOTIFY_DATA = 0x38, /* queue_notif_config_data: VIRTIO_F_NOTIF_CONFIG_DATA */
 	CC_QUEUE_RESET = 0x3a,	     /* VIRTIO_F_RING_RESET */
 	CC_ADMIN_QUEUE_INDEX = 0x3c, /* VIRTIO_F_ADMIN_VQ */
 	CC_ADMIN_QUEUE_NUM = 0x3e,
@@ -44,6 +44,9 @@ struct common_field {
 	uint8_t width; /* 1, 2, 4 or 8 (8 is accessed as two 32-bit halves) */
 	enum common_scope scope;
 	const char *fmt; /* text format */
+	/* The feature bit the field exists with (virtio 1.3 4.1.4.3: fields
+	 * from 0x38 on); 0 when it always exists. */
+	unsigned feature;
 };
 
 extern const struct common_field common_fields[];

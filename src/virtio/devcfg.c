@@ -211,13 +211,39 @@ static const struct cfg_name input_select[] = {
 	{0x00, "UNSET"},     {0x01, "ID_NAME"},   {0x02, "ID_SERIAL"}, {0x03, "ID_DEVIDS"},
 	{0x10, "PROP_BITS"}, {0x11, "EV_BITS"},   {0x12, "ABS_INFO"},  {0, NULL}};
 
+static const struct cfg_field input_devids[] = {
+	{AT("bustype", "Bus type", 0), U16, .fmt = HEX16},
+	{AT("vendor", "Vendor", 2), U16, .fmt = HEX16},
+	{AT("product", "Product", 4), U16, .fmt = HEX16},
+	{AT("version", "Version", 6), U16, .fmt = HEX16},
+};
+
+static const struct cfg_field input_absinfo[] = {
+	{AT("min", "Minimum", 0), U32}, {AT("max", "Maximum", 4), U32},
+	{AT("fuzz", "Fuzz", 8), U32},	{AT("flat", "Flat", 12), U32},
+	{AT("res", "Resolution", 16), U32},
+};
+
+/* virtio 1.3 5.8.4: what the union holds for each select value. */
+static const struct cfg_variant input_union[] = {
+	{0x01, {AT("name", "Name", 0), .kind = CF_STR, .size = 128}},
+	{0x02, {AT("serial", "Serial", 0), .kind = CF_STR, .size = 128}},
+	{0x03, {AT("ids", "Device IDs", 0), STRUCT(input_devids, 8)}},
+	{0x10, {AT("prop_bits", "Property bits", 0), .kind = CF_BYTES, .size = 128}},
+	{0x11, {AT("ev_bits", "Event bits", 0), .kind = CF_BYTES, .size = 128}},
+	{0x12, {AT("abs", "Absolute axis", 0), STRUCT(input_absinfo, 20)}},
+};
+
 /* The union answers whatever select/subsel the driver last wrote; walking
- * it would take config writes, so it is shown as it stands. */
+ * it would take config writes, so it is shown as it stands: raw, and
+ * decoded as the member the current select names. */
 static const struct cfg_field input_fields[] = {
 	{AT("select", "Select", 0), U8, .fmt = HEX8, .values = input_select},
 	{AT("subsel", "Subselect", 1), U8, .fmt = HEX8},
 	{AT("size", "Size", 2), U8},
 	{AT("u", "Selected data", 8), .kind = CF_BYTES, .size = 128},
+	{AT("selected", "Selected", 8), .kind = CF_UNION, .size = 128, .variants = input_union,
+	 .nvariants = ARRAY_SIZE(input_union), .select_at = 0},
 };
 
 /* The upper 32 bits of the CID are reserved and zero. */
@@ -230,7 +256,7 @@ static const struct cfg_field vsock_fields[] = {
 static const struct cfg_name crypto_status[] = {{1, "HW_READY"}, {0, NULL}};
 static const struct cfg_name crypto_services[] = {
 	{1u << 0, "CIPHER"}, {1u << 1, "HASH"}, {1u << 2, "MAC"},
-	{1u << 3, "AEAD"},   {1u << 4, "AKCIPHER"}, {0, NULL}};
+	{1u << 3, "AEAD"},   {1u << 4, "AKCIPHER"}, {1u << 5, "IPSEC"}, {0, NULL}};
 /* The algorithm masks set bit n for algorithm number n. */
 static const struct cfg_name crypto_ciphers[] = {
 	{1u << 0, "NO_CIPHER"}, {1u << 1, "ARC4"},        {1u << 2, "AES_ECB"},
@@ -367,6 +393,13 @@ static const struct cfg_field can_fields[] = {
 static const struct cfg_name spi_nbits[] = {{1, "DUAL"}, {2, "QUAD"}, {4, "OCTAL"}, {0, NULL}};
 
 /* virtio 1.4 */
+/* virtio 1.4, Media Device: Device Configuration Layout */
+static const struct cfg_field media_fields[] = {
+	{AT("device_caps", "Device capabilities", 0), U32, .fmt = HEX32},
+	{AT("device_type", "Device type", 4), U32},
+	{AT("card", "Card", 8), .kind = CF_STR, .size = 32},
+};
+
 static const struct cfg_field spi_fields[] = {
 	{AT("cs_max_number", "Max chip selects", 0), U8},
 	{AT("cs_change_supported", "CS change supported", 1), U8},
@@ -407,6 +440,7 @@ static const struct cfg_layout layouts[] = {
 	LAYOUT(VIRTIO_DEV_CAN, can_fields, 2),
 	LAYOUT(VIRTIO_DEV_GPIO, gpio_fields, 8),
 	LAYOUT(VIRTIO_DEV_SPI, spi_fields, 32),
+	LAYOUT(VIRTIO_DEV_MEDIA, media_fields, 40),
 };
 
 /* clang-format on */
@@ -583,6 +617,23 @@ static void decode_fields(const struct cfg_field *fields, size_t n, const uint8_
 			  struct rnode *out);
 
 static void decode_field(const struct cfg_field *f, const uint8_t *cfg, unsigned len, unsigned base,
+			 uint64_t features, bool known, struct rnode *out);
+
+static void decode_union(const struct cfg_field *f, const uint8_t *cfg, unsigned len, unsigned base,
+			 unsigned off, uint64_t features, bool known, struct rnode *out)
+{
+	unsigned sel;
+
+	if (base + f->select_at >= len)
+		return;
+	sel = cfg[base + f->select_at];
+	for (size_t i = 0; i < f->nvariants; i++)
+		if (f->variants[i].value == sel)
+			decode_field(&f->variants[i].field, cfg, len, off, features, known,
+				     r_obj(out, f->key, f->label));
+}
+
+static void decode_field(const struct cfg_field *f, const uint8_t *cfg, unsigned len, unsigned base,
 			 uint64_t features, bool known, struct rnode *out)
 {
 	unsigned off = base + f->offset;
@@ -612,6 +663,9 @@ static void decode_field(const struct cfg_field *f, const uint8_t *cfg, unsigned
 	case CF_STRUCT:
 		decode_fields(f->sub, f->nsub, cfg, len, off, features, known,
 			      r_obj(out, f->key, f->label));
+		break;
+	case CF_UNION:
+		decode_union(f, cfg, len, base, off, features, known, out);
 		break;
 	}
 }

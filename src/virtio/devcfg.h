@@ -31,6 +31,11 @@ enum cfg_kind {
 	CF_LSTR16, /* variable size: as many bytes as the le16 just before it says */
 	CF_BYTES,  /* raw bytes, hex */
 	CF_STRUCT, /* a nested struct: an object of the `sub` fields */
+	/* A union whose member is chosen by a byte of the enclosing struct
+	 * (`select_at`, from the struct's start): the member of `variants`
+	 * whose value matches, decoded under its own key; nothing when none
+	 * matches. */
+	CF_UNION,
 };
 
 /* A named bit of a flags field, or a named value of an enumerated one. */
@@ -57,6 +62,14 @@ struct cfg_field {
 	uint64_t unit;
 	const struct cfg_field *sub; /* CF_STRUCT members */
 	size_t nsub;
+	const struct cfg_variant *variants; /* CF_UNION members */
+	size_t nvariants;
+	unsigned select_at;
+};
+
+struct cfg_variant {
+	unsigned value; /* of the selector byte */
+	struct cfg_field field;
 };
 
 struct cfg_layout {

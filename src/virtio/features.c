@@ -14,8 +14,8 @@
 static const struct feature_bit transport_bits[] = {
 	{24, "VIRTIO_F_NOTIFY_ON_EMPTY", "notify when a queue runs empty (legacy)", NULL},
 	{27, "VIRTIO_F_ANY_LAYOUT", "any descriptor layout accepted (legacy)", NULL},
-	{28, "VIRTIO_F_INDIRECT_DESC", "indirect descriptors", NULL},
-	{29, "VIRTIO_F_EVENT_IDX", "used_event and avail_event fields", NULL},
+	{28, "VIRTIO_F_INDIRECT_DESC", "indirect descriptors", "VIRTIO_RING_F_INDIRECT_DESC"},
+	{29, "VIRTIO_F_EVENT_IDX", "used_event and avail_event fields", "VIRTIO_RING_F_EVENT_IDX"},
 	/* The spec calls bit 30 UNUSED; QEMU checks it to spot drivers from
 	 * before feature negotiation worked. */
 	{30, "UNUSED", "must not be negotiated (legacy)", "VIRTIO_F_BAD_FEATURE"},

@@ -21,7 +21,7 @@ static const struct virtio_type types[] = {
 	{12, "caif", "virtio CAIF"},
 	{13, "memory_balloon", "Memory balloon"},
 	{16, "gpu", "GPU device"},
-	{17, "clock", "Timer/Clock device"},
+	{17, "clock", "RTC (Real Time Clock) device"}, /* 1.4 title; 1.3: Timer/Clock */
 	{18, "input", "Input device"},
 	{19, "vsock", "Socket device"},
 	{20, "crypto", "Crypto device"},
@@ -48,7 +48,7 @@ static const struct virtio_type types[] = {
 	{42, "rdma", "RDMA device"},
 	{43, "camera", "Camera device"},
 	{44, "ism", "ISM device"},
-	{45, "spi", "SPI master"},
+	{45, "spi", "SPI controller"}, /* 1.4 title; 1.3: SPI master */
 	/* virtio 1.4 */
 	{46, "tee", "TEE device"},
 	{47, "cpu_balloon", "CPU balloon device"},

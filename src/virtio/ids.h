@@ -37,6 +37,7 @@ enum virtio_device_id {
 	VIRTIO_DEV_BLUETOOTH = 40,
 	VIRTIO_DEV_GPIO = 41,
 	VIRTIO_DEV_SPI = 45,
+	VIRTIO_DEV_MEDIA = 48,
 };
 
 struct virtio_type {

@@ -23,7 +23,7 @@ const char *vdev_kind_name(enum vdev_kind k)
 
 static const char *const status_bits[8] = {
 	"ACKNOWLEDGE", "DRIVER", "DRIVER_OK",	       "FEATURES_OK",
-	"bit4",	       "bit5",	 "DEVICE_NEEDS_RESET", "FAILED",
+	"SUSPEND",     "bit5",	 "DEVICE_NEEDS_RESET", "FAILED", /* SUSPEND: virtio 1.4 2.1 */
 };
 
 const char *virtio_status_str(uint8_t status, char *buf, unsigned len)

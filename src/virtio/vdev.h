@@ -65,7 +65,7 @@ struct vq_notify_loc {
 	uint64_t off;
 	unsigned width; /* 2, or 4 with VIRTIO_F_NOTIFICATION_DATA */
 	/* The 16-bit identifier written (or put in the low half of the
-	 * notification data): the queue index, or queue_notify_data with
+	 * notification data): the queue index, or queue_notif_config_data with
 	 * VIRTIO_F_NOTIF_CONFIG_DATA. */
 	uint16_t id;
 };

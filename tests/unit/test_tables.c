@@ -7,6 +7,7 @@
 #include "virtio/devcfg.h"
 #include "virtio/features.h"
 #include "virtio/ids.h"
+#include "virtio/vdev.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +116,21 @@ static void test_type_names(void)
 	CHECK_STR(virtio_type_by_id(1)->title, "Network device");
 	CHECK_STR(virtio_type_by_id(13)->title, "Memory balloon");
 	CHECK_STR(virtio_type_by_id(33)->title, "NitroSecureModule");
-	CHECK_STR(virtio_type_by_id(45)->title, "SPI master");
+	/* virtio 1.4 titles */
+	CHECK_STR(virtio_type_by_id(45)->title, "SPI controller");
+	CHECK_STR(virtio_type_by_id(17)->title, "RTC (Real Time Clock) device");
+	CHECK_STR(virtio_type_by_id(48)->title, "Media device");
+	/* the device status bits by name, SUSPEND from virtio 1.4 2.1 */
+	{
+		char buf[128];
+
+		CHECK_STR(virtio_status_str(0x1f, buf, sizeof(buf)),
+			  "ACKNOWLEDGE DRIVER DRIVER_OK FEATURES_OK SUSPEND");
+		CHECK_STR(virtio_status_str(0xc0, buf, sizeof(buf)), "DEVICE_NEEDS_RESET FAILED");
+	}
+	/* VIRTIO_RING_F_* names (Linux's virtio_ring.h) are accepted */
+	CHECK_EQ(virtio_feature_by_name(2, "VIRTIO_RING_F_INDIRECT_DESC"), 28);
+	CHECK_EQ(virtio_feature_by_name(1, "virtio_ring_f_event_idx"), 29);
 	CHECK_EQ(virtio_type_by_name("VSOCK")->id, 19);
 	CHECK(virtio_type_by_name("nosuch") == NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(spec_ids); i++)
@@ -411,7 +426,13 @@ static void check_fields(unsigned dev, const struct cfg_field *f, size_t n, unsi
 
 	for (size_t i = 0; i < n; i++) {
 		CHECK(f[i].key && f[i].label);
-		CHECK(f[i].offset >= end); /* increasing, not overlapping */
+		/* Increasing, not overlapping; a union is a second view of the
+		 * bytes of the field just before it. */
+		if (f[i].kind == CF_UNION)
+			CHECK(i > 0 && f[i].offset == f[i - 1].offset &&
+			      f[i].size == f[i - 1].size && f[i].select_at < f[i].offset);
+		else
+			CHECK(f[i].offset >= end);
 		end = f[i].offset + f[i].size;
 		CHECK(end <= size);
 		if (kind_size(f[i].kind))
@@ -423,6 +444,12 @@ static void check_fields(unsigned dev, const struct cfg_field *f, size_t n, unsi
 				CHECK(virtio_feature_name(dev, b) != NULL);
 		if (f[i].kind == CF_STRUCT)
 			check_fields(dev, f[i].sub, f[i].nsub, f[i].size);
+		for (size_t v = 0; f[i].kind == CF_UNION && v < f[i].nvariants; v++) {
+			check_fields(dev, &f[i].variants[v].field, 1, f[i].size);
+			for (size_t w = 0; w < v; w++)
+				CHECK(f[i].variants[v].value != f[i].variants[w].value);
+		}
+		CHECK((f[i].kind == CF_UNION) == (f[i].nvariants > 0));
 		/* A variable tail ends the struct, after the le16 giving its size. */
 		if (f[i].kind == CF_LSTR16)
 			CHECK(i == n - 1 && i > 0 && f[i - 1].kind == CF_U16 &&
@@ -762,6 +789,58 @@ static void test_gpu_input(void)
 	CHECK_NUM(r, "size", 4);
 	CHECK(r_path(r, "u") && strncmp(r_path(r, "u")->v.s, "51454d5500", 10) == 0);
 	CHECK(r_path(r, "u") && strlen(r_path(r, "u")->v.s) == 256);
+	CHECK_STRAT(r, "selected.name", "QEMU");
+	r_free(r);
+
+	/* The union decoded as the member select names (virtio 1.3 5.8.4). */
+	memset(b, 0, sizeof(b));
+	b[0] = 0x12; /* VIRTIO_INPUT_CFG_ABS_INFO */
+	b[1] = 0x01; /* ABS_Y */
+	b[2] = 20;
+	put32(b, 12, 32767); /* max */
+	put32(b, 24, 3);     /* res */
+	r = decode(VIRTIO_DEV_INPUT, b, sizeof(b), 0, true);
+	CHECK_NUM(r, "selected.abs.min", 0);
+	CHECK_NUM(r, "selected.abs.max", 32767);
+	CHECK_NUM(r, "selected.abs.res", 3);
+	CHECK_ABSENT(r, "selected.name");
+	r_free(r);
+	b[0] = 0x03; /* VIRTIO_INPUT_CFG_ID_DEVIDS */
+	put16(b, 8, 0x06);
+	put16(b, 10, 0x0627);
+	r = decode(VIRTIO_DEV_INPUT, b, sizeof(b), 0, true);
+	CHECK_NUM(r, "selected.ids.bustype", 6);
+	CHECK_NUM(r, "selected.ids.vendor", 0x0627);
+	r_free(r);
+	b[0] = 0x00; /* UNSET: nothing selected */
+	r = decode(VIRTIO_DEV_INPUT, b, sizeof(b), 0, true);
+	CHECK_ABSENT(r, "selected");
+	r_free(r);
+	/* A union cut off by the region is not decoded from missing bytes. */
+	b[0] = 0x01;
+	r = decode(VIRTIO_DEV_INPUT, b, 100, 0, true);
+	CHECK_ABSENT(r, "selected.name");
+	r_free(r);
+}
+
+/* virtio 1.4: media device configuration; crypto's IPSEC service bit. */
+static void test_media_crypto_14(void)
+{
+	uint8_t b[56] = {0};
+	struct rnode *r;
+
+	put32(b, 0, 0x04200001);
+	put32(b, 4, 2);
+	memcpy(b + 8, "vivid", 5);
+	r = decode(VIRTIO_DEV_MEDIA, b, 40, 0, true);
+	CHECK_NUM(r, "device_caps", 0x04200001);
+	CHECK_NUM(r, "device_type", 2);
+	CHECK_STRAT(r, "card", "vivid");
+	r_free(r);
+	memset(b, 0, sizeof(b));
+	put32(b, 8, 1u << 5 | 1u << 0);
+	r = decode(VIRTIO_DEV_CRYPTO, b, sizeof(b), 0, true);
+	CHECK_ANNOT(r, "crypto_services", "CIPHER IPSEC");
 	r_free(r);
 }
 
@@ -965,6 +1044,7 @@ int main(void)
 	test_scsi();
 	test_gpu_input();
 	test_vsock();
+	test_media_crypto_14();
 	test_crypto();
 	test_9p();
 	test_fs_strings();
