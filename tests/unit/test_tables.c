@@ -87,6 +87,8 @@ static void absent_at(const struct rnode *root, const char *path, int line)
 static const unsigned spec_ids[] = {
 	1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 16, 17, 18, 19, 20, 21, 22, 23,
 	24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 38, 39, 40, 41, 42, 43, 44, 45,
+	/* virtio 1.4 */
+	46, 47, 48, 49,
 };
 
 /* clang-format on */
