@@ -23,6 +23,7 @@ sys.path.insert(0, HERE)
 from vmharness import HarnessError, assets, initramfs, scenario   # noqa: E402
 from vmharness.qemu import GuestFailure, Machine, QMPError         # noqa: E402
 from vmharness.context import Context                             # noqa: E402
+from vmharness.daemons import Running                              # noqa: E402
 
 
 class Interrupted(BaseException):
@@ -57,6 +58,7 @@ def run_scenario(sc, args, cache_assets):
     with open(os.path.join(tmpdir, "owner.pid"), "w") as f:
         f.write("%d\n" % os.getpid())
     machine = None
+    daemons = None
     ctx = None
     ok = False
     try:
@@ -83,6 +85,8 @@ def run_scenario(sc, args, cache_assets):
                         env, host_files=sc.files)
         t_img = time.monotonic()
 
+        if sc.daemons:
+            daemons = Running(sc.daemons, subst, tmpdir)
         argv = sc.qemu_argv(args.qemu, cache_assets.vmlinux, initrd, subst,
                             args.append or "")
         log_path = None
@@ -173,6 +177,11 @@ def run_scenario(sc, args, cache_assets):
             machine.kill()
             if not ok:
                 dump_logs(machine)
+        if daemons is not None:
+            if not ok:
+                for name in daemons.logs:
+                    print("---- %s (last lines) ----\n%s" % (name, daemons.tail(name)))
+            daemons.stop()
         if args.keep:
             print("[vm] kept %s" % tmpdir)
         else:

@@ -42,6 +42,8 @@ QEMU_MODELS = {
     "virtio-mem-pci": "mem",
     "virtio-pmem-pci": "pmem",
     "vhost-vsock-pci": "vsock",
+    "vhost-user-blk-pci": "blk",
+    "vhost-user-fs-pci": "fs",
 }
 
 # Always modern (no legacy interface in QEMU)
@@ -176,12 +178,15 @@ class Scenario:
     timeout     hard limit for the boot in seconds
     files       {guest path: host path} extra files for the initramfs
                 (e.g. a helper binary; executables bring their ldd closure)
+    daemons     host backends to start before QEMU (daemons.Daemon: vhost-user
+                servers); the guest RAM is then a shared memfd, as vhost-user
+                needs
     """
 
     def __init__(self, name, description, devices, script, checks=(),
                  hooks=None, modules=(), disks=(), dirs=(), qemu_args=(),
                  memory="512M", append="", timeout=180, needs_virtioctl=True,
-                 files=None):
+                 files=None, daemons=()):
         self.name = name
         self.description = description
         self.devices = list(devices)
@@ -197,6 +202,7 @@ class Scenario:
         self.timeout = timeout
         self.needs_virtioctl = needs_virtioctl
         self.files = dict(files or {})
+        self.daemons = list(daemons)
         ids = [d.id for d in self.devices]
         if len(set(ids)) != len(ids):
             raise HarnessError("scenario %s: duplicate device ids" % name)
@@ -221,6 +227,9 @@ class Scenario:
              "-smp", "1", "-nodefaults", "-no-user-config", "-nographic",
              "-no-reboot", "-kernel", vmlinux, "-initrd", initrd,
              "-append", " ".join(append.split())]
+        if self.daemons:
+            a += ["-object", "memory-backend-memfd,id=vmmem,size=%s,share=on" % self.memory,
+                  "-numa", "node,memdev=vmmem"]
         a += [x.format(**subst) for x in self.qemu_args]
         for d in self.devices:
             a += d.argv(subst)
