@@ -68,11 +68,31 @@ def options(opts):
     return lines
 
 
+def action_tag(a):
+    """'set <feature...>' with the word bold; a word list (status steps) as
+    its kind in italics; an argument from a list as its bold words."""
+    name = "\\fI%s\\fR" % esc(a["name"]) if a["words"] else "\\fB%s\\fR" % esc(a["name"])
+    if a["values"]:
+        rest = "|".join("\\fB%s\\fR" % esc(v) for v in a["values"])
+    else:
+        rest = arg_spec(a["args"])
+    return (name + " " + rest).rstrip()
+
+
+def actions(acts):
+    lines = []
+    for a in acts:
+        lines += [".TP", action_tag(a), esc(sentence(a["summary"]))]
+    return lines
+
+
 def command(c):
     lines = [".TP", ("\\fB%s\\fR %s" % (esc(c["name"]), arg_spec(c["args"]))).rstrip(),
              esc(sentence(c["summary"]))]
     if c["help"]:
         lines.append(esc(c["help"]))
+    if c["actions"]:
+        lines += [".RS", ".PP", "Actions:"] + actions(c["actions"]) + [".RE"]
     if c["options"]:
         lines += [".RS", ".PP", "Options:"] + options(c["options"]) + [".RE"]
     return lines

@@ -1,6 +1,6 @@
 /* Driving a device by hand: status steps, feature negotiation, a test
- * vring, post, kick and poll. Every command here writes to the device and
- * goes through drive_check_writable() first. */
+ * vring, post, kick and poll. Every handler here but `vring show` runs for
+ * a CMD_WRITES row: dispatch() applied the safety rules before it. */
 #include "cli/commands_impl.h"
 
 #include <errno.h>
@@ -16,39 +16,17 @@
 #include "virtio/driver.h"
 #include "virtio/features.h"
 
-static int writable_device(struct session *s, const struct cmd_args *a, struct sdev **d,
-			   struct verr *e)
+CMD_HANDLER(cmd_status_step)
 {
-	return session_device(s, a->argv[0], d, e) || drive_check_writable(s, *d, e);
-}
-
-static struct rnode *device_root(struct sdev *d)
-{
-	struct rnode *root = r_new_root();
-	char addr[PCI_ADDR_STRLEN];
-
-	pci_addr_format(&d->pci->addr, addr);
-	r_str(root, "address", "Address", addr);
-	r_int(root, "virtio_device_id", "Virtio device ID", d->v.device_id);
-	return root;
-}
-
-int cmd_status_step(struct session *s, struct sdev *d, const char *name, struct rnode **out,
-		    struct verr *e)
-{
+	enum vstep step = (enum vstep)a->choice;
 	struct vstep_result r;
-	enum vstep step;
+	struct sdev *d;
 	int rc;
 
-	if (!vstep_parse(name, &step))
-		return verr_set(e, VX_USAGE,
-				"unknown step '%s' (reset, ack, driver, features-ok, "
-				"driver-ok, failed, next)",
-				name);
-	if (drive_check_writable(s, d, e))
+	if (drive_device(s, a, &d, e))
 		return -1;
 	rc = vdev_step(&d->v, step, s->force, &r, e);
-	*out = device_root(d);
+	*out = report_device_root(s, d);
 	r_str(*out, "step", "Step", vstep_name(r.step));
 	r_status(*out, "status_before", "Status before", r.before);
 	if (rc == 0 || r.refused_by_device) {
@@ -94,39 +72,50 @@ static int write_features(struct session *s, struct sdev *d, uint64_t want, stru
 	return 0;
 }
 
-int cmd_features_set(struct session *s, struct sdev *d, const struct cmd_args *a,
-		     struct rnode **out, struct verr *e)
+/* The words after `set` as one spec: "VERSION_1 +EVENT_IDX". */
+static char *feature_spec(const struct cmd_args *a)
 {
-	struct vdev *v = &d->v;
-	uint64_t cur = 0, want, offered;
-	char *spec = NULL;
-	size_t len = 0;
+	size_t len = 1;
+	char *spec;
+
+	for (int i = 1; i < a->argc; i++)
+		len += strlen(a->argv[i]) + 1;
+	spec = calloc(1, len);
+	for (int i = 1; spec && i < a->argc; i++)
+		strcat(strcat(spec, a->argv[i]), " ");
+	return spec;
+}
+
+CMD_HANDLER(cmd_features_set)
+{
+	uint64_t cur = 0, want;
+	struct sdev *d;
+	char *spec;
 	int rc;
 
-	if (drive_check_writable(s, d, e))
+	if (drive_device(s, a, &d, e))
 		return -1;
-	if (strcmp(a->argv[1], "negotiate") == 0) {
-		if (v->ops->get_device_features(v, &offered, e))
-			return -1;
-		want = features_default(v, offered);
-	} else {
-		if (a->argc < 3)
-			return verr_set(e, VX_USAGE, "features set: which features?");
-		for (int i = 2; i < a->argc; i++)
-			len += strlen(a->argv[i]) + 1;
-		spec = calloc(1, len + 1);
-		for (int i = 2; spec && i < a->argc; i++)
-			strcat(strcat(spec, a->argv[i]), " ");
-		if (!spec || v->ops->get_driver_features(v, &cur, e) ||
-		    features_parse(spec, (unsigned)v->device_id, cur, &want, e)) {
-			free(spec);
-			return spec ? -1 : verr_set(e, VX_FAIL, "out of memory");
-		}
-		free(spec);
-	}
-	*out = device_root(d);
-	rc = write_features(s, d, want, *out, e);
-	return rc;
+	spec = feature_spec(a);
+	if (!spec)
+		return verr_set(e, VX_FAIL, "out of memory");
+	rc = d->v.ops->get_driver_features(&d->v, &cur, e) ||
+	     features_parse(spec, (unsigned)d->v.device_id, cur, &want, e);
+	free(spec);
+	if (rc)
+		return -1;
+	*out = report_device_root(s, d);
+	return write_features(s, d, want, *out, e);
+}
+
+CMD_HANDLER(cmd_features_negotiate)
+{
+	uint64_t offered;
+	struct sdev *d;
+
+	if (drive_device(s, a, &d, e) || d->v.ops->get_device_features(&d->v, &offered, e))
+		return -1;
+	*out = report_device_root(s, d);
+	return write_features(s, d, features_default(&d->v, offered), *out, e);
 }
 
 static int parse_queue(const char *s, unsigned *q, struct verr *e)
@@ -164,15 +153,22 @@ static int irq_vector(struct sdev *d, unsigned q, uint16_t *vector, struct verr 
 	return 0;
 }
 
-static int vring_setup(struct session *s, struct sdev *d, unsigned q, const char *size_arg,
-		       bool irq, struct rnode **out, struct verr *e)
+CMD_HANDLER(cmd_vring_setup)
 {
-	struct drive *dr = drive_of(d);
+	const char *size_arg = a->argc > 2 ? a->argv[2] : NULL;
 	uint16_t vector = VIRTIO_MSI_NO_VECTOR;
 	unsigned long size = 0;
+	struct drive *dr;
 	struct dma *dma;
+	struct sdev *d;
+	unsigned q;
 	char *end;
 
+	if (drive_device(s, a, &d, e) || parse_queue(a->argv[1], &q, e))
+		return -1;
+	dr = drive_of(d);
+	if (!dr)
+		return verr_set(e, VX_FAIL, "out of memory");
 	if (size_arg) {
 		size = strtoul(size_arg, &end, 0);
 		if (*end || size == 0 || size > 32768)
@@ -181,32 +177,26 @@ static int vring_setup(struct session *s, struct sdev *d, unsigned q, const char
 	if (dr->rings[q])
 		return verr_set(e, VX_USAGE, "queue %u is already set up (reset the device first)",
 				q);
-	if (drive_dma(s, d, &dma, e) || (irq && irq_vector(d, q, &vector, e)) ||
+	if (drive_dma(s, d, &dma, e) || (a->opt[VRING_IRQ].given && irq_vector(d, q, &vector, e)) ||
 	    vring_create(&d->v, dma, q, (uint16_t)size, dr->features, vector, &dr->rings[q], e))
 		return -1;
-	*out = device_root(d);
+	*out = report_device_root(s, d);
 	vring_describe(dr->rings[q], r_obj(*out, "vring", "Vring"));
 	return 0;
 }
 
-CMD_HANDLER(cmd_vring)
+/* Read-only: decodes a ring of ours; a device we never drove has none. */
+CMD_HANDLER(cmd_vring_show)
 {
 	struct sdev *d;
 	unsigned q;
 
-	if (writable_device(s, a, &d, e) || parse_queue(a->argv[2], &q, e))
+	if (session_device(s, a->argv[0], &d, e) || parse_queue(a->argv[1], &q, e))
 		return -1;
-	if (!drive_of(d))
-		return verr_set(e, VX_FAIL, "out of memory");
-	if (strcmp(a->argv[1], "setup") == 0)
-		return vring_setup(s, d, q, a->argc > 3 ? a->argv[3] : NULL, a->opt[0] != NULL, out,
-				   e);
-	if (strcmp(a->argv[1], "show") != 0)
-		return verr_set(e, VX_USAGE, "vring: '%s' is not setup or show", a->argv[1]);
 	if (!drive_ring(d, q))
 		return verr_set(e, VX_USAGE, "queue %u has no vring of ours (vring setup first)",
 				q);
-	*out = device_root(d);
+	*out = report_device_root(s, d);
 	vring_describe(drive_ring(d, q), r_obj(*out, "vring", "Vring"));
 	return 0;
 }
@@ -216,7 +206,7 @@ static int ring_arg(struct session *s, const struct cmd_args *a, struct sdev **d
 {
 	unsigned q;
 
-	if (writable_device(s, a, d, e) || parse_queue(a->argv[1], &q, e))
+	if (drive_device(s, a, d, e) || parse_queue(a->argv[1], &q, e))
 		return -1;
 	*r = drive_ring(*d, q);
 	if (!*r)
@@ -322,7 +312,7 @@ CMD_HANDLER(cmd_post)
 	}
 	if (vring_post(r, segs, (unsigned)nseg, &head, e))
 		goto out;
-	*out = device_root(d);
+	*out = report_device_root(s, d);
 	r_uint(*out, "queue", "Queue", vring_index(r), NULL);
 	r_uint(*out, "head", "Head descriptor", head, NULL);
 	r_uint(*out, "readable_bytes", "Device-readable bytes", rd, NULL);
@@ -343,13 +333,11 @@ CMD_HANDLER(cmd_kick)
 
 	if (ring_arg(s, a, &d, &r, e) || vring_kick(r, &suppressed, e))
 		return -1;
-	*out = device_root(d);
+	*out = report_device_root(s, d);
 	r_uint(*out, "queue", "Queue", vring_index(r), NULL);
 	r_bool(*out, "device_suppressed_notify", "Device asked for no notification", suppressed);
 	return 0;
 }
-
-enum { POLL_TIMEOUT, POLL_COUNT, POLL_OUTPUT, POLL_IRQ };
 
 /* Blocks on the queue's MSI-X eventfd; reading it clears the count. */
 static int wait_eventfd(void *ctx, int timeout_ms)
@@ -378,27 +366,6 @@ static int irq_fd(struct sdev *d, struct vring *r, int *fd, struct verr *e)
 	return 0;
 }
 
-static int poll_options(const struct cmd_args *a, int *timeout, unsigned *count, struct verr *e)
-{
-	char *end;
-
-	*timeout = 1000;
-	*count = 1;
-	if (a->opt[POLL_TIMEOUT]) {
-		*timeout = (int)strtol(a->opt[POLL_TIMEOUT], &end, 0);
-		if (*end || *timeout < 0)
-			return verr_set(e, VX_USAGE, "--timeout: '%s' is not milliseconds",
-					a->opt[POLL_TIMEOUT]);
-	}
-	if (a->opt[POLL_COUNT]) {
-		*count = (unsigned)strtoul(a->opt[POLL_COUNT], &end, 0);
-		if (*end || *count == 0 || *count > 4096)
-			return verr_set(e, VX_USAGE, "--count: '%s' is not 1-4096",
-					a->opt[POLL_COUNT]);
-	}
-	return 0;
-}
-
 static void used_node(struct rnode *o, const struct vused *u)
 {
 	r_uint(o, "id", "id", u->id, NULL);
@@ -422,15 +389,15 @@ static int save_output(const char *path, const struct vused *u, unsigned n, stru
  * already received are reported even when it ends in a timeout. */
 CMD_HANDLER(cmd_poll)
 {
-	unsigned count, got = 0, n;
+	unsigned count = (unsigned)a->opt[POLL_COUNT].u, got = 0, n;
+	int timeout = (int)a->opt[POLL_TIMEOUT].u;
 	struct vused *u;
 	struct vring *r;
 	struct sdev *d;
 	struct rnode *arr;
-	int timeout, rc = 0, fd = -1;
+	int rc = 0, fd = -1;
 
-	if (ring_arg(s, a, &d, &r, e) || poll_options(a, &timeout, &count, e) ||
-	    (a->opt[POLL_IRQ] && irq_fd(d, r, &fd, e)))
+	if (ring_arg(s, a, &d, &r, e) || (a->opt[POLL_IRQ].given && irq_fd(d, r, &fd, e)))
 		return -1;
 	u = calloc(count, sizeof(*u));
 	if (!u)
@@ -440,7 +407,7 @@ CMD_HANDLER(cmd_poll)
 				     fd >= 0 ? wait_eventfd : NULL, &fd, e);
 		got += n;
 	}
-	*out = device_root(d);
+	*out = report_device_root(s, d);
 	r_uint(*out, "queue", "Queue", vring_index(r), NULL);
 	r_uint(*out, "count", "Used elements", got, NULL);
 	if (got)
@@ -451,8 +418,8 @@ CMD_HANDLER(cmd_poll)
 		for (unsigned i = 0; i < got; i++)
 			used_node(r_obj(arr, NULL, NULL), &u[i]);
 	}
-	if (rc == 0 && a->opt[POLL_OUTPUT])
-		rc = save_output(a->opt[POLL_OUTPUT], u, got, e);
+	if (rc == 0 && a->opt[POLL_OUTPUT].given)
+		rc = save_output(a->opt[POLL_OUTPUT].s, u, got, e);
 	vused_free(u, got);
 	free(u);
 	return rc;

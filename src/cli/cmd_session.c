@@ -8,82 +8,24 @@
 #include "cli/commands_impl.h"
 #include "cli/shell.h"
 
-static void set_output(struct session *s, unsigned v)
+/* `set output` and `set errexit`: the value was checked against the
+ * action's list (commands.c) when the line was parsed. */
+CMD_HANDLER(cmd_set_output)
 {
-	/* Values: text, json, pretty. */
-	s->base.out.format = v == 0 ? OUT_TEXT : OUT_JSON;
-	s->base.out.pretty = v == 2;
-}
-
-static void set_errexit(struct session *s, unsigned v)
-{
-	s->errexit = v == 0;
-}
-
-static const struct setting table[] = {
-	{"output",
-	 {"text", "json", "pretty"},
-	 "how reports are printed (pretty: indented JSON)",
-	 set_output},
-	{"errexit",
-	 {"on", "off"},
-	 "scripts: stop at the first failing line (default on)",
-	 set_errexit},
-};
-
-const struct setting *settings(size_t *count)
-{
-	*count = sizeof(table) / sizeof(table[0]);
-	return table;
-}
-
-static int find_value(const struct setting *t, const char *v)
-{
-	for (int i = 0; i < SETTING_MAX_VALUES && t->values[i]; i++)
-		if (strcmp(t->values[i], v) == 0)
-			return i;
-	return -1;
-}
-
-/* "a, b, c" from a NULL-terminated list, for messages. */
-static const char *join(const char *const *words, size_t n, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < n && words[i] && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", words[i]);
-	return buf;
-}
-
-static const struct setting *find_setting(const char *name)
-{
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (strcmp(table[i].name, name) == 0)
-			return &table[i];
-	return NULL;
-}
-
-CMD_HANDLER(cmd_set)
-{
-	const struct setting *t = find_setting(a->argv[0]);
-	const char *names[sizeof(table) / sizeof(table[0])];
-	char buf[128];
-	int v;
-
 	(void)out;
-	if (!t) {
-		for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-			names[i] = table[i].name;
-		return verr_set(e, VX_USAGE, "set: unknown setting '%s' (one of: %s)", a->argv[0],
-				join(names, sizeof(table) / sizeof(table[0]), buf, sizeof(buf)));
-	}
-	v = find_value(t, a->argv[1]);
-	if (v < 0)
-		return verr_set(e, VX_USAGE, "set %s: '%s' is not one of: %s", t->name, a->argv[1],
-				join(t->values, SETTING_MAX_VALUES, buf, sizeof(buf)));
-	t->apply(s, (unsigned)v);
+	(void)e;
+	/* text, json, pretty */
+	s->base.out.format = a->choice == 0 ? OUT_TEXT : OUT_JSON;
+	s->base.out.pretty = a->choice == 2;
 	session_restore(s);
+	return 0;
+}
+
+CMD_HANDLER(cmd_set_errexit)
+{
+	(void)out;
+	(void)e;
+	s->errexit = a->choice == 0; /* on, off */
 	return 0;
 }
 

@@ -4,8 +4,6 @@
 
 #include "cli/report.h"
 
-#include <string.h>
-
 int cmd_caps(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
 {
 	SHOW(report_caps);
@@ -16,16 +14,9 @@ int cmd_common(struct session *s, const struct cmd_args *a, struct rnode **out, 
 	SHOW(report_status, report_common);
 }
 
+/* `features DEV` without an action; `set` and `negotiate` are cmd_drive.c's. */
 int cmd_features(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
 {
-	struct sdev *d;
-
-	if (a->argc > 1) {
-		if (strcmp(a->argv[1], "set") && strcmp(a->argv[1], "negotiate"))
-			return verr_set(e, VX_USAGE, "features: '%s' is not set or negotiate",
-					a->argv[1]);
-		return session_device(s, a->argv[0], &d, e) || cmd_features_set(s, d, a, out, e);
-	}
 	SHOW(report_features);
 }
 
@@ -34,13 +25,9 @@ int cmd_config(struct session *s, const struct cmd_args *a, struct rnode **out, 
 	SHOW(report_config);
 }
 
+/* `status DEV` without a step; steps are cmd_drive.c's. */
 int cmd_status(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
 {
-	struct sdev *d;
-
-	if (a->argc > 1)
-		return session_device(s, a->argv[0], &d, e) ||
-		       cmd_status_step(s, d, a->argv[1], out, e);
 	SHOW(report_status);
 }
 

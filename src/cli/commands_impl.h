@@ -1,4 +1,5 @@
-/* Handlers named by the command table. */
+/* Handlers named by the command table, and the enums that index their
+ * options (the table's option rows use them as designated initializers). */
 #ifndef VIRTIOCTL_CLI_COMMANDS_IMPL_H
 #define VIRTIOCTL_CLI_COMMANDS_IMPL_H
 
@@ -8,37 +9,49 @@
 #define CMD_HANDLER(name) \
 	int name(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
 
+/* Options of poll, vring, selftest, bench: a->opt[...] */
+enum { POLL_TIMEOUT, POLL_COUNT, POLL_OUTPUT, POLL_IRQ };
+enum { VRING_IRQ };
+enum { ST_BYTES, ST_TIMEOUT };
+enum { BENCH_DURATION };
+
 CMD_HANDLER(cmd_list);
 CMD_HANDLER(cmd_caps);
 CMD_HANDLER(cmd_common);
 CMD_HANDLER(cmd_features);
+CMD_HANDLER(cmd_features_set);
+CMD_HANDLER(cmd_features_negotiate);
 CMD_HANDLER(cmd_config);
 CMD_HANDLER(cmd_status);
+CMD_HANDLER(cmd_status_step); /* a->choice: enum vstep */
 CMD_HANDLER(cmd_dump);
 CMD_HANDLER(cmd_irqs);
 CMD_HANDLER(cmd_vendor);
 CMD_HANDLER(cmd_help);
-CMD_HANDLER(cmd_vring);
+CMD_HANDLER(cmd_vring_setup);
+CMD_HANDLER(cmd_vring_show);
 CMD_HANDLER(cmd_post);
 CMD_HANDLER(cmd_kick);
 CMD_HANDLER(cmd_poll);
 CMD_HANDLER(cmd_selftest);
 CMD_HANDLER(cmd_bench);
-
-struct sdev;
-int cmd_status_step(struct session *s, struct sdev *d, const char *name, struct rnode **out,
-		    struct verr *e);
-int cmd_features_set(struct session *s, struct sdev *d, const struct cmd_args *a,
-		     struct rnode **out, struct verr *e);
 CMD_HANDLER(cmd_version);
 /* Shell, scripts, completion (cmd_session.c, expect.c, complete.c, help.c). */
 CMD_HANDLER(cmd_shell);
 CMD_HANDLER(cmd_open);
 CMD_HANDLER(cmd_close);
-CMD_HANDLER(cmd_set);
+CMD_HANDLER(cmd_set_output);  /* a->choice: index in output_formats */
+CMD_HANDLER(cmd_set_errexit); /* a->choice: index in on_off */
 CMD_HANDLER(cmd_expect);
 CMD_HANDLER(cmd_quit);
 CMD_HANDLER(cmd_commands);
 CMD_HANDLER(cmd_complete);
+
+/* Choice lists the table shares with handlers and options.c. */
+extern const struct choices step_choices;   /* status steps: enum vstep */
+extern const struct choices dma_choices;    /* --dma: enum dma_kind */
+extern const struct choices iface_choices;  /* --transport: enum vdev_iface */
+extern const struct choices output_formats; /* set output: text, json, pretty */
+extern const struct choices on_off;	    /* set errexit: on, off */
 
 #endif

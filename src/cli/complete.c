@@ -1,4 +1,5 @@
-/* Completion candidates from the command table's argument kinds. */
+/* Completion candidates from the command table: argument kinds, action
+ * words, option values. */
 #include "cli/complete.h"
 
 #include <ctype.h>
@@ -7,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/cmd_session.h"
 #include "cli/commands_impl.h"
 #include "cli/expect.h"
 #include "cli/options.h"
@@ -23,9 +23,9 @@ struct cctx {
 	const struct command *cmd;
 	const char *pos[MAX_POS]; /* positionals after the command */
 	int npos;
-	const char *pending; /* the cursor is this option's value (metavar) */
-	int pending_gid;     /* ... of this global option (-1: the command's) */
-	bool dashdash, dead; /* after "--"; an unknown command */
+	const struct cmd_opt *pending; /* the cursor is this option's value */
+	int pending_gid;	       /* ... of this global option (-1: the command's) */
+	bool dashdash, dead;	       /* after "--"; an unknown command */
 	const char *cur;
 	struct cands *out;
 };
@@ -142,10 +142,11 @@ static void gen_queues(struct cctx *c)
 	}
 }
 
-static void gen_steps(struct cctx *c)
+static void gen_choices(struct cctx *c, const struct choices *list)
 {
-	for (int i = 0; i < VSTEP_COUNT; i++)
-		add(c, vstep_name((enum vstep)i), NULL);
+	for (unsigned v = 0; v < choice_end(list); v++)
+		if (choice_name(list, v))
+			add(c, choice_name(list, v), NULL);
 }
 
 /* Feature names of a device type; the typed part up to a sign or the
@@ -178,27 +179,6 @@ static void gen_features(struct cctx *c)
 static void gen_files(struct cctx *c)
 {
 	c->out->files = true;
-}
-
-static void gen_settings(struct cctx *c)
-{
-	size_t n;
-	const struct setting *t = settings(&n);
-
-	for (size_t i = 0; i < n; i++)
-		add(c, t[i].name, t[i].help);
-}
-
-static void gen_values(struct cctx *c)
-{
-	size_t n;
-	const struct setting *t = settings(&n);
-
-	for (size_t i = 0; i < n && c->npos > 0; i++)
-		for (int v = 0; strcmp(t[i].name, c->pos[c->npos - 1]) == 0 &&
-				v < SETTING_MAX_VALUES && t[i].values[v];
-		     v++)
-			add(c, t[i].values[v], NULL);
 }
 
 /* Keys under the dotted prefix of the word, from the last report;
@@ -248,51 +228,75 @@ static const struct {
 	const char *kind;
 	void (*gen)(struct cctx *c);
 } kinds[] = {
-	{"device", gen_devices},   {"queue", gen_queues},     {"step", gen_steps},
-	{"feature", gen_features}, {"file", gen_files},	      {"command", gen_commands},
-	{"setting", gen_settings}, {"value", gen_values},     {"path", gen_paths},
-	{"op", gen_ops},	   {"operand", gen_operands},
+	{"device", gen_devices}, {"queue", gen_queues},	    {"feature", gen_features},
+	{"file", gen_files},	 {"command", gen_commands}, {"path", gen_paths},
+	{"op", gen_ops},	 {"operand", gen_operands},
 };
 
-/* Literal choices in the spec: "<set|negotiate>". */
-static void gen_choices(struct cctx *c, const char *kind)
+/* Argument i of an args spec, by its kind. */
+static void gen_spec(struct cctx *c, const char *spec, int i)
 {
-	char buf[128], *save = NULL;
+	char buf[64];
+	const char *kind = spec_arg_kind(spec, i, buf, sizeof(buf));
 
-	snprintf(buf, sizeof(buf), "%s", kind);
-	for (char *w = strtok_r(buf, "|", &save); w; w = strtok_r(NULL, "|", &save))
-		add(c, w, NULL);
-}
-
-static void gen_kind(struct cctx *c, int i)
-{
-	char buf[128];
-	const char *kind = command_arg_kind(c->cmd, i, buf, sizeof(buf));
-
-	if (!kind)
-		return;
-	if (strchr(kind, '|')) {
-		gen_choices(c, kind);
-		return;
-	}
-	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+	for (size_t k = 0; kind && k < sizeof(kinds) / sizeof(kinds[0]); k++)
 		if (strcmp(kinds[k].kind, kind) == 0)
 			kinds[k].gen(c);
+}
+
+static void gen_actions(struct cctx *c)
+{
+	for (size_t i = 0; i < command_action_count(c->cmd); i++) {
+		const struct cmd_action *act = &c->cmd->actions[i];
+
+		if (act->words)
+			gen_choices(c, act->words);
+		else
+			add(c, act->name, act->summary);
+	}
+}
+
+/* Positional i of the line as the parser sees it (the device first);
+ * shift: 1 when the shell's open device stands for a device left out. */
+static void gen_at(struct cctx *c, int i, int shift)
+{
+	const struct cmd_action *act = NULL;
+	int k, max, amin, amax;
+	unsigned choice;
+
+	spec_arity(c->cmd->args, &k, &max);
+	if (!command_action_count(c->cmd) || i < k) {
+		gen_spec(c, c->cmd->args, i);
+		return;
+	}
+	if (i == k) {
+		gen_actions(c);
+		return;
+	}
+	if (k - shift >= 0 && k - shift < c->npos)
+		act = command_action(c->cmd, c->pos[k - shift], &choice);
+	if (!act)
+		return;
+	spec_arity(act->args, &amin, &amax);
+	if (act->value && i - k - 1 == amax - 1)
+		gen_choices(c, act->value);
+	else
+		gen_spec(c, act->args, i - k - 1);
 }
 
 /* With a device open, a device command's first argument may be the
  * device or already the next argument (see use_current_device). */
 static void gen_positional(struct cctx *c)
 {
-	int i = c->npos;
+	int shift = 0;
 
 	if ((c->cmd->flags & CMD_DEVICE) && c->s->current[0]) {
-		if (i == 0)
-			gen_kind(c, 1);
+		if (c->npos == 0)
+			gen_at(c, 1, 1);
 		else if (!is_addr(c->pos[0]))
-			i++;
+			shift = 1;
 	}
-	gen_kind(c, i);
+	gen_at(c, c->npos + shift, shift);
 }
 
 static void add_option(struct cctx *c, const char *name, const char *help)
@@ -306,58 +310,52 @@ static void add_option(struct cctx *c, const char *name, const char *help)
 static void gen_options(struct cctx *c)
 {
 	size_t n;
-	const struct gopt *g = global_options(&n);
+	const struct cmd_opt *g = global_options(&n);
 
 	for (size_t i = 0; i < n; i++)
 		add_option(c, g[i].name, g[i].help);
-	for (int i = 0; c->cmd && c->cmd->opts && i < CMD_MAX_OPTS && c->cmd->opts[i].name; i++)
+	for (size_t i = 0; c->cmd && i < command_opt_count(c->cmd); i++)
 		add_option(c, c->cmd->opts[i].name, c->cmd->opts[i].help);
 }
 
 /* An option word: which option, and its value when attached to it. */
 struct optword {
-	const char *arg; /* metavar; NULL for a flag or an unknown option */
-	int gid;	 /* global option id, -1 for a command's own */
-	const char *val; /* attached value ("--dump-file=x", "-Fx"), or NULL */
+	const struct cmd_opt *o; /* NULL for an unknown option */
+	int gid;		 /* global option id, -1 for a command's own */
+	const char *val;	 /* attached value ("--dump-file=x", "-Fx"), or NULL */
 };
-
-static void global_option(const struct gopt *g, struct optword *o)
-{
-	o->arg = g->arg;
-	o->gid = (int)g->id;
-}
 
 static struct optword long_option(const struct command *cmd, const char *w)
 {
 	const char *eq = strchr(w, '=');
 	size_t len = eq ? (size_t)(eq - w) : strlen(w), n;
-	const struct gopt *g = global_options(&n);
+	const struct cmd_opt *g = global_options(&n);
 	struct optword o = {NULL, -1, eq && eq[1] ? eq + 1 : NULL};
 
 	for (size_t i = 0; i < n; i++)
 		if (strlen(g[i].name) == len && strncmp(g[i].name, w, len) == 0)
-			global_option(&g[i], &o);
-	for (int i = 0; cmd && cmd->opts && i < CMD_MAX_OPTS && cmd->opts[i].name; i++)
+			o = (struct optword){&g[i], (int)i, o.val};
+	for (size_t i = 0; cmd && i < command_opt_count(cmd); i++)
 		if (strlen(cmd->opts[i].name) == len && strncmp(cmd->opts[i].name, w, len) == 0)
-			o.arg = cmd->opts[i].arg;
+			o = (struct optword){&cmd->opts[i], -1, o.val};
 	return o;
 }
 
 static struct optword short_option(const struct command *cmd, const char *w)
 {
 	size_t n;
-	const struct gopt *g = global_options(&n);
+	const struct cmd_opt *g = global_options(&n);
 	struct optword o = {NULL, -1, NULL};
 
-	for (; *w && !o.arg; w++) {
+	for (; *w && !(o.o && o.o->arg); w++) {
 		for (size_t i = 0; i < n; i++)
 			if (g[i].short_name == *w)
-				global_option(&g[i], &o);
-		for (int i = 0; cmd && cmd->opts && i < CMD_MAX_OPTS && cmd->opts[i].name; i++)
+				o = (struct optword){&g[i], (int)i, NULL};
+		for (size_t i = 0; cmd && i < command_opt_count(cmd); i++)
 			if (cmd->opts[i].short_name == *w)
-				o = (struct optword){cmd->opts[i].arg, -1, NULL};
+				o = (struct optword){&cmd->opts[i], -1, NULL};
 	}
-	o.val = o.arg && *w ? w : NULL;
+	o.val = o.o && o.o->arg && *w ? w : NULL;
 	return o;
 }
 
@@ -380,10 +378,10 @@ static void take_word(struct cctx *c, const char *w)
 		if (c->dashdash)
 			return;
 		o = w[1] == '-' ? long_option(c->cmd, w + 2) : short_option(c->cmd, w + 1);
-		if (o.arg && o.val)
+		if (o.o && o.o->arg && o.val)
 			take_value(c, o.gid, o.val);
-		else if (o.arg)
-			c->pending = o.arg;
+		else if (o.o && o.o->arg)
+			c->pending = o.o;
 		c->pending_gid = o.gid;
 	} else if (!c->cmd) {
 		c->cmd = command_find(w);
@@ -401,8 +399,10 @@ void complete_line(struct session *s, int argc, char **argv, const char *cur, st
 		take_word(&c, argv[i]);
 	if (c.dead)
 		return;
-	if (c.pending)
-		out->files = strcmp(c.pending, "FILE") == 0;
+	if (c.pending && c.pending->type == OPT_CHOICE)
+		gen_choices(&c, c.pending->choices);
+	else if (c.pending)
+		out->files = c.pending->type == OPT_FILE;
 	else if (!c.dashdash && c.cur[0] == '-')
 		gen_options(&c);
 	else if (!c.cmd)

@@ -1,8 +1,9 @@
 /* Completion, written once in C: the shell's readline completion and the
  * bash, zsh and fish scripts (through `virtioctl __complete`) use it. What
- * to offer follows the argument kinds of the command table's spec
- * strings: device, queue, step, feature, file, command, setting, value,
- * path, op, operand, and literal choices written "a|b". */
+ * to offer follows the command table: the argument kinds of its spec
+ * strings (device, queue, feature, file, command, path, op, operand),
+ * action words (`vring DEV setup`, status steps), the word lists of
+ * action arguments (`set output json`) and of option values (--dma). */
 #ifndef VIRTIOCTL_CLI_COMPLETE_H
 #define VIRTIOCTL_CLI_COMPLETE_H
 

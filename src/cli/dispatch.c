@@ -31,13 +31,43 @@ static int check_mode(const struct session *s, const struct command *c, struct v
 	return 0;
 }
 
+/* The safety rules of writing commands, applied here and nowhere else,
+ * before the handler runs: nothing is written to a -F dump, to a device
+ * bound to a kernel driver other than vfio-pci (unless --force), or to a
+ * device its backend did not open writable. A command writes when its row,
+ * or the row of the action given, has CMD_WRITES (command.h). */
+static int check_safety(struct session *s, const struct command *c, const struct cmd_args *a,
+			struct verr *e)
+{
+	char addr[PCI_ADDR_STRLEN];
+	struct sdev *d;
+
+	if (!command_writes(c, a->action))
+		return 0;
+	if (session_device(s, a->argc > 0 ? a->argv[0] : NULL, &d, e))
+		return -1;
+	pci_addr_format(&d->pci->addr, addr);
+	if (s->dump_file)
+		return verr_set(e, VX_PERM, "%s: a -F dump file has no device to write to", addr);
+	if (d->bound && !s->force)
+		return verr_set(
+			e, VX_PERM,
+			"%s is bound to kernel driver %s: refusing to write to it (unbind it "
+			"first: echo %s > /sys/bus/pci/drivers/%s/unbind; or pass --force)",
+			addr, d->pci->driver, addr, d->pci->driver);
+	if (!d->pci->writable)
+		return verr_set(e, VX_PERM, "%s: %s", addr, d->pci->write_why);
+	return 0;
+}
+
 /* A failed command leaves no result, so a later `expect` cannot test a
  * stale one; session commands (open, set, expect...) never change it, so
  * several expects test one result. */
 static int run(struct session *s, const struct command *c, const struct cmd_args *a, struct verr *e)
 {
 	struct rnode *out = NULL;
-	int rc = c->run(s, a, &out, e);
+	cmd_fn *fn = a->action ? a->action->run : c->run;
+	int rc = fn(s, a, &out, e);
 
 	/* A report that lost a node is not the answer: fail after the
 	 * command's own cleanup instead of printing part of it. */
@@ -78,7 +108,8 @@ int dispatch(struct session *s, int argc, char **argv, const char *where)
 		rc = check_fixed(s, dump_file, script, &e);
 	if (rc == 0 && pr.help)
 		print_command_help(stdout, c);
-	else if (rc == 0 && (rc = check_mode(s, c, &e)) == 0)
+	else if (rc == 0 && (rc = check_mode(s, c, &e)) == 0 &&
+		 (rc = check_safety(s, c, &a, &e)) == 0)
 		rc = run(s, c, &a, &e);
 	free(a.argv);
 	return rc ? fail(&e, where) : VX_OK;

@@ -7,33 +7,24 @@
 #include "pci/backend/vfio.h"
 #include "virtio/driver.h"
 
-int drive_check_writable(struct session *s, struct sdev *d, struct verr *e)
+int drive_device(struct session *s, const struct cmd_args *a, struct sdev **d, struct verr *e)
 {
-	char a[PCI_ADDR_STRLEN];
+	char addr[PCI_ADDR_STRLEN];
 
-	pci_addr_format(&d->pci->addr, a);
-	if (s->dump_file)
-		return verr_set(e, VX_PERM, "%s: a -F dump file has no device to write to", a);
-	if (d->bound && !s->force)
-		return verr_set(
-			e, VX_PERM,
-			"%s is bound to kernel driver %s: refusing to write to it (unbind it "
-			"first: echo %s > /sys/bus/pci/drivers/%s/unbind; or pass --force)",
-			a, d->pci->driver, a, d->pci->driver);
-	if (!d->pci->writable)
-		return verr_set(e, VX_PERM, "%s: %s", a, d->pci->write_why);
-	/* Opening DMA switches decoding on where firmware left it off. */
-	if (!vdev_regs_readable(&d->v)) {
+	if (session_device(s, a->argv[0], d, e))
+		return -1;
+	if (!vdev_regs_readable(&(*d)->v)) {
 		struct dma *dma;
 		struct verr ignored = {0};
 
-		if (drive_dma(s, d, &dma, &ignored) == 0)
-			vdev_recheck_access(&d->v);
+		if (drive_dma(s, *d, &dma, &ignored) == 0)
+			vdev_recheck_access(&(*d)->v);
 	}
-	if (!vdev_regs_readable(&d->v))
-		return verr_set(e, VX_UNAVAILABLE, "%s: registers not reachable: %s", a,
-				d->v.regs_why);
-	return 0;
+	if (vdev_regs_readable(&(*d)->v))
+		return 0;
+	pci_addr_format(&(*d)->pci->addr, addr);
+	return verr_set(e, VX_UNAVAILABLE, "%s: registers not reachable: %s", addr,
+			(*d)->v.regs_why);
 }
 
 struct drive *drive_of(struct sdev *d)
@@ -46,31 +37,19 @@ struct drive *drive_of(struct sdev *d)
 	return d->priv;
 }
 
-static bool parse_dma(const char *s, enum dma_kind *k)
-{
-	if (!s) {
-		*k = DMA_AUTO;
-		return true;
-	}
-	return dma_kind_parse(s, k);
-}
-
 int drive_dma(struct session *s, struct sdev *d, struct dma **out, struct verr *e)
 {
 	struct drive *dr = drive_of(d);
-	enum dma_kind k;
+	const struct session_source *src = s->source;
 
 	if (!dr)
 		return verr_set(e, VX_FAIL, "out of memory");
-	if (!dr->dma) {
-		if (!parse_dma(s->dma, &k))
-			return verr_set(e, VX_USAGE, "--dma: '%s' is not auto, sysfs or vfio",
-					s->dma);
-		if (dma_open(d->pci, k, &dr->dma, e)) {
-			if (s->dma)
-				verr_prefix(e, "--dma %s", s->dma);
-			return -1;
-		}
+	if (!dr->dma && (src && src->open_dma ? src->open_dma(src->ctx, d->pci, &dr->dma, e)
+					      : dma_open(d->pci, s->dma, &dr->dma, e))) {
+		/* the flag is the CLI's to name, when the user chose a kind */
+		if (s->dma != DMA_AUTO)
+			verr_prefix(e, "--dma %s", dma_kind_word(s->dma));
+		return -1;
 	}
 	*out = dr->dma;
 	return 0;

@@ -4,6 +4,7 @@
 #ifndef VIRTIOCTL_CLI_DRIVE_H
 #define VIRTIOCTL_CLI_DRIVE_H
 
+#include "cli/command.h"
 #include "cli/session.h"
 #include "virtio/vring.h"
 
@@ -17,9 +18,12 @@ struct drive {
 	bool features_written;
 };
 
-/* Refuses (VX_PERM) a device that a write would harm: bound to a kernel
- * driver other than vfio-pci without --force, or a -F dump. */
-int drive_check_writable(struct session *s, struct sdev *d, struct verr *e);
+/* The device of a writing command (a->argv[0]), ready to drive: DMA memory
+ * opened where the registers needed it (opening it switches memory
+ * decoding on where firmware left it off), and VX_UNAVAILABLE when the
+ * registers still cannot be reached. Whether the command may write at all
+ * was dispatch()'s to decide (CMD_WRITES) before the handler ran. */
+int drive_device(struct session *s, const struct cmd_args *a, struct sdev **d, struct verr *e);
 /* The device's driving state, created on first use. */
 struct drive *drive_of(struct sdev *d);
 /* Opens DMA memory on first use (--dma chooses the backend). */

@@ -1,5 +1,4 @@
 /* Help text, generated from the command and option tables. */
-#include "cli/cmd_session.h"
 #include "cli/commands_impl.h"
 #include "cli/options.h"
 
@@ -31,15 +30,34 @@ static void print_row(FILE *f, const char *name, const char *help)
 		fprintf(f, "  %-24s %s\n", name, help);
 }
 
-static void print_option(FILE *f, char short_name, const char *name, const char *arg,
-			 const char *help)
+static void print_option(FILE *f, const struct cmd_opt *o)
 {
-	char buf[64];
+	char buf[64], help[512];
 
-	snprintf(buf, sizeof(buf), "%c%c%c --%s%s%s", short_name ? '-' : ' ',
-		 short_name ? short_name : ' ', short_name ? ',' : ' ', name, arg ? " " : "",
-		 arg ? arg : "");
-	print_row(f, buf, help);
+	snprintf(buf, sizeof(buf), "%c%c%c --%s%s%s", o->short_name ? '-' : ' ',
+		 o->short_name ? o->short_name : ' ', o->short_name ? ',' : ' ', o->name,
+		 o->arg ? " " : "", o->arg ? o->arg : "");
+	print_row(f, buf, opt_describe(o, help, sizeof(help)));
+}
+
+/* An action's words and what it does: "set <feature...>", "<step>: take
+ * one step: reset, ack, ...", "output text|json|pretty". */
+static void action_row(const struct cmd_action *act, char *name, size_t nlen, char *help,
+		       size_t hlen)
+{
+	char list[256];
+
+	if (act->value)
+		snprintf(name, nlen, "%s %s", act->name,
+			 choice_join(act->value, "|", "|", list, sizeof(list)));
+	else
+		snprintf(name, nlen, act->words ? "<%s>%s%s" : "%s%s%s", act->name,
+			 act->args && *act->args ? " " : "", act->args ? act->args : "");
+	if (act->words)
+		snprintf(help, hlen, "%s: %s", act->summary,
+			 choice_join(act->words, ", ", " or ", list, sizeof(list)));
+	else
+		snprintf(help, hlen, "%s", act->summary);
 }
 
 static void print_commands(FILE *f, bool session)
@@ -48,11 +66,12 @@ static void print_commands(FILE *f, bool session)
 	const struct command *cmds = commands(&n);
 
 	for (size_t i = 0; i < n; i++) {
-		char buf[64];
+		char buf[128], syn[128];
 
 		if ((cmds[i].flags & CMD_HIDDEN) || !(cmds[i].flags & CMD_SESSION) != !session)
 			continue;
-		snprintf(buf, sizeof(buf), "%s %s", cmds[i].name, cmds[i].args);
+		snprintf(buf, sizeof(buf), "%s %s", cmds[i].name,
+			 command_synopsis(&cmds[i], syn, sizeof(syn)));
 		print_row(f, buf, cmds[i].summary);
 	}
 }
@@ -60,7 +79,7 @@ static void print_commands(FILE *f, bool session)
 void print_usage(FILE *f)
 {
 	size_t ng;
-	const struct gopt *g = global_options(&ng);
+	const struct cmd_opt *g = global_options(&ng);
 
 	fputs("Usage: virtioctl [OPTIONS] COMMAND [DEVICE] [ARGS]\n"
 	      "       virtioctl [OPTIONS] [shell [DEVICE]]   (interactive shell)\n"
@@ -73,7 +92,7 @@ void print_usage(FILE *f)
 	print_commands(f, true);
 	fputs("\nOptions:\n", f);
 	for (size_t i = 0; i < ng; i++)
-		print_option(f, g[i].short_name, g[i].name, g[i].arg, g[i].help);
+		print_option(f, &g[i]);
 	fputs("\nExit status:\n", f);
 	for (size_t i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++)
 		fprintf(f, "  %-5d %s\n", exit_codes[i].code, exit_codes[i].meaning);
@@ -84,16 +103,24 @@ void print_usage(FILE *f)
 void print_command_help(FILE *f, const struct command *c)
 {
 	size_t ng;
-	const struct gopt *g = global_options(&ng);
+	const struct cmd_opt *g = global_options(&ng);
+	char syn[128], name[160], help[512];
 
-	fprintf(f, "Usage: virtioctl [OPTIONS] %s %s\n%s.\n", c->name, c->args, c->summary);
+	fprintf(f, "Usage: virtioctl [OPTIONS] %s %s\n%s.\n", c->name,
+		command_synopsis(c, syn, sizeof(syn)), c->summary);
 	if (c->help)
 		fprintf(f, "\n%s\n", c->help);
-	if (c->opts && c->opts[0].name) {
+	if (command_action_count(c)) {
+		fputs("\nActions:\n", f);
+		for (size_t i = 0; i < command_action_count(c); i++) {
+			action_row(&c->actions[i], name, sizeof(name), help, sizeof(help));
+			print_row(f, name, help);
+		}
+	}
+	if (command_opt_count(c)) {
 		fputs("\nOptions:\n", f);
-		for (int i = 0; i < CMD_MAX_OPTS && c->opts[i].name; i++)
-			print_option(f, c->opts[i].short_name, c->opts[i].name, c->opts[i].arg,
-				     c->opts[i].help);
+		for (size_t i = 0; i < command_opt_count(c); i++)
+			print_option(f, &c->opts[i]);
 	}
 	fputs("\nGlobal options apply too:", f);
 	for (size_t i = 0; i < ng; i++)
@@ -128,52 +155,89 @@ CMD_HANDLER(cmd_version)
 	return 0;
 }
 
-static struct rnode *opt_node(struct rnode *arr, const char *name, char short_name, const char *arg,
-			      const char *help)
+static void choices_node(struct rnode *o, const char *key, const struct choices *c)
+{
+	struct rnode *arr;
+
+	if (!c) {
+		r_null(o, key, NULL);
+		return;
+	}
+	arr = r_arr(o, key, NULL, RF_INLINE);
+	for (unsigned v = 0; v < choice_end(c); v++)
+		if (choice_name(c, v))
+			r_str(arr, NULL, NULL, choice_name(c, v));
+}
+
+static const char *const opt_types[] = {
+	[OPT_FLAG] = "flag", [OPT_UINT] = "uint",     [OPT_STRING] = "string",
+	[OPT_FILE] = "file", [OPT_CHOICE] = "choice",
+};
+
+static void opt_node(struct rnode *arr, const struct cmd_opt *opt)
 {
 	struct rnode *o = r_obj(arr, NULL, NULL);
+	char help[512];
 
-	r_str(o, "name", NULL, name);
-	if (short_name)
-		r_strf(o, "short", NULL, "%c", short_name);
+	r_str(o, "name", NULL, opt->name);
+	if (opt->short_name)
+		r_strf(o, "short", NULL, "%c", opt->short_name);
 	else
 		r_null(o, "short", NULL);
-	r_str(o, "arg", NULL, arg);
-	r_str(o, "help", NULL, help);
-	return o;
+	r_str(o, "arg", NULL, opt->arg);
+	r_str(o, "help", NULL, opt_describe(opt, help, sizeof(help)));
+	r_str(o, "type", NULL, opt_types[opt->type]);
+	if (opt->type == OPT_UINT) {
+		r_uint(o, "min", NULL, opt->min, NULL);
+		r_uint(o, "max", NULL, opt->max, NULL);
+	}
+	if (opt->type == OPT_UINT && opt->has_default)
+		r_uint(o, "default", NULL, opt->def, NULL);
+	else if (opt->type == OPT_CHOICE && opt->has_default)
+		r_str(o, "default", NULL, choice_name(opt->choices, (unsigned)opt->def));
+	else
+		r_null(o, "default", NULL);
+	if (opt->type == OPT_CHOICE)
+		choices_node(o, "choices", opt->choices);
+}
+
+static void action_node(struct rnode *arr, const struct cmd_action *act)
+{
+	struct rnode *o = r_obj(arr, NULL, NULL);
+	char name[160], help[512];
+
+	action_row(act, name, sizeof(name), help, sizeof(help));
+	r_str(o, "name", NULL, act->name);
+	r_str(o, "usage", NULL, name);
+	r_str(o, "args", NULL, act->args ? act->args : "");
+	r_str(o, "summary", NULL, help);
+	r_bool(o, "writes", NULL, act->flags & CMD_WRITES);
+	choices_node(o, "words", act->words);
+	choices_node(o, "values", act->value);
 }
 
 static void command_node(struct rnode *arr, const struct command *c)
 {
-	struct rnode *o = r_obj(arr, NULL, NULL), *opts;
+	struct rnode *o = r_obj(arr, NULL, NULL), *list;
+	char syn[128];
 
 	r_str(o, "name", NULL, c->name);
-	r_str(o, "args", NULL, c->args);
+	r_str(o, "args", NULL, command_synopsis(c, syn, sizeof(syn)));
 	r_str(o, "summary", NULL, c->summary);
 	r_str(o, "help", NULL, c->help);
 	r_bool(o, "device", NULL, c->flags & CMD_DEVICE);
 	r_bool(o, "session_only", NULL, c->flags & CMD_SESSION);
-	opts = r_arr(o, "options", NULL, 0);
-	for (int i = 0; c->opts && i < CMD_MAX_OPTS && c->opts[i].name; i++)
-		opt_node(opts, c->opts[i].name, c->opts[i].short_name, c->opts[i].arg,
-			 c->opts[i].help);
-}
-
-static void settings_node(struct rnode *root)
-{
-	size_t n;
-	const struct setting *t = settings(&n);
-	struct rnode *arr = r_arr(root, "settings", NULL, 0);
-
-	for (size_t i = 0; i < n; i++) {
-		struct rnode *o = r_obj(arr, NULL, NULL), *v;
-
-		r_str(o, "name", NULL, t[i].name);
-		v = r_arr(o, "values", NULL, RF_INLINE);
-		for (int k = 0; k < SETTING_MAX_VALUES && t[i].values[k]; k++)
-			r_str(v, NULL, NULL, t[i].values[k]);
-		r_str(o, "help", NULL, t[i].help);
-	}
+	/* without an action word; null when one is required */
+	if (c->run)
+		r_bool(o, "writes", NULL, c->flags & CMD_WRITES);
+	else
+		r_null(o, "writes", NULL);
+	list = r_arr(o, "actions", NULL, 0);
+	for (size_t i = 0; i < command_action_count(c); i++)
+		action_node(list, &c->actions[i]);
+	list = r_arr(o, "options", NULL, 0);
+	for (size_t i = 0; i < command_opt_count(c); i++)
+		opt_node(list, &c->opts[i]);
 }
 
 /* The tables behind help, for the man page check and the completion
@@ -182,7 +246,7 @@ CMD_HANDLER(cmd_commands)
 {
 	size_t n, ng;
 	const struct command *cmds = commands(&n);
-	const struct gopt *g = global_options(&ng);
+	const struct cmd_opt *g = global_options(&ng);
 	struct rnode *arr;
 
 	(void)s;
@@ -195,7 +259,7 @@ CMD_HANDLER(cmd_commands)
 			command_node(arr, &cmds[i]);
 	arr = r_arr(*out, "global_options", NULL, 0);
 	for (size_t i = 0; i < ng; i++)
-		opt_node(arr, g[i].name, g[i].short_name, g[i].arg, g[i].help);
+		opt_node(arr, &g[i]);
 	arr = r_arr(*out, "exit_codes", NULL, 0);
 	for (size_t i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++) {
 		struct rnode *o = r_obj(arr, NULL, NULL);
@@ -204,6 +268,5 @@ CMD_HANDLER(cmd_commands)
 		r_str(o, "name", NULL, vx_code_name(exit_codes[i].code));
 		r_str(o, "meaning", NULL, exit_codes[i].meaning);
 	}
-	settings_node(*out);
 	return 0;
 }

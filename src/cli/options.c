@@ -1,33 +1,45 @@
 #include "cli/options.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const struct gopt gopts[] = {
-	{GO_JSON, "json", 'j', NULL, "print JSON instead of text"},
-	{GO_PRETTY, "pretty", 'p', NULL, "indent JSON (implies --json)"},
-	{GO_DUMP_FILE, "dump-file", 'F', "FILE",
-	 "read config space from an lspci -xxx/-xxxx dump instead of the system"},
-	{GO_SELECT, "select", 0, NULL,
-	 "on a driver-bound device, read registers behind selectors (saves and restores them)"},
-	{GO_FORCE, "force", 0, NULL, "allow writes to a device bound to a kernel driver"},
-	{GO_DMA, "dma", 0, "KIND", "DMA memory for queues: auto, sysfs or vfio"},
-	{GO_TRANSPORT, "transport", 0, "IFACE",
-	 "interface of a transitional device: modern (default) or legacy"},
-	{GO_SCRIPT, "file", 'f', "FILE",
-	 "run FILE as a script ('-': standard input); a DEVICE after it is opened first"},
-	{GO_VERSION, "version", 'V', NULL, "print the version and exit"},
-	{GO_HELP, "help", 'h', NULL, "show help (after a command: that command's help)"},
+#include "cli/commands_impl.h"
+
+static const struct cmd_opt gopts[] = {
+	[GO_JSON] = OPT_FLAG("json", 'j', "print JSON instead of text"),
+	[GO_PRETTY] = OPT_FLAG("pretty", 'p', "indent JSON (implies --json)"),
+	[GO_DUMP_FILE] = OPT_FILE("dump-file", 'F', "FILE",
+				  "read config space from an lspci -xxx/-xxxx dump instead of the "
+				  "system"),
+	[GO_SELECT] = OPT_FLAG("select", 0,
+			       "on a driver-bound device, read registers behind selectors (saves "
+			       "and restores them)"),
+	[GO_FORCE] = OPT_FLAG("force", 0, "allow writes to a device bound to a kernel driver"),
+	[GO_DMA] = {.name = "dma",
+		    .type = OPT_CHOICE,
+		    .arg = "KIND",
+		    .help = "DMA memory for queues",
+		    .has_default = true,
+		    .def = DMA_AUTO,
+		    .choices = &dma_choices},
+	[GO_TRANSPORT] = OPT_CHOICE("transport", 0, "IFACE", &iface_choices,
+				    "interface of a transitional device (modern unless given)"),
+	[GO_SCRIPT] = OPT_FILE("file", 'f', "FILE",
+			       "run FILE as a script ('-': standard input); a DEVICE after it is "
+			       "opened first"),
+	[GO_VERSION] = OPT_FLAG("version", 'V', "print the version and exit"),
+	[GO_HELP] = OPT_FLAG("help", 'h', "show help (after a command: that command's help)"),
 };
 
-const struct gopt *global_options(size_t *count)
+const struct cmd_opt *global_options(size_t *count)
 {
 	*count = sizeof(gopts) / sizeof(gopts[0]);
 	return gopts;
 }
 
-static void apply_global(struct session *s, enum gopt_id id, const char *val,
+static void apply_global(struct session *s, enum gopt_id id, const struct opt_value *v,
 			 struct parse_result *r)
 {
 	switch (id) {
@@ -38,7 +50,7 @@ static void apply_global(struct session *s, enum gopt_id id, const char *val,
 		s->out.format = OUT_JSON;
 		break;
 	case GO_DUMP_FILE:
-		s->dump_file = val;
+		s->dump_file = v->s;
 		break;
 	case GO_SELECT:
 		s->select = true;
@@ -47,13 +59,13 @@ static void apply_global(struct session *s, enum gopt_id id, const char *val,
 		s->force = true;
 		break;
 	case GO_DMA:
-		s->dma = val;
+		s->dma = (enum dma_kind)v->u;
 		break;
 	case GO_TRANSPORT:
-		s->transport = val;
+		s->transport = (enum vdev_iface)v->u;
 		break;
 	case GO_SCRIPT:
-		s->script = val;
+		s->script = v->s;
 		break;
 	case GO_VERSION:
 		r->version = true;
@@ -70,19 +82,19 @@ static void apply_global(struct session *s, enum gopt_id id, const char *val,
 struct found {
 	int idx;
 	bool global;
-	const char *arg;
+	const struct cmd_opt *o;
 };
 
 static bool find_long(const struct command *c, const char *name, size_t len, struct found *f)
 {
 	for (size_t i = 0; i < sizeof(gopts) / sizeof(gopts[0]); i++)
 		if (strlen(gopts[i].name) == len && strncmp(gopts[i].name, name, len) == 0) {
-			*f = (struct found){(int)i, true, gopts[i].arg};
+			*f = (struct found){(int)i, true, &gopts[i]};
 			return true;
 		}
-	for (int i = 0; c && c->opts && c->opts[i].name && i < CMD_MAX_OPTS; i++)
+	for (size_t i = 0; c && i < command_opt_count(c) && i < CMD_MAX_OPTS; i++)
 		if (strlen(c->opts[i].name) == len && strncmp(c->opts[i].name, name, len) == 0) {
-			*f = (struct found){i, false, c->opts[i].arg};
+			*f = (struct found){(int)i, false, &c->opts[i]};
 			return true;
 		}
 	return false;
@@ -92,24 +104,79 @@ static bool find_short(const struct command *c, char ch, struct found *f)
 {
 	for (size_t i = 0; i < sizeof(gopts) / sizeof(gopts[0]); i++)
 		if (gopts[i].short_name && gopts[i].short_name == ch) {
-			*f = (struct found){(int)i, true, gopts[i].arg};
+			*f = (struct found){(int)i, true, &gopts[i]};
 			return true;
 		}
-	for (int i = 0; c && c->opts && c->opts[i].name && i < CMD_MAX_OPTS; i++)
+	for (size_t i = 0; c && i < command_opt_count(c) && i < CMD_MAX_OPTS; i++)
 		if (c->opts[i].short_name && c->opts[i].short_name == ch) {
-			*f = (struct found){i, false, c->opts[i].arg};
+			*f = (struct found){(int)i, false, &c->opts[i]};
 			return true;
 		}
 	return false;
 }
 
-static void apply(struct session *s, struct cmd_args *a, const struct found *f, const char *val,
-		  struct parse_result *r)
+/* A number as the row allows it: decimal or 0x hex, no sign, in range. */
+static bool parse_uint(const struct cmd_opt *o, const char *val, uint64_t *u)
 {
+	unsigned long long n;
+	char *end;
+
+	if (!isdigit((unsigned char)val[0]))
+		return false;
+	errno = 0;
+	n = strtoull(val, &end, 0);
+	if (errno || *end || n < o->min || n > o->max)
+		return false;
+	*u = n;
+	return true;
+}
+
+/* Checks a value against its row: one line naming the option and what it
+ * takes. */
+static int typed_value(const struct cmd_opt *o, const char *val, struct opt_value *v,
+		       struct verr *e)
+{
+	char list[160];
+	unsigned ch;
+
+	*v = (struct opt_value){true, 0, val};
+	switch (o->type) {
+	case OPT_UINT:
+		if (parse_uint(o, val, &v->u))
+			return 0;
+		if (o->max == OPT_UNBOUNDED)
+			return verr_set(e, VX_USAGE, "--%s '%s': expected a number, at least %llu",
+					o->name, val, (unsigned long long)o->min);
+		return verr_set(e, VX_USAGE, "--%s '%s': expected a number from %llu to %llu",
+				o->name, val, (unsigned long long)o->min,
+				(unsigned long long)o->max);
+	case OPT_CHOICE:
+		if (choice_parse(o->choices, val, &ch)) {
+			v->u = ch;
+			return 0;
+		}
+		return verr_set(e, VX_USAGE, "--%s '%s': expected %s", o->name, val,
+				choice_join(o->choices, ", ", " or ", list, sizeof(list)));
+	case OPT_FLAG:
+	case OPT_STRING:
+	case OPT_FILE:
+		break;
+	}
+	return 0;
+}
+
+static int apply(struct session *s, struct cmd_args *a, const struct found *f, const char *val,
+		 struct parse_result *r, struct verr *e)
+{
+	struct opt_value v = {true, 0, NULL};
+
+	if (val && typed_value(f->o, val, &v, e))
+		return -1;
 	if (f->global)
-		apply_global(s, gopts[f->idx].id, val, r);
+		apply_global(s, (enum gopt_id)f->idx, &v, r);
 	else if (a)
-		a->opt[f->idx] = val ? val : "";
+		a->opt[f->idx] = v;
+	return 0;
 }
 
 /* Parses the option at argv[*i]; advances *i past its value if separate. */
@@ -125,25 +192,24 @@ static int parse_one(struct session *s, const struct command *c, int argc, char 
 
 		if (!find_long(c, name, len, &f))
 			return verr_set(e, VX_USAGE, "unknown option '--%.*s'", (int)len, name);
-		if (!f.arg && eq)
+		if (!f.o->arg && eq)
 			return verr_set(e, VX_USAGE, "option '--%.*s' takes no value", (int)len,
 					name);
-		if (f.arg && !eq && *i + 1 >= argc)
-			return verr_set(e, VX_USAGE, "option '--%s' needs %s", name, f.arg);
-		apply(s, a, &f, f.arg ? (eq ? eq + 1 : argv[++*i]) : NULL, r);
-		return 0;
+		if (f.o->arg && !eq && *i + 1 >= argc)
+			return verr_set(e, VX_USAGE, "option '--%s' needs %s", name, f.o->arg);
+		return apply(s, a, &f, f.o->arg ? (eq ? eq + 1 : argv[++*i]) : NULL, r, e);
 	}
 	for (const char *p = arg + 1; *p; p++) {
 		if (!find_short(c, *p, &f))
 			return verr_set(e, VX_USAGE, "unknown option '-%c'", *p);
-		if (!f.arg) {
-			apply(s, a, &f, NULL, r);
+		if (!f.o->arg) {
+			if (apply(s, a, &f, NULL, r, e))
+				return -1;
 			continue;
 		}
 		if (!p[1] && *i + 1 >= argc)
-			return verr_set(e, VX_USAGE, "option '-%c' needs %s", *p, f.arg);
-		apply(s, a, &f, p[1] ? p + 1 : argv[++*i], r);
-		break;
+			return verr_set(e, VX_USAGE, "option '-%c' needs %s", *p, f.o->arg);
+		return apply(s, a, &f, p[1] ? p + 1 : argv[++*i], r, e);
 	}
 	return 0;
 }
@@ -186,11 +252,103 @@ static void use_current_device(const struct session *s, const struct command *c,
 	a->argc++;
 }
 
+/* Defaults from the rows, for the options not given. */
+static void option_defaults(const struct command *c, struct cmd_args *a)
+{
+	for (size_t i = 0; i < command_opt_count(c) && i < CMD_MAX_OPTS; i++)
+		if (!a->opt[i].given && c->opts[i].has_default)
+			a->opt[i].u = c->opts[i].def;
+}
+
+/* Every word that names an action: "set or negotiate", "reset, ack, ...". */
+static const char *action_words(const struct command *c, char *buf, size_t len)
+{
+	const char *words[64];
+	size_t n = 0, o = 0;
+
+	for (size_t i = 0; i < command_action_count(c); i++) {
+		const struct cmd_action *act = &c->actions[i];
+
+		for (unsigned v = 0; act->words && v < choice_end(act->words) && n < 64; v++)
+			if (choice_name(act->words, v))
+				words[n++] = choice_name(act->words, v);
+		if (!act->words && n < 64)
+			words[n++] = act->name;
+	}
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s",
+				      i == 0 ? "" : (i + 1 == n ? " or " : ", "), words[i]);
+	return buf;
+}
+
+/* The action word follows the command's own arguments; it is taken out of
+ * argv, so handlers see the device, then the action's arguments. */
+static int take_action(const struct command *c, struct cmd_args *a, struct verr *e)
+{
+	int min, max, at;
+	char buf[256];
+	const char *w;
+
+	spec_arity(c->args, &min, &max);
+	at = min;
+	if (!command_action_count(c) || (a->argc <= at && c->run))
+		return 0;
+	if (a->argc <= at)
+		return verr_set(e, VX_USAGE, "%s: missing argument (usage: %s %s)", c->name,
+				c->name, command_synopsis(c, buf, sizeof(buf)));
+	w = a->argv[at];
+	a->action = command_action(c, w, &a->choice);
+	if (!a->action)
+		return verr_set(e, VX_USAGE, "%s '%s': expected %s", c->name, w,
+				action_words(c, buf, sizeof(buf)));
+	memmove(a->argv + at, a->argv + at + 1, (size_t)(a->argc - at) * sizeof(*a->argv));
+	a->argc--;
+	return 0;
+}
+
+/* An action's argument that must be a word of a list (`set output json`). */
+static int check_value(const struct command *c, struct cmd_args *a, struct verr *e)
+{
+	const struct cmd_action *act = a->action;
+	char list[160];
+	const char *w;
+
+	if (!act || !act->value || a->argc < 1)
+		return 0;
+	w = a->argv[a->argc - 1];
+	if (choice_parse(act->value, w, &a->choice))
+		return 0;
+	return verr_set(e, VX_USAGE, "%s %s '%s': expected %s", c->name, act->name, w,
+			choice_join(act->value, ", ", " or ", list, sizeof(list)));
+}
+
+static int check_arity(const struct command *c, const struct cmd_args *a, struct verr *e)
+{
+	int min, max, pmin, pmax;
+	char buf[256];
+
+	spec_arity(c->args, &min, &max);
+	if (a->action) {
+		spec_arity(a->action->args, &pmin, &pmax);
+		min += pmin;
+		max = pmax < 0 ? -1 : max + pmax;
+	}
+	if (a->argc < min)
+		return verr_set(e, VX_USAGE, "%s: missing argument (usage: %s %s)", c->name,
+				c->name, action_usage(c, a->action, buf, sizeof(buf)));
+	if (max >= 0 && a->argc > max)
+		return verr_set(e, VX_USAGE, "%s: too many arguments (usage: %s %s)", c->name,
+				c->name,
+				a->action ? action_usage(c, a->action, buf, sizeof(buf))
+					  : command_synopsis(c, buf, sizeof(buf)));
+	return 0;
+}
+
 int parse_command_args(struct session *s, const struct command *c, int argc, char **argv,
 		       struct cmd_args *a, struct parse_result *r, struct verr *e)
 {
 	bool options_done = false;
-	int min, max;
 
 	memset(a, 0, sizeof(*a));
 	a->argv = calloc((size_t)argc + 2, sizeof(char *));
@@ -205,15 +363,11 @@ int parse_command_args(struct session *s, const struct command *c, int argc, cha
 		} else
 			a->argv[a->argc++] = argv[i];
 	}
+	option_defaults(c, a);
 	if (r->help)
 		return 0;
 	use_current_device(s, c, a);
-	command_arity(c, &min, &max);
-	if (a->argc < min)
-		return verr_set(e, VX_USAGE, "%s: missing argument (usage: %s %s)", c->name,
-				c->name, c->args);
-	if (max >= 0 && a->argc > max)
-		return verr_set(e, VX_USAGE, "%s: too many arguments (usage: %s %s)", c->name,
-				c->name, c->args);
-	return 0;
+	if (take_action(c, a, e) || check_arity(c, a, e))
+		return -1;
+	return check_value(c, a, e);
 }

@@ -21,15 +21,8 @@ enum gopt_id {
 	GO_COUNT,
 };
 
-struct gopt {
-	enum gopt_id id;
-	const char *name;
-	char short_name;
-	const char *arg;
-	const char *help;
-};
-
-const struct gopt *global_options(size_t *count);
+/* The global options: rows like a command's, indexed by enum gopt_id. */
+const struct cmd_opt *global_options(size_t *count);
 
 /* What parsing asked for besides settings: help or version output. */
 struct parse_result {
@@ -41,8 +34,10 @@ struct parse_result {
  * (the command). */
 int parse_global(struct session *s, int argc, char **argv, int *i, struct parse_result *r,
 		 struct verr *e);
-/* Parses a command's arguments: its own options, global options anywhere,
- * positionals (checked against the spec's arity); "--" ends options. */
+/* Parses a command's arguments: its own options, global options anywhere
+ * (each value checked against its row: type, range, choices), positionals,
+ * the action word (taken out of argv) and the arity of what remains; "--"
+ * ends options. Every error is VX_USAGE. */
 int parse_command_args(struct session *s, const struct command *c, int argc, char **argv,
 		       struct cmd_args *a, struct parse_result *r, struct verr *e);
 

@@ -50,7 +50,13 @@ int report_show(struct session *s, const struct cmd_args *a, struct rnode **out,
 		return report_show(s, a, out, sec, sizeof(sec) / sizeof(sec[0]), e); \
 	} while (0)
 
+/* The identity header every device command's report starts with:
+ * address, virtio device ID and type, transport and interface, PCI IDs,
+ * driver, register access, virtio bus device. */
 void report_identity(struct rctx *c);
+/* A new report root holding the identity header, for the commands that
+ * drive a device (their own keys follow). */
+struct rnode *report_device_root(struct session *s, struct sdev *d);
 void report_caps(struct rctx *c);
 void report_status(struct rctx *c);
 void report_common(struct rctx *c);

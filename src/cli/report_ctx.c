@@ -74,6 +74,17 @@ int report_show(struct session *s, const struct cmd_args *a, struct rnode **out,
 	return 0;
 }
 
+struct rnode *report_device_root(struct session *s, struct sdev *d)
+{
+	struct rnode *root = r_new_root();
+	struct rctx c;
+
+	rctx_init(&c, s, d, root);
+	report_identity(&c);
+	rctx_finish(&c);
+	return root;
+}
+
 struct rnode *r_status(struct rnode *o, const char *key, const char *label, uint8_t status)
 {
 	char names[128];

@@ -69,7 +69,8 @@ static bool is_bound(const struct pdev *p)
 	return p->driver[0] && strcmp(p->driver, "vfio-pci") != 0;
 }
 
-/* The write policy, in one place: see session.h. */
+/* What the pdev layer lets through (see session_device in session.h);
+ * dispatch() decides whether a command writes at all. */
 static void apply_policy(struct session *s, struct sdev *d)
 {
 	char why[192];
@@ -100,16 +101,10 @@ static void apply_policy(struct session *s, struct sdev *d)
 }
 
 /* --transport: which interface of a transitional device the command
- * uses; checked here, where a device is at hand, so a bad value is a
- * usage error of the command that needed it. */
+ * uses (its word was checked when the option was parsed). */
 static int apply_transport(struct session *s, struct sdev *d, struct verr *e)
 {
-	enum vdev_iface want = VDEV_IFACE_DEFAULT;
-
-	if (s->transport && !vdev_iface_parse(s->transport, &want))
-		return verr_set(e, VX_USAGE, "--transport '%s': expected modern or legacy",
-				s->transport);
-	return vdev_use_interface(&d->v, want, e);
+	return vdev_use_interface(&d->v, s->transport, e);
 }
 
 static struct sdev *find_open(struct session *s, const struct pci_addr *a)
@@ -123,7 +118,7 @@ static struct sdev *find_open(struct session *s, const struct pci_addr *a)
 int session_device(struct session *s, const char *addr, struct sdev **out, struct verr *e)
 {
 	struct pci_addr a;
-	struct psys *sys;
+	struct psys *sys = NULL;
 	struct sdev *d;
 
 	if (!addr || !*addr)
@@ -142,13 +137,14 @@ int session_device(struct session *s, const char *addr, struct sdev **out, struc
 	}
 	if (s->ndev >= SESSION_MAX_DEVICES)
 		return verr_set(e, VX_FAIL, "too many open devices (close one first)");
-	if (session_system(s, &sys, e))
+	if (!s->source && session_system(s, &sys, e))
 		return -1;
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return verr_set(e, VX_FAIL, "out of memory");
-	if (psys_open_device(sys, &a, &d->pci, e) || vdev_open(d->pci, &d->v, e) ||
-	    apply_transport(s, d, e)) {
+	if ((s->source ? s->source->open(s->source->ctx, &a, &d->pci, e)
+		       : psys_open_device(sys, &a, &d->pci, e)) ||
+	    vdev_open(d->pci, &d->v, e) || apply_transport(s, d, e)) {
 		pdev_close(d->pci);
 		free(d);
 		return -1;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "dma/dma.h"
 #include "format/render.h"
 #include "pci/system.h"
 #include "virtio/vdev.h"
@@ -25,6 +26,15 @@ struct sdev {
 	void *priv; /* the release hook's state */
 };
 
+/* A device source besides the live system and -F dumps: opens the
+ * function at an address as a pdev, and DMA memory for it (NULL: the
+ * usual dma_open). The unit tests give device models through it. */
+struct session_source {
+	int (*open)(void *ctx, const struct pci_addr *a, struct pdev **out, struct verr *e);
+	int (*open_dma)(void *ctx, struct pdev *p, struct dma **out, struct verr *e);
+	void *ctx;
+};
+
 /* How commands are being run: decides what `open`, `set`, `expect` and
  * `shell` may do and whether option state is per command. */
 enum session_mode { MODE_ONESHOT, MODE_SHELL, MODE_SCRIPT };
@@ -34,19 +44,20 @@ enum session_mode { MODE_ONESHOT, MODE_SHELL, MODE_SCRIPT };
 struct session_base {
 	struct render_opts out;
 	bool select, force;
-	const char *transport;
+	enum vdev_iface transport;
 };
 
 struct session {
 	struct render_opts out;
-	bool select;		/* --select: selector writes on bound devices */
-	bool force;		/* --force: writes on bound devices */
-	const char *dump_file;	/* -F */
-	const char *dma;	/* --dma auto|sysfs|vfio; NULL means auto */
-	const char *transport;	/* --transport modern|legacy; NULL: the default */
-	const char *sysfs_root; /* "/sys"; VIRTIOCTL_SYSFS overrides (tests) */
-	const char *proc_root;	/* "/proc"; VIRTIOCTL_PROC overrides (tests) */
-	struct psys *sys;	/* opened on first use */
+	bool select;			     /* --select: selector writes on bound devices */
+	bool force;			     /* --force: writes on bound devices */
+	const char *dump_file;		     /* -F */
+	enum dma_kind dma;		     /* --dma; DMA_AUTO when not given */
+	enum vdev_iface transport;	     /* --transport; VDEV_IFACE_DEFAULT when not given */
+	const struct session_source *source; /* NULL: live system or -F */
+	const char *sysfs_root;		     /* "/sys"; VIRTIOCTL_SYSFS overrides (tests) */
+	const char *proc_root;		     /* "/proc"; VIRTIOCTL_PROC overrides (tests) */
+	struct psys *sys;		     /* opened on first use */
 	struct sdev *dev[SESSION_MAX_DEVICES];
 	unsigned ndev;
 	char current[PCI_ADDR_STRLEN]; /* shell: device set by `open`, or "" */
@@ -79,9 +90,10 @@ void session_set_result(struct session *s, struct rnode *r);
 bool session_cancelled(const struct session *s);
 int session_system(struct session *s, struct psys **out, struct verr *e);
 /* Opens (or returns the already open) virtio device at `addr` ("" or NULL
- * means the current device), applying the write policy: no writes to a
- * device bound to a kernel driver unless --force, selector writes only with
- * --select; unbound devices are writable. */
+ * means the current device), setting what the pdev layer lets through:
+ * selector writes on a device bound to a kernel driver only with --select
+ * or --force; unbound devices are writable. Whether a command may write at
+ * all is dispatch()'s decision (the CMD_WRITES rules). */
 int session_device(struct session *s, const char *addr, struct sdev **out, struct verr *e);
 
 #endif

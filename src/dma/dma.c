@@ -152,16 +152,23 @@ void *dma_map_anon(size_t len, int extra_flags, struct verr *e)
 
 /* ---- kind selection ---- */
 
+const char *dma_kind_word(unsigned k)
+{
+	/* the one list of --dma words; DMA_PROVIDED is not one */
+	static const char *const words[] = {
+		[DMA_AUTO] = "auto",
+		[DMA_PAGEMAP] = "sysfs",
+		[DMA_VFIO] = "vfio",
+	};
+
+	return k < sizeof(words) / sizeof(words[0]) ? words[k] : NULL;
+}
+
 bool dma_kind_parse(const char *s, enum dma_kind *out)
 {
-	static const struct {
-		const char *name;
-		enum dma_kind kind;
-	} kinds[] = {{"auto", DMA_AUTO}, {"sysfs", DMA_PAGEMAP}, {"vfio", DMA_VFIO}};
-
-	for (size_t i = 0; s && i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(s, kinds[i].name) == 0) {
-			*out = kinds[i].kind;
+	for (unsigned k = 0; s && k < DMA_PROVIDED; k++)
+		if (dma_kind_word(k) && strcmp(s, dma_kind_word(k)) == 0) {
+			*out = (enum dma_kind)k;
 			return true;
 		}
 	return false;

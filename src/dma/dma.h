@@ -106,7 +106,10 @@ void dma_abandon(struct dma *d);
 const char *
 dma_name(const struct dma *d); /* "sysfs" (pagemap), "vfio", or the provided backend's */
 enum dma_kind dma_kind_of(const struct dma *d); /* never DMA_AUTO */
-/* Parses "auto", "sysfs", "vfio" (for --dma); false on anything else. */
+/* The word for a kind a user may choose: "auto", "sysfs", "vfio"; NULL for
+ * DMA_PROVIDED and beyond. The one list (the CLI's --dma takes it). */
+const char *dma_kind_word(unsigned k);
+/* Parses a word of dma_kind_word(); false on anything else. */
 bool dma_kind_parse(const char *s, enum dma_kind *out);
 
 #endif

@@ -224,7 +224,6 @@ int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nr
 		return verr_set(e, VX_USAGE, "no benchmark for device type %d (%s)", v->device_id,
 				virtio_type_name((unsigned)v->device_id));
 	r_str(out, "benchmark", "Benchmark", virtio_type_name((unsigned)v->device_id));
-	r_int(out, "virtio_device_id", "Virtio device ID", v->device_id);
 	t.steps = r_arr(out, "steps", "Steps", RF_TABLE);
 	arr = r_arr(out, "results", "Results", RF_TABLE);
 	rc = st_bring_up(&t, e) || (v->device_id == VIRTIO_DEV_BLOCK && block_span(&t, &span, e)) ||

@@ -245,8 +245,6 @@ int selftest_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned
 		return verr_set(e, VX_USAGE, "no built-in self-test for device type %d (%s)",
 				v->device_id, virtio_type_name((unsigned)v->device_id));
 	r_str(out, "test", "Self-test", virtio_type_name((unsigned)v->device_id));
-	r_int(out, "virtio_device_id", "Virtio device ID", v->device_id);
-	r_str(out, "interface", "Interface", v->ops->name);
 	t.steps = r_arr(out, "steps", "Steps", RF_TABLE);
 	rc = st_bring_up(&t, e) || def->run(&t, e);
 	/* The reset runs whatever happened; its failure fails the test. */

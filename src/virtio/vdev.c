@@ -117,19 +117,14 @@ int vdev_use_interface(struct vdev *v, enum vdev_iface want, struct verr *e)
 	return 0;
 }
 
-bool vdev_iface_parse(const char *s, enum vdev_iface *out)
+const char *vdev_iface_word(unsigned i)
 {
-	static const struct {
-		const char *name;
-		enum vdev_iface iface;
-	} names[] = {{"modern", VDEV_IFACE_MODERN}, {"legacy", VDEV_IFACE_LEGACY}};
+	static const char *const words[] = {
+		[VDEV_IFACE_MODERN] = "modern",
+		[VDEV_IFACE_LEGACY] = "legacy",
+	};
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i].name) == 0) {
-			*out = names[i].iface;
-			return true;
-		}
-	return false;
+	return i < sizeof(words) / sizeof(words[0]) ? words[i] : NULL;
 }
 
 void vdev_allow_select(struct vdev *v, bool allow, const char *why)

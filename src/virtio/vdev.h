@@ -156,7 +156,9 @@ extern const struct vtransport_ops virtio_legacy_ops;
  * device for legacy is an error (VX_USAGE). */
 enum vdev_iface { VDEV_IFACE_DEFAULT, VDEV_IFACE_MODERN, VDEV_IFACE_LEGACY };
 int vdev_use_interface(struct vdev *v, enum vdev_iface want, struct verr *e);
-/* Parses "modern" or "legacy"; false on anything else. */
-bool vdev_iface_parse(const char *s, enum vdev_iface *out);
+/* The word for an interface one may ask for: "modern", "legacy"; NULL for
+ * VDEV_IFACE_DEFAULT and beyond (VDEV_IFACE_COUNT). The one list. */
+#define VDEV_IFACE_COUNT 3
+const char *vdev_iface_word(unsigned i);
 
 #endif

@@ -190,7 +190,7 @@ class Settings(ShellCase):
         sh.expect(r'\{"version":"\d')
         sh.expect(PROMPT)
         sh.send("set output yaml\r")
-        sh.expect(r"'yaml' is not one of: text, json, pretty")
+        sh.expect(r"set output 'yaml': expected text, json or pretty")
         sh.expect(PROMPT)
         self.quit(sh)
 

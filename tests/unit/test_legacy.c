@@ -339,11 +339,10 @@ static void test_interface_choice(void)
 	struct fixture f;
 	struct verr e = {0};
 	uint64_t feat;
-	enum vdev_iface i;
 
-	CHECK(vdev_iface_parse("legacy", &i) && i == VDEV_IFACE_LEGACY);
-	CHECK(vdev_iface_parse("modern", &i) && i == VDEV_IFACE_MODERN);
-	CHECK(!vdev_iface_parse("auto", &i));
+	CHECK_STR(vdev_iface_word(VDEV_IFACE_LEGACY), "legacy");
+	CHECK_STR(vdev_iface_word(VDEV_IFACE_MODERN), "modern");
+	CHECK(!vdev_iface_word(VDEV_IFACE_DEFAULT) && !vdev_iface_word(VDEV_IFACE_COUNT));
 
 	if (!open_model(&f, MODEL_ID_NET, MODEL_TRANSITIONAL, NULL))
 		return;
