@@ -238,6 +238,60 @@ class Errors(unittest.TestCase):
         self.assertRegex(run("--version", check=0).stdout, r"^virtioctl \d+\.\d+")
 
 
+class Table(unittest.TestCase):
+    """What the command table declares, seen from the command line: values
+    checked while parsing (usage error, one line naming the option and what
+    it takes), and the safety rules of writing commands on a -F dump."""
+
+    FIX = os.path.join(FIX, "host-all.txt")
+
+    def usage(self, *args, says):
+        p = run(*args, check=EXIT["usage"])
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn(says, p.stderr)
+
+    def test_bad_values(self):
+        self.usage("--dma", "iommu", "list", says="--dma 'iommu': expected auto, sysfs or vfio")
+        self.usage("--transport", "pci", "list", says="--transport 'pci': expected modern or legacy")
+        self.usage("-F", self.FIX, "poll", "00:05.0", "0", "--count", "0",
+                   says="--count '0': expected a number from 1 to 4096")
+        self.usage("-F", self.FIX, "poll", "00:05.0", "0", "-t", "-5",
+                   says="--timeout '-5': expected a number")
+        self.usage("-F", self.FIX, "bench", "00:05.0", "--duration=600001",
+                   says="--duration '600001': expected a number from 1 to 600000")
+        self.usage("-F", self.FIX, "status", "00:05.0", "go",
+                   says="status 'go': expected reset, ack, driver, features-ok, driver-ok, "
+                        "failed or next")
+        self.usage("-F", self.FIX, "vring", "00:05.0", "list", "0",
+                   says="vring 'list': expected setup or show")
+        self.usage("-F", self.FIX, "vring", "00:05.0",
+                   says="usage: vring <device> <setup|show> <queue> [size]")
+        self.usage("-F", self.FIX, "features", "00:05.0", "negotiate", "VERSION_1",
+                   says="usage: features <device> negotiate")
+
+    def test_dump_file_refuses_every_write(self):
+        table = json.loads(run("--json", "__commands", check=0).stdout)["commands"]
+        lines = []
+        for c in table:
+            for a in c["actions"]:
+                if a["writes"]:
+                    word = (a["words"] or [a["name"]])[0]
+                    lines.append([c["name"], "00:05.0", word] + {
+                        "set": ["VERSION_1"], "setup": ["0"]}.get(a["name"], []))
+            if c["writes"]:
+                lines.append([c["name"], "00:05.0"] + {
+                    "post": ["0", "w:8"], "kick": ["0"], "poll": ["0"]}.get(c["name"], []))
+        self.assertGreaterEqual(len(lines), 8)
+        for line in lines:
+            p = run("-F", self.FIX, *line, check=5)
+            self.assertEqual(p.stderr.strip(),
+                             "virtioctl: 0000:00:05.0: a -F dump file has no device to write to")
+        # read-only ones are not refused
+        for line in (["features", "00:05.0"], ["status", "00:05.0"]):
+            run("-F", self.FIX, *line, check=0)
+
+
 @unittest.skipUnless(sysfs_virtio_functions(), "no virtio-pci functions on this machine")
 class LiveReadOnly(unittest.TestCase):
     def test_list_matches_sysfs(self):
