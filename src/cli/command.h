@@ -21,7 +21,12 @@
  * - opts: the command's options, typed, ended by {0}. Handlers read
  *   a->opt[i] by an enum of theirs (commands_impl.h); write the rows with
  *   designated initializers, [POLL_COUNT] = OPT_UINT(...), so the enum and
- *   the table cannot disagree. Defaults and ranges live in the row only.
+ *   the table cannot disagree. Defaults and ranges live in the row only:
+ *   OPT_FLAG(name, short, help), OPT_UINT(name, short, META, min, max,
+ *   default, help), OPT_STRING / OPT_FILE(name, short, META, help),
+ *   OPT_CHOICE(name, short, META, &list, help). Values are checked while
+ *   parsing: a bad one is a usage error (exit status 2) naming the option
+ *   and what it takes; help, the man page and completion show the rest.
  * - run: the handler; it builds the report into *out (see cmd_fn).
  *
  * Sub-actions (`vring DEV setup Q`, `features DEV set F...`, `status DEV
@@ -135,6 +140,11 @@ struct cmd_opt {
 	{                                                                                \
 		.name = n, .short_name = sh, .type = OPT_CHOICE, .arg = meta, .help = h, \
 		.choices = list                                                          \
+	}
+#define OPT_CHOICE_DEF(n, sh, meta, list, d, h)                                          \
+	{                                                                                \
+		.name = n, .short_name = sh, .type = OPT_CHOICE, .arg = meta, .help = h, \
+		.choices = list, .has_default = true, .def = d                           \
 	}
 
 #define CMD_MAX_OPTS 8

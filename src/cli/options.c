@@ -17,13 +17,8 @@ static const struct cmd_opt gopts[] = {
 			       "on a driver-bound device, read registers behind selectors (saves "
 			       "and restores them)"),
 	[GO_FORCE] = OPT_FLAG("force", 0, "allow writes to a device bound to a kernel driver"),
-	[GO_DMA] = {.name = "dma",
-		    .type = OPT_CHOICE,
-		    .arg = "KIND",
-		    .help = "DMA memory for queues",
-		    .has_default = true,
-		    .def = DMA_AUTO,
-		    .choices = &dma_choices},
+	[GO_DMA] =
+		OPT_CHOICE_DEF("dma", 0, "KIND", &dma_choices, DMA_AUTO, "DMA memory for queues"),
 	[GO_TRANSPORT] = OPT_CHOICE("transport", 0, "IFACE", &iface_choices,
 				    "interface of a transitional device (modern unless given)"),
 	[GO_SCRIPT] = OPT_FILE("file", 'f', "FILE",

@@ -320,6 +320,8 @@ static void check_table_shape(const struct command *c)
 		printf("FAIL %s writes but names no device (CMD_DEVICE)\n", c->name);
 	CHECK(!any_writes || (c->flags & CMD_DEVICE));
 	CHECK(!any_writes || !(c->flags & CMD_SESSION));
+	/* cmd_args has room for this many option values */
+	CHECK(command_opt_count(c) <= CMD_MAX_OPTS);
 }
 
 static void test_every_row(void)
