@@ -11,7 +11,8 @@
  * - args: the positional arguments, BlueZ style: <required>, [optional],
  *   and a last word ending in "..." repeats. Each word names an argument
  *   kind that completion knows (complete.c: device, queue, feature, file,
- *   buffer, ...).
+ *   ...); tests/unit/test_safety.c has a sample word for each kind a
+ *   device command requires, and says so when a new kind lacks one.
  * - flags: CMD_DEVICE when the first argument is a device (the shell's open
  *   device may stand for it). CMD_WRITES when running it can write to that
  *   device: dispatch() alone then refuses, before the handler runs, a -F

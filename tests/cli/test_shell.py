@@ -134,6 +134,22 @@ class Completion(ShellCase):
         sh.expect(r"0000:00:05\.0> ")
         self.quit(sh)
 
+    def test_tab_completes_set_values_from_their_list(self):
+        sh = self.shell()
+        sh.expect(PROMPT)
+        sh.send("set out\t")
+        sh.expect(r"set output ")
+        sh.send("pr\t")
+        sh.expect(r"pretty ")
+        sh.send("\x03")
+        sh.expect(PROMPT)
+        sh.send("set errexit o\t\t")
+        sh.expect(r"off\s+on")  # both words of the list, readline's order
+        sh.expect(PROMPT + r"set errexit o")  # the line again, after the listing
+        sh.send("\x03")
+        sh.expect(PROMPT)
+        self.quit(sh)
+
 
 class Errors(ShellCase):
     def test_unknown_command_prints_an_error_and_goes_on(self):
