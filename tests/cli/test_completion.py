@@ -36,7 +36,10 @@ def table():
 TABLE = table()
 ONESHOT = sorted(c["name"] for c in TABLE["commands"] if not c["session_only"])
 GLOBAL = sorted("--" + o["name"] for o in TABLE["global_options"])
-STEPS = ["ack", "driver", "driver-ok", "failed", "features-ok", "next", "reset"]
+COMMANDS = {c["name"]: c for c in TABLE["commands"]}
+# the status steps: the word list of `status`'s action, as the table has it
+STEPS = [w for a in COMMANDS["status"]["actions"] for w in a["words"] or []]
+DMA = next(o["choices"] for o in TABLE["global_options"] if o["name"] == "dma")
 ADDRS = ["0000:00:0%d.0" % i for i in range(1, 6)]
 
 
@@ -57,7 +60,7 @@ CASES = [
     ("-F %s status 00:05.0 " % FIX, STEPS),
     ("-F %s vring 00:05.0 " % FIX, ["setup", "show"]),
     ("-F %s features 00:05.0 " % FIX, ["set", "negotiate"]),
-    ("--dma ", ["auto", "sysfs", "vfio"]),
+    ("--dma ", DMA),
     ("-F %s --transport l" % FIX, ["legacy"]),
     ("-F %s poll 00:05.0 0 --count " % FIX, []),
     ("-F %s features 00:02.0 set VERS" % FIX, ["VERSION_1"]),
