@@ -228,7 +228,8 @@ class Scenario:
              "-no-reboot", "-kernel", vmlinux, "-initrd", initrd,
              "-append", " ".join(append.split())]
         if self.daemons:
-            a += ["-object", "memory-backend-memfd,id=vmmem,size=%s,share=on" % self.memory,
+            a += ["-object", "memory-backend-memfd,id=vmmem,size=%s,share=on"
+                  % self.memory.split(",")[0],
                   "-numa", "node,memdev=vmmem"]
         a += [x.format(**subst) for x in self.qemu_args]
         for d in self.devices:
