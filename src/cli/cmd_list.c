@@ -32,7 +32,7 @@ static void list_resources(struct session *s, const struct psys_entry *p,
 	struct linux_resources res;
 	char buf[256];
 
-	if (!lv || !linux_resources_read(s->sysfs_root, &p->addr, lv, &res)) {
+	if (!lv || !linux_resources_read(session_sysfs_root(s), &p->addr, lv, &res)) {
 		r_str(row, "resources", "created", NULL);
 		return;
 	}
@@ -46,7 +46,8 @@ static void list_row(struct session *s, struct psys *sys, struct rnode *t,
 	struct rnode *row = r_obj(t, NULL, NULL);
 	char addr[PCI_ADDR_STRLEN];
 	struct linux_view lv;
-	bool have_lv = !s->dump_file && linux_view_read(s->sysfs_root, &p->addr, &lv) == 0;
+	const char *root = session_sysfs_root(s); /* NULL: -F, --simulate */
+	bool have_lv = root && linux_view_read(root, &p->addr, &lv) == 0;
 
 	pci_addr_format(&p->addr, addr);
 	r_str(row, "address", "address", addr);

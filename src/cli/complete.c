@@ -11,6 +11,7 @@
 #include "cli/commands_impl.h"
 #include "cli/expect.h"
 #include "cli/options.h"
+#include "sim/source.h"
 #include "virtio/driver.h"
 #include "virtio/features.h"
 #include "virtio/ids.h"
@@ -97,6 +98,17 @@ static void gen_commands(struct cctx *c)
 	for (size_t i = 0; i < n; i++)
 		if (visible(c->s, &t[i]))
 			add(c, t[i].name, t[i].summary);
+}
+
+/* --simulate's value: a device type (keys follow it after a comma). */
+static void gen_sim_types(struct cctx *c)
+{
+	size_t n;
+	const struct sim_type *t = sim_types(&n);
+
+	for (size_t i = 0; i < n; i++)
+		add(c, t[i].name, "simulated device type");
+	add(c, "list", "list the types, keys and bug knobs");
 }
 
 static void add_device(struct cctx *c, const struct psys_entry *p)
@@ -359,11 +371,14 @@ static struct optword short_option(const struct command *cmd, const char *w)
 	return o;
 }
 
-/* -F's file decides where devices come from, as it will for the command. */
+/* -F's file and --simulate's specs decide where devices come from, as
+ * they will for the command. */
 static void take_value(struct cctx *c, int gid, const char *val)
 {
 	if (gid == GO_DUMP_FILE && c->s->mode == MODE_ONESHOT)
 		c->s->dump_file = val;
+	if (gid == GO_SIMULATE && c->s->mode == MODE_ONESHOT && !sim_spec_is_list(val))
+		session_add_simulate(c->s, val);
 }
 
 static void take_word(struct cctx *c, const char *w)
@@ -399,7 +414,9 @@ void complete_line(struct session *s, int argc, char **argv, const char *cur, st
 		take_word(&c, argv[i]);
 	if (c.dead)
 		return;
-	if (c.pending && c.pending->type == OPT_CHOICE)
+	if (c.pending && c.pending_gid == GO_SIMULATE)
+		gen_sim_types(&c);
+	else if (c.pending && c.pending->type == OPT_CHOICE)
 		gen_choices(&c, c.pending->choices);
 	else if (c.pending)
 		out->files = c.pending->type == OPT_FILE;

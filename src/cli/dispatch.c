@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/options.h"
+#include "sim/source.h"
 
 static int fail(const struct verr *e, const char *where)
 {
@@ -13,15 +14,19 @@ static int fail(const struct verr *e, const char *where)
 	return e->code ? (int)e->code : VX_FAIL;
 }
 
-/* -F and -f choose where devices and commands come from: in the shell and
- * in scripts that was decided when virtioctl started. */
-static int check_fixed(struct session *s, const char *dump_file, const char *script, struct verr *e)
+/* -F, --simulate and -f choose where devices and commands come from: in
+ * the shell and in scripts that was decided when virtioctl started. */
+static int check_fixed(struct session *s, const char *dump_file, unsigned nsimulate,
+		       const char *script, struct verr *e)
 {
-	if (s->mode == MODE_ONESHOT || (s->dump_file == dump_file && s->script == script))
+	if (s->mode == MODE_ONESHOT ||
+	    (s->dump_file == dump_file && s->script == script && s->nsimulate == nsimulate))
 		return 0;
 	s->dump_file = dump_file;
+	s->nsimulate = nsimulate;
 	s->script = script;
-	return verr_set(e, VX_USAGE, "-F and -f are given when virtioctl starts, not to a command");
+	return verr_set(e, VX_USAGE,
+			"-F, --simulate and -f are given when virtioctl starts, not to a command");
 }
 
 static int check_mode(const struct session *s, const struct command *c, struct verr *e)
@@ -49,6 +54,11 @@ static int check_safety(struct session *s, const struct command *c, const struct
 	pci_addr_format(&d->pci->addr, addr);
 	if (s->dump_file)
 		return verr_set(e, VX_PERM, "%s: a -F dump file has no device to write to", addr);
+	if (d->bound && !s->force && sim_source_device(s->sys, &d->pci->addr))
+		return verr_set(e, VX_PERM,
+				"%s is bound to kernel driver %s (simulated, driver=): refusing "
+				"to write to it (pass --force)",
+				addr, d->pci->driver);
 	if (d->bound && !s->force)
 		return verr_set(
 			e, VX_PERM,
@@ -89,6 +99,7 @@ static int run(struct session *s, const struct command *c, const struct cmd_args
 int dispatch(struct session *s, int argc, char **argv, const char *where)
 {
 	const char *dump_file = s->dump_file, *script = s->script;
+	unsigned nsimulate = s->nsimulate;
 	struct parse_result pr = {0};
 	struct cmd_args a = {0};
 	struct verr e = {0};
@@ -104,8 +115,10 @@ int dispatch(struct session *s, int argc, char **argv, const char *where)
 		return fail(&e, where);
 	}
 	rc = parse_command_args(s, c, argc - 1, argv + 1, &a, &pr, &e);
+	if (rc == 0 && pr.sim_list)
+		rc = verr_set(&e, VX_USAGE, "--simulate list comes alone, without a command");
 	if (rc == 0)
-		rc = check_fixed(s, dump_file, script, &e);
+		rc = check_fixed(s, dump_file, nsimulate, script, &e);
 	if (rc == 0 && pr.help)
 		print_command_help(stdout, c);
 	else if (rc == 0 && (rc = check_mode(s, c, &e)) == 0 &&

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pci/backend/vfio.h"
+#include "sim/source.h"
 #include "virtio/driver.h"
 
 int drive_device(struct session *s, const struct cmd_args *a, struct sdev **d, struct verr *e)
@@ -37,20 +38,37 @@ struct drive *drive_of(struct sdev *d)
 	return d->priv;
 }
 
+/* Where a device's queue memory comes from: a simulated device has its
+ * own bounded memory, and only that; a test's source may bring its own;
+ * everything else gets host memory of the --dma kind. */
+static int open_dma(struct session *s, struct sdev *d, struct dma **out, struct verr *e)
+{
+	const struct session_source *src = s->source;
+	struct pdev *sim = sim_source_device(s->sys, &d->pci->addr);
+	int rc;
+
+	if (sim && s->dma != DMA_AUTO)
+		return verr_set(e, VX_USAGE,
+				"--dma %s: a simulated device has its own DMA memory (--dma auto)",
+				dma_kind_word(s->dma));
+	if (sim)
+		return sim_dma_open(d->pci, sim, out, e);
+	rc = src && src->open_dma ? src->open_dma(src->ctx, d->pci, out, e)
+				  : dma_open(d->pci, s->dma, out, e);
+	/* the flag is the CLI's to name, when the user chose a kind */
+	if (rc && s->dma != DMA_AUTO)
+		verr_prefix(e, "--dma %s", dma_kind_word(s->dma));
+	return rc;
+}
+
 int drive_dma(struct session *s, struct sdev *d, struct dma **out, struct verr *e)
 {
 	struct drive *dr = drive_of(d);
-	const struct session_source *src = s->source;
 
 	if (!dr)
 		return verr_set(e, VX_FAIL, "out of memory");
-	if (!dr->dma && (src && src->open_dma ? src->open_dma(src->ctx, d->pci, &dr->dma, e)
-					      : dma_open(d->pci, s->dma, &dr->dma, e))) {
-		/* the flag is the CLI's to name, when the user chose a kind */
-		if (s->dma != DMA_AUTO)
-			verr_prefix(e, "--dma %s", dma_kind_word(s->dma));
+	if (!dr->dma && open_dma(s, d, &dr->dma, e))
 		return -1;
-	}
 	*out = dr->dma;
 	return 0;
 }

@@ -61,12 +61,16 @@ int main(int argc, char **argv)
 	interrupt_trap(&s);
 	if (parse_global(&s, argc, argv, &i, &pr, &e)) {
 		rc = fail(&e);
+	} else if (pr.sim_list) {
+		rc = simulate_list(&s);
 	} else if (pr.version) {
 		printf("virtioctl %s\n", VIRTIOCTL_VERSION);
 		rc = VX_OK;
 	} else if (pr.help) {
 		print_usage(stdout);
 		rc = VX_OK;
+	} else if (session_check_source(&s, &e)) {
+		rc = fail(&e);
 	} else {
 		session_settle(&s);
 		rc = run_mode(&s, argc - i, argv + i);

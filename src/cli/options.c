@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/commands_impl.h"
+#include "sim/source.h"
 
 static const struct cmd_opt gopts[] = {
 	[GO_JSON] = OPT_FLAG("json", 'j', "print JSON instead of text"),
@@ -13,6 +14,11 @@ static const struct cmd_opt gopts[] = {
 	[GO_DUMP_FILE] = OPT_FILE("dump-file", 'F', "FILE",
 				  "read config space from an lspci -xxx/-xxxx dump instead of the "
 				  "system"),
+	[GO_SIMULATE] =
+		OPT_STRING("simulate", 0, "SPEC",
+			   "simulated devices instead of the system (repeatable): "
+			   "TYPE[,key=value...]; '--simulate list' lists types, keys and bug "
+			   "knobs"),
 	[GO_SELECT] = OPT_FLAG("select", 0,
 			       "on a driver-bound device, read registers behind selectors (saves "
 			       "and restores them)"),
@@ -46,6 +52,12 @@ static void apply_global(struct session *s, enum gopt_id id, const struct opt_va
 		break;
 	case GO_DUMP_FILE:
 		s->dump_file = v->s;
+		break;
+	case GO_SIMULATE:
+		if (sim_spec_is_list(v->s))
+			r->sim_list = true;
+		else
+			session_add_simulate(s, v->s);
 		break;
 	case GO_SELECT:
 		s->select = true;

@@ -11,6 +11,7 @@ enum gopt_id {
 	GO_JSON,
 	GO_PRETTY,
 	GO_DUMP_FILE,
+	GO_SIMULATE,
 	GO_SELECT,
 	GO_FORCE,
 	GO_DMA,
@@ -28,6 +29,7 @@ const struct cmd_opt *global_options(size_t *count);
 struct parse_result {
 	bool help;
 	bool version;
+	bool sim_list; /* --simulate list */
 };
 
 /* Parses global options from argv[*i] on and stops at the first non-option
@@ -42,6 +44,9 @@ int parse_command_args(struct session *s, const struct command *c, int argc, cha
 		       struct cmd_args *a, struct parse_result *r, struct verr *e);
 
 void print_usage(FILE *f);
+/* `--simulate list`: the simulator's device types, spec keys and bug
+ * knobs, rendered as the session's output format says. */
+int simulate_list(struct session *s);
 void print_command_help(FILE *f, const struct command *c);
 
 #endif

@@ -12,8 +12,9 @@ void rctx_init(struct rctx *c, struct session *s, struct sdev *d, struct rnode *
 	c->root = root;
 	c->scratch = r_new_root();
 	c->notes = r_arr(c->scratch, "notes", "Notes", RF_LINES);
-	if (!s->dump_file)
-		c->have_lv = linux_view_read(s->sysfs_root, &d->pci->addr, &c->lv) == 0;
+	/* Only the host's functions have a Linux side (not -F, not --simulate). */
+	if (session_sysfs_root(s))
+		c->have_lv = linux_view_read(session_sysfs_root(s), &d->pci->addr, &c->lv) == 0;
 }
 
 void rctx_finish(struct rctx *c)

@@ -358,7 +358,7 @@ static void load_procs(struct rctx *c, struct irqs *q)
 {
 	char path[512];
 
-	if (c->s->dump_file)
+	if (!session_on_host(c->s))
 		return;
 	snprintf(path, sizeof(path), "%s/interrupts", c->s->proc_root);
 	q->have_procs = irq_table_read(path, &q->procs) == 0;

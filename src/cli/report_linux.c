@@ -11,6 +11,8 @@ void report_linux(struct rctx *c)
 
 	if (!c->have_lv) {
 		r_null(c->root, "linux", "Linux");
+		if (c->s->nsimulate)
+			rctx_note(c, "Linux: none, the device is simulated (--simulate)");
 		return;
 	}
 	o = r_obj(c->root, "linux", "Linux");

@@ -11,7 +11,7 @@ void report_linux_resources(struct rctx *c, struct rnode *o)
 	struct rnode *t = r_arr(o, "resources", "Resources", RF_TABLE);
 	struct linux_resources res;
 
-	linux_resources_read(c->s->sysfs_root, &c->d->pci->addr, &c->lv, &res);
+	linux_resources_read(session_sysfs_root(c->s), &c->d->pci->addr, &c->lv, &res);
 	for (unsigned i = 0; i < res.n; i++) {
 		struct rnode *row = r_obj(t, NULL, NULL);
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/source.h"
+
 void session_init(struct session *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -55,13 +57,71 @@ bool session_cancelled(const struct session *s)
 	return s->cancel != 0;
 }
 
+void session_add_simulate(struct session *s, const char *spec)
+{
+	if (s->nsimulate < SESSION_MAX_SIMULATE)
+		s->simulate[s->nsimulate] = spec;
+	s->nsimulate++;
+}
+
+/* The simulator's messages name no flag: say which one they are about. */
+static int simulate_error(const struct verr *local, struct verr *e)
+{
+	return verr_set(e, local->code, "--simulate %s", local->msg);
+}
+
+int session_check_source(const struct session *s, struct verr *e)
+{
+	struct sim_spec spec;
+	struct verr local = {0};
+
+	if (!s->nsimulate)
+		return 0;
+	if (s->dump_file)
+		return verr_set(e, VX_USAGE,
+				"-F and --simulate are two device sources: give one of them");
+	if (s->nsimulate > SIM_MAX_DEVICES)
+		return verr_set(e, VX_USAGE, "--simulate: at most %u devices (%u given)",
+				SIM_MAX_DEVICES, s->nsimulate);
+	for (unsigned i = 0; i < s->nsimulate; i++)
+		if (sim_spec_parse(s->simulate[i], i, &spec, &local))
+			return simulate_error(&local, e);
+	return 0;
+}
+
+static struct psys *open_source(struct session *s, struct verr *e)
+{
+	struct verr local = {0};
+	struct psys *sys;
+
+	if (session_check_source(s, e))
+		return NULL;
+	if (s->dump_file)
+		return psys_open_dump(s->dump_file, e);
+	if (!s->nsimulate)
+		return psys_open_live(s->sysfs_root, e);
+	sys = sim_source_open(s->simulate, s->nsimulate, &local);
+	if (!sys)
+		simulate_error(&local, e);
+	return sys;
+}
+
 int session_system(struct session *s, struct psys **out, struct verr *e)
 {
 	if (!s->sys)
-		s->sys = s->dump_file ? psys_open_dump(s->dump_file, e)
-				      : psys_open_live(s->sysfs_root, e);
+		s->sys = open_source(s, e);
 	*out = s->sys;
 	return s->sys ? 0 : -1;
+}
+
+const char *session_sysfs_root(const struct session *s)
+{
+	return s->sys ? psys_sysfs_root(s->sys) : NULL;
+}
+
+bool session_on_host(const struct session *s)
+{
+	return s->sys && psys_kind(s->sys) == PSYS_LIVE;
 }
 
 static bool is_bound(const struct pdev *p)
@@ -88,9 +148,9 @@ static void apply_policy(struct session *s, struct sdev *d)
 		vdev_allow_select(&d->v, true, NULL);
 		return;
 	}
-	snprintf(why, sizeof(why),
-		 "the device is bound to kernel driver %s (unbind it, or pass --force)",
-		 d->pci->driver);
+	snprintf(why, sizeof(why), "the device is bound to kernel driver %s (%s, or pass --force)",
+		 d->pci->driver,
+		 sim_source_device(s->sys, &d->pci->addr) ? "simulated" : "unbind it");
 	pdev_allow_writes(d->pci, s->force || s->select, why);
 	vdev_allow_select(
 		&d->v, s->force || s->select,

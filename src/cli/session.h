@@ -12,6 +12,9 @@
 #include "virtio/vdev.h"
 
 #define SESSION_MAX_DEVICES 8
+/* --simulate specs kept; more are counted, and refused when the source
+ * opens (the simulator has 31 slots). */
+#define SESSION_MAX_SIMULATE 32
 
 struct session;
 
@@ -49,9 +52,12 @@ struct session_base {
 
 struct session {
 	struct render_opts out;
-	bool select;			     /* --select: selector writes on bound devices */
-	bool force;			     /* --force: writes on bound devices */
-	const char *dump_file;		     /* -F */
+	bool select;	       /* --select: selector writes on bound devices */
+	bool force;	       /* --force: writes on bound devices */
+	const char *dump_file; /* -F */
+	/* --simulate SPEC, in order; nsimulate may exceed what is kept */
+	const char *simulate[SESSION_MAX_SIMULATE];
+	unsigned nsimulate;
 	enum dma_kind dma;		     /* --dma; DMA_AUTO when not given */
 	enum vdev_iface transport;	     /* --transport; VDEV_IFACE_DEFAULT when not given */
 	const struct session_source *source; /* NULL: live system or -F */
@@ -89,6 +95,16 @@ void session_restore(struct session *s);
 void session_set_result(struct session *s, struct rnode *r);
 bool session_cancelled(const struct session *s);
 int session_system(struct session *s, struct psys **out, struct verr *e);
+void session_add_simulate(struct session *s, const char *spec);
+/* Checks the device source options (-F, --simulate specs) without opening
+ * anything: a usage error for a bad spec or -F with --simulate. */
+int session_check_source(const struct session *s, struct verr *e);
+/* The sysfs tree of the device source, NULL when its functions have no
+ * Linux side (-F dump, --simulate) or it is not open. */
+const char *session_sysfs_root(const struct session *s);
+/* True when the devices are this machine's (not a dump, not simulated):
+ * /proc/interrupts and the like describe them. */
+bool session_on_host(const struct session *s);
 /* Opens (or returns the already open) virtio device at `addr` ("" or NULL
  * means the current device), setting what the pdev layer lets through:
  * selector writes on a device bound to a kernel driver only with --select

@@ -90,6 +90,7 @@ struct dma_vfio_state {
 
 struct dma {
 	struct pdev *pci;
+	void *ctx; /* a provided backend's context (dma_open_backend_ctx), or NULL */
 	enum dma_kind kind;
 	const struct dma_backend *be;
 	char sysfs_root[PATH_MAX];

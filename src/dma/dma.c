@@ -278,7 +278,7 @@ int dma_open(struct pdev *pci, enum dma_kind kind, struct dma **out, struct verr
 }
 
 static struct dma *dma_new(struct pdev *pci, enum dma_kind kind, const struct dma_backend *be,
-			   const char *root)
+			   void *ctx, const char *root)
 {
 	struct dma *d = calloc(1, sizeof(*d));
 
@@ -287,20 +287,21 @@ static struct dma *dma_new(struct pdev *pci, enum dma_kind kind, const struct dm
 	d->pci = pci;
 	d->kind = kind;
 	d->be = be ? be : backend_of(kind);
+	d->ctx = ctx;
 	d->sysfs.pagemap_fd = -1;
 	snprintf(d->sysfs_root, sizeof(d->sysfs_root), "%s", root ? root : "/sys");
 	return d;
 }
 
 static int open_common(struct pdev *pci, enum dma_kind kind, const struct dma_backend *be,
-		       const char *sysfs_root, struct dma **out, struct verr *e)
+		       void *ctx, const char *sysfs_root, struct dma **out, struct verr *e)
 {
 	struct dma *d;
 
 	if (!pci->writable)
 		return verr_set(e, VX_PERM, "refusing to switch on bus mastering: %s",
 				pci->write_why[0] ? pci->write_why : "device opened read-only");
-	d = dma_new(pci, kind, be, sysfs_root);
+	d = dma_new(pci, kind, be, ctx, sysfs_root);
 	if (!d)
 		return verr_set(e, VX_FAIL, "out of memory");
 	if (d->be->open(d, e) || enable_master(d, e)) {
@@ -321,14 +322,20 @@ int dma_open_at(struct pdev *pci, enum dma_kind kind, const char *sysfs_root, st
 		return verr_set(e, VX_USAGE, "provided DMA memory needs its backend");
 	if (check_kind(pci, kind, e))
 		return -1;
-	return open_common(pci, kind, NULL, sysfs_root, out, e);
+	return open_common(pci, kind, NULL, NULL, sysfs_root, out, e);
 }
 
 int dma_open_backend(struct pdev *pci, const struct dma_backend *be, struct dma **out,
 		     struct verr *e)
 {
+	return dma_open_backend_ctx(pci, be, NULL, out, e);
+}
+
+int dma_open_backend_ctx(struct pdev *pci, const struct dma_backend *be, void *ctx,
+			 struct dma **out, struct verr *e)
+{
 	*out = NULL;
-	return open_common(pci, DMA_PROVIDED, be, "/sys", out, e);
+	return open_common(pci, DMA_PROVIDED, be, ctx, "/sys", out, e);
 }
 
 static void drop_arenas(struct dma *d)

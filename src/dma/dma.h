@@ -91,6 +91,10 @@ int dma_open_at(struct pdev *pci, enum dma_kind kind, const char *sysfs_root, st
 struct dma_backend;
 int dma_open_backend(struct pdev *pci, const struct dma_backend *be, struct dma **out,
 		     struct verr *e);
+/* The same with a context for the backend (struct dma's ctx): what the
+ * memory belongs to when pci alone does not say (a wrapped pdev). */
+int dma_open_backend_ctx(struct pdev *pci, const struct dma_backend *be, void *ctx,
+			 struct dma **out, struct verr *e);
 /* len bytes, zeroed, with a bus address aligned to `align` (a power of
  * two), physically contiguous for the device: never crossing a page
  * boundary unless the backend can guarantee contiguity (hugepage, IOVA). */

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define LOG_MAX (1u << 20)
 #define ERR_MAX 65536u
@@ -15,6 +16,55 @@
 #define MSIX_CTL_MASK	0x4000
 
 static const struct pdev_ops model_ops;
+
+/* ---- Misbehaviour knobs ---- */
+
+static const struct model_bug_info bug_table[] = {
+	{MODEL_BUG_RESET_IGNORED, "reset-ignored",
+	 "the device ignores a reset request (writing 0 to device_status)",
+	 "device_status, features and queues keep their values after 0 is written", false, false},
+	{MODEL_BUG_FEATURES_OK_ALWAYS, "features-ok-always",
+	 "the device accepts FEATURES_OK for any driver feature set",
+	 "FEATURES_OK stays set even with unoffered feature bits (or without VERSION_1)", true,
+	 false},
+	{MODEL_BUG_QUEUE_SIZE_ODD, "queue-size-odd",
+	 "the device reports a maximum queue size that is not a power of two",
+	 "queue_size (legacy queue_num) reads the type's maximum minus 1 (256 -> 255), or 3", false,
+	 false},
+	{MODEL_BUG_USED_LEN_OVERFLOW, "used-len-overflow",
+	 "the device reports more bytes written than the buffer could hold",
+	 "used.len is the chain's device-writable bytes plus 1", false, false},
+	{MODEL_BUG_USED_ID_BOGUS, "used-id-bogus",
+	 "the device returns a used element whose id is not a chain in flight",
+	 "used.id is the chain's head plus the queue size", false, false},
+	{MODEL_BUG_CONFIG_GENERATION_STUCK, "config-generation-stuck",
+	 "the device changes its configuration without changing config_generation",
+	 "every config_generation read changes device config byte 0; the generation never "
+	 "changes",
+	 true, true},
+	{MODEL_BUG_NOTIFY_OFF_OUT_OF_RANGE, "notify-off-out-of-range",
+	 "queue_notify_off points past the end of the notification structure",
+	 "queue_notify_off of queue i reads (notify length / multiplier) + i", true, false},
+	{MODEL_BUG_NO_ISR_CAP, "no-isr-cap", "the device has no ISR status capability",
+	 "the ISR capability is left out of the capability chain", true, false},
+	{MODEL_BUG_STATUS_RESERVED_BITS, "status-reserved-bits",
+	 "device_status reads with a reserved bit set",
+	 "device_status reads with bit 0x20 set whenever it is not 0", false, false},
+};
+
+const struct model_bug_info *model_bugs(size_t *n)
+{
+	*n = sizeof(bug_table) / sizeof(bug_table[0]);
+	return bug_table;
+}
+
+const struct model_bug_info *model_bug_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(bug_table) / sizeof(bug_table[0]); i++)
+		if (strlen(bug_table[i].name) == len && strncmp(bug_table[i].name, name, len) == 0)
+			return &bug_table[i];
+	return NULL;
+}
 
 /* ---- Spec defaults ---- */
 
@@ -105,6 +155,8 @@ void model_spec_init(struct model_spec *s, unsigned device_id, enum model_transp
 	s->common_len = 0x38;
 	s->cfg_access_cap = true;
 	s->shm_bar = 2;
+	s->dma_base = MODEL_DMA_BASE;
+	s->dma_size = MODEL_DMA_SIZE;
 }
 
 /* ---- Spec checks and BAR plan ---- */
@@ -135,9 +187,46 @@ static int check_queues(const struct model_spec *s, struct verr *e)
 	return 0;
 }
 
+static int check_bugs(const struct model_spec *s, struct verr *e)
+{
+	size_t n;
+	const struct model_bug_info *b = model_bugs(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!(s->bugs & b[i].bit))
+			continue;
+		if (b[i].modern_only && s->transport == MODEL_LEGACY)
+			return verr_set(e, VX_USAGE,
+					"model: bug %s needs the modern interface, which a legacy "
+					"device does not have",
+					b[i].name);
+		if (b[i].needs_device_cfg && !s->device_cfg_len)
+			return verr_set(e, VX_USAGE,
+					"model: bug %s needs a device configuration, which virtio "
+					"type %u does not have",
+					b[i].name, s->device_id);
+	}
+	if ((s->bugs & MODEL_BUG_NOTIFY_OFF_OUT_OF_RANGE) && !s->notify_off_multiplier)
+		return verr_set(e, VX_USAGE,
+				"model: bug notify-off-out-of-range needs a notify_off_multiplier");
+	return 0;
+}
+
+/* The model's memory must be pages, and reachable through a legacy
+ * queue's 32-bit page frame number. */
+static int check_dma(const struct model_spec *s, struct verr *e)
+{
+	if (s->dma_base % 4096 || s->dma_size % 4096 || s->dma_base > (1ull << 44) ||
+	    s->dma_size > (1ull << 44) - s->dma_base)
+		return verr_set(e, VX_USAGE,
+				"model: DMA memory 0x%llx+0x%zx is not whole pages below 2^44",
+				(unsigned long long)s->dma_base, s->dma_size);
+	return 0;
+}
+
 static int check_spec(const struct model_spec *s, struct verr *e)
 {
-	if (check_queues(s, e))
+	if (check_queues(s, e) || check_bugs(s, e) || check_dma(s, e))
 		return -1;
 	if (s->device_cfg_len > MODEL_DEV_CFG_MAX)
 		return verr_set(e, VX_USAGE, "model: device config of %u bytes (at most %u)",
@@ -369,7 +458,8 @@ static void build_virtio_caps(struct model *m, struct cap_list *cl)
 	unsigned at;
 
 	virtio_cap(m, cl, CAP_COMMON, 16, 0, l->common_len);
-	virtio_cap(m, cl, CAP_ISR, 16, l->isr_off, 1);
+	if (!model_bug(m, MODEL_BUG_NO_ISR_CAP))
+		virtio_cap(m, cl, CAP_ISR, 16, l->isr_off, 1);
 	virtio_cap(m, cl, CAP_DEVICE, 16, l->dev_off, l->dev_len);
 	at = virtio_cap(m, cl, CAP_NOTIFY, 20, l->notify_off, l->notify_len);
 	cfg_put(m, at + 16, 4, m->spec.notify_off_multiplier);
@@ -462,6 +552,27 @@ static void build_cfg(struct model *m)
 
 /* ---- Creation ---- */
 
+/* bug=queue-size-odd: a maximum that is not a power of two. */
+static uint16_t queue_max_of(const struct model *m, unsigned i)
+{
+	uint16_t q = m->spec.queue_max[i];
+
+	if (!model_bug(m, MODEL_BUG_QUEUE_SIZE_ODD) || !q)
+		return q;
+	return q > 2 ? (uint16_t)(q - 1) : 3;
+}
+
+/* bug=notify-off-out-of-range: past the notify structure's end. */
+static uint16_t notify_off_of(const struct model *m, unsigned i)
+{
+	uint64_t past;
+
+	if (!model_bug(m, MODEL_BUG_NOTIFY_OFF_OUT_OF_RANGE))
+		return m->spec.notify_off[i];
+	past = m->lay.notify_len / m->spec.notify_off_multiplier + i;
+	return past > 0xffff ? 0xffff : (uint16_t)past;
+}
+
 static void init_state(struct model *m)
 {
 	struct model_state *st = &m->st;
@@ -469,8 +580,8 @@ static void init_state(struct model *m)
 
 	st->num_queues = m->spec.num_queues;
 	for (unsigned i = 0; i < st->num_queues; i++) {
-		st->queue[i].max_size = m->spec.queue_max[i];
-		st->queue[i].notify_off = m->spec.notify_off[i];
+		st->queue[i].max_size = queue_max_of(m, i);
+		st->queue[i].notify_off = notify_off_of(m, i);
 		/* Not the index when the driver is meant to use this value, so
 		 * a driver that sends the index anyway is caught. */
 		st->queue[i].notif_config_data = (uint16_t)(ncd ? 0x8000 | i : i);
@@ -498,6 +609,20 @@ static void fill_pdev(struct model *m, struct pdev *d)
 	pdev_allow_writes(d, s->writable, s->writable ? "" : "the model was created read-only");
 }
 
+/* A handle: a copy of the core pdev, sharing its model. */
+static struct pdev *new_handle(struct model *m, struct verr *e)
+{
+	struct pdev *d = malloc(sizeof(*d));
+
+	if (!d) {
+		verr_set(e, VX_FAIL, "model: out of memory");
+		return NULL;
+	}
+	*d = m->core;
+	m->refs++;
+	return d;
+}
+
 struct pdev *model_pdev_new(const struct model_spec *s, struct verr *e)
 {
 	struct model *m;
@@ -506,11 +631,10 @@ struct pdev *model_pdev_new(const struct model_spec *s, struct verr *e)
 	if (check_spec(s, e))
 		return NULL;
 	m = calloc(1, sizeof(*m));
-	d = calloc(1, sizeof(*d));
-	if (!m || !d)
+	if (!m)
 		goto nomem;
 	m->spec = *s;
-	m->pdev = d;
+	m->pdev = &m->core;
 	m->cfg_size = s->pcie ? 4096 : 256;
 	if (plan_bars(m, e))
 		goto fail;
@@ -523,16 +647,27 @@ struct pdev *model_pdev_new(const struct model_spec *s, struct verr *e)
 	}
 	build_cfg(m);
 	init_state(m);
-	fill_pdev(m, d);
-	return d;
+	fill_pdev(m, &m->core);
+	d = new_handle(m, e);
+	if (d)
+		return d;
+	goto fail;
 nomem:
 	verr_set(e, VX_FAIL, "model: out of memory");
 fail:
 	if (m)
 		free(m->msix_table);
 	free(m);
-	free(d);
 	return NULL;
+}
+
+struct pdev *model_pdev_ref(struct pdev *d, struct verr *e)
+{
+	struct pdev *h = new_handle(model_of(d), e);
+
+	if (h)
+		pdev_allow_writes(h, false, "the device was opened read-only");
+	return h;
 }
 
 bool model_is(const struct pdev *d)
@@ -550,6 +685,11 @@ static void op_close(struct pdev *d)
 {
 	struct model *m = d->priv;
 
+	d->priv = NULL;
+	if (--m->refs)
+		return;
+	if (m->mem)
+		munmap(m->mem, m->spec.dma_size);
 	for (size_t i = 0; i < m->nframes; i++)
 		free(m->frames[i].data);
 	free(m->frames);
@@ -559,7 +699,6 @@ static void op_close(struct pdev *d)
 	free(m->err);
 	free(m->msix_table);
 	free(m);
-	d->priv = NULL;
 }
 
 /* ---- Log and errors ---- */
@@ -587,6 +726,8 @@ void model_log(struct model *m, const struct model_access *a)
 {
 	if (a->write && !a->indirect)
 		m->nwrites++;
+	if (m->spec.no_log)
+		return;
 	if (m->nlog == m->caplog) {
 		size_t cap = m->caplog ? 2 * m->caplog : 64;
 		void *p;
@@ -922,7 +1063,8 @@ int model_set_device_cfg(struct pdev *d, unsigned off, const void *data, unsigne
 	memcpy(m->spec.device_cfg + off, data, len);
 	if (off + len > m->spec.device_cfg_len)
 		m->spec.device_cfg_len = off + len;
-	m->st.generation++;
+	if (!model_bug(m, MODEL_BUG_CONFIG_GENERATION_STUCK))
+		m->st.generation++;
 	model_config_irq(m);
 	return 0;
 }
@@ -930,6 +1072,37 @@ int model_set_device_cfg(struct pdev *d, unsigned off, const void *data, unsigne
 void model_cfg_churn(struct pdev *d, unsigned n)
 {
 	model_of(d)->churn = n;
+}
+
+int model_dma_take(struct pdev *d, uint8_t **va, uint64_t *bus, size_t *len, struct verr *e)
+{
+	struct model *m = model_of(d);
+
+	if (!m->spec.dma_size)
+		return verr_set(e, VX_UNAVAILABLE, "the simulated device has no DMA memory");
+	if (m->mem_taken)
+		return verr_set(e, VX_UNAVAILABLE,
+				"the simulated device's DMA memory (%zu KiB) is used up",
+				m->spec.dma_size / 1024);
+	if (!m->mem) {
+		void *p = mmap(NULL, m->spec.dma_size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return verr_set(e, VX_FAIL, "model: no memory for %zu bytes of DMA",
+					m->spec.dma_size);
+		m->mem = p;
+	}
+	m->mem_taken = true;
+	*va = m->mem;
+	*bus = m->spec.dma_base;
+	*len = m->spec.dma_size;
+	return 0;
+}
+
+void model_dma_put(struct pdev *d)
+{
+	model_of(d)->mem_taken = false;
 }
 
 void model_set_needs_reset(struct pdev *d)

@@ -1,4 +1,5 @@
-/* A scriptable in-memory virtio-pci function for unit tests.
+/* A scriptable in-memory virtio-pci function: the device behind
+ * `--simulate` (sim/source.h) and the unit tests.
  *
  * model_pdev_new() builds a struct pdev whose config space and BAR
  * registers behave like a virtio-pci device (QEMU's layout and semantics
@@ -100,8 +101,61 @@ enum model_fault {
 	MODEL_FAULT_CAP_PTR_UNALIGNED = 1u << 7,
 };
 
+/* Misbehaviour knobs: each one a real mistake of device authors, for
+ * proving that a conformance check can fail (`--simulate TYPE,bug=NAME`).
+ * model_bugs() lists them with what each changes. */
+enum model_bug {
+	/* Writing 0 to device_status does not reset the device: the status
+	 * (and queue state) stay as they were. */
+	MODEL_BUG_RESET_IGNORED = 1u << 0,
+	/* FEATURES_OK is accepted even with feature bits set that the device
+	 * did not offer (or without VERSION_1). */
+	MODEL_BUG_FEATURES_OK_ALWAYS = 1u << 1,
+	/* Each queue's maximum size (queue_size after reset, legacy
+	 * queue_num) is not a power of two: the configured maximum minus 1
+	 * (256 -> 255), or 3 for a maximum of 1 or 2. */
+	MODEL_BUG_QUEUE_SIZE_ODD = 1u << 2,
+	/* used.len is one more than the chain's device-writable bytes. */
+	MODEL_BUG_USED_LEN_OVERFLOW = 1u << 3,
+	/* used.id is the chain's head plus the queue size: never a head in
+	 * flight (not even a descriptor index). */
+	MODEL_BUG_USED_ID_BOGUS = 1u << 4,
+	/* The device configuration changes (byte 0 is incremented) at every
+	 * read of config_generation, and config_generation never changes,
+	 * not even for model_set_device_cfg() or model_cfg_churn(). */
+	MODEL_BUG_CONFIG_GENERATION_STUCK = 1u << 5,
+	/* queue_notify_off of queue i reads notify_len / multiplier + i: the
+	 * notify address lies past the end of the notify structure. */
+	MODEL_BUG_NOTIFY_OFF_OUT_OF_RANGE = 1u << 6,
+	/* No ISR capability in the chain (the ISR register still exists). */
+	MODEL_BUG_NO_ISR_CAP = 1u << 7,
+	/* device_status reads with reserved bit 0x20 set whenever it is not
+	 * 0 (a reset still reads back 0). */
+	MODEL_BUG_STATUS_RESERVED_BITS = 1u << 8,
+};
+
+struct model_bug_info {
+	unsigned bit; /* enum model_bug */
+	const char *name;
+	const char *description; /* the device author's mistake */
+	const char *changes;	 /* what the model does differently */
+	bool modern_only;	 /* needs the modern interface */
+	bool needs_device_cfg;	 /* needs device configuration bytes */
+};
+
+/* The table of knobs, in a stable order. */
+const struct model_bug_info *model_bugs(size_t *n);
+/* The knob called name[0..len), or NULL. */
+const struct model_bug_info *model_bug_find(const char *name, size_t len);
+
 /* Bus address -> pointer in this process, or NULL when unmapped. */
 typedef void *model_dma_fn(void *ctx, uint64_t bus_addr, size_t len);
+
+/* The model's own DMA memory (model_spec_init() defaults): bus addresses
+ * from MODEL_DMA_BASE, far from any process pointer, and low enough for
+ * a legacy queue's 32-bit page frame number. */
+#define MODEL_DMA_BASE 0x10000000ull
+#define MODEL_DMA_SIZE (4u << 20)
 
 /* The device to build. Start from model_spec_init(): every field is then
  * taken literally (0 is a value, not "default"), except the PCI identity
@@ -154,17 +208,21 @@ struct model_spec {
 	bool writable; /* open with writes allowed */
 
 	/* How the model reaches guest memory (the rings and buffers) when it
-	 * processes a queue. With dma_identity a bus address is a pointer in
-	 * this process: unit tests' DMA backends hand out the virtual address
-	 * of their buffer as its bus address. Otherwise dma_translate is
-	 * asked; with neither, queue processing fails. The model trusts these
-	 * addresses: a driver bug can make it touch wild memory, which is
-	 * what ASan runs of the unit tests are for. Legacy queue PFNs hold
-	 * only 44-bit addresses, too few for heap pointers: legacy ring tests
-	 * need dma_translate (or low memory). */
+	 * processes a queue, in this order:
+	 *  - dma_identity: a bus address is a pointer in this process (a few
+	 *    unit tests with their own buffers; the model trusts them);
+	 *  - dma_translate(dma_ctx, addr, len), which must check bounds;
+	 *  - otherwise the model's own memory: dma_size bytes at bus address
+	 *    dma_base (page-aligned, below 2^44), handed to a driver by
+	 *    model_dma_backend (one arena). Every ring and buffer access is
+	 *    checked against it: an address outside it is a device error
+	 *    (DEVICE_NEEDS_RESET), never an access elsewhere. dma_size 0:
+	 *    no memory, queue processing fails. */
 	bool dma_identity;
 	model_dma_fn *dma_translate;
 	void *dma_ctx;
+	uint64_t dma_base;
+	size_t dma_size;
 
 	unsigned faults; /* enum model_fault bits */
 	/* A protocol error also fails the access (VX_DEVICE), so a test stops
@@ -175,6 +233,11 @@ struct model_spec {
 	 * writing 1) that still show the old value before the reset
 	 * completes: tests the driver's wait loops. */
 	unsigned reset_delay_reads;
+	unsigned bugs; /* enum model_bug bits */
+	/* Keep no access log (model_log_*() see nothing): for long-lived
+	 * simulated devices, whose drivers make millions of accesses. The
+	 * error list and write count are kept. */
+	bool no_log;
 };
 
 /* Defaults for one device type and transport: VERSION_1 (not legacy),
@@ -183,17 +246,33 @@ struct model_spec {
  * a typical device config (net MAC 52:54:00:12:34:56 link up; blk 2048
  * sectors, seg_max 126, blk_size 512); MSI-X with num_queues + 1
  * vectors; modern BAR 4, 64-bit; common_len 0x38; notify multiplier 4;
- * cfg-access capability; 256-byte config space; read-only. */
+ * cfg-access capability; 256-byte config space; read-only; DMA memory
+ * of MODEL_DMA_SIZE at MODEL_DMA_BASE; no bugs. */
 void model_spec_init(struct model_spec *s, unsigned device_id, enum model_transport t);
 
 /* Builds the device. Errors (VX_USAGE) for an inconsistent spec. The
  * result is closed with pdev_close(). */
 struct pdev *model_pdev_new(const struct model_spec *s, struct verr *e);
+/* Another handle on the same device (state, memory, log), opened
+ * read-only; the device lives until its last handle is closed. Each
+ * handle has its own write permission (pdev_allow_writes). */
+struct pdev *model_pdev_ref(struct pdev *d, struct verr *e);
 bool model_is(const struct pdev *d);
 
-/* DMA memory for a model device, for dma_open_backend(). */
+/* DMA memory for a model device, for dma_open_backend(): the model's own
+ * memory (model_spec.dma_base/dma_size) as one arena. */
 struct dma_backend;
 extern const struct dma_backend model_dma_backend;
+/* The model's memory for the DMA backend: maps it on first use. Fails
+ * when it is already handed out (one arena at a time) or the spec gives
+ * none. model_dma_put() takes it back (its contents stay). */
+int model_dma_take(struct pdev *d, uint8_t **va, uint64_t *bus, size_t *len, struct verr *e);
+void model_dma_put(struct pdev *d);
+/* Where [bus, bus+len) of guest memory is in this process, as the device
+ * reaches it (dma_identity, dma_translate or its own memory, bounds
+ * checked); NULL when the device cannot reach it. For tests that play
+ * the device's part on the rings. */
+void *model_dma_ptr(struct pdev *d, uint64_t bus, size_t len);
 
 /* ---- Device state ---- */
 

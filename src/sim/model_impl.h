@@ -33,7 +33,17 @@ struct model_frame {
 struct model {
 	struct model_spec spec;
 	struct model_state st;
+	/* The device as the model itself passes it around (handlers,
+	 * model_set_needs_reset); &core, never closed. Callers get handles:
+	 * copies of core that share this model (refs of them open). */
 	struct pdev *pdev;
+	struct pdev core;
+	unsigned refs;
+
+	/* DMA memory (spec.dma_size bytes at bus spec.dma_base), mapped on
+	 * first model_dma_take(); mem_taken while an arena holds it. */
+	uint8_t *mem;
+	bool mem_taken;
 
 	uint8_t cfg[MODEL_CFG_BYTES];
 	uint8_t wmask[MODEL_CFG_BYTES]; /* bits the driver can change */
@@ -77,6 +87,10 @@ int model_err(struct model *m, const char *fmt, ...) __attribute__((format(print
 void model_log(struct model *m, const struct model_access *a);
 
 bool model_negotiated(const struct model *m, unsigned bit);
+static inline bool model_bug(const struct model *m, unsigned bug)
+{
+	return (m->spec.bugs & bug) != 0;
+}
 uint64_t model_legacy_features(const struct model *m);
 void model_reset_device(struct model *m);
 void model_reset_queue(struct model *m, unsigned q);

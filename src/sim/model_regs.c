@@ -134,6 +134,8 @@ static bool features_acceptable(const struct model *m)
 {
 	uint64_t drv = m->st.driver_features, off = m->spec.features;
 
+	if (model_bug(m, MODEL_BUG_FEATURES_OK_ALWAYS))
+		return true;
 	if (drv & ~off)
 		return false;
 	if (!(drv & MODEL_BIT(MODEL_F_VERSION_1)))
@@ -162,7 +164,8 @@ static void status_write(struct model *m, uint8_t v, bool modern)
 
 	m->st.reset_reads = 0;
 	if (v == 0) {
-		start_reset(m);
+		if (!model_bug(m, MODEL_BUG_RESET_IGNORED))
+			start_reset(m);
 		return;
 	}
 	if (old & ~v & ~MODEL_S_NEEDS_RESET)
@@ -181,13 +184,20 @@ static void status_write(struct model *m, uint8_t v, bool modern)
 	m->st.status = v;
 }
 
+/* Reserved status bit the status-reserved-bits knob shows. */
+#define STATUS_RESERVED 0x20
+
 static uint8_t status_read(struct model *m)
 {
+	uint8_t v = m->st.status;
+
 	if (m->st.reset_reads) {
 		m->st.reset_reads--;
-		return m->st.status_shown;
+		v = m->st.status_shown;
 	}
-	return m->st.status;
+	if (v && model_bug(m, MODEL_BUG_STATUS_RESERVED_BITS))
+		v |= STATUS_RESERVED;
+	return v;
 }
 
 static uint8_t isr_read(struct model *m)
@@ -259,6 +269,9 @@ static uint64_t common_read(struct model *m, unsigned off)
 	case C_STATUS:
 		return status_read(m);
 	case C_GEN:
+		/* bug=config-generation-stuck: the config moves under the reader. */
+		if (model_bug(m, MODEL_BUG_CONFIG_GENERATION_STUCK) && m->spec.device_cfg_len)
+			m->spec.device_cfg[0]++;
 		return st->generation;
 	case C_QSEL:
 		return st->queue_select;
@@ -396,7 +409,8 @@ static uint64_t dev_cfg_read(struct model *m, uint64_t rel, unsigned width)
 {
 	if (m->churn) {
 		m->churn--;
-		m->st.generation++;
+		if (!model_bug(m, MODEL_BUG_CONFIG_GENERATION_STUCK))
+			m->st.generation++;
 	}
 	if (rel + width > m->spec.device_cfg_len) {
 		model_err(m, "device config read at 0x%llx (+%u) past its %u bytes",

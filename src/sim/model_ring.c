@@ -3,7 +3,8 @@
  * and returns it through the used ring, as a device would.
  *
  * Guest memory is reached through model_spec.dma_identity (bus address =
- * pointer in this process) or model_spec.dma_translate. */
+ * pointer in this process), model_spec.dma_translate, or the model's own
+ * bounded memory; an address outside it is a device error. */
 #include "sim/model_impl.h"
 
 #include <stdlib.h>
@@ -35,6 +36,17 @@ void model_legacy_ring(struct model *m, unsigned q)
 	vq->device = (vq->driver + 6 + 2 * n + 4095) & ~4095ull;
 }
 
+/* [addr, addr+len) inside the model's own memory, or NULL: a driver's
+ * address is never trusted. Memory not yet handed out is unreachable. */
+static void *own_mem(struct model *m, uint64_t addr, uint64_t len)
+{
+	uint64_t base = m->spec.dma_base, size = m->spec.dma_size;
+
+	if (!m->mem || addr < base || len > size || addr - base > size - len)
+		return NULL;
+	return m->mem + (addr - base);
+}
+
 static void *gmem(struct model *m, uint64_t addr, uint64_t len)
 {
 	if (addr + len < addr)
@@ -43,7 +55,12 @@ static void *gmem(struct model *m, uint64_t addr, uint64_t len)
 		return addr && addr <= UINTPTR_MAX - len ? (void *)(uintptr_t)addr : NULL;
 	if (m->spec.dma_translate)
 		return m->spec.dma_translate(m->spec.dma_ctx, addr, (size_t)len);
-	return NULL;
+	return own_mem(m, addr, len);
+}
+
+void *model_dma_ptr(struct pdev *d, uint64_t bus, size_t len)
+{
+	return gmem(model_of(d), bus, len);
 }
 
 static const char *last_err(const struct model *m)
@@ -72,9 +89,9 @@ static int ring_map(struct model *m, unsigned qidx, struct ring *r)
 	return model_err(m, "queue %u: rings at 0x%llx/0x%llx/0x%llx are not reachable%s", qidx,
 			 (unsigned long long)q->desc, (unsigned long long)q->driver,
 			 (unsigned long long)q->device,
-			 m->spec.dma_identity || m->spec.dma_translate
+			 m->spec.dma_identity || m->spec.dma_translate || m->mem
 				 ? ""
-				 : " (model_spec sets neither dma_identity nor dma_translate)");
+				 : " (the device's DMA memory was never handed out)");
 }
 
 static int seg_push(struct model *m, struct segbuf *b, uint64_t addr, uint32_t len, bool write)
@@ -211,6 +228,22 @@ static int check_live(struct model *m, unsigned qidx, struct verr *e)
 	return 0;
 }
 
+/* What the device reports as used: the handler's length, at most the
+ * chain's writable bytes, or (bugs) something a driver must not trust. */
+static uint32_t used_len_of(const struct model *m, const struct model_chain *c, uint32_t len)
+{
+	if (model_bug(m, MODEL_BUG_USED_LEN_OVERFLOW))
+		return (uint32_t)c->writable + 1;
+	return len < c->writable ? len : (uint32_t)c->writable;
+}
+
+static uint16_t used_id(const struct model *m, const struct ring *r, uint16_t head)
+{
+	if (model_bug(m, MODEL_BUG_USED_ID_BOGUS))
+		return (uint16_t)(head + r->size);
+	return head;
+}
+
 /* Takes chains until the ring is empty or the handler holds one; returns
  * how many completed, or -1 after a device error. */
 static int take_chains(struct model *m, unsigned qidx, struct ring *r, model_handler_fn *fn,
@@ -239,7 +272,7 @@ static int take_chains(struct model *m, unsigned qidx, struct ring *r, model_han
 				model_err(m, "queue %u: the handler failed chain %u", qidx, head);
 			break;
 		}
-		put_used(r, q, head, used_len < c.writable ? used_len : (uint32_t)c.writable);
+		put_used(r, q, used_id(m, r, head), used_len_of(m, &c, used_len));
 		q->last_avail++;
 		q->completed++;
 		done++;

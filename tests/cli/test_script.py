@@ -114,7 +114,9 @@ class Syntax(ScriptCase):
         p, _ = self.run_script("shell\n", want=USAGE)
         self.assertIn("already running commands from a script", p.stderr)
         p, _ = self.run_script("list -F /dev/null\n", want=USAGE)
-        self.assertIn("-F and -f are given when virtioctl starts", p.stderr)
+        self.assertIn("-F, --simulate and -f are given when virtioctl starts", p.stderr)
+        p, _ = self.run_script("list --simulate block\n", want=USAGE)
+        self.assertIn("-F, --simulate and -f are given when virtioctl starts", p.stderr)
 
     def test_missing_script_file(self):
         p = subprocess.run([VIRTIOCTL, "-f", os.path.join(self.dir.name, "nope.vctl")],

@@ -60,7 +60,6 @@ static bool setup(struct rig *g, unsigned size, bool event_idx, bool vector, boo
 	model_spec_init(&spec, MODEL_ID_RNG, legacy ? MODEL_LEGACY : MODEL_MODERN);
 	/* A legacy queue's size is the device's: make it the one asked for. */
 	spec.queue_max[0] = (uint16_t)(legacy ? size : 256);
-	spec.dma_identity = true;
 	spec.writable = true;
 	spec.addr = (struct pci_addr){0, 0x42, 0, 0};
 	g->pci = model_pdev_new(&spec, &e);
@@ -93,9 +92,10 @@ static bool setup(struct rig *g, unsigned size, bool event_idx, bool vector, boo
 	g->size = vring_size(g->r);
 	FUZZ_ASSERT(g->size == size);
 	mq = &model_state(g->pci)->queue[0];
-	g->desc = (uint8_t *)(uintptr_t)mq->desc;
-	g->avail = (uint8_t *)(uintptr_t)mq->driver;
-	g->used = (uint8_t *)(uintptr_t)mq->device;
+	g->desc = model_dma_ptr(g->pci, mq->desc, 16u * mq->size);
+	g->avail = model_dma_ptr(g->pci, mq->driver, 6 + 2u * mq->size);
+	g->used = model_dma_ptr(g->pci, mq->device, 6 + 8u * mq->size);
+	FUZZ_ASSERT(g->desc && g->avail && g->used);
 	g->desc_len = 16 * (size_t)size;
 	g->avail_len = 6 + 2 * (size_t)size;
 	g->used_len = 6 + 8 * (size_t)size;

@@ -15,11 +15,17 @@ static bool fail(const char *what, const struct verr *e)
 bool fixture_open(struct fixture *f, unsigned type, enum model_transport t, enum vdev_iface iface)
 {
 	struct model_spec spec;
+
+	model_spec_init(&spec, type, t);
+	return fixture_open_spec(f, &spec, iface);
+}
+
+bool fixture_open_spec(struct fixture *f, const struct model_spec *s, enum vdev_iface iface)
+{
+	struct model_spec spec = *s;
 	struct verr e = {0};
 
 	memset(f, 0, sizeof(*f));
-	model_spec_init(&spec, type, t);
-	spec.dma_identity = true;
 	spec.writable = true;
 	f->pci = model_pdev_new(&spec, &e);
 	if (!f->pci || vdev_open(f->pci, &f->v, &e))

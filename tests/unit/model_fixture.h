@@ -19,6 +19,8 @@ struct fixture {
  * `iface` (VDEV_IFACE_DEFAULT picks as virtioctl does). Records a failed check
  * and returns false when anything fails. */
 bool fixture_open(struct fixture *f, unsigned type, enum model_transport t, enum vdev_iface iface);
+/* The same from a spec of the caller's (made writable here). */
+bool fixture_open_spec(struct fixture *f, const struct model_spec *spec, enum vdev_iface iface);
 void fixture_close(struct fixture *f);
 
 #endif

@@ -165,7 +165,6 @@ static void test_small_ring(void)
 
 	memset(&f, 0, sizeof(f));
 	model_spec_init(&spec, MODEL_ID_BLOCK, MODEL_MODERN);
-	spec.dma_identity = true;
 	spec.writable = true;
 	spec.queue_max[0] = 64;
 	f.pci = model_pdev_new(&spec, &e);

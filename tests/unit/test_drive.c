@@ -151,7 +151,7 @@ static void test_vring_roundtrip(void)
 static void forge_used(struct fixture *f, uint16_t idx, uint32_t id, uint32_t len)
 {
 	struct model_queue *mq = &model_state(f->pci)->queue[0];
-	uint8_t *used = (uint8_t *)(uintptr_t)mq->device;
+	uint8_t *used = model_dma_ptr(f->pci, mq->device, 4 + 8u * mq->size + 2);
 	uint16_t slot = (uint16_t)(idx - 1) % mq->size;
 
 	memcpy(used + 4 + 8 * slot, &id, 4);

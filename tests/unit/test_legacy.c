@@ -23,7 +23,6 @@ static bool open_model(struct fixture *f, unsigned type, enum model_transport t,
 
 	model_spec_init(&s, type, t);
 	s.writable = true;
-	s.dma_identity = true;
 	s.driver = driver;
 	f->d = model_pdev_new(&s, &e);
 	if (!f->d) {

@@ -37,6 +37,7 @@ struct source {
 	struct pdev *dev; /* the last one opened */
 	const struct pdev_ops *ops;
 	void *priv;
+	struct pdev dma_view; /* the model, for its DMA memory (src_dma) */
 };
 
 /* The model behind src->dev, even while the window wraps it. */
@@ -55,7 +56,6 @@ static int src_open(void *ctx, const struct pci_addr *a, struct pdev **out, stru
 
 	model_spec_init(&spec, MODEL_ID_RNG, MODEL_MODERN);
 	spec.addr = *a;
-	spec.dma_identity = true;
 	spec.writable = true;
 	if (src->bound)
 		spec.driver = "virtio-pci";
@@ -71,10 +71,13 @@ static int src_open(void *ctx, const struct pci_addr *a, struct pdev **out, stru
 	return 0;
 }
 
+/* The model's own bounded memory, found through the model even while the
+ * window wraps p. */
 static int src_dma(void *ctx, struct pdev *p, struct dma **out, struct verr *e)
 {
-	(void)ctx;
-	return dma_open_backend(p, &model_dma_backend, out, e);
+	struct source *src = ctx;
+
+	return dma_open_backend_ctx(p, &model_dma_backend, model(src, &src->dma_view), out, e);
 }
 
 /* One line of the test, as words. */
@@ -209,7 +212,7 @@ static void run_line(struct session *s, struct source *src, struct line *l, stru
 static void new_session(struct session *s, struct source *src, struct session_source *hook,
 			bool bound, bool bars_hidden)
 {
-	*src = (struct source){bound, bars_hidden, NULL, NULL, NULL};
+	*src = (struct source){.bound = bound, .bars_hidden = bars_hidden};
 	*hook = (struct session_source){src_open, src_dma, src};
 	session_init(s);
 	s->sysfs_root = "/nonexistent";

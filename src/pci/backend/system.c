@@ -12,11 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct psys {
+/* The state of both sources of this layer (priv of their struct psys). */
+struct sys_state {
 	struct pci_access *pacc; /* live system; NULL for a dump */
 	struct dumpfile *dump;	 /* dump file; NULL for the live system */
 	char root[PATH_MAX];
 };
+
+static const struct psys_ops live_ops, dump_ops;
+
+static struct sys_state *state(const struct psys *s)
+{
+	return s->priv;
+}
 
 /* libpci messages can span lines and carry no program name; ours are one
  * prefixed line so they read like the rest of the tool's diagnostics. */
@@ -56,16 +64,30 @@ static void __attribute__((format(printf, 1, 2))) libpci_warning(char *fmt, ...)
 	errno = saved;
 }
 
-static struct psys *psys_alloc(struct verr *e)
+static struct sys_state *state_alloc(struct verr *e)
 {
-	struct psys *s = calloc(1, sizeof(*s));
+	struct sys_state *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		verr_set(e, VX_FAIL, "out of memory");
 	return s;
 }
 
-static int devices_dir(const struct psys *s, char *buf, size_t len)
+/* Wraps the state in a source; frees it on failure. */
+static struct psys *wrap(const struct psys_ops *ops, struct sys_state *st, struct verr *e)
+{
+	struct psys *s = psys_new(ops, st, e);
+
+	if (!s) {
+		if (st->pacc)
+			pci_cleanup(st->pacc);
+		dumpfile_free(st->dump);
+		free(st);
+	}
+	return s;
+}
+
+static int devices_dir(const struct sys_state *s, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%s/bus/pci/devices", s->root);
 
@@ -75,7 +97,7 @@ static int devices_dir(const struct psys *s, char *buf, size_t len)
 /* The linux-sysfs method, not auto-detection: BARs and drivers come from
  * sysfs anyway, and tests pointing sysfs_root at a fake tree must not end
  * up on /proc/bus/pci or raw I/O ports. */
-static int init_libpci(struct psys *s, struct verr *e)
+static int init_libpci(struct sys_state *s, struct verr *e)
 {
 	char path[PATH_MAX];
 	struct pci_access *a;
@@ -101,7 +123,7 @@ static int init_libpci(struct psys *s, struct verr *e)
 
 struct psys *psys_open_live(const char *sysfs_root, struct verr *e)
 {
-	struct psys *s = psys_alloc(e);
+	struct sys_state *s = state_alloc(e);
 	char dir[PATH_MAX];
 	DIR *dp;
 
@@ -124,7 +146,7 @@ struct psys *psys_open_live(const char *sysfs_root, struct verr *e)
 	}
 	closedir(dp);
 	if (init_libpci(s, e) == 0)
-		return s;
+		return wrap(&live_ops, s, e);
 fail:
 	free(s);
 	return NULL;
@@ -132,7 +154,7 @@ fail:
 
 struct psys *psys_open_dump(const char *path, struct verr *e)
 {
-	struct psys *s = psys_alloc(e);
+	struct sys_state *s = state_alloc(e);
 
 	if (!s)
 		return NULL;
@@ -140,27 +162,22 @@ struct psys *psys_open_dump(const char *path, struct verr *e)
 		free(s);
 		return NULL;
 	}
-	return s;
+	return wrap(&dump_ops, s, e);
 }
 
-void psys_close(struct psys *s)
+static void sys_close(struct psys *ps)
 {
-	if (!s)
-		return;
+	struct sys_state *s = state(ps);
+
 	if (s->pacc)
 		pci_cleanup(s->pacc);
 	dumpfile_free(s->dump);
 	free(s);
 }
 
-int psys_is_dump(const struct psys *s)
+static const char *live_sysfs_root(const struct psys *s)
 {
-	return s->dump != NULL;
-}
-
-const char *psys_sysfs_root(const struct psys *s)
-{
-	return s->dump ? NULL : s->root;
+	return state(s)->root;
 }
 
 static int entry_cmp(const void *x, const void *y)
@@ -189,8 +206,8 @@ enum scan_result { SCAN_ADDED, SCAN_GONE, SCAN_FAILED };
 
 /* A function removed (hot unplug, SR-IOV disable) between readdir and
  * reading its attributes is left out, not an error. */
-static enum scan_result scan_one(struct psys *s, const struct pci_addr *a, struct psys_entry *out,
-				 struct verr *e)
+static enum scan_result scan_one(struct sys_state *s, const struct pci_addr *a,
+				 struct psys_entry *out, struct verr *e)
 {
 	struct verr local = {0};
 
@@ -204,8 +221,9 @@ static enum scan_result scan_one(struct psys *s, const struct pci_addr *a, struc
 
 /* Entries whose names are not DDDD:BB:DD.F (domains above 0xffff, as VMD
  * creates) cannot be represented by struct pci_addr and are skipped. */
-static int scan_live(struct psys *s, struct psys_entry **out, size_t *n, struct verr *e)
+static int scan_live(struct psys *ps, struct psys_entry **out, size_t *n, struct verr *e)
 {
+	struct sys_state *s = state(ps);
 	char dir[PATH_MAX];
 	struct psys_entry *v = NULL;
 	size_t cap = 0, cnt = 0;
@@ -242,8 +260,9 @@ fail:
 	return -1;
 }
 
-static int scan_dump(struct psys *s, struct psys_entry **out, size_t *n, struct verr *e)
+static int scan_dump(struct psys *ps, struct psys_entry **out, size_t *n, struct verr *e)
 {
+	struct sys_state *s = state(ps);
 	size_t cnt = dumpfile_count(s->dump);
 	struct psys_entry *v = calloc(cnt ? cnt : 1, sizeof(*v));
 
@@ -256,27 +275,44 @@ static int scan_dump(struct psys *s, struct psys_entry **out, size_t *n, struct 
 	return 0;
 }
 
-int psys_scan(struct psys *s, struct psys_entry **out, size_t *n, struct verr *e)
+static int live_open_device(struct psys *ps, const struct pci_addr *a, struct pdev **out,
+			    struct verr *e)
 {
-	*out = NULL;
-	*n = 0;
-	return s->dump ? scan_dump(s, out, n, e) : scan_live(s, out, n, e);
-}
+	struct sys_state *s = state(ps);
 
-int psys_open_device(struct psys *s, const struct pci_addr *a, struct pdev **out, struct verr *e)
-{
-	*out = NULL;
-	if (s->dump)
-		return dumpfile_open_device(s->dump, a, out, e);
 	if (vfio_is_bound(s->root, a))
 		return vfio_pdev_open(s->root, a, out, e);
 	return sysfs_pdev_open(s->pacc, s->root, a, out, e);
 }
 
-int psys_open_config(struct psys *s, const struct pci_addr *a, struct pdev **out, struct verr *e)
+static int live_open_config(struct psys *ps, const struct pci_addr *a, struct pdev **out,
+			    struct verr *e)
 {
-	*out = NULL;
-	if (s->dump)
-		return dumpfile_open_device(s->dump, a, out, e);
+	struct sys_state *s = state(ps);
+
 	return sysfs_pdev_open(s->pacc, s->root, a, out, e);
 }
+
+static int dump_open_device(struct psys *ps, const struct pci_addr *a, struct pdev **out,
+			    struct verr *e)
+{
+	return dumpfile_open_device(state(ps)->dump, a, out, e);
+}
+
+static const struct psys_ops live_ops = {
+	.name = "live",
+	.kind = PSYS_LIVE,
+	.scan = scan_live,
+	.open_device = live_open_device,
+	.open_config = live_open_config,
+	.sysfs_root = live_sysfs_root,
+	.close = sys_close,
+};
+
+static const struct psys_ops dump_ops = {
+	.name = "dump",
+	.kind = PSYS_DUMP,
+	.scan = scan_dump,
+	.open_device = dump_open_device,
+	.close = sys_close,
+};
