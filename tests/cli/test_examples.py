@@ -85,12 +85,19 @@ class Examples(unittest.TestCase):
         self.dir = tempfile.TemporaryDirectory()
         # `virtioctl` in an example is the binary with the simulated devices
         # (in sim/), or as it is for examples that bring their own (plain/).
+        # plain/ refuses a line without --simulate: it would reach this
+        # machine's own devices.
         args = " ".join("--simulate '%s'" % s for _, s in DEVICES)
-        for sub, extra in (("sim", args), ("plain", "")):
+        wrappers = {
+            "sim": 'exec "%s" %s "$@"\n' % (VIRTIOCTL, args),
+            "plain": 'case " $* " in *" --simulate "*) exec "%s" "$@";; esac\n'
+                     'echo "example without --simulate: $*" >&2\nexit 99\n' % VIRTIOCTL,
+        }
+        for sub, body in wrappers.items():
             os.mkdir(os.path.join(self.dir.name, sub))
             path = os.path.join(self.dir.name, sub, "virtioctl")
             with open(path, "w") as f:
-                f.write('#!/bin/sh\nexec "%s" %s "$@"\n' % (VIRTIOCTL, extra))
+                f.write("#!/bin/sh\n" + body)
             os.chmod(path, 0o755)
 
     def tearDown(self):
