@@ -8,21 +8,27 @@
 #include "linux/view.h"
 #include "virtio/ids.h"
 
-/* Transitional and legacy share PCI IDs; only the capabilities tell. */
-static const char *transport_of(struct psys *sys, const struct psys_entry *p)
+/* Transitional and legacy share PCI IDs; only the capabilities tell, and
+ * without them (64 bytes of config space) the transport is unknown. */
+static void list_transport(struct psys *sys, const struct psys_entry *p, struct rnode *row)
 {
-	enum virtio_pci_id_kind k = virtio_pci_classify(p->vendor, p->device);
 	struct pdev *d = NULL;
 	struct vcaps caps;
-	const char *t = "legacy";
+	struct verr e = {0};
 
-	if (k == VPCI_ID_MODERN)
-		return "modern";
-	if (psys_open_config(sys, &p->addr, &d, NULL) == 0 && vcaps_walk(d, &caps, NULL) == 0 &&
-	    vcaps_is_modern(&caps))
-		t = "transitional";
+	if (virtio_pci_classify(p->vendor, p->device) == VPCI_ID_MODERN) {
+		r_str(row, "transport", "transport", vdev_kind_name(VDEV_MODERN));
+	} else if (psys_open_config(sys, &p->addr, &d, &e) || vcaps_walk(d, &caps, &e)) {
+		r_unknown(row, "transport", "transport", e.msg);
+	} else {
+		enum vdev_kind k = vdev_kind_of(d, &caps);
+
+		if (k == VDEV_KIND_UNKNOWN)
+			r_unknown(row, "transport", "transport", caps.pci.unreadable);
+		else
+			r_str(row, "transport", "transport", vdev_kind_name(k));
+	}
 	pdev_close(d);
-	return t;
 }
 
 /* What the virtio driver created (eth0, vda...), in one cell. */
@@ -55,7 +61,7 @@ static void list_row(struct session *s, struct psys *sys, struct rnode *t,
 	r_int(row, "virtio_device_id", "id", id);
 	r_str(row, "virtio_device_type", "type",
 	      id >= 0 ? virtio_type_name((unsigned)id) : "unknown");
-	r_str(row, "transport", "transport", transport_of(sys, p));
+	list_transport(sys, p, row);
 	r_str(row, "driver", "driver", p->driver[0] ? p->driver : NULL);
 	r_str(row, "virtio_bus_device", "virtio",
 	      have_lv && lv.has_virtio_dev ? lv.virtio_dev : NULL);

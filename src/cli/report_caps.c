@@ -22,14 +22,21 @@ static void report_bars(struct rctx *c)
 		if (b->size)
 			r_uint(row, "size", "size", b->size, "0x%llx");
 		else
-			r_null(row, "size", "size");
+			r_unknown(row, "size", "size",
+				  "the BAR's size is not in config space and was not given");
 	}
 }
 
 static void report_pci_caps(struct rctx *c)
 {
-	struct rnode *t = r_arr(c->root, "pci_capabilities", "PCI capabilities", RF_TABLE);
 	const struct vcaps *caps = &c->d->v.caps;
+	struct rnode *t;
+
+	if (caps->pci.unreadable[0]) {
+		r_unknown(c->root, "pci_capabilities", "PCI capabilities", caps->pci.unreadable);
+		return;
+	}
+	t = r_arr(c->root, "pci_capabilities", "PCI capabilities", RF_TABLE);
 
 	for (unsigned i = 0; i < caps->pci.n; i++) {
 		const struct pcicap *pc = &caps->pci.cap[i];
@@ -79,8 +86,14 @@ static void vcap_row(struct rnode *t, const struct vcap *v)
 
 static void report_virtio_caps(struct rctx *c)
 {
-	struct rnode *t = r_arr(c->root, "capabilities", "Virtio capabilities", RF_TABLE);
 	const struct vcaps *caps = &c->d->v.caps;
+	struct rnode *t;
+
+	if (caps->pci.unreadable[0]) {
+		r_unknown(c->root, "capabilities", "Virtio capabilities", caps->pci.unreadable);
+		return;
+	}
+	t = r_arr(c->root, "capabilities", "Virtio capabilities", RF_TABLE);
 
 	for (unsigned i = 0; i < caps->nv; i++) {
 		vcap_row(t, &caps->v[i]);
@@ -96,7 +109,10 @@ static void report_msix(struct rctx *c)
 	struct rnode *o;
 
 	if (!m->present) {
-		r_null(c->root, "msix", "MSI-X");
+		if (c->d->v.caps.pci.unreadable[0])
+			r_unknown(c->root, "msix", "MSI-X", c->d->v.caps.pci.unreadable);
+		else
+			r_none(c->root, "msix", "MSI-X");
 		return;
 	}
 	o = r_obj(c->root, "msix", "MSI-X");

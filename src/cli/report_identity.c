@@ -16,10 +16,17 @@ void report_identity(struct rctx *c)
 		r_annot(n, "%s", virtio_type_name((unsigned)v->device_id));
 	r_str(c->root, "virtio_device_type", "Device type",
 	      v->device_id >= 0 ? virtio_type_name((unsigned)v->device_id) : "unknown");
-	r_str(c->root, "transport", "Transport", vdev_kind_name(v->kind));
+	if (v->kind == VDEV_KIND_UNKNOWN)
+		r_unknown(c->root, "transport", "Transport", v->caps.pci.unreadable);
+	else
+		r_str(c->root, "transport", "Transport", vdev_kind_name(v->kind));
 	/* which of a transitional device's two interfaces the registers below
-	 * were read through (--transport) */
-	r_str(c->root, "interface", "Interface", v->ops->name);
+	 * were read through (--transport); with the transport unknown, none was
+	 * chosen unless --transport legacy said so */
+	if (v->kind == VDEV_KIND_UNKNOWN && v->ops != &virtio_legacy_ops)
+		r_unknown(c->root, "interface", "Interface", v->caps.pci.unreadable);
+	else
+		r_str(c->root, "interface", "Interface", v->ops->name);
 	n = r_obj(c->root, "pci", "PCI");
 	r_uint(n, "vendor_id", "Vendor ID", p->vendor, "0x%04x");
 	r_uint(n, "device_id", "Device ID", p->device, "0x%04x");

@@ -46,8 +46,14 @@ static void msix_section(struct rctx *c, struct irqs *q)
 	struct rnode *o;
 
 	q->msix_present = m->present;
+	if (!m->present && c->d->v.caps.pci.unreadable[0]) {
+		r_unknown(c->root, "msix", "MSI-X", c->d->v.caps.pci.unreadable);
+		/* sysfs still says whether the kernel enabled MSI-X */
+		q->msix_enabled = c->have_lv && c->lv.has_msi_irqs && c->lv.msix;
+		return;
+	}
 	if (!m->present) {
-		r_null(c->root, "msix", "MSI-X");
+		r_none(c->root, "msix", "MSI-X");
 		return;
 	}
 	/* read again: a driver may have enabled it since the device was opened */
@@ -354,6 +360,30 @@ static void intx_section(struct rctx *c, const struct irqs *q)
 		irq_detail(r_arr(o, "interrupts", "Interrupts", RF_TABLE), l, -1);
 }
 
+/* Without the MSI-X capability (config space not readable), the IRQs
+ * sysfs lists for the function and their /proc/interrupts lines are all
+ * there is; a vector number only where the irq chip states it. */
+static void linux_only_irqs(struct rctx *c, const struct irqs *q)
+{
+	const struct linux_view *lv = &c->lv;
+	unsigned n = lv->n_msi_irqs < LINUX_VIEW_MAX_IRQS ? lv->n_msi_irqs : LINUX_VIEW_MAX_IRQS;
+	struct rnode *arr;
+
+	if (!c->have_lv || !lv->has_msi_irqs || !q->have_procs) {
+		r_unknown(c->root, "linux_irqs", "Linux IRQs",
+			  c->have_lv && lv->has_msi_irqs ? "/proc/interrupts not read"
+							 : "sysfs lists no msi_irqs");
+		return;
+	}
+	arr = r_arr(c->root, "linux_irqs", "Linux IRQs", RF_TABLE);
+	for (unsigned i = 0; i < n; i++) {
+		const struct irq_line *l = irq_table_find(&q->procs, lv->msi_irqs[i]);
+
+		if (l)
+			irq_detail(arr, l, irq_msi_index(l, &c->d->pci->addr));
+	}
+}
+
 static void load_procs(struct rctx *c, struct irqs *q)
 {
 	char path[512];
@@ -383,6 +413,8 @@ void report_irqs(struct rctx *c)
 		vector_table(c, q);
 		queue_table(c, q);
 		linux_irq_list(c, q);
+	} else if (c->d->v.caps.pci.unreadable[0]) {
+		linux_only_irqs(c, q);
 	}
 	intx_section(c, q);
 	free(q->vec_irq);

@@ -42,9 +42,59 @@ static cJSON *to_json(const struct rnode *n)
 	return cJSON_CreateNull();
 }
 
-char *render_json_string(const struct rnode *root, bool pretty)
+/* Every RF_UNKNOWN node under n, by its dotted path from the document
+ * (array elements by index, as `expect` paths), mapped to why. */
+static void collect_unavailable(const struct rnode *n, const char *path, cJSON *map)
+{
+	unsigned i = 0;
+
+	for (const struct rnode *c = n->child; c; c = c->next, i++) {
+		char sub[512];
+
+		if (n->kind == R_OBJ)
+			snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "",
+				 c->key ? c->key : "");
+		else
+			snprintf(sub, sizeof(sub), "%s%s%u", path, *path ? "." : "", i);
+		if (c->flags & RF_UNKNOWN)
+			cJSON_AddItemToObject(map, sub, cJSON_CreateString(c->why ? c->why : ""));
+		else
+			collect_unavailable(c, sub, map);
+	}
+}
+
+/* A document (the root object, or each object of a root array as in
+ * `list`) says which of its fields could not be read and why. */
+static void add_unavailable(const struct rnode *doc, cJSON *j)
+{
+	cJSON *map = cJSON_CreateObject();
+
+	collect_unavailable(doc, "", map);
+	if (map->child)
+		cJSON_AddItemToObject(j, "unavailable", map);
+	else
+		cJSON_Delete(map);
+}
+
+static cJSON *document_to_json(const struct rnode *root)
 {
 	cJSON *j = to_json(root);
+
+	if (root->kind == R_OBJ) {
+		add_unavailable(root, j);
+	} else if (root->kind == R_ARR) {
+		cJSON *el = j->child;
+
+		for (const struct rnode *c = root->child; c && el; c = c->next, el = el->next)
+			if (c->kind == R_OBJ)
+				add_unavailable(c, el);
+	}
+	return j;
+}
+
+char *render_json_string(const struct rnode *root, bool pretty)
+{
+	cJSON *j = document_to_json(root);
 	char *s = pretty ? cJSON_Print(j) : cJSON_PrintUnformatted(j);
 
 	cJSON_Delete(j);

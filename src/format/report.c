@@ -91,6 +91,7 @@ static void free_node(struct rnode *n)
 	free(n->label);
 	free(n->fmt);
 	free(n->annot);
+	free(n->why);
 	if (n->kind == R_STR)
 		free(n->v.s);
 	free(n);
@@ -162,7 +163,7 @@ struct rnode *r_str(struct rnode *p, const char *key, const char *label, const c
 	struct rnode *n;
 
 	if (!s)
-		return r_null(p, key, label);
+		return r_none(p, key, label);
 	n = add(p, R_STR, key, label);
 	if (n && !dup_into(n, &n->v.s, s))
 		n->kind = R_NULL; /* the root is marked: the command fails */
@@ -183,6 +184,37 @@ struct rnode *r_strf(struct rnode *p, const char *key, const char *label, const 
 struct rnode *r_null(struct rnode *p, const char *key, const char *label)
 {
 	return add(p, R_NULL, key, label);
+}
+
+struct rnode *r_none(struct rnode *p, const char *key, const char *label)
+{
+	struct rnode *n = add(p, R_NULL, key, label);
+
+	if (n)
+		n->flags |= RF_NONE;
+	return n;
+}
+
+struct rnode *r_unknown(struct rnode *p, const char *key, const char *label, const char *why)
+{
+	struct rnode *n = add(p, R_NULL, key, label);
+
+	if (n) {
+		n->flags |= RF_UNKNOWN;
+		dup_into(n, &n->why, why && *why ? why : "not read");
+	}
+	return n;
+}
+
+struct rnode *r_unknownf(struct rnode *p, const char *key, const char *label, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return r_unknown(p, key, label, buf);
 }
 
 struct rnode *r_hex64(struct rnode *p, const char *key, const char *label, uint64_t v)

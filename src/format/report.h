@@ -22,6 +22,12 @@ enum rflag {
 	RF_HEXDUMP = 1u << 2, /* string holding hex bytes: render as a dump */
 	RF_LINES = 1u << 3,   /* array of scalars: one per line */
 	RF_OOM = 1u << 4,     /* root: a node could not be allocated */
+	/* Kinds of null, rendered as distinct words in text: plain r_null is
+	 * "not applicable" (n/a); RF_NONE is "nothing there" (none);
+	 * RF_UNKNOWN is "could not be read" (unknown, with the reason in
+	 * why; JSON lists it in the document's "unavailable" object). */
+	RF_NONE = 1u << 5,
+	RF_UNKNOWN = 1u << 6,
 };
 
 struct rnode {
@@ -31,6 +37,7 @@ struct rnode {
 	char *label;
 	char *fmt;   /* text format of a number, e.g. "0x%04x"; NULL: decimal */
 	char *annot; /* text-only annotation derived from the value */
+	char *why;   /* RF_UNKNOWN: why the value could not be read */
 	union {
 		uint64_t u;
 		int64_t i;
@@ -61,7 +68,16 @@ struct rnode *r_bool(struct rnode *p, const char *key, const char *label, bool v
 struct rnode *r_str(struct rnode *p, const char *key, const char *label, const char *s);
 struct rnode *r_strf(struct rnode *p, const char *key, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* null meaning "not applicable" here (text: n/a). */
 struct rnode *r_null(struct rnode *p, const char *key, const char *label);
+/* null meaning "there is none" (text: none). r_str with a NULL string
+ * makes one. */
+struct rnode *r_none(struct rnode *p, const char *key, const char *label);
+/* null meaning "could not be read", and why (text: unknown (why); JSON:
+ * null, and the path maps to why in the document's "unavailable"). */
+struct rnode *r_unknown(struct rnode *p, const char *key, const char *label, const char *why);
+struct rnode *r_unknownf(struct rnode *p, const char *key, const char *label, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* A 64-bit value as the JSON string "0x%016llx" (JSON numbers lose bits). */
 struct rnode *r_hex64(struct rnode *p, const char *key, const char *label, uint64_t v);
 /* Bytes as a lowercase hex string; text renders a hex dump. */

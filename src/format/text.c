@@ -54,7 +54,15 @@ static const char *joined_text(const struct rnode *n, char *buf, size_t len)
 	for (const struct rnode *c = n->child; c && o < len; c = c->next)
 		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " " : "",
 				      is_scalar(c) ? scalar_text(c, one, sizeof(one)) : "...");
-	return n->child ? buf : "-";
+	return n->child ? buf : "none";
+}
+
+/* The word for each kind of null (report.h). */
+static const char *null_text(const struct rnode *n)
+{
+	if (n->flags & RF_UNKNOWN)
+		return "unknown";
+	return n->flags & RF_NONE ? "none" : "n/a";
 }
 
 /* The value without its annotation, into buf. */
@@ -77,7 +85,7 @@ static const char *scalar_text(const struct rnode *n, char *buf, size_t len)
 	case R_ARR:
 		return joined_text(n, buf, len);
 	default:
-		return "-";
+		return null_text(n);
 	}
 }
 
@@ -88,6 +96,8 @@ static void print_scalar_value(FILE *f, const struct rnode *n)
 	fputs(scalar_text(n, buf, sizeof(buf)), f);
 	if (n->annot && *n->annot)
 		fprintf(f, " (%s)", n->annot);
+	if (n->why)
+		fprintf(f, " (%s)", n->why);
 }
 
 static void print_hexdump(FILE *f, const char *hex, int indent)
@@ -140,7 +150,7 @@ static void render_inline_array(FILE *f, const struct rnode *n, int indent, int 
 {
 	fprintf(f, "%*s%-*s", indent, "", width + 1, label_of(n));
 	if (!n->child)
-		fputs(" -", f);
+		fputs(" none", f);
 	for (const struct rnode *c = n->child; c; c = c->next) {
 		fputs(c == n->child ? " " : ", ", f);
 		print_scalar_value(f, c);
@@ -168,6 +178,24 @@ static void table_widths(const struct rnode *arr, int *w, int ncol)
 				w[i] = l;
 		}
 	}
+}
+
+/* Cells say only "unknown"; why, once per column and reason, below. */
+static void table_reasons(FILE *f, const struct rnode *n, int indent)
+{
+	for (const struct rnode *row = n->child; row; row = row->next)
+		for (const struct rnode *c = row->child; c; c = c->next) {
+			bool said = false;
+
+			if (!c->why)
+				continue;
+			for (const struct rnode *r = n->child; r && r != row && !said; r = r->next)
+				for (const struct rnode *o = r->child; o && !said; o = o->next)
+					said = o->why && strcmp(label_of(o), label_of(c)) == 0 &&
+					       strcmp(o->why, c->why) == 0;
+			if (!said)
+				fprintf(f, "%*s%s unknown: %s\n", indent, "", label_of(c), c->why);
+		}
 }
 
 static void render_table(FILE *f, const struct rnode *n, int indent)
@@ -209,6 +237,7 @@ static void render_table(FILE *f, const struct rnode *n, int indent)
 		fputc('\n', f);
 	}
 	free(w);
+	table_reasons(f, n, indent + INDENT_STEP);
 }
 
 static void render_array(FILE *f, const struct rnode *n, int indent, int width)

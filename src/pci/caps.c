@@ -109,6 +109,21 @@ static void decode_msix(struct pdev *d, uint8_t pos, struct msix_info *m)
 			(unsigned long long)pba_len, m->pba_offset, m->pba_bar);
 }
 
+/* A capability at pos lies in config space that was not read: the chain
+ * stops there and says why, instead of reading 0xff that was never there. */
+static bool beyond_read(struct pdev *d, unsigned pos, unsigned len, struct pci_caps *out)
+{
+	if (pos + len <= d->cfg_size)
+		return false;
+	if (d->cfg_why[0])
+		problem(out->unreadable, "%s", d->cfg_why);
+	else
+		problem(out->unreadable,
+			"capability at 0x%02x lies beyond the %u bytes of config space read", pos,
+			d->cfg_size);
+	return true;
+}
+
 static void walk_standard(struct pdev *d, struct pci_caps *out)
 {
 	bool been_there[PCI_CFG_SPACE_SIZE] = {false};
@@ -120,6 +135,9 @@ static void walk_standard(struct pdev *d, struct pci_caps *out)
 	while (pos) {
 		uint8_t id;
 
+		if (pos >= PCI_CFG_HEADER_END && pos <= PCI_CFG_SPACE_SIZE - 2 &&
+		    beyond_read(d, pos, 2, out))
+			return;
 		if (pos < PCI_CFG_HEADER_END || pos > PCI_CFG_SPACE_SIZE - 2) {
 			problem(out->chain_problem, "capability pointer 0x%02x points %s", pos,
 				pos < PCI_CFG_HEADER_END ? "into the header" : "past config space");
@@ -136,7 +154,8 @@ static void walk_standard(struct pdev *d, struct pci_caps *out)
 		been_there[pos] = true;
 		id = pdev_cfg_read8(d, pos);
 		out->cap[out->n++] = (struct pcicap){.offset = (uint16_t)pos, .id = id};
-		if (id == PCI_CAP_ID_MSIX && !out->msix.present)
+		if (id == PCI_CAP_ID_MSIX && !out->msix.present &&
+		    !beyond_read(d, pos, PCI_MSIX_PBA + 4, out))
 			decode_msix(d, (uint8_t)pos, &out->msix);
 		pos = pdev_cfg_read8(d, pos + 1) & ~3u;
 	}

@@ -39,6 +39,10 @@ struct pci_caps {
 	 * config space. The caps found before the problem are kept. */
 	char chain_problem[PCI_CAP_PROBLEM_LEN];
 	char ext_chain_problem[PCI_CAP_PROBLEM_LEN];
+	/* Why the chain could not be read ("" when it could): it points into
+	 * config space that was never read (64 bytes without root, a short
+	 * dump). Nothing is guessed from bytes not read. */
+	char unreadable[PCI_CAP_PROBLEM_LEN];
 };
 
 /* Never fails on bad device data: problems are recorded in the result. */

@@ -63,6 +63,9 @@ struct pdev {
 	uint8_t revision;
 	uint32_t class_code; /* 24 bits: base, sub, prog-if */
 	unsigned cfg_size;   /* readable config space: 64, 256 or 4096 bytes */
+	/* Why config space beyond cfg_size cannot be read ("" when it is all
+	 * there): shown as the reason capabilities are missing. */
+	char cfg_why[160];
 	struct pci_bar bar[PCI_NUM_BARS];
 	char driver[64]; /* bound kernel driver, "" if none or unknown */
 	/* Why BAR registers cannot be read at all ("" when they can); set by the

@@ -89,8 +89,7 @@ static void decode_vcap(struct pdev *d, uint8_t pos, struct vcap *c)
 	c->cap_len = pdev_cfg_read8(d, pos + VCAP_LEN);
 	c->cfg_type = pdev_cfg_read8(d, pos + VCAP_CFG_TYPE);
 	r = rule_for(c->cfg_type);
-	if (c->cap_len < (r ? r->min_cap_len : VCAP_MIN_LEN) ||
-	    pos + c->cap_len > PCI_CFG_SPACE_SIZE) {
+	if (c->cap_len < (r ? r->min_cap_len : VCAP_MIN_LEN) || pos + c->cap_len > d->cfg_size) {
 		problem(c->problem,
 			"capability length %u is too short for cfg_type %u (or runs "
 			"past config space)",

@@ -14,11 +14,12 @@ static const char *const kind_names[] = {
 	[VDEV_MODERN] = "modern",
 	[VDEV_TRANSITIONAL] = "transitional",
 	[VDEV_LEGACY] = "legacy",
+	[VDEV_KIND_UNKNOWN] = "unknown",
 };
 
 const char *vdev_kind_name(enum vdev_kind k)
 {
-	return (unsigned)k < 3 ? kind_names[k] : "?";
+	return (unsigned)k < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[k] : "?";
 }
 
 static const char *const status_bits[8] = {
@@ -40,14 +41,13 @@ const char *virtio_status_str(uint8_t status, char *buf, unsigned len)
 	return buf;
 }
 
-static void set_kind(struct vdev *v)
+enum vdev_kind vdev_kind_of(const struct pdev *pci, const struct vcaps *caps)
 {
-	bool modern_caps = vcaps_is_modern(&v->caps);
-
-	if (virtio_pci_classify(v->pci->vendor, v->pci->device) == VPCI_ID_MODERN)
-		v->kind = VDEV_MODERN;
-	else
-		v->kind = modern_caps ? VDEV_TRANSITIONAL : VDEV_LEGACY;
+	if (virtio_pci_classify(pci->vendor, pci->device) == VPCI_ID_MODERN)
+		return VDEV_MODERN;
+	if (caps->pci.unreadable[0])
+		return VDEV_KIND_UNKNOWN;
+	return vcaps_is_modern(caps) ? VDEV_TRANSITIONAL : VDEV_LEGACY;
 }
 
 /* Transitional devices default to the modern interface; a non-modern
@@ -62,6 +62,12 @@ static void set_regs_why(struct vdev *v)
 {
 	const char *why = NULL;
 
+	if (v->ops != &virtio_legacy_ops && v->caps.pci.unreadable[0]) {
+		/* where the registers are is in the capabilities not read */
+		snprintf(v->regs_why, sizeof(v->regs_why), "capabilities %s",
+			 v->caps.pci.unreadable);
+		return;
+	}
 	if (v->ops == &virtio_legacy_ops)
 		legacy_present(v, &why);
 	else if (!vcaps_is_modern(&v->caps))
@@ -91,7 +97,7 @@ int vdev_open(struct pdev *pci, struct vdev *v, struct verr *e)
 	v->device_id = virtio_pci_device_type(pci->device, pci->subsys_device);
 	if (vcaps_walk(pci, &v->caps, e))
 		return -1;
-	set_kind(v);
+	v->kind = vdev_kind_of(pci, &v->caps);
 	v->ops = default_ops(v);
 	set_regs_why(v);
 	vdev_allow_select(v, false, "selector registers are not written on this device");

@@ -15,6 +15,9 @@ enum vdev_kind {
 	VDEV_MODERN,	   /* virtio 1.x only (PCI device 0x1040+) */
 	VDEV_TRANSITIONAL, /* legacy I/O header and virtio 1.x capabilities */
 	VDEV_LEGACY,	   /* legacy (0.9.5) I/O header only */
+	/* transitional or legacy (PCI device 0x1000-0x103f) whose capabilities
+	 * could not be read: only they tell the two apart */
+	VDEV_KIND_UNKNOWN,
 };
 
 /* Device status bits (virtio 1.3, 2.1). */
@@ -139,6 +142,9 @@ void vdev_recheck_access(struct vdev *v);
 void vdev_use_window(struct vdev *v);
 
 const char *vdev_kind_name(enum vdev_kind k);
+/* What a function exposes, from its PCI IDs and its walked capabilities;
+ * VDEV_KIND_UNKNOWN when the capabilities that would tell were not read. */
+enum vdev_kind vdev_kind_of(const struct pdev *pci, const struct vcaps *caps);
 /* Decoded status bits, e.g. "ACKNOWLEDGE DRIVER FEATURES_OK", into buf. */
 const char *virtio_status_str(uint8_t status, char *buf, unsigned len);
 

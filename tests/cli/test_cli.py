@@ -25,7 +25,8 @@ FIX = os.path.join(TOP, "tests", "fixtures")
 SCHEMA = os.path.join(TOP, "docs", "schema")
 VIRTIOCTL = os.environ.get("VIRTIOCTL") or os.path.join(TOP, "build", "virtioctl")
 
-EXIT = {"ok": 0, "usage": 2, "nodev": 3, "notvirtio": 4, "input": 9}
+EXIT = {"ok": 0, "usage": 2, "nodev": 3, "notvirtio": 4, "input": 9, "unavailable": 10}
+NULL_WORDS = ("n/a", "none", "unknown")  # the text words for null (docs/json.md)
 
 
 def run(*args, check=None):
@@ -108,8 +109,10 @@ class Fixtures(unittest.TestCase):
             doc = json.loads(run("--json", "-F", f, cmd, "00:03.0", check=0).stdout)
             text = run("-F", f, cmd, "00:03.0", check=0).stdout
             for path, key, value in scalars(doc):
-                shown = {True: "yes", False: "no", None: "-"}.get(value, str(value))
-                if isinstance(value, int) and not isinstance(value, bool):
+                shown = {True: "yes", False: "no"}.get(value, str(value))
+                if value is None:
+                    ok = any(w in text for w in NULL_WORDS)
+                elif isinstance(value, int) and not isinstance(value, bool):
                     # Text may print numbers in hex; accept either spelling.
                     ok = any(s in text for s in (str(value), "%x" % value))
                 else:
@@ -129,6 +132,49 @@ class Fixtures(unittest.TestCase):
                              check=0).stdout)
         self.assertEqual(doc["capabilities"][0]["check"], "BAR index 7 is above 5")
         self.assertTrue(any("BAR index 7" in n for n in doc["notes"]))
+
+
+class ShortConfigSpace(unittest.TestCase):
+    """`lspci -x` dumps hold 64 bytes of config space: the capability
+    pointer leads into bytes never read. Nothing may be parsed from them."""
+
+    MODERN = os.path.join(FIX, "host-00-04.0-x.txt")
+    TRANSITIONAL = os.path.join(FIX, "guest-transitional-net-x.txt")
+
+    def test_caps_not_readable(self):
+        doc = json.loads(run("--json", "-F", self.MODERN, "dump", "00:04.0", check=0).stdout)
+        schema_validator("dump").validate(doc)
+        doc = json.loads(run("--json", "-F", self.MODERN, "caps", "00:04.0", check=0).stdout)
+        for k in ("pci_capabilities", "capabilities", "msix"):
+            self.assertIsNone(doc[k], k)
+            self.assertIn("first 64 bytes", doc["unavailable"][k])
+        self.assertNotIn("capability_chain_problem", doc)
+        self.assertEqual(doc["transport"], "modern")  # device ID 0x1053
+        text = run("-F", self.MODERN, "caps", "00:04.0", check=0).stdout
+        self.assertNotRegex(text, r"0xff +no")
+        self.assertNotIn("looped", text)
+        self.assertRegex(text, r"PCI capabilities: +unknown \(the dump holds only the first 64")
+
+    def test_transitional_is_unknown_not_legacy(self):
+        for cmd in ("list", "dump"):
+            args = ("list",) if cmd == "list" else ("dump", "00:04.0")
+            doc = json.loads(run("--json", "-F", self.TRANSITIONAL, *args, check=0).stdout)
+            schema_validator(cmd).validate(doc)
+            d = doc[0] if cmd == "list" else doc
+            self.assertIsNone(d["transport"], cmd)
+            self.assertIn("first 64 bytes", d["unavailable"]["transport"])
+        text = run("-F", self.TRANSITIONAL, "list", check=0).stdout
+        self.assertIn("unknown", text)
+        self.assertNotIn("legacy", text)
+        # with the whole dump, the same device is transitional
+        doc = json.loads(run("--json", "-F", os.path.join(FIX, "guest-transitional-net.txt"),
+                             "list", check=0).stdout)
+        self.assertEqual(doc[0]["transport"], "transitional")
+
+    def test_registers_reason_names_the_capabilities(self):
+        p = run("-F", self.MODERN, "irqs", "00:04.0", check=0)
+        self.assertIn("MSI-X:", p.stdout)
+        self.assertNotIn("no usable virtio 1.x", p.stdout)
 
 
 class LegacyIrqsVendor(unittest.TestCase):
@@ -193,8 +239,10 @@ class LegacyIrqsVendor(unittest.TestCase):
             doc = json.loads(run("--json", "-F", self.MIXED, cmd, addr, check=0).stdout)
             text = run("-F", self.MIXED, cmd, addr, check=0).stdout
             for path, key, value in scalars(doc):
-                shown = {True: "yes", False: "no", None: "-"}.get(value, str(value))
-                if isinstance(value, int) and not isinstance(value, bool):
+                shown = {True: "yes", False: "no"}.get(value, str(value))
+                if value is None:
+                    ok = any(w in text for w in NULL_WORDS)
+                elif isinstance(value, int) and not isinstance(value, bool):
                     ok = any(s in text for s in (str(value), "%x" % value))
                 else:
                     ok = shown in text
@@ -339,6 +387,60 @@ class LiveReadOnly(unittest.TestCase):
             if doc["driver"]:
                 # A bound device: nothing behind a selector was read.
                 self.assertIsNone(doc["queues"])
+
+
+def unprivileged(*args):
+    """virtioctl as user nobody (setpriv), which Linux lets read only the
+    first 64 bytes of config space."""
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        VIRTIOCTL, *args], capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL, cwd="/")
+    return p
+
+
+@unittest.skipUnless(os.geteuid() == 0 and sysfs_virtio_functions(),
+                     "needs root (to drop to another user) and virtio-pci functions")
+class LiveUnprivileged(unittest.TestCase):
+    """Read-only on this machine's devices, as a user without privileges."""
+
+    def test_caps_access_denied(self):
+        for addr in sysfs_virtio_functions():
+            p = unprivileged("--json", "caps", addr)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            doc = json.loads(p.stdout)
+            self.assertEqual(doc["pci"]["config_space_size"], 64)
+            schema_validator("dump").validate(json.loads(unprivileged("--json", "dump", addr).stdout))
+            for k in ("pci_capabilities", "capabilities", "msix"):
+                self.assertIsNone(doc[k])
+                self.assertIn("not readable without root", doc["unavailable"][k])
+            text = unprivileged("caps", addr).stdout
+            self.assertNotIn("looped", text)
+            self.assertNotIn("0xff  no", text)
+            self.assertIn("unknown (not readable without root", text)
+
+    def test_list_transport_known_or_unknown(self):
+        p = unprivileged("--json", "list")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        doc = json.loads(p.stdout)
+        schema_validator("list").validate(doc)
+        self.assertEqual([d["address"] for d in doc], sorted(sysfs_virtio_functions()))
+        for d in doc:
+            dev = sysfs_virtio_functions()[d["address"]]
+            if dev >= 0x1040:
+                self.assertEqual(d["transport"], "modern")
+            else:
+                self.assertIsNone(d["transport"])
+
+    def test_irqs_from_proc_and_sysfs(self):
+        for addr in sysfs_virtio_functions():
+            if not os.path.isdir("/sys/bus/pci/devices/%s/msi_irqs" % addr):
+                continue
+            doc = json.loads(unprivileged("--json", "irqs", addr).stdout)
+            schema_validator("irqs").validate(doc)
+            self.assertIsNone(doc["msix"])
+            self.assertIn("msix", doc["unavailable"])
+            irqs = sorted(int(i) for i in os.listdir("/sys/bus/pci/devices/%s/msi_irqs" % addr))
+            self.assertEqual(sorted(r["irq"] for r in doc["linux_irqs"]), irqs)
 
 
 if __name__ == "__main__":

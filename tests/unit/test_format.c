@@ -82,7 +82,7 @@ static void test_text(void)
 	CHECK(strstr(t, "Device features: 0x0000000130000000\n") != NULL);
 	CHECK(strstr(t, "Enabled:         yes\n") != NULL);
 	CHECK(strstr(t, "delta:           -5\n") != NULL);
-	CHECK(strstr(t, "Driver:          -\n") != NULL);
+	CHECK(strstr(t, "Driver:          n/a\n") != NULL);
 	CHECK(strstr(t, "Config:\n  Capacity: 1099511627776\n") != NULL);
 	CHECK(strstr(t, "  Raw:\n    0000: 76 69 72 74 69 6f 00 01 02 ff 00 00 00 00 00 00  "
 			"|virtio..........|\n    0010: 00 00 00 00") != NULL);
@@ -124,8 +124,61 @@ static void test_move(void)
 	r_free(root);
 }
 
+/* Three kinds of null, three words in text; JSON says null for each and
+ * lists the unknown ones, by path, in the document's "unavailable". */
+static void test_nulls(void)
+{
+	struct rnode *root = r_new_root(), *arr = r_new_root_array(RF_TABLE), *t, *row;
+	char *txt, *s;
+	cJSON *j, *u;
+
+	r_null(root, "multiplier", "Multiplier");
+	r_none(root, "driver", "Driver");
+	r_unknown(root, "features", "Features", "registers not reachable");
+	r_arr(root, "empty", "Empty", RF_INLINE);
+	t = r_arr(root, "queues", "Queues", RF_TABLE);
+	row = r_obj(t, NULL, NULL);
+	r_uint(row, "index", "queue", 0, NULL);
+	r_unknownf(row, "size", "size", "queue %d not selected", 0);
+	txt = text_of(root);
+	CHECK(strstr(txt, "Multiplier: n/a\n") != NULL);
+	CHECK(strstr(txt, "Driver:     none\n") != NULL);
+	CHECK(strstr(txt, "Features:   unknown (registers not reachable)\n") != NULL);
+	CHECK(strstr(txt, "\nEmpty") && strstr(strstr(txt, "\nEmpty"), " none\n"));
+	CHECK(strstr(txt, "  size unknown: queue 0 not selected\n") != NULL);
+	CHECK(strstr(txt, "  0      unknown\n") != NULL);
+	s = render_json_string(root, false);
+	j = cJSON_Parse(s);
+	CHECK(cJSON_IsNull(cJSON_GetObjectItem(j, "multiplier")));
+	CHECK(cJSON_IsNull(cJSON_GetObjectItem(j, "features")));
+	CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "empty")), 0);
+	u = cJSON_GetObjectItem(j, "unavailable");
+	CHECK(u != NULL);
+	CHECK_EQ(cJSON_GetArraySize(u), 2);
+	CHECK_STR(cJSON_GetObjectItem(u, "features")->valuestring, "registers not reachable");
+	CHECK_STR(cJSON_GetObjectItem(u, "queues.0.size")->valuestring, "queue 0 not selected");
+	cJSON_Delete(j);
+	cJSON_free(s);
+	free(txt);
+	/* a root array: each element object is a document of its own */
+	row = r_obj(arr, NULL, NULL);
+	r_str(row, "transport", "transport", "modern");
+	row = r_obj(arr, NULL, NULL);
+	r_unknown(row, "transport", "transport", "caps not read");
+	s = render_json_string(arr, false);
+	j = cJSON_Parse(s);
+	CHECK(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "unavailable") == NULL);
+	u = cJSON_GetObjectItem(cJSON_GetArrayItem(j, 1), "unavailable");
+	CHECK_STR(cJSON_GetObjectItem(u, "transport")->valuestring, "caps not read");
+	cJSON_Delete(j);
+	cJSON_free(s);
+	r_free(root);
+	r_free(arr);
+}
+
 int main(void)
 {
+	test_nulls();
 	test_json();
 	test_text();
 	test_paths();

@@ -420,6 +420,11 @@ static void fill_from_cfg(struct pdev *d, const struct dump_fn *f)
 	d->class_code = class_at(f->cfg);
 	subsystem_ids(f->cfg, f->size, &d->subsys_vendor, &d->subsys_device);
 	d->cfg_size = f->size;
+	if (f->size < PCI_CFG_SPACE_SIZE)
+		snprintf(d->cfg_why, sizeof(d->cfg_why),
+			 "the dump holds only the first %u bytes of config space: lspci -x; "
+			 "lspci -xxx as root dumps them all",
+			 f->size);
 	for (unsigned i = 0; i < nbars; i++) {
 		unsigned off = PCI_CFG_BAR0 + 4 * i;
 

@@ -599,6 +599,11 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struc
 	}
 	fill_identity(d);
 	d->cfg_size = probe_cfg_size(p->pd);
+	if (d->cfg_size < PCI_CFG_SPACE_SIZE)
+		snprintf(d->cfg_why, sizeof(d->cfg_why),
+			 "not readable without root: Linux lets other users read only the first "
+			 "%u bytes of config space",
+			 d->cfg_size);
 	fill_bars(d);
 	fill_driver(p->dir, d->driver, sizeof(d->driver));
 	check_lockdown(sysfs_root, p);
