@@ -33,6 +33,6 @@ int cmd_status(struct session *s, const struct cmd_args *a, struct rnode **out, 
 
 int cmd_dump(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
 {
-	SHOW(report_linux, report_caps, report_status, report_features, report_common,
-	     report_config, report_vendor);
+	SHOW_PARTIAL(report_linux, report_caps, report_status, report_features, report_common,
+		     report_config, report_vendor);
 }

@@ -18,7 +18,8 @@ static const struct {
 	{VX_EXPECT, "a script expectation did not hold"},
 	{VX_TIMEOUT, "the device did not answer in time"},
 	{VX_INPUT, "malformed or unreadable input file (-F dump, script)"},
-	{VX_UNAVAILABLE, "the data asked for cannot be reached here"},
+	{VX_UNAVAILABLE, "the data asked for cannot be reached here (config, common or "
+			 "features without register access; the message says why)"},
 };
 
 /* "  NAME  help", or NAME alone on its line when it is too wide. */

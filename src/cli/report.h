@@ -23,7 +23,21 @@ struct rctx {
 	/* Device features are needed by several sections; read them once. */
 	int devf_state; /* 0 not read yet, 1 read, -1 unavailable */
 	uint64_t devf;
+	char devf_why[768]; /* devf_state -1: why */
+	/* Set by a section whose whole answer could not be read (config with
+	 * no register access, ...): the command fails with VX_UNAVAILABLE and
+	 * this reason, unless it shows several sections (dump). */
+	char missing[2048];
+	char regs_why[512]; /* rctx_regs_why's buffer */
 };
+
+/* Why the registers cannot be reached, and what would reach them
+ * (--select through the PCI-config window, root, resource files). */
+const char *rctx_regs_why(struct rctx *c);
+/* Marks the section's whole answer as missing (see rctx.missing). */
+void rctx_missing(struct rctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Why the device features could not be read; "" when they were. */
+const char *rctx_device_features_why(struct rctx *c);
 
 /* The device-offered features, read once per report; false when they
  * cannot be read (the reason becomes a note). */
@@ -42,13 +56,17 @@ struct rnode *r_status(struct rnode *o, const char *key, const char *label, uint
 typedef void (*section_fn)(struct rctx *c);
 
 /* A read-only device view: the identity header, then each section. */
+/* partial: the report is printed even when a section's whole answer is
+ * missing (dump); otherwise the command fails with VX_UNAVAILABLE. */
 int report_show(struct session *s, const struct cmd_args *a, struct rnode **out,
-		const section_fn *sections, size_t n, struct verr *e);
-#define SHOW(...)                                                                    \
-	do {                                                                         \
-		static const section_fn sec[] = {__VA_ARGS__};                       \
-		return report_show(s, a, out, sec, sizeof(sec) / sizeof(sec[0]), e); \
+		const section_fn *sections, size_t n, bool partial, struct verr *e);
+#define SHOW_(partial, ...)                                                                   \
+	do {                                                                                  \
+		static const section_fn sec[] = {__VA_ARGS__};                                \
+		return report_show(s, a, out, sec, sizeof(sec) / sizeof(sec[0]), partial, e); \
 	} while (0)
+#define SHOW(...)	  SHOW_(false, __VA_ARGS__)
+#define SHOW_PARTIAL(...) SHOW_(true, __VA_ARGS__)
 
 /* The identity header every device command's report starts with:
  * address, virtio device ID and type, transport and interface, PCI IDs,

@@ -39,7 +39,7 @@ static void report_fields(struct rctx *c, struct rnode *o, uint64_t cap_len)
 		}
 		/* an unreachable BAR fails every field the same way: say it once */
 		if (unreachable || modern_common_read(v, f->off, f->width, &val, &e)) {
-			r_null(o, f->key, NULL);
+			r_unknown(o, f->key, NULL, e.msg);
 			if (!unreachable)
 				rctx_note(c, "%s not read: %s", f->key, e.msg);
 			unreachable |= e.code == VX_UNAVAILABLE;
@@ -59,12 +59,12 @@ static void notify_cell(struct rctx *c, struct rnode *row, uint16_t notify_off)
 	uint64_t off;
 
 	if (!n) {
-		r_null(row, "notify_offset", "notify");
+		r_unknown(row, "notify_offset", "notify", "no usable notify capability");
 		return;
 	}
 	off = (uint64_t)notify_off * n->notify_off_multiplier;
 	if (off + 2 > n->length) {
-		r_null(row, "notify_offset", "notify");
+		r_unknown(row, "notify_offset", "notify", "outside the notify structure");
 		rctx_note(c,
 			  "queue_notify_off %u x multiplier %u lies outside the %llu-byte notify "
 			  "structure",
@@ -122,12 +122,12 @@ static void report_queues(struct rctx *c)
 
 	if (!v->can_select) {
 		rctx_note(c, "queues not read: %s", v->select_why);
-		r_null(c->root, "queues", "Queues");
+		r_unknown(c->root, "queues", "Queues", v->select_why);
 		return;
 	}
 	if (v->ops->get_num_queues(v, &nq, &e)) {
 		rctx_note(c, "queues not read: %s", e.msg);
-		r_null(c->root, "queues", "Queues");
+		r_unknown(c->root, "queues", "Queues", e.msg);
 		return;
 	}
 	legacy_layout_note(c);
@@ -155,10 +155,15 @@ void report_common(struct rctx *c)
 	struct rnode *o;
 
 	if (!vdev_regs_readable(v)) {
-		rctx_note(c, "registers not read: %s", v->regs_why);
-		r_null(c->root, "common_cfg", "Common configuration");
-		r_null(c->root, "queues", "Queues");
+		const char *why = rctx_regs_why(c);
+
+		rctx_note(c, "registers not read: %s", why);
+		r_unknownf(c->root, "common_cfg", "Common configuration", "registers not read: %s",
+			   why);
+		r_unknownf(c->root, "queues", "Queues", "registers not read: %s", why);
 		report_legacy_header(c);
+		if (!r_find(c->root, "legacy_header") || !r_find(c->root, "legacy_header")->child)
+			rctx_missing(c, "common configuration not readable: %s", why);
 		return;
 	}
 	/* A legacy-only device has no common_cfg; a transitional one driven

@@ -39,6 +39,42 @@ void rctx_note(struct rctx *c, const char *fmt, ...)
 	r_str(c->notes, NULL, NULL, buf);
 }
 
+/* What would reach registers that cannot be reached now: only the CLI
+ * knows its flags, so the hint is added here. */
+static const char *regs_hint(struct rctx *c)
+{
+	const struct vdev *v = &c->d->v;
+
+	if (c->s->dump_file)
+		return "";
+	if (v->caps.pci.unreadable[0])
+		return "";
+	if (v->caps.pci_cfg >= 0 && v->ops != &virtio_legacy_ops && !c->s->select && !c->s->force &&
+	    c->d->pci->driver[0])
+		return "; --select reads them through the PCI configuration access capability "
+		       "(the PCI-config window)";
+	if (v->caps.pci_cfg >= 0 && v->ops != &virtio_legacy_ops && !c->d->pci->writable)
+		return "; the PCI-config window needs config writes, refused on this device";
+	return "";
+}
+
+const char *rctx_regs_why(struct rctx *c)
+{
+	snprintf(c->regs_why, sizeof(c->regs_why), "%s%s", c->d->v.regs_why, regs_hint(c));
+	return c->regs_why;
+}
+
+void rctx_missing(struct rctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->missing[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->missing, sizeof(c->missing), fmt, ap);
+	va_end(ap);
+}
+
 bool rctx_device_features(struct rctx *c, uint64_t *f)
 {
 	struct vdev *v = &c->d->v;
@@ -46,20 +82,29 @@ bool rctx_device_features(struct rctx *c, uint64_t *f)
 
 	if (c->devf_state == 0) {
 		if (!vdev_regs_readable(v))
-			rctx_note(c, "registers not read: %s", v->regs_why);
+			snprintf(c->devf_why, sizeof(c->devf_why), "registers not read: %s",
+				 rctx_regs_why(c));
 		else if (v->ops->get_device_features(v, &c->devf, &e))
-			rctx_note(c, "device features not read: %s", e.msg);
+			snprintf(c->devf_why, sizeof(c->devf_why), "device features not read: %s",
+				 e.msg);
 		else
 			c->devf_state = 1;
-		if (c->devf_state == 0)
+		if (c->devf_state == 0) {
 			c->devf_state = -1;
+			rctx_note(c, "%s", c->devf_why);
+		}
 	}
 	*f = c->devf;
 	return c->devf_state == 1;
 }
 
+const char *rctx_device_features_why(struct rctx *c)
+{
+	return c->devf_state == -1 ? c->devf_why : "";
+}
+
 int report_show(struct session *s, const struct cmd_args *a, struct rnode **out,
-		const section_fn *sections, size_t n, struct verr *e)
+		const section_fn *sections, size_t n, bool partial, struct verr *e)
 {
 	struct sdev *d;
 	struct rctx c;
@@ -72,6 +117,14 @@ int report_show(struct session *s, const struct cmd_args *a, struct rnode **out,
 	for (size_t i = 0; i < n; i++)
 		sections[i](&c);
 	rctx_finish(&c);
+	if (c.missing[0] && !partial) {
+		char addr[PCI_ADDR_STRLEN];
+
+		r_free(*out);
+		*out = NULL;
+		pci_addr_format(&d->pci->addr, addr);
+		return verr_set(e, VX_UNAVAILABLE, "%s: %s", addr, c.missing);
+	}
 	return 0;
 }
 

@@ -36,7 +36,13 @@ void report_identity(struct rctx *c)
 	r_uint(n, "class", "Class", p->class_code, "0x%06x");
 	r_uint(n, "config_space_size", "Config space", p->cfg_size, "%u bytes");
 	r_str(c->root, "driver", "Driver", p->driver[0] ? p->driver : NULL);
-	r_str(c->root, "register_access", "Register access", p->ops->name);
+	/* "none" when nothing reaches the registers: the backend's name would
+	 * read as if it had */
+	if (vdev_regs_readable(v))
+		r_str(c->root, "register_access", "Register access", p->ops->name);
+	else
+		r_annot(r_str(c->root, "register_access", "Register access", "none"), "%s",
+			rctx_regs_why(c));
 	r_str(c->root, "virtio_bus_device", "Virtio bus device",
 	      c->have_lv && c->lv.has_virtio_dev ? c->lv.virtio_dev : NULL);
 }

@@ -75,7 +75,8 @@ static void config_vector(struct rctx *c, struct irqs *q)
 
 	q->config_vector = -1;
 	if (!vdev_regs_readable(v)) {
-		rctx_note(c, "registers not read: %s", v->regs_why);
+		rctx_note(c, "registers not read: %s", rctx_regs_why(c));
+		snprintf(e.msg, sizeof(e.msg), "registers not read: %s", rctx_regs_why(c));
 	} else if (v->ops->get_config_vector(v, &vec, &e)) {
 		rctx_note(c, "config vector not read: %s", e.msg);
 	} else {
@@ -83,7 +84,7 @@ static void config_vector(struct rctx *c, struct irqs *q)
 		r_uint(c->root, "config_vector", "Config vector", vec, "0x%04llx");
 		return;
 	}
-	r_null(c->root, "config_vector", "Config vector");
+	r_unknown(c->root, "config_vector", "Config vector", e.msg);
 }
 
 /* Queue vectors sit behind queue_select: the usual selector policy. */
@@ -192,10 +193,12 @@ static void entry_cells(struct rctx *c, struct rnode *row, unsigned i, bool *tab
 		*table_ok = false;
 	}
 	if (!*table_ok) {
-		r_null(row, "address", "address");
-		r_null(row, "data", "data");
-		r_null(row, "masked", "masked");
-		r_null(row, "pending", "pending");
+		const char *why = "MSI-X table not read (see notes)";
+
+		r_unknown(row, "address", "address", why);
+		r_unknown(row, "data", "data", why);
+		r_unknown(row, "masked", "masked", why);
+		r_unknown(row, "pending", "pending", why);
 		return;
 	}
 	r_uint(row, "address", "address", (uint64_t)w[1] << 32 | w[0], "0x%llx");
@@ -245,7 +248,9 @@ static void queue_table(struct rctx *c, const struct irqs *q)
 	struct rnode *t;
 
 	if (!q->nq) {
-		r_null(c->root, "queues", "Queues");
+		r_unknown(c->root, "queues", "Queues",
+			  c->d->v.can_select ? "queue vectors not read (see notes)"
+					     : c->d->v.select_why);
 		return;
 	}
 	t = r_arr(c->root, "queues", "Queues", RF_TABLE);
@@ -288,7 +293,9 @@ static void linux_irq_list(struct rctx *c, const struct irqs *q)
 	struct rnode *arr;
 
 	if (!q->have_procs || !q->vec_irq) {
-		r_null(c->root, "linux_irqs", "Linux IRQs");
+		r_unknown(c->root, "linux_irqs", "Linux IRQs",
+			  c->s->dump_file ? "no /proc/interrupts with -F"
+					  : "/proc/interrupts not read");
 		return;
 	}
 	arr = r_arr(c->root, "linux_irqs", "Linux IRQs", RF_TABLE);
@@ -310,18 +317,19 @@ static void isr_cell(struct rctx *c, struct rnode *o)
 	uint8_t isr;
 
 	if (c->s->dump_file || !vdev_regs_readable(v)) {
-		r_null(o, "isr", "ISR"); /* the registers note says why */
+		r_unknownf(o, "isr", "ISR", "registers not read: %s", rctx_regs_why(c));
 		return;
 	}
 	if (c->d->pci->driver[0]) {
 		rctx_note(c, "ISR not read: reading it clears it, and driver %s owns the device",
 			  c->d->pci->driver);
-		r_null(o, "isr", "ISR");
+		r_unknownf(o, "isr", "ISR", "not read: reading it clears it, and driver %s owns it",
+			   c->d->pci->driver);
 		return;
 	}
 	if (v->ops->read_isr(v, &isr, &e)) {
 		rctx_note(c, "ISR not read: %s", e.msg);
-		r_null(o, "isr", "ISR");
+		r_unknown(o, "isr", "ISR", e.msg);
 		return;
 	}
 	r_annot(r_uint(o, "isr", "ISR", isr, "0x%02llx"), "%s%s%s", isr & ISR_QUEUE ? "queue" : "",
@@ -351,7 +359,11 @@ static void intx_section(struct rctx *c, const struct irqs *q)
 	       pdev_cfg_read16(p, PCI_CFG_STATUS) & PCI_STATUS_INTERRUPT);
 	isr_cell(c, o);
 	if (!c->have_lv || !c->lv.has_irq || !c->lv.irq) {
-		r_null(o, "linux_irq", "Linux IRQ");
+		if (c->have_lv && c->lv.has_irq)
+			r_none(o, "linux_irq", "Linux IRQ");
+		else
+			r_unknown(o, "linux_irq", "Linux IRQ",
+				  c->have_lv ? "sysfs has no irq file" : "not in sysfs");
 		return;
 	}
 	r_uint(o, "linux_irq", "Linux IRQ", c->lv.irq, NULL);

@@ -19,7 +19,7 @@ static void header_fields(struct rnode *o, const struct legacy_header *h)
 	if (h->queue_pfn)
 		r_annot(n, "ring at 0x%llx", (unsigned long long)h->queue_pfn << 12);
 	r_status(o, "status", "Status", h->status);
-	r_null(o, "isr", "ISR");
+	r_unknown(o, "isr", "ISR", "not read: reading it clears it");
 	r_bool(o, "msix_enabled", "MSI-X enabled", h->msix_enabled);
 	if (h->msix_enabled) {
 		r_uint(o, "config_vector", "Config vector", h->config_vector, "0x%04llx");
@@ -44,7 +44,7 @@ void report_legacy_header(struct rctx *c)
 	if (legacy_header_read(v, &h, &e)) {
 		rctx_note(c, "%s not read: %s",
 			  e.code == VX_UNAVAILABLE ? "registers" : "legacy header", e.msg);
-		r_null(c->root, "legacy_header", "Legacy header");
+		r_unknown(c->root, "legacy_header", "Legacy header", e.msg);
 		return;
 	}
 	header_fields(r_obj(c->root, "legacy_header", "Legacy header"), &h);

@@ -23,11 +23,15 @@ void report_linux(struct rctx *c)
 	if (lv->has_features)
 		r_hex64(o, "features", "Negotiated features", lv->features);
 	else
-		r_null(o, "features", "Negotiated features");
+		r_unknown(o, "features", "Negotiated features",
+			  lv->has_virtio_dev ? "sysfs has no features file"
+					     : "no virtio bus device in sysfs");
 	if (lv->has_status)
 		r_status(o, "status", "Status", (uint8_t)lv->status);
 	else
-		r_null(o, "status", "Status");
+		r_unknown(o, "status", "Status",
+			  lv->has_virtio_dev ? "sysfs has no status file"
+					     : "no virtio bus device in sysfs");
 	report_linux_match(c, o);
 	report_linux_resources(c, o);
 }

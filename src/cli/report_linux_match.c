@@ -55,7 +55,11 @@ static void compare_features(struct rctx *c, struct rnode *o)
 		/* VX_PERM: the selector policy, which the queue notes explain */
 		if (c->lv.has_features && e.msg[0] && e.code != VX_PERM)
 			rctx_note(c, "linux.features_match not computed: %s", e.msg);
-		r_null(o, "features_match", "Features match registers");
+		r_unknown(o, "features_match", "Features match registers",
+			  !c->lv.has_features	   ? "sysfs has no features file"
+			  : !vdev_regs_readable(v) ? "registers not read"
+			  : e.code == VX_PERM	   ? v->select_why
+						   : e.msg);
 		return;
 	}
 	mask = v->ops->legacy_ring ? 0xffffffffull : ~0ull;
@@ -73,7 +77,10 @@ static void compare_status(struct rctx *c, struct rnode *o)
 	uint8_t st;
 
 	if (!c->lv.has_status || !vdev_regs_readable(v) || v->ops->get_status(v, &st, &e)) {
-		r_null(o, "status_match", "Status matches register");
+		r_unknown(o, "status_match", "Status matches register",
+			  !c->lv.has_status	   ? "sysfs has no status file"
+			  : !vdev_regs_readable(v) ? "registers not read"
+						   : e.msg);
 		return;
 	}
 	r_bool(o, "status_match", "Status matches register", st == (uint8_t)c->lv.status);

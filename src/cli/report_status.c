@@ -16,7 +16,8 @@ void report_status(struct rctx *c)
 	unsigned nq;
 
 	if (!vdev_regs_readable(v)) {
-		rctx_note(c, "registers not read: %s", v->regs_why);
+		rctx_note(c, "registers not read: %s", rctx_regs_why(c));
+		snprintf(e.msg, sizeof(e.msg), "registers not read: %s", rctx_regs_why(c));
 	} else if (v->ops->get_status(v, &status, &e)) {
 		rctx_note(c, "device status not read: %s", e.msg);
 	} else {
@@ -30,5 +31,7 @@ void report_status(struct rctx *c)
 	if (c->have_lv && c->lv.has_status)
 		add_status(c->root, (uint8_t)c->lv.status, "sysfs");
 	else
-		r_null(c->root, "device_status", "Status");
+		r_unknownf(c->root, "device_status", "Status", "%s%s", e.msg,
+			   c->s->dump_file ? ""
+					   : "; sysfs has no status file for the virtio device");
 }

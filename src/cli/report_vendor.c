@@ -18,7 +18,7 @@ static void one_extension(struct rctx *c, struct rnode *parent, const struct ven
 		r_move(o, parent);
 	} else {
 		rctx_note(c, "vendor.%s not decoded: %s", x->key, e.msg);
-		r_null(parent, x->key, x->name);
+		r_unknown(parent, x->key, x->name, e.msg);
 	}
 	r_free(scratch);
 }

@@ -105,7 +105,7 @@ class Fixtures(unittest.TestCase):
 
     def test_text_agrees_with_json(self):
         f = os.path.join(FIX, "host-00-03.0.txt")
-        for cmd in ("caps", "dump", "features", "status", "common", "config"):
+        for cmd in ("caps", "dump", "status"):
             doc = json.loads(run("--json", "-F", f, cmd, "00:03.0", check=0).stdout)
             text = run("-F", f, cmd, "00:03.0", check=0).stdout
             for path, key, value in scalars(doc):
@@ -132,6 +132,41 @@ class Fixtures(unittest.TestCase):
                              check=0).stdout)
         self.assertEqual(doc["capabilities"][0]["check"], "BAR index 7 is above 5")
         self.assertTrue(any("BAR index 7" in n for n in doc["notes"]))
+
+
+class Unavailable(unittest.TestCase):
+    """What could not be read is null with a reason, never a value that
+    looks real; a command whose whole answer is missing fails with 10."""
+
+    F = os.path.join(FIX, "host-00-03.0.txt")
+
+    def test_whole_answer_missing_exits_10(self):
+        for cmd in ("config", "common", "features"):
+            for fmt in ([], ["--json"]):
+                p = run(*fmt, "-F", self.F, cmd, "00:03.0", check=EXIT["unavailable"])
+                self.assertEqual(p.stdout, "")
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+                self.assertIn("not readable: ", p.stderr)
+                self.assertIn("-F dump file", p.stderr)
+
+    def test_dump_marks_each_missing_section(self):
+        doc = json.loads(run("--json", "-F", self.F, "dump", "00:03.0", check=0).stdout)
+        schema_validator("dump").validate(doc)
+        self.assertEqual(doc["register_access"], "none")
+        for k in ("device_status", "device_features", "driver_features", "feature_bits",
+                  "common_cfg", "queues", "config"):
+            self.assertIsNone(doc[k], k)
+            self.assertIn("-F dump file", doc["unavailable"][k], k)
+        # every null listed in unavailable is a null in the document
+        for path in doc["unavailable"]:
+            node = doc
+            for part in path.split("."):
+                node = node[int(part)] if isinstance(node, list) else node[part]
+            self.assertIsNone(node, path)
+        text = run("-F", self.F, "dump", "00:03.0", check=0).stdout
+        self.assertRegex(text, r"Feature bits: +unknown \(")
+        self.assertNotIn("(none)", text)
+        self.assertRegex(text, r"Register access: +none \(")
 
 
 class ShortConfigSpace(unittest.TestCase):
@@ -234,7 +269,7 @@ class LegacyIrqsVendor(unittest.TestCase):
         self.assertNotIn("vendor", dump)
 
     def test_text_agrees_with_json(self):
-        for cmd, addr in (("irqs", "00:04.0"), ("irqs", "00:03.0"), ("common", "00:03.0"),
+        for cmd, addr in (("irqs", "00:04.0"), ("irqs", "00:03.0"), ("dump", "00:03.0"),
                           ("vendor", "00:04.0")):
             doc = json.loads(run("--json", "-F", self.MIXED, cmd, addr, check=0).stdout)
             text = run("-F", self.MIXED, cmd, addr, check=0).stdout
@@ -371,6 +406,26 @@ class LiveReadOnly(unittest.TestCase):
                 self.assertTrue(r["linux_name"].startswith(doc["virtio_bus_device"] + "-"),
                                 (addr, r))
             self.assertEqual(named[0]["linux_name"], doc["virtio_bus_device"] + "-config")
+
+    def test_config_without_resource_files_exits_10(self):
+        """A bound device whose BARs have no resource files in sysfs: `config`
+        has nothing to show, says why and what would reach it (read-only:
+        no --select here)."""
+        tried = 0
+        for addr in sysfs_virtio_functions():
+            base = "/sys/bus/pci/devices/%s" % addr
+            if not os.path.exists(base + "/driver") or any(
+                    f.startswith("resource") and f != "resource" for f in os.listdir(base)):
+                continue
+            tried += 1
+            p = run("config", addr, check=EXIT["unavailable"])
+            self.assertEqual(p.stdout, "")
+            self.assertIn("no resource", p.stderr)
+            self.assertIn("--select", p.stderr)
+            doc = json.loads(run("--json", "caps", addr, check=0).stdout)
+            self.assertEqual(doc["register_access"], "none")
+        if not tried:
+            self.skipTest("every bound function has resource files")
 
     def test_dump_every_function(self):
         v = schema_validator("dump")
