@@ -1,6 +1,7 @@
 #include "cli/dispatch.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,22 @@ static int check_safety(struct session *s, const struct command *c, const struct
 	return 0;
 }
 
+/* Output that did not arrive (a full disk, a closed pipe) is a failure,
+ * not a success nobody saw. The error is cleared so the next command of a
+ * shell or script tries again. */
+bool stdout_failed(struct verr *e)
+{
+	int err = 0;
+
+	if (fflush(stdout) == EOF)
+		err = errno;
+	if (!ferror(stdout))
+		return false;
+	clearerr(stdout);
+	verr_set(e, VX_FAIL, "writing standard output: %s", strerror(err ? err : EIO));
+	return true;
+}
+
 /* A failed command leaves no result, so a later `expect` cannot test a
  * stale one; session commands (open, set, expect...) never change it, so
  * several expects test one result. */
@@ -86,9 +103,17 @@ static int run(struct session *s, const struct command *c, const struct cmd_args
 		out = NULL;
 		rc = verr_set(e, VX_FAIL, "out of memory while building the report");
 	}
+	/* Interrupted (Ctrl-C on one command, SIGTERM): the report may be
+	 * partial, and the user stopped waiting for it. */
+	if (rc == 0 && s->signalled) {
+		r_free(out);
+		out = NULL;
+		rc = verr_set(e, VX_FAIL, "interrupted");
+	}
 	if (out)
 		render(stdout, out, &s->out);
-	fflush(stdout);
+	if (stdout_failed(e) && rc == 0)
+		rc = -1;
 	if (!(c->flags & CMD_SESSION) && (out || rc))
 		session_set_result(s, out);
 	else

@@ -18,4 +18,7 @@ int dispatch_line(struct session *s, const char *line, const char *where);
  * *argv is one malloc'd block (free(*argv) frees all), NULL-terminated. */
 int line_split(const char *line, int *argc, char ***argv, struct verr *e);
 
+/* Flushes stdout; true (and e set) when anything written to it was lost. */
+bool stdout_failed(struct verr *e);
+
 #endif

@@ -97,7 +97,9 @@ void print_usage(FILE *f)
 	fputs("\nExit status:\n", f);
 	for (size_t i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++)
 		fprintf(f, "  %-5d %s\n", exit_codes[i].code, exit_codes[i].meaning);
-	fprintf(f, "  %-5s %s\n", "128+N", "ended by signal N (SIGTERM, SIGHUP), after cleanup");
+	fprintf(f, "  %-5s %s\n", "128+N",
+		"ended by signal N (SIGTERM, SIGHUP; SIGINT ends one command "
+		"with 130), after cleanup");
 	fputs("\n'virtioctl COMMAND --help' describes one command; see virtioctl(1).\n", f);
 }
 

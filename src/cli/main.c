@@ -1,5 +1,6 @@
 /* virtioctl: picks the mode (one command, shell, or script) and leaves
  * through session_fini on every path, so devices given queues are reset. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,9 @@ int main(int argc, char **argv)
 
 	session_init(&s);
 	interrupt_trap(&s);
+	/* A closed pipe is a write error (EPIPE) to report and clean up
+	 * after, not a silent death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	if (parse_global(&s, argc, argv, &i, &pr, &e)) {
 		rc = fail(&e);
 	} else if (pr.sim_list) {
@@ -75,6 +79,8 @@ int main(int argc, char **argv)
 		session_settle(&s);
 		rc = run_mode(&s, argc - i, argv + i);
 	}
+	if (stdout_failed(&e) && rc == VX_OK)
+		rc = fail(&e);
 	session_fini(&s);
 	/* Like a shell: ended by signal N gives 128 + N, after the cleanup. */
 	return s.signalled ? 128 + s.signalled : rc;

@@ -35,13 +35,21 @@ int script_run(struct session *s, FILE *f, const char *name)
 	size_t cap = 0;
 	unsigned lineno = 0;
 	int status = 0;
+	ssize_t n;
 
 	s->mode = MODE_SCRIPT;
-	while (getline(&line, &cap, f) >= 0) {
+	while ((n = getline(&line, &cap, f)) >= 0) {
 		bool ignore;
 		int rc;
 
 		snprintf(where, sizeof(where), "%s:%u", name, ++lineno);
+		/* a NUL byte: a binary file, like a malformed -F dump */
+		if (memchr(line, '\0', (size_t)n)) {
+			fprintf(stderr, "virtioctl: %s: a NUL byte: binary data, not a script\n",
+				where);
+			status = VX_INPUT;
+			break;
+		}
 		rc = run_line(s, line, where, &ignore);
 		if (rc && !ignore && !status)
 			status = rc;

@@ -36,7 +36,9 @@ static void on_signal(int sig)
 	if (!s)
 		return;
 	s->cancel = 1;
-	if (sig != SIGINT)
+	/* Ctrl-C cancels the running command of the shell or a script; one
+	 * command on its own ends, after cleanup, with 128 + SIGINT. */
+	if (sig != SIGINT || s->mode == MODE_ONESHOT)
 		s->signalled = sig;
 }
 

@@ -13,8 +13,11 @@ system is only listed and dumped without --select or --force."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 import unittest
 
 import jsonschema
@@ -308,6 +311,44 @@ class Errors(unittest.TestCase):
             self.assertEqual(p.returncode, EXIT["input"], f + ": " + p.stderr)
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, f + ": " + p.stderr)
             self.assertIn(f, p.stderr)
+
+    def test_lost_output_is_an_error(self):
+        f = os.path.join(FIX, "host-all.txt")
+        if os.path.exists("/dev/full"):
+            for args in (["-F", f, "list"], ["--version"], ["-F", f, "--json", "dump", "00:03.0"]):
+                with open("/dev/full", "w") as full:
+                    p = subprocess.run([VIRTIOCTL, *args], stdout=full, stderr=subprocess.PIPE,
+                                       text=True, stdin=subprocess.DEVNULL, timeout=60)
+                self.assertEqual(p.returncode, 1, args)
+                self.assertIn("writing standard output", p.stderr)
+        # a pipe closed by its reader: EPIPE, reported, not a silent SIGPIPE
+        r, w = os.pipe()
+        os.close(r)
+        p = subprocess.run([VIRTIOCTL, "-F", f, "list"], stdout=w, stderr=subprocess.PIPE,
+                           text=True, stdin=subprocess.DEVNULL, timeout=60)
+        os.close(w)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("Broken pipe", p.stderr)
+
+    def test_binary_script_is_malformed_input(self):
+        with tempfile.NamedTemporaryFile(suffix=".vctl") as t:
+            t.write(b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\n\x00\x00list\n")
+            t.flush()
+            p = run("-f", t.name, check=EXIT["input"])
+            self.assertIn("binary", p.stderr)
+
+    def test_sigint_ends_one_command_with_130(self):
+        with tempfile.TemporaryDirectory() as d:
+            fifo = os.path.join(d, "dump")
+            os.mkfifo(fifo)
+            # opening a FIFO with no writer blocks: the command is running
+            p = subprocess.Popen([VIRTIOCTL, "-F", fifo, "list"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+            time.sleep(0.5)
+            p.send_signal(signal.SIGINT)
+            out, err = p.communicate(timeout=30)
+            self.assertEqual(p.returncode, 130, err)
+            self.assertEqual(out, "")
 
     def test_usage(self):
         run(check=EXIT["ok"])  # no command, stdin not a terminal: an empty script
