@@ -2,16 +2,29 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/options.h"
 #include "sim/source.h"
+#include "util/escape.h"
+
+void print_error(const char *fmt, ...)
+{
+	char msg[2048], esc[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "virtioctl: %s\n", str_escape(msg, esc, sizeof(esc)));
+}
 
 static int fail(const struct verr *e, const char *where)
 {
-	fprintf(stderr, "virtioctl: %s%s%s\n", where ? where : "", where ? ": " : "",
-		e->msg[0] ? e->msg : vx_code_name(e->code));
+	print_error("%s%s%s", where ? where : "", where ? ": " : "",
+		    e->msg[0] ? e->msg : vx_code_name(e->code));
 	return e->code ? (int)e->code : VX_FAIL;
 }
 

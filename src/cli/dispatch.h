@@ -18,6 +18,10 @@ int dispatch_line(struct session *s, const char *line, const char *where);
  * *argv is one malloc'd block (free(*argv) frees all), NULL-terminated. */
 int line_split(const char *line, int *argc, char ***argv, struct verr *e);
 
+/* Prints "virtioctl: MESSAGE" on stderr, one line, escaped: messages
+ * quote arguments, script lines, file names and device strings. */
+void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Flushes stdout; true (and e set) when anything written to it was lost. */
 bool stdout_failed(struct verr *e);
 

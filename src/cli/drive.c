@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/dispatch.h"
 #include "pci/backend/vfio.h"
 #include "sim/source.h"
 #include "virtio/driver.h"
@@ -124,10 +125,9 @@ void drive_release(struct session *s, struct sdev *d)
 	if (has_rings(dr) && !d->pci->removed && vdev_reset(&d->v, VDEV_RESET_TIMEOUT_MS, &e) &&
 	    !d->pci->removed) {
 		/* The device may still own the rings: never free them. */
-		fprintf(stderr,
-			"virtioctl: %s: %s; keeping its queue memory allocated so the device "
-			"cannot write into freed memory\n",
-			a, e.msg);
+		print_error("%s: %s; keeping its queue memory allocated so the device cannot "
+			    "write into freed memory",
+			    a, e.msg);
 		if (dr->dma)
 			dma_abandon(dr->dma);
 	} else {

@@ -15,7 +15,7 @@
 
 static int fail(const struct verr *e)
 {
-	fprintf(stderr, "virtioctl: %s\n", e->msg[0] ? e->msg : vx_code_name(e->code));
+	print_error("%s", e->msg[0] ? e->msg : vx_code_name(e->code));
 	return e->code ? (int)e->code : VX_FAIL;
 }
 

@@ -45,8 +45,7 @@ int script_run(struct session *s, FILE *f, const char *name)
 		snprintf(where, sizeof(where), "%s:%u", name, ++lineno);
 		/* a NUL byte: a binary file, like a malformed -F dump */
 		if (memchr(line, '\0', (size_t)n)) {
-			fprintf(stderr, "virtioctl: %s: a NUL byte: binary data, not a script\n",
-				where);
+			print_error("%s: a NUL byte: binary data, not a script", where);
 			status = VX_INPUT;
 			break;
 		}
@@ -57,11 +56,11 @@ int script_run(struct session *s, FILE *f, const char *name)
 			break;
 	}
 	if (ferror(f) && !s->cancel && !s->signalled) {
-		fprintf(stderr, "virtioctl: %s: %s\n", name, strerror(errno));
+		print_error("%s: %s", name, strerror(errno));
 		status = status ? status : VX_INPUT;
 	}
 	if (s->cancel && !status) {
-		fprintf(stderr, "virtioctl: %s:%u: interrupted\n", name, lineno);
+		print_error("%s:%u: interrupted", name, lineno);
 		status = VX_FAIL;
 	}
 	free(line);
@@ -77,7 +76,7 @@ int script_run_path(struct session *s, const char *path)
 		return script_run(s, stdin, "stdin");
 	f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "virtioctl: %s: %s\n", path, strerror(errno));
+		print_error("%s: %s", path, strerror(errno));
 		return VX_INPUT;
 	}
 	rc = script_run(s, f, path);

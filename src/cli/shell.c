@@ -121,8 +121,7 @@ static int make_parents(const char *file)
 
 static void history_off(struct session *s, int err)
 {
-	fprintf(stderr, "virtioctl: warning: history not kept in %s: %s\n", s->history,
-		strerror(err));
+	print_error("warning: history not kept in %s: %s", s->history, strerror(err));
 	free(s->history);
 	s->history = NULL;
 }

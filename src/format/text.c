@@ -6,7 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/escape.h"
+
 #define INDENT_STEP 2
+#define CELL_MAX    2048 /* one value as text, escaped */
+
+/* Strings in a report come from devices, sysfs, files and arguments:
+ * nothing reaches the terminal unescaped (util/escape.h). */
+static const char *safe(const char *s, char *buf, size_t len)
+{
+	return str_needs_escape(s) ? str_escape(s, buf, len) : s;
+}
 
 static const char *label_of(const struct rnode *n)
 {
@@ -81,7 +91,7 @@ static const char *scalar_text(const struct rnode *n, char *buf, size_t len)
 	case R_BOOL:
 		return n->v.b ? "yes" : "no";
 	case R_STR:
-		return n->v.s;
+		return safe(n->v.s, buf, len);
 	case R_ARR:
 		return joined_text(n, buf, len);
 	default:
@@ -91,13 +101,13 @@ static const char *scalar_text(const struct rnode *n, char *buf, size_t len)
 
 static void print_scalar_value(FILE *f, const struct rnode *n)
 {
-	char buf[128];
+	char buf[CELL_MAX];
 
 	fputs(scalar_text(n, buf, sizeof(buf)), f);
 	if (n->annot && *n->annot)
-		fprintf(f, " (%s)", n->annot);
+		fprintf(f, " (%s)", safe(n->annot, buf, sizeof(buf)));
 	if (n->why)
-		fprintf(f, " (%s)", n->why);
+		fprintf(f, " (%s)", safe(n->why, buf, sizeof(buf)));
 }
 
 static void print_hexdump(FILE *f, const char *hex, int indent)
@@ -162,7 +172,7 @@ static void render_inline_array(FILE *f, const struct rnode *n, int indent, int 
  * print as "...", which callers avoid by keeping table rows flat. */
 static void table_widths(const struct rnode *arr, int *w, int ncol)
 {
-	char buf[128];
+	char buf[CELL_MAX], abuf[CELL_MAX];
 	int i = 0;
 
 	for (const struct rnode *h = arr->child->child; h && i < ncol; h = h->next, i++)
@@ -173,7 +183,7 @@ static void table_widths(const struct rnode *arr, int *w, int ncol)
 			int l = (int)strlen(scalar_text(c, buf, sizeof(buf)));
 
 			if (c->annot && *c->annot)
-				l += (int)strlen(c->annot) + 3;
+				l += (int)strlen(safe(c->annot, abuf, sizeof(abuf))) + 3;
 			if (l > w[i])
 				w[i] = l;
 		}
@@ -193,15 +203,19 @@ static void table_reasons(FILE *f, const struct rnode *n, int indent)
 				for (const struct rnode *o = r->child; o && !said; o = o->next)
 					said = o->why && strcmp(label_of(o), label_of(c)) == 0 &&
 					       strcmp(o->why, c->why) == 0;
-			if (!said)
-				fprintf(f, "%*s%s unknown: %s\n", indent, "", label_of(c), c->why);
+			if (!said) {
+				char buf[CELL_MAX];
+
+				fprintf(f, "%*s%s unknown: %s\n", indent, "", label_of(c),
+					safe(c->why, buf, sizeof(buf)));
+			}
 		}
 }
 
 static void render_table(FILE *f, const struct rnode *n, int indent)
 {
 	int ncol = (int)r_count(n->child), *w, i = 0;
-	char buf[256];
+	char buf[CELL_MAX], abuf[CELL_MAX];
 
 	if (n->label || n->key)
 		fprintf(f, "%*s%s:\n", indent, "", label_of(n));
@@ -223,10 +237,11 @@ static void render_table(FILE *f, const struct rnode *n, int indent)
 		i = 0;
 		for (const struct rnode *c = row->child; c && i < ncol; c = c->next, i++) {
 			const char *t = scalar_text(c, buf, sizeof(buf));
-			char cell[512];
+			char cell[2 * CELL_MAX + 4];
 
 			if (c->annot && *c->annot)
-				snprintf(cell, sizeof(cell), "%s (%s)", t, c->annot);
+				snprintf(cell, sizeof(cell), "%s (%s)", t,
+					 safe(c->annot, abuf, sizeof(abuf)));
 			else
 				snprintf(cell, sizeof(cell), "%s", t);
 			if (c->next)

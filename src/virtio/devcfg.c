@@ -599,7 +599,10 @@ static void emit_string(const struct cfg_field *f, const uint8_t *p, unsigned si
 			i += u;
 			continue;
 		}
-		s[o++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
+		/* ASCII is kept as it is, control bytes too: JSON escapes them
+		 * and text shows them as \xNN (util/escape.h). Bytes that are
+		 * not UTF-8 cannot go into a JSON string: '?'. */
+		s[o++] = p[i] < 0x80 ? (char)p[i] : '?';
 		i++;
 	}
 	s[o] = '\0';

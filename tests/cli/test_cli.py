@@ -350,6 +350,32 @@ class Errors(unittest.TestCase):
             self.assertEqual(p.returncode, 130, err)
             self.assertEqual(out, "")
 
+    def test_control_bytes_are_escaped_in_errors(self):
+        """Arguments, file names and script lines reach the terminal
+        escaped: an escape sequence is shown, not obeyed."""
+        esc = "\x1b]0;owned\x07\x1b[2J"
+        shown = "\\x1b]0;owned\\x07\\x1b[2J"
+        p = run("frob" + esc, check=EXIT["usage"])
+        self.assertIn("frob" + shown, p.stderr)
+        with tempfile.TemporaryDirectory() as d:
+            name = os.path.join(d, "dump" + esc + ".txt")
+            with open(os.path.join(FIX, "host-all.txt")) as src, open(name, "w") as dst:
+                dst.write(src.read())
+            p = run("-F", name, "dump", "00:09.0", check=EXIT["nodev"])
+            self.assertIn("dump" + shown + ".txt", p.stderr)
+            script = os.path.join(d, "s" + esc)
+            with open(script, "w") as f:
+                f.write("list " + esc + "\n")
+            p = run("-F", name, "-f", script, check=EXIT["usage"])
+            self.assertIn("s" + shown + ":1", p.stderr)
+        p = subprocess.run([VIRTIOCTL, "-F", os.path.join(FIX, "host-all.txt")],
+                           input="lis" + esc + "\n", capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, EXIT["usage"])
+        self.assertIn(shown, p.stderr)
+        for out in (p.stderr,):
+            self.assertFalse(any(ord(c) < 0x20 and c != "\n" for c in out), out)
+
     def test_usage(self):
         run(check=EXIT["ok"])  # no command, stdin not a terminal: an empty script
         run("frobnicate", check=EXIT["usage"])

@@ -176,8 +176,40 @@ static void test_nulls(void)
 	r_free(arr);
 }
 
+/* Device strings, sysfs names, arguments: text shows control bytes
+ * escaped, JSON carries the string itself (escaped the JSON way). */
+static void test_escaping(void)
+{
+	struct rnode *root = r_new_root(), *t;
+	char *txt, *s;
+	cJSON *j;
+
+	r_str(root, "tag", "Tag", "fs\x1b[2J\x07");
+	r_annot(r_uint(root, "n", "N", 1, NULL), "port \x1b]0;x\x07");
+	r_unknown(root, "u", "U", "file a\nb");
+	t = r_arr(root, "ports", "Ports", RF_TABLE);
+	r_str(r_obj(t, NULL, NULL), "name", "name", "con\rsole");
+	r_str(r_arr(root, "notes", "Notes", RF_LINES), NULL, NULL, "note\x1b[1m");
+	txt = text_of(root);
+	CHECK(strstr(txt, "fs\\x1b[2J\\x07\n") != NULL);
+	CHECK(strstr(txt, "(port \\x1b]0;x\\x07)") != NULL);
+	CHECK(strstr(txt, "(file a\\x0ab)") != NULL);
+	CHECK(strstr(txt, "con\\x0dsole") != NULL);
+	CHECK(strstr(txt, "note\\x1b[1m") != NULL);
+	for (const char *p = txt; *p; p++)
+		CHECK((unsigned char)*p >= 0x20 || *p == '\n');
+	s = render_json_string(root, false);
+	j = cJSON_Parse(s);
+	CHECK_STR(cJSON_GetObjectItem(j, "tag")->valuestring, "fs\x1b[2J\x07");
+	cJSON_Delete(j);
+	cJSON_free(s);
+	free(txt);
+	r_free(root);
+}
+
 int main(void)
 {
+	test_escaping();
 	test_nulls();
 	test_json();
 	test_text();
