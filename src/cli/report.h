@@ -11,6 +11,7 @@
 #include "format/report.h"
 #include "linux/view.h"
 #include "cli/session.h"
+#include "virtio/features.h"
 
 struct rctx {
 	struct session *s;
@@ -22,7 +23,8 @@ struct rctx {
 	bool have_lv;
 	/* Device features are needed by several sections; read them once. */
 	int devf_state; /* 0 not read yet, 1 read, -1 unavailable */
-	uint64_t devf;
+	uint64_t devf;	/* bits 0-63 of devfx */
+	struct vfeatures devfx;
 	char devf_why[768]; /* devf_state -1: why */
 	/* Set by a section whose whole answer could not be read (config with
 	 * no register access, ...): the command fails with VX_UNAVAILABLE and
@@ -36,6 +38,10 @@ struct rctx {
 const char *rctx_regs_why(struct rctx *c);
 /* Marks the section's whole answer as missing (see rctx.missing). */
 void rctx_missing(struct rctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Every word of them (virtio/features.h); false as rctx_device_features. */
+bool rctx_device_feature_words(struct rctx *c, struct vfeatures *f);
+/* What the kernel printed in sysfs (c->lv.has_features), as words. */
+void rctx_sysfs_feature_words(struct rctx *c, struct vfeatures *f);
 /* Why the device features could not be read; "" when they were. */
 const char *rctx_device_features_why(struct rctx *c);
 

@@ -84,11 +84,12 @@ bool rctx_device_features(struct rctx *c, uint64_t *f)
 		if (!vdev_regs_readable(v))
 			snprintf(c->devf_why, sizeof(c->devf_why), "registers not read: %s",
 				 rctx_regs_why(c));
-		else if (v->ops->get_device_features(v, &c->devf, &e))
+		else if (vdev_feature_words(v, false, &c->devfx, &e))
 			snprintf(c->devf_why, sizeof(c->devf_why), "device features not read: %s",
 				 e.msg);
 		else
 			c->devf_state = 1;
+		c->devf = vfeatures_low64(&c->devfx);
 		if (c->devf_state == 0) {
 			c->devf_state = -1;
 			rctx_note(c, "%s", c->devf_why);
@@ -96,6 +97,30 @@ bool rctx_device_features(struct rctx *c, uint64_t *f)
 	}
 	*f = c->devf;
 	return c->devf_state == 1;
+}
+
+bool rctx_device_feature_words(struct rctx *c, struct vfeatures *f)
+{
+	uint64_t low;
+	bool ok = rctx_device_features(c, &low);
+
+	*f = c->devfx;
+	return ok;
+}
+
+/* What the kernel printed in sysfs, as feature words. */
+void rctx_sysfs_feature_words(struct rctx *c, struct vfeatures *f)
+{
+	unsigned n = (c->lv.features_nbits + 31) / 32;
+
+	memset(f, 0, sizeof(*f));
+	f->nwords = n < 2 ? 2 : n > VIRTIO_FEATURE_WORDS ? VIRTIO_FEATURE_WORDS : n;
+	f->w[0] = (uint32_t)c->lv.features;
+	f->w[1] = (uint32_t)(c->lv.features >> 32);
+	f->w[2] = (uint32_t)c->lv.features_hi;
+	f->w[3] = (uint32_t)(c->lv.features_hi >> 32);
+	if (c->lv.features_above_127)
+		rctx_note(c, "sysfs: the kernel sets feature bits above 127, which are not shown");
 }
 
 const char *rctx_device_features_why(struct rctx *c)

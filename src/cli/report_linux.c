@@ -20,9 +20,15 @@ void report_linux(struct rctx *c)
 	r_str(o, "virtio_device", "Virtio device", lv->has_virtio_dev ? lv->virtio_dev : NULL);
 	r_str(o, "virtio_driver", "Virtio driver",
 	      lv->has_virtio_dev && lv->has_virtio_driver ? lv->virtio_driver : NULL);
-	if (lv->has_features)
+	if (lv->has_features) {
+		struct vfeatures f;
+		char hex[8 + 8 * VIRTIO_FEATURE_WORDS];
+
+		rctx_sysfs_feature_words(c, &f);
 		r_hex64(o, "features", "Negotiated features", lv->features);
-	else
+		r_str(o, "features_ex", "Negotiated features (all)",
+		      vfeatures_hex(&f, hex, sizeof(hex)));
+	} else
 		r_unknown(o, "features", "Negotiated features",
 			  lv->has_virtio_dev ? "sysfs has no features file"
 					     : "no virtio bus device in sysfs");

@@ -41,22 +41,27 @@ static bool parse_u32(const char *s, uint32_t *out)
 
 static bool parse_features(const char *s, struct linux_view *v)
 {
-	uint64_t f = 0;
+	uint64_t f = 0, hi = 0;
 	bool above = false;
 	size_t n = strlen(s);
 
 	if (n == 0)
 		return false;
+	/* any length: bits up to 127 are kept, a set bit beyond is flagged */
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] != '0' && s[i] != '1')
 			return false;
 		if (s[i] == '1' && i < 64)
 			f |= 1ull << i;
+		else if (s[i] == '1' && i < 128)
+			hi |= 1ull << (i - 64);
 		else if (s[i] == '1')
 			above = true;
 	}
 	v->features = f;
-	v->features_above_63 = above;
+	v->features_hi = hi;
+	v->features_above_63 = hi || above;
+	v->features_above_127 = above;
 	v->features_nbits = (unsigned)n;
 	return v->has_features = true;
 }

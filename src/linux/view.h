@@ -26,7 +26,9 @@ struct linux_view {
 	 * bit 0 first. Newer kernels print 128 bits. */
 	bool has_features;
 	uint64_t features;	 /* bits 0-63 */
+	uint64_t features_hi;	 /* bits 64-127 */
 	bool features_above_63;	 /* a bit above 63 is set */
+	bool features_above_127; /* a bit above 127 is set (not kept) */
 	unsigned features_nbits; /* bits the kernel printed */
 
 	bool has_status;

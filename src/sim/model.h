@@ -168,7 +168,8 @@ struct model_spec {
 	uint32_t class_code;
 	struct pci_addr addr;
 
-	uint64_t features; /* offered through device_feature */
+	uint64_t features;    /* offered through device_feature */
+	uint64_t features_hi; /* bits 64-127: device_feature_select 2 and 3 */
 	/* Offered only through the legacy header's 32-bit host features, as
 	 * QEMU hides NOTIFY_ON_EMPTY/ANY_LAYOUT from modern drivers. */
 	uint64_t legacy_only_features;

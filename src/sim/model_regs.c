@@ -249,6 +249,14 @@ static uint64_t feature_word(uint64_t f, uint32_t sel)
 	return sel < 2 ? (f >> (32 * sel)) & 0xffffffffu : 0;
 }
 
+/* Offered features, 128 bits wide. */
+static uint64_t offered_word(const struct model_spec *s, uint32_t sel)
+{
+	return sel < 2	 ? feature_word(s->features, sel)
+	       : sel < 4 ? feature_word(s->features_hi, sel - 2)
+			 : 0;
+}
+
 static uint64_t common_read(struct model *m, unsigned off)
 {
 	struct model_state *st = &m->st;
@@ -257,7 +265,7 @@ static uint64_t common_read(struct model *m, unsigned off)
 	case C_DFSELECT:
 		return st->dfselect;
 	case C_DF:
-		return feature_word(m->spec.features, st->dfselect);
+		return offered_word(&m->spec, st->dfselect);
 	case C_GFSELECT:
 		return st->gfselect;
 	case C_GF:

@@ -1,5 +1,6 @@
 #include "virtio/features.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -346,4 +347,24 @@ size_t virtio_feature_names(unsigned device_id, const struct feature_bit **out, 
 		n++;
 	}
 	return n;
+}
+
+bool vfeatures_has(const struct vfeatures *f, unsigned bit)
+{
+	return bit / 32 < f->nwords && bit / 32 < VIRTIO_FEATURE_WORDS &&
+	       (f->w[bit / 32] >> (bit % 32) & 1);
+}
+
+uint64_t vfeatures_low64(const struct vfeatures *f)
+{
+	return (f->nwords > 0 ? f->w[0] : 0) | (uint64_t)(f->nwords > 1 ? f->w[1] : 0) << 32;
+}
+
+const char *vfeatures_hex(const struct vfeatures *f, char *buf, size_t len)
+{
+	size_t o = (size_t)snprintf(buf, len, "0x");
+
+	for (unsigned i = f->nwords; i-- > 0 && o < len;)
+		o += (size_t)snprintf(buf + o, len - o, "%08x", (unsigned)f->w[i]);
+	return buf;
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct feature_bit {
 	unsigned bit;
@@ -38,6 +39,21 @@ enum {
 	VIRTIO_FB_ADMIN_VQ = 41,
 	VIRTIO_FB_SUSPEND = 43,
 };
+
+/* A feature set of any width the device offers, in 32-bit words as the
+ * modern interface's *_feature_select reads them (word 0: bits 0-31). */
+#define VIRTIO_FEATURE_WORDS	   4 /* words read at most: 128 bits */
+#define VIRTIO_FEATURE_WORDS_KNOWN 3 /* words holding every bit defined (64-70) */
+struct vfeatures {
+	uint32_t w[VIRTIO_FEATURE_WORDS];
+	unsigned nwords; /* words read */
+};
+
+bool vfeatures_has(const struct vfeatures *f, unsigned bit);
+/* Bits 0-63, as the 64-bit keys and the driving code take them. */
+uint64_t vfeatures_low64(const struct vfeatures *f);
+/* "0x" and 8 hex digits per word read, most significant word first. */
+const char *vfeatures_hex(const struct vfeatures *f, char *buf, size_t len);
 
 /* True for bits whose meaning the transport defines for every device. */
 bool virtio_feature_is_transport(unsigned bit);

@@ -1,5 +1,7 @@
 /* The virtio 1.x PCI transport: common_cfg, notify, ISR and device config
  * structures located by the capabilities (virtio 1.3, 4.1.4). */
+#include <string.h>
+
 #include "virtio/common_cfg.h"
 #include "virtio/features.h"
 #include "virtio/modern.h"
@@ -79,6 +81,31 @@ static int read_feature_words(struct vdev *v, unsigned sel_off, unsigned win_off
 	if (modern_common_write(v, sel_off, 4, saved, e) || rc)
 		return -1;
 	*f = w0 | w1 << 32;
+	return 0;
+}
+
+int modern_feature_words(struct vdev *v, bool driver, struct vfeatures *out, struct verr *e)
+{
+	unsigned sel = driver ? CC_DRIVER_FEATURE_SELECT : CC_DEVICE_FEATURE_SELECT,
+		 win = driver ? CC_DRIVER_FEATURE : CC_DEVICE_FEATURE;
+	uint64_t saved, w = 0;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (need_select(v, e) || modern_common_read(v, sel, 4, &saved, e))
+		return -1;
+	/* past the words that hold defined bits, a 0 word ends the set */
+	for (unsigned i = 0; i < VIRTIO_FEATURE_WORDS && !rc; i++) {
+		if (i >= VIRTIO_FEATURE_WORDS_KNOWN && out->w[i - 1] == 0)
+			break;
+		rc = modern_common_write(v, sel, 4, i, e) || modern_common_read(v, win, 4, &w, e);
+		if (!rc) {
+			out->w[i] = (uint32_t)w;
+			out->nwords = i + 1;
+		}
+	}
+	if (modern_common_write(v, sel, 4, saved, e) || rc)
+		return -1;
 	return 0;
 }
 

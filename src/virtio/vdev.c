@@ -6,7 +6,9 @@
 #include "virtio/devcfg.h"
 #include "virtio/ids.h"
 #include "virtio/cfgwin.h"
+#include "virtio/features.h"
 #include "virtio/legacy.h"
+#include "virtio/modern.h"
 
 #define CONFIG_READ_TRIES 16
 
@@ -120,6 +122,21 @@ int vdev_use_interface(struct vdev *v, enum vdev_iface want, struct verr *e)
 		v->ops = ops;
 		set_regs_why(v);
 	}
+	return 0;
+}
+
+int vdev_feature_words(struct vdev *v, bool driver, struct vfeatures *out, struct verr *e)
+{
+	uint64_t f;
+
+	if (v->ops == &virtio_modern_ops)
+		return modern_feature_words(v, driver, out, e);
+	memset(out, 0, sizeof(*out));
+	if ((driver ? v->ops->get_driver_features : v->ops->get_device_features)(v, &f, e))
+		return -1;
+	out->w[0] = (uint32_t)f;
+	out->w[1] = (uint32_t)(f >> 32);
+	out->nwords = v->ops->legacy_ring ? 1 : 2;
 	return 0;
 }
 

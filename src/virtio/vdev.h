@@ -157,6 +157,12 @@ int vdev_read_config(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, 
 extern const struct vtransport_ops virtio_modern_ops;
 extern const struct vtransport_ops virtio_legacy_ops;
 
+/* Every feature word of the device (driver false) or the driver side:
+ * the modern interface's words beyond the first two where the device has
+ * them (virtio/modern.h), the legacy header's one 32-bit word. */
+struct vfeatures;
+int vdev_feature_words(struct vdev *v, bool driver, struct vfeatures *out, struct verr *e);
+
 /* Which interface of a transitional device to use (--transport). A
  * legacy-only device always uses the legacy one; asking a modern-only
  * device for legacy is an error (VX_USAGE). */

@@ -494,6 +494,25 @@ class LiveReadOnly(unittest.TestCase):
         if not tried:
             self.skipTest("every bound function has resource files")
 
+    def test_all_feature_bits_from_sysfs(self):
+        """The kernel's features string, of any length, whole: every bit,
+        not only the first 64 (read-only: sysfs and config space)."""
+        for addr in sysfs_virtio_functions():
+            base = "/sys/bus/pci/devices/%s" % addr
+            vdevs = [d for d in os.listdir(base) if d.startswith("virtio")]
+            if not vdevs or not os.path.exists(os.path.join(base, vdevs[0], "features")):
+                continue
+            bits = open(os.path.join(base, vdevs[0], "features")).read().strip()
+            doc = json.loads(run("--json", "dump", addr, check=0).stdout)
+            want = sum(1 << i for i, b in enumerate(bits[:128]) if b == "1")
+            self.assertEqual(int(doc["linux"]["features_ex"], 16), want)
+            self.assertEqual(len(doc["linux"]["features_ex"]) - 2, 8 * min(4, (len(bits) + 31) // 32))
+            self.assertEqual(int(doc["linux"]["features"], 16), want & (2**64 - 1))
+            if doc["driver_features_source"] == "sysfs":
+                self.assertEqual(doc["driver_features_ex"], doc["linux"]["features_ex"])
+                listed = {r["bit"] for r in doc["feature_bits"] if r["driver"]}
+                self.assertEqual(listed, {i for i in range(128) if want >> i & 1})
+
     def test_dump_every_function(self):
         v = schema_validator("dump")
         for addr in sysfs_virtio_functions():

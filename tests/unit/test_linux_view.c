@@ -56,6 +56,8 @@ static void check_bound(const struct linux_view *v)
 	CHECK(v->has_features);
 	CHECK_EQ(v->features, (1ull << 0) | (1ull << 32) | (1ull << 35));
 	CHECK(v->features_above_63);
+	CHECK_EQ(v->features_hi, 1ull << (100 - 64));
+	CHECK(!v->features_above_127);
 	CHECK_EQ(v->features_nbits, 128);
 	CHECK(v->has_status);
 	CHECK_EQ(v->status, 0x0f);
@@ -163,8 +165,33 @@ static void test_real_sys(void)
 		printf("skip: no virtio functions at 0000:00:01.0-05.0 in /sys\n");
 }
 
+/* The kernel's string may be any length: bits to 127 are kept, a set
+ * bit beyond is flagged. */
+static void test_features_any_length(void)
+{
+	struct fakesys fs;
+	struct linux_view v;
+	struct pci_addr a = {0, 0, 4, 0};
+	char big[202];
+
+	if (!fakesys_create(&fs) || !fakesys_dir(&fs, DEV "/virtio9"))
+		return;
+	memset(big, '0', 200);
+	big[1] = big[127] = big[150] = '1';
+	strcpy(big + 200, "\n");
+	CHECK(fakesys_text(&fs, DEV "/virtio9/features", big));
+	CHECK_EQ(linux_view_read(fs.root, &a, &v), 0);
+	CHECK(v.has_features);
+	CHECK_EQ(v.features, 2);
+	CHECK_EQ(v.features_hi, 1ull << 63);
+	CHECK(v.features_above_63 && v.features_above_127);
+	CHECK_EQ(v.features_nbits, 200);
+	fakesys_destroy(&fs);
+}
+
 int main(void)
 {
+	test_features_any_length();
 	test_bound();
 	test_unbound_and_broken();
 	test_real_sys();

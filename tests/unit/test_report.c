@@ -172,6 +172,42 @@ static void test_features_and_config(void)
 	close_fx(&f);
 }
 
+/* virtio 1.4 grew the feature space past 64 bits: the words above the
+ * first two are read while the device has them, named, and the 64-bit
+ * keys keep meaning bits 0-63. */
+static void test_features_above_63(void)
+{
+	struct model_spec spec;
+	struct fx f;
+	char want[64];
+
+	model_spec_init(&spec, MODEL_ID_NET, MODEL_MODERN);
+	spec.features_hi = 1ull << (65 - 64) | 1ull << (69 - 64) | 1ull << (100 - 64);
+	spec.writable = true;
+	if (!open_fx(&f, &spec, true))
+		return;
+	build(&f, report_features);
+	snprintf(want, sizeof(want), "0x%016llx", (unsigned long long)spec.features);
+	CHECK_STR(at(&f, "device_features")->v.s, want);
+	snprintf(want, sizeof(want), "0x%08x%08x%016llx", 0x10u, 0x22u,
+		 (unsigned long long)spec.features);
+	CHECK_STR(at(&f, "device_features_ex")->v.s, want);
+	CHECK(has_bit(&f, 65, "VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO", true, false));
+	CHECK(has_bit(&f, 69, "VIRTIO_NET_F_OUT_NET_HEADER", true, false));
+	CHECK(has_bit(&f, 100, "bit 100", true, false));
+	CHECK_EQ(model_state(f.d.pci)->dfselect, 0); /* put back */
+	close_fx(&f);
+	/* past the defined bits, a word of 0 ends the set */
+	model_spec_init(&spec, MODEL_ID_NET, MODEL_MODERN);
+	spec.writable = true;
+	if (!open_fx(&f, &spec, true))
+		return;
+	build(&f, report_features);
+	snprintf(want, sizeof(want), "0x%08x%016llx", 0u, (unsigned long long)spec.features);
+	CHECK_STR(at(&f, "device_features_ex")->v.s, want);
+	close_fx(&f);
+}
+
 /* A device whose driver owns it: no writes at all, selector-backed
  * registers are reported missing with the reason, the ISR is not read. */
 static void test_bound_policy(void)
@@ -233,6 +269,7 @@ int main(void)
 	test_common_modern();
 	test_short_common();
 	test_features_and_config();
+	test_features_above_63();
 	test_bound_policy();
 	test_config_window();
 	return check_done();
