@@ -1,7 +1,107 @@
 /* `caps`: BARs, the PCI capability chain, virtio capabilities, MSI-X. */
 #include "cli/report.h"
 
+#include <string.h>
+
+#include "pci/regs.h"
 #include "virtio/caps.h"
+
+/* One register's bits by name, as a table (data, not code). */
+struct reg_bit {
+	uint16_t mask;
+	const char *key, *label;
+};
+
+static const struct reg_bit command_bits[] = {
+	{PCI_CMD_IO_DECODE, "io_decode", "I/O decoding"},
+	{PCI_CMD_MEM_DECODE, "memory_decode", "Memory decoding"},
+	{PCI_CMD_BUS_MASTER, "bus_master", "Bus master"},
+	{PCI_CMD_PARITY, "parity_error_response", "Parity error response"},
+	{PCI_CMD_SERR, "serr_enable", "SERR# enable"},
+	{PCI_CMD_INTX_DISABLE, "intx_disable", "INTx disabled"},
+};
+
+static const struct reg_bit status_bits[] = {
+	{PCI_STATUS_INTERRUPT, "interrupt", "INTx asserted"},
+	{PCI_STATUS_CAP_LIST, "capabilities_list", "Capabilities list"},
+	{PCI_STATUS_MASTER_PARITY, "master_data_parity_error", "Master data parity error"},
+	{PCI_STATUS_SIG_TARGET_ABORT, "signaled_target_abort", "Signaled target abort"},
+	{PCI_STATUS_REC_TARGET_ABORT, "received_target_abort", "Received target abort"},
+	{PCI_STATUS_REC_MASTER_ABORT, "received_master_abort", "Received master abort"},
+	{PCI_STATUS_SIG_SYSTEM_ERROR, "signaled_system_error", "Signaled system error"},
+	{PCI_STATUS_DETECTED_PARITY, "detected_parity_error", "Detected parity error"},
+};
+
+#define ERROR_BITS                                                                              \
+	(PCI_STATUS_MASTER_PARITY | PCI_STATUS_SIG_TARGET_ABORT | PCI_STATUS_REC_TARGET_ABORT | \
+	 PCI_STATUS_REC_MASTER_ABORT | PCI_STATUS_SIG_SYSTEM_ERROR | PCI_STATUS_DETECTED_PARITY)
+
+static struct rnode *reg_object(struct rctx *c, const char *key, const char *label, unsigned off,
+				const struct reg_bit *bits, size_t n, uint16_t *val)
+{
+	uint32_t v;
+	struct verr e = {0};
+	struct rnode *o;
+
+	if (pdev_cfg_read(c->d->pci, off, 2, &v, &e)) {
+		r_unknown(c->root, key, label, e.msg);
+		return NULL;
+	}
+	*val = (uint16_t)v;
+	o = r_obj(c->root, key, label);
+	r_uint(o, "value", "Value", v, "0x%04x");
+	for (size_t i = 0; i < n; i++)
+		r_bool(o, bits[i].key, bits[i].label, v & bits[i].mask);
+	return o;
+}
+
+static bool has_bar(const struct pdev *p, bool io)
+{
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		if (p->bar[i].kind != PCI_BAR_NONE && (p->bar[i].kind == PCI_BAR_IO) == io)
+			return true;
+	return false;
+}
+
+/* A virtio device its driver uses needs memory decoding (the modern
+ * registers live in memory BARs) and bus mastering (the device writes
+ * the used rings): off while bound, the device cannot work. */
+static void command_notes(struct rctx *c, uint16_t cmd)
+{
+	const struct pdev *p = c->d->pci;
+
+	if (!p->driver[0] || strcmp(p->driver, "virtio-pci") != 0)
+		return;
+	if (!(cmd & PCI_CMD_MEM_DECODE) && has_bar(p, false))
+		rctx_note(c,
+			  "command register: memory decoding is off although driver %s is "
+			  "bound: its registers do not answer",
+			  p->driver);
+	if (!(cmd & PCI_CMD_IO_DECODE) && has_bar(p, true) && c->d->v.ops->legacy_ring)
+		rctx_note(c,
+			  "command register: I/O decoding is off although driver %s is bound "
+			  "through the legacy interface",
+			  p->driver);
+	if (!(cmd & PCI_CMD_BUS_MASTER))
+		rctx_note(c,
+			  "command register: bus mastering is off although driver %s is bound: "
+			  "the device cannot reach its queues",
+			  p->driver);
+}
+
+/* The Command and Status registers, bit by bit (PCI 3.0, 6.2.2-6.2.3). */
+static void report_command_status(struct rctx *c)
+{
+	uint16_t cmd = 0, st = 0;
+
+	if (reg_object(c, "pci_command", "PCI command", PCI_CFG_COMMAND, command_bits,
+		       sizeof(command_bits) / sizeof(command_bits[0]), &cmd))
+		command_notes(c, cmd);
+	if (reg_object(c, "pci_status", "PCI status", PCI_CFG_STATUS, status_bits,
+		       sizeof(status_bits) / sizeof(status_bits[0]), &st) &&
+	    (st & ERROR_BITS))
+		rctx_note(c, "status register 0x%04x: error bits are set (see pci_status)", st);
+}
 
 static void report_bars(struct rctx *c)
 {
@@ -131,6 +231,7 @@ static void report_msix(struct rctx *c)
 
 void report_caps(struct rctx *c)
 {
+	report_command_status(c);
 	report_bars(c);
 	report_pci_caps(c);
 	report_virtio_caps(c);

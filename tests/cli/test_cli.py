@@ -122,6 +122,21 @@ class Fixtures(unittest.TestCase):
                     ok = shown in text
                 self.assertTrue(ok, "%s: %s%s=%r not in text output" % (cmd, path, "." + key if key else "", value))
 
+    def test_command_and_status_registers(self):
+        f = os.path.join(FIX, "host-00-03.0.txt")
+        row0 = open(f).read().splitlines()[1].split()[1:]
+        cmd, st = int(row0[5] + row0[4], 16), int(row0[7] + row0[6], 16)
+        for c in ("caps", "dump"):
+            doc = json.loads(run("--json", "-F", f, c, "00:03.0", check=0).stdout)
+            self.assertEqual(doc["pci_command"]["value"], cmd)
+            self.assertEqual(doc["pci_command"]["memory_decode"], bool(cmd & 2))
+            self.assertEqual(doc["pci_command"]["bus_master"], bool(cmd & 4))
+            self.assertEqual(doc["pci_command"]["intx_disable"], bool(cmd & 0x400))
+            self.assertEqual(doc["pci_status"]["value"], st)
+            self.assertEqual(doc["pci_status"]["capabilities_list"], bool(st & 0x10))
+        text = run("-F", f, "caps", "00:03.0", check=0).stdout
+        self.assertRegex(text, r"Bus master: +(yes|no)")
+
     def test_looping_chain_is_reported_not_fatal(self):
         p = run("--json", "-F", os.path.join(FIX, "caps-loop.txt"), "caps", "00:02.0", check=0)
         doc = json.loads(p.stdout)

@@ -208,6 +208,49 @@ static void test_features_above_63(void)
 	close_fx(&f);
 }
 
+static bool noted(const struct fx *f, const char *what)
+{
+	const struct rnode *notes = r_path(f->root, "notes");
+
+	for (const struct rnode *n = notes ? notes->child : NULL; n; n = n->next)
+		if (strstr(n->v.s, what))
+			return true;
+	return false;
+}
+
+/* Command and Status bit by bit; a bound virtio device with decoding or
+ * bus mastering off is pointed out, error bits too. */
+static void test_command_status(void)
+{
+	struct model_spec spec;
+	struct verr e = {0};
+	struct fx f;
+
+	model_spec_init(&spec, MODEL_ID_BLOCK, MODEL_MODERN);
+	spec.writable = false;
+	spec.driver = "virtio-pci";
+	if (!open_fx(&f, &spec, false))
+		return;
+	build(&f, report_caps);
+	CHECK(at(&f, "pci_command.memory_decode")->v.b);
+	CHECK(at(&f, "pci_command.bus_master")->kind == R_BOOL);
+	CHECK(at(&f, "pci_status.capabilities_list")->v.b);
+	CHECK(!noted(&f, "command register"));
+	CHECK_EQ(model_poke_cfg(f.d.pci, 0x04, 2, 0x0400, &e), 0);
+	CHECK_EQ(model_poke_cfg(f.d.pci, 0x06, 2, 0x2010, &e), 0);
+	r_free(f.root);
+	f.root = r_new_root();
+	build(&f, report_caps);
+	CHECK_EQ(u(&f, "pci_command.value"), 0x0400);
+	CHECK(!at(&f, "pci_command.memory_decode")->v.b);
+	CHECK(at(&f, "pci_command.intx_disable")->v.b);
+	CHECK(at(&f, "pci_status.received_master_abort")->v.b);
+	CHECK(noted(&f, "memory decoding is off although driver virtio-pci is bound"));
+	CHECK(noted(&f, "bus mastering is off although driver virtio-pci is bound"));
+	CHECK(noted(&f, "error bits are set"));
+	close_fx(&f);
+}
+
 /* A device whose driver owns it: no writes at all, selector-backed
  * registers are reported missing with the reason, the ISR is not read. */
 static void test_bound_policy(void)
@@ -270,6 +313,7 @@ int main(void)
 	test_short_common();
 	test_features_and_config();
 	test_features_above_63();
+	test_command_status();
 	test_bound_policy();
 	test_config_window();
 	return check_done();
