@@ -11,6 +11,8 @@ void report_identity(struct rctx *c)
 
 	pci_addr_format(&p->addr, addr);
 	r_str(c->root, "address", "Address", addr);
+	/* the same key and format as in `list` */
+	r_strf(c->root, "pci_id", "PCI ID", "%04x:%04x", p->vendor, p->device);
 	n = r_int(c->root, "virtio_device_id", "Virtio device ID", v->device_id);
 	if (v->device_id >= 0)
 		r_annot(n, "%s", virtio_type_name((unsigned)v->device_id));

@@ -5,10 +5,13 @@
 
 static cJSON *to_json(const struct rnode *n);
 
-static cJSON *container_to_json(const struct rnode *n)
+/* A document's object starts with the contract's version. */
+static cJSON *container_to_json_doc(const struct rnode *n, bool doc)
 {
 	cJSON *j = n->kind == R_OBJ ? cJSON_CreateObject() : cJSON_CreateArray();
 
+	if (doc && n->kind == R_OBJ)
+		cJSON_AddNumberToObject(j, "schema_version", REPORT_SCHEMA_VERSION);
 	for (const struct rnode *c = n->child; c; c = c->next) {
 		cJSON *v = to_json(c);
 
@@ -18,6 +21,11 @@ static cJSON *container_to_json(const struct rnode *n)
 			cJSON_AddItemToArray(j, v);
 	}
 	return j;
+}
+
+static cJSON *container_to_json(const struct rnode *n)
+{
+	return container_to_json_doc(n, false);
 }
 
 /* Numbers go through double in cJSON; every integer the tool reports as a
@@ -78,16 +86,22 @@ static void add_unavailable(const struct rnode *doc, cJSON *j)
 
 static cJSON *document_to_json(const struct rnode *root)
 {
-	cJSON *j = to_json(root);
+	cJSON *j;
 
 	if (root->kind == R_OBJ) {
+		j = container_to_json_doc(root, true);
 		add_unavailable(root, j);
 	} else if (root->kind == R_ARR) {
-		cJSON *el = j->child;
+		j = cJSON_CreateArray();
+		for (const struct rnode *c = root->child; c; c = c->next) {
+			cJSON *el = c->kind == R_OBJ ? container_to_json_doc(c, true) : to_json(c);
 
-		for (const struct rnode *c = root->child; c && el; c = c->next, el = el->next)
 			if (c->kind == R_OBJ)
 				add_unavailable(c, el);
+			cJSON_AddItemToArray(j, el);
+		}
+	} else {
+		j = to_json(root);
 	}
 	return j;
 }

@@ -9,6 +9,11 @@
 
 enum out_format { OUT_TEXT, OUT_JSON };
 
+/* The version of the JSON contract (docs/json.md): every JSON document
+ * (each element of an array document such as `list`) carries it as
+ * "schema_version". Raised when a key changes meaning. */
+#define REPORT_SCHEMA_VERSION 1
+
 struct render_opts {
 	enum out_format format;
 	bool pretty; /* JSON: indented */

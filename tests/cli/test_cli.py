@@ -42,10 +42,15 @@ def run(*args, check=None):
     return p
 
 
+SCHEMA_OF = {"common": "common-command"}  # common.schema.json: shared definitions
+
+
 def schema_validator(name):
+    name = SCHEMA_OF.get(name, name)
     store = {}
     for f in os.listdir(SCHEMA):
-        s = json.load(open(os.path.join(SCHEMA, f)))
+        with open(os.path.join(SCHEMA, f)) as fh:
+            s = json.load(fh)
         store[s["$id"]] = s
     s = store["https://virtioctl.invalid/schema/%s.schema.json" % name]
     resolver = jsonschema.RefResolver(base_uri=s["$id"], referrer=s, store=store)
@@ -53,9 +58,12 @@ def schema_validator(name):
 
 
 def scalars(node, path=""):
-    """Yields (path, key, value) for every scalar in a JSON document."""
+    """Yields (path, key, value) for every scalar in a JSON document but its
+    schema_version (the JSON contract's, not the device's)."""
     if isinstance(node, dict):
         for k, v in node.items():
+            if k == "schema_version" and not path:
+                continue
             yield from scalars(v, path + "." + k) if isinstance(v, (dict, list)) else [(path, k, v)]
     elif isinstance(node, list):
         for i, v in enumerate(node):
@@ -150,6 +158,62 @@ class Fixtures(unittest.TestCase):
                              check=0).stdout)
         self.assertEqual(doc["capabilities"][0]["check"], "BAR index 7 is above 5")
         self.assertTrue(any("BAR index 7" in n for n in doc["notes"]))
+
+
+class Schemas(unittest.TestCase):
+    """Every device command's JSON against its schema (docs/schema/),
+    resolved offline: references go through the local store only."""
+
+    COMMANDS = ("caps", "status", "features", "common", "config", "dump", "irqs", "vendor")
+
+    def check(self, fixture, addr):
+        for cmd in self.COMMANDS:
+            p = run("--json", "-F", fixture, cmd, addr)
+            if p.returncode == EXIT["unavailable"]:
+                self.assertEqual(p.stdout, "")
+                continue
+            self.assertEqual(p.returncode, 0, (cmd, p.stderr))
+            doc = json.loads(p.stdout)
+            self.assertEqual(doc["schema_version"], 1)
+            if cmd != "vendor":
+                schema_validator(cmd).validate(doc)
+
+    def test_fixtures(self):
+        for f, addr in (("host-00-03.0.txt", "00:03.0"), ("guest-mixed.txt", "00:03.0"),
+                        ("guest-mixed.txt", "00:04.0"), ("host-00-04.0-x.txt", "00:04.0"),
+                        ("pcie-virtio-blk-4k.txt", None)):
+            path = os.path.join(FIX, f)
+            if addr is None:
+                addr = json.loads(run("--json", "-F", path, "list", check=0).stdout)[0]["address"]
+            self.check(path, addr)
+
+    def test_every_command_has_a_schema(self):
+        for cmd in ("caps", "status", "features", "common", "config", "dump", "irqs", "list"):
+            self.assertTrue(os.path.exists(
+                os.path.join(SCHEMA, SCHEMA_OF.get(cmd, cmd) + ".schema.json")), cmd)
+
+    def test_one_pci_id_format(self):
+        f = os.path.join(FIX, "host-all.txt")
+        listed = {d["address"]: d["pci_id"] for d in json.loads(run("--json", "-F", f, "list", check=0).stdout)}
+        for addr, pci_id in listed.items():
+            for cmd in ("caps", "dump", "irqs"):
+                doc = json.loads(run("--json", "-F", f, cmd, addr, check=0).stdout)
+                self.assertEqual(doc["pci_id"], pci_id)
+                self.assertEqual(pci_id, "%04x:%04x" % (doc["pci"]["vendor_id"], doc["pci"]["device_id"]))
+
+    @unittest.skipUnless(sysfs_virtio_functions(), "no virtio-pci functions on this machine")
+    def test_live_read_only(self):
+        # bound devices only: nothing is written to them without --select
+        for addr in sysfs_virtio_functions():
+            if not os.path.exists("/sys/bus/pci/devices/%s/driver" % addr):
+                continue
+            for cmd in self.COMMANDS:
+                p = run("--json", cmd, addr)
+                if p.returncode == EXIT["unavailable"]:
+                    continue
+                self.assertEqual(p.returncode, 0, (cmd, p.stderr))
+                if cmd != "vendor":
+                    schema_validator(cmd).validate(json.loads(p.stdout))
 
 
 class Unavailable(unittest.TestCase):

@@ -266,7 +266,8 @@ class JsonLines(ScriptCase):
             version
             """, want=OK)
         lines = p.stdout.splitlines()
-        self.assertEqual(json.loads(lines[1]), {"version": json.loads(lines[1])["version"]})
+        self.assertEqual(json.loads(lines[1]),
+                         {"schema_version": 1, "version": json.loads(lines[1])["version"]})
         self.assertNotIn("{", lines[0] + lines[2])
 
 

@@ -194,7 +194,7 @@ class Settings(ShellCase):
         sh = self.shell()
         sh.expect(PROMPT)
         sh.send("version --json\r")
-        sh.expect(r'\{"version":"\d')
+        sh.expect(r'\{"schema_version":1,"version":"\d')
         sh.expect(PROMPT)
         # --json held for that command only.
         sh.send("version\r")
@@ -203,7 +203,7 @@ class Settings(ShellCase):
         sh.send("set output json\r")
         sh.expect(PROMPT)
         sh.send("version\r")
-        sh.expect(r'\{"version":"\d')
+        sh.expect(r'\{"schema_version":1,"version":"\d')
         sh.expect(PROMPT)
         sh.send("set output yaml\r")
         sh.expect(r"set output 'yaml': expected text, json or pretty")

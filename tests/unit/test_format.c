@@ -118,7 +118,7 @@ static void test_move(void)
 	r_move(notes, root);
 	CHECK(scratch->child == NULL && scratch->last == NULL);
 	s = render_json_string(root, false);
-	CHECK_STR(s, "{\"a\":1,\"notes\":[\"x\"]}");
+	CHECK_STR(s, "{\"schema_version\":1,\"a\":1,\"notes\":[\"x\"]}");
 	cJSON_free(s);
 	r_free(scratch);
 	r_free(root);
