@@ -26,9 +26,11 @@ MARK = re.compile(r'^\.\\" (BEGIN|END) GENERATED (\S+)$')
 
 
 def esc(text):
-    """Text for a roff text line: backslashes and hyphens escaped, and a
-    leading dot or quote made harmless."""
+    """Text for a roff text line: backslashes and hyphens escaped, `code`
+    in bold, and a leading dot or quote made harmless."""
     text = text.replace("\\", "\\e").replace("-", "\\-")
+    # `code` in the table's Markdown-ish text: bold, never literal backticks
+    text = re.sub(r"`([^`]+)`", r"\\fB\1\\fR", text)
     return "\\&" + text if text[:1] in (".", "'") else text
 
 

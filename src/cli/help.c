@@ -22,13 +22,87 @@ static const struct {
 			 "features without register access; the message says why)"},
 };
 
-/* "  NAME  help", or NAME alone on its line when it is too wide. */
+#define HELP_WIDTH 79
+
+/* A paragraph broken at spaces into lines of at most width columns after
+ * indent (a word longer than that stays whole on its own line). */
+static void print_wrapped(FILE *f, int indent, int width, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *end = p, *brk = NULL;
+
+		while (*end && end - p < width) {
+			if (*end == ' ')
+				brk = end;
+			end++;
+		}
+		if (*end && *end != ' ' && brk)
+			end = brk;
+		else if (*end && *end != ' ')
+			while (*end && *end != ' ')
+				end++;
+		fprintf(f, "%*s%.*s\n", indent, "", (int)(end - p), p);
+		p = end;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* "  CODE  meaning", the meaning wrapped under itself; -1 is 128+N. */
+static void print_exit_row(FILE *f, int code, const char *meaning)
+{
+	enum { COL = 8 };
+	char first[HELP_WIDTH + 1];
+	size_t n = strlen(meaning);
+
+	if (n > HELP_WIDTH - COL) {
+		n = HELP_WIDTH - COL;
+		while (n > 0 && meaning[n] != ' ')
+			n--;
+	}
+	snprintf(first, sizeof(first), "%.*s", (int)n, meaning);
+	if (code < 0)
+		fprintf(f, "  %-5s %s\n", "128+N", first);
+	else
+		fprintf(f, "  %-5d %s\n", code, first);
+	meaning += n;
+	meaning += strspn(meaning, " ");
+	if (*meaning)
+		print_wrapped(f, COL, HELP_WIDTH - COL, meaning);
+}
+
+/* "  NAME  help", or NAME alone on its line when it is too wide; the help
+ * wrapped under itself. */
 static void print_row(FILE *f, const char *name, const char *help)
 {
-	if (strlen(name) > 24)
-		fprintf(f, "  %s\n  %-24s %s\n", name, "", help);
-	else
-		fprintf(f, "  %-24s %s\n", name, help);
+	enum { COL = 27 };
+	const char *p = help;
+	int first = HELP_WIDTH - COL;
+
+	if (strlen(name) > 24) {
+		fprintf(f, "  %s\n", name);
+		print_wrapped(f, COL, first, help);
+		return;
+	}
+	/* the first line after the name, the rest under it */
+	fprintf(f, "  %-24s ", name);
+	if ((int)strlen(p) <= first) {
+		fprintf(f, "%s\n", p);
+		return;
+	}
+	{
+		const char *brk = p + first;
+
+		while (brk > p && *brk != ' ')
+			brk--;
+		if (brk == p)
+			brk = p + strcspn(p, " ");
+		fprintf(f, "%.*s\n", (int)(brk - p), p);
+		p = brk + strspn(brk, " ");
+	}
+	print_wrapped(f, COL, first, p);
 }
 
 static void print_option(FILE *f, const struct cmd_opt *o)
@@ -96,10 +170,10 @@ void print_usage(FILE *f)
 		print_option(f, &g[i]);
 	fputs("\nExit status:\n", f);
 	for (size_t i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++)
-		fprintf(f, "  %-5d %s\n", exit_codes[i].code, exit_codes[i].meaning);
-	fprintf(f, "  %-5s %s\n", "128+N",
-		"ended by signal N (SIGTERM, SIGHUP; SIGINT ends one command "
-		"with 130), after cleanup");
+		print_exit_row(f, exit_codes[i].code, exit_codes[i].meaning);
+	print_exit_row(f, -1,
+		       "ended by signal N (SIGTERM, SIGHUP; SIGINT ends one command "
+		       "with 130), after cleanup");
 	fputs("\n'virtioctl COMMAND --help' describes one command; see virtioctl(1).\n", f);
 }
 
@@ -111,8 +185,10 @@ void print_command_help(FILE *f, const struct command *c)
 
 	fprintf(f, "Usage: virtioctl [OPTIONS] %s %s\n%s.\n", c->name,
 		command_synopsis(c, syn, sizeof(syn)), c->summary);
-	if (c->help)
-		fprintf(f, "\n%s\n", c->help);
+	if (c->help) {
+		fputc('\n', f);
+		print_wrapped(f, 0, HELP_WIDTH, c->help);
+	}
 	if (command_action_count(c)) {
 		fputs("\nActions:\n", f);
 		for (size_t i = 0; i < command_action_count(c); i++) {
@@ -125,10 +201,16 @@ void print_command_help(FILE *f, const struct command *c)
 		for (size_t i = 0; i < command_opt_count(c); i++)
 			print_option(f, &c->opts[i]);
 	}
-	fputs("\nGlobal options apply too:", f);
-	for (size_t i = 0; i < ng; i++)
-		fprintf(f, " --%s", g[i].name);
-	fputs(".\n", f);
+	{
+		char line[512];
+		size_t o = (size_t)snprintf(line, sizeof(line), "Global options apply too:");
+
+		for (size_t i = 0; i < ng && o < sizeof(line); i++)
+			o += (size_t)snprintf(line + o, sizeof(line) - o, " --%s%s", g[i].name,
+					      i + 1 == ng ? "." : "");
+		fputc('\n', f);
+		print_wrapped(f, 0, HELP_WIDTH, line);
+	}
 }
 
 CMD_HANDLER(cmd_help)
@@ -150,11 +232,15 @@ CMD_HANDLER(cmd_help)
 
 CMD_HANDLER(cmd_version)
 {
+	struct rnode *n;
+
 	(void)s;
 	(void)a;
 	(void)e;
 	*out = r_new_root();
-	r_str(*out, "version", "virtioctl", VIRTIOCTL_VERSION);
+	n = r_str(*out, "version", "virtioctl", VIRTIOCTL_VERSION);
+	if (n)
+		n->flags |= RF_PLAIN; /* as --version, and as other tools print it */
 	return 0;
 }
 

@@ -68,8 +68,11 @@ int main(int argc, char **argv)
 	} else if (pr.sim_list) {
 		rc = simulate_list(&s);
 	} else if (pr.version) {
-		printf("virtioctl %s\n", VIRTIOCTL_VERSION);
-		rc = VX_OK;
+		/* the `version` command: the same output, --json included */
+		char *argv_version[] = {"version", NULL};
+
+		session_settle(&s);
+		rc = dispatch(&s, 1, argv_version, NULL);
 	} else if (pr.help) {
 		print_usage(stdout);
 		rc = VX_OK;

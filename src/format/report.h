@@ -28,6 +28,8 @@ enum rflag {
 	 * why; JSON lists it in the document's "unavailable" object). */
 	RF_NONE = 1u << 5,
 	RF_UNKNOWN = 1u << 6,
+	/* scalar: "label value", no colon or alignment (`virtioctl 0.1.0`) */
+	RF_PLAIN = 1u << 7,
 };
 
 struct rnode {

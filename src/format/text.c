@@ -294,6 +294,10 @@ static void render_node(FILE *f, const struct rnode *n, int indent, int width)
 		render_children(f, n, indent + INDENT_STEP);
 	} else if (n->kind == R_ARR) {
 		render_array(f, n, indent, width);
+	} else if (n->flags & RF_PLAIN) {
+		fprintf(f, "%*s%s ", indent, "", label_of(n));
+		print_scalar_value(f, n);
+		fputc('\n', f);
 	} else if (n->flags & RF_HEXDUMP) {
 		fprintf(f, "%*s%s:%s\n", indent, "", label_of(n), *n->v.s ? "" : " (empty)");
 		print_hexdump(f, n->v.s, indent + INDENT_STEP);

@@ -455,6 +455,17 @@ class Errors(unittest.TestCase):
         for out in (p.stderr,):
             self.assertFalse(any(ord(c) < 0x20 and c != "\n" for c in out), out)
 
+    def test_help_wrapped_and_version_agrees(self):
+        table = json.loads(run("--json", "__commands", check=0).stdout)
+        texts = [run("--help", check=0).stdout]
+        texts += [run(c["name"], "--help", check=0).stdout for c in table["commands"]]
+        for t in texts:
+            for line in t.splitlines():
+                self.assertLessEqual(len(line), 79, line)
+        self.assertEqual(run("version", check=0).stdout, run("--version", check=0).stdout)
+        self.assertEqual(run("--json", "version", check=0).stdout,
+                         run("--json", "--version", check=0).stdout)
+
     def test_usage(self):
         run(check=EXIT["ok"])  # no command, stdin not a terminal: an empty script
         run("frobnicate", check=EXIT["usage"])

@@ -57,6 +57,11 @@ class Render(unittest.TestCase):
         p = subprocess.run([groff, "-man", "-ww", "-z", MAN], capture_output=True, text=True)
         self.assertEqual((p.returncode, p.stderr), (0, ""))
 
+    def test_no_literal_backticks(self):
+        """`code` in the command table's text is set in bold, not printed
+        with its backticks."""
+        self.assertNotIn("`", open(MAN).read())
+
     def test_sections(self):
         text = open(MAN).read()
         for name in ("NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "SHELL",

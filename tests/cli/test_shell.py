@@ -27,7 +27,7 @@ FIX = os.path.join(TOP, "tests", "fixtures", "host-all.txt")
 VIRTIOCTL = os.path.abspath(os.environ.get("VIRTIOCTL") or os.path.join(TOP, "build", "virtioctl"))
 
 PROMPT = r"virtioctl> "
-VERSION = r"virtioctl: +\d+\.\d+"  # the text of `version`
+VERSION = r"virtioctl \d+\.\d+"  # the text of `version` (and of --version)
 
 
 class ShellCase(unittest.TestCase):
