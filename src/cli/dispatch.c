@@ -134,6 +134,36 @@ static int run(struct session *s, const struct command *c, const struct cmd_args
 	return rc;
 }
 
+/* In a script's JSON Lines every command yields one record: a failing one
+ * says what failed and with which status, so the stream accounts for every
+ * line (the message goes to stderr as well). */
+static void error_record(struct session *s, const char *command, const struct verr *e,
+			 const char *where)
+{
+	struct rnode *r, *o;
+	struct verr ignored = {0};
+
+	if (s->mode != MODE_SCRIPT || s->out.format != OUT_JSON)
+		return;
+	r = r_new_root();
+	r_str(r, "command", "Command", command);
+	o = r_obj(r, "error", "Error");
+	r_str(o, "message", "Message", e->msg[0] ? e->msg : vx_code_name(e->code));
+	r_uint(o, "exit_status", "Exit status", e->code ? e->code : VX_FAIL, NULL);
+	r_str(o, "where", "Where", where);
+	if (r_complete(r))
+		render(stdout, r, &s->out);
+	r_free(r);
+	stdout_failed(&ignored); /* the command failed already: its status stands */
+}
+
+static int fail_record(struct session *s, const char *command, const struct verr *e,
+		       const char *where)
+{
+	error_record(s, command, e, where);
+	return fail(e, where);
+}
+
 int dispatch(struct session *s, int argc, char **argv, const char *where)
 {
 	const char *dump_file = s->dump_file, *script = s->script;
@@ -150,7 +180,7 @@ int dispatch(struct session *s, int argc, char **argv, const char *where)
 	if (!c || (c->flags & CMD_HIDDEN && s->mode != MODE_ONESHOT)) {
 		verr_set(&e, VX_USAGE, "unknown command '%s' (see '%s')", argc > 0 ? argv[0] : "",
 			 s->mode == MODE_ONESHOT ? "virtioctl --help" : "help");
-		return fail(&e, where);
+		return fail_record(s, argc > 0 ? argv[0] : NULL, &e, where);
 	}
 	rc = parse_command_args(s, c, argc - 1, argv + 1, &a, &pr, &e);
 	if (rc == 0 && pr.sim_list)
@@ -163,7 +193,7 @@ int dispatch(struct session *s, int argc, char **argv, const char *where)
 		 (rc = check_safety(s, c, &a, &e)) == 0)
 		rc = run(s, c, &a, &e);
 	free(a.argv);
-	return rc ? fail(&e, where) : VX_OK;
+	return rc ? fail_record(s, c->name, &e, where) : VX_OK;
 }
 
 int dispatch_line(struct session *s, const char *line, const char *where)
@@ -173,7 +203,7 @@ int dispatch_line(struct session *s, const char *line, const char *where)
 	int argc, rc;
 
 	if (line_split(line, &argc, &argv, &e))
-		return fail(&e, where);
+		return fail_record(s, NULL, &e, where);
 	rc = argc ? dispatch(s, argc, argv, where) : VX_OK;
 	free(argv);
 	return rc;

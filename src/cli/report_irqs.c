@@ -63,8 +63,11 @@ static void msix_section(struct rctx *c, struct irqs *q)
 	r_bool(o, "enabled", "Enabled", q->msix_enabled);
 	r_bool(o, "function_masked", "Function masked", ctl & PCI_MSIX_FLAGS_MASKALL);
 	r_uint(o, "table_size", "Table size", q->table_size, NULL);
-	r_strf(o, "table", "Table", "BAR %u + 0x%x", m->table_bar, m->table_offset);
-	r_strf(o, "pba", "PBA", "BAR %u + 0x%x", m->pba_bar, m->pba_offset);
+	/* locations as integers, the keys and formats of `caps` */
+	r_uint(o, "table_bar", "Table BAR", m->table_bar, NULL);
+	r_uint(o, "table_offset", "Table offset", m->table_offset, "0x%x");
+	r_uint(o, "pba_bar", "PBA BAR", m->pba_bar, NULL);
+	r_uint(o, "pba_offset", "PBA offset", m->pba_offset, "0x%x");
 }
 
 static void config_vector(struct rctx *c, struct irqs *q)

@@ -332,6 +332,10 @@ class LegacyIrqsVendor(unittest.TestCase):
         v.validate(doc)
         self.assertEqual(doc["msix"]["table_size"], 4)
         self.assertFalse(doc["msix"]["enabled"])
+        # the table's place as integers, as in `caps`
+        caps = json.loads(run("--json", "-F", self.MIXED, "caps", "00:04.0", check=0).stdout)
+        for k in ("table_bar", "table_offset", "pba_bar", "pba_offset"):
+            self.assertEqual(doc["msix"][k], caps["msix"][k], k)
         self.assertEqual([r["vector"] for r in doc["vectors"]], [0, 1, 2, 3])
         self.assertTrue(all(r["address"] is None and r["linux_irq"] is None for r in doc["vectors"]))
         self.assertEqual(doc["intx"]["pin"], 1)

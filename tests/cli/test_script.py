@@ -19,6 +19,21 @@ VIRTIOCTL = os.environ.get("VIRTIOCTL") or os.path.join(TOP, "build", "virtioctl
 OK, USAGE, NODEV, EXPECT, INPUT = 0, 2, 3, 7, 9
 
 
+def error_validator():
+    """error.schema.json, its references resolved from docs/schema only."""
+    import jsonschema
+    schemas = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "docs", "schema")
+    store = {}
+    for f in os.listdir(schemas):
+        with open(os.path.join(schemas, f)) as fh:
+            s = json.load(fh)
+        store[s["$id"]] = s
+    s = store["https://virtioctl.invalid/schema/error.schema.json"]
+    return jsonschema.Draft7Validator(
+        s, resolver=jsonschema.RefResolver(base_uri=s["$id"], referrer=s, store=store))
+
+
 class ScriptCase(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory(prefix="virtioctl-script-")
@@ -249,13 +264,34 @@ class JsonLines(ScriptCase):
             """, "--json", want=NODEV)
         lines = p.stdout.splitlines()
         docs = [json.loads(l) for l in lines]
-        self.assertEqual(len(docs), 4, p.stdout)
+        self.assertEqual(len(docs), 5, p.stdout)
         self.assertEqual([d["address"] for d in docs[0]], ["0000:00:0%d.0" % i for i in range(1, 6)])
         self.assertEqual(docs[1]["virtio_device_id"], 1)
         self.assertEqual(docs[2]["address"], "0000:00:05.0")
-        self.assertIn("version", docs[3])
-        # Errors stay out of the stream.
+        # A failing command has its record too, and its message on stderr.
+        self.assertEqual(docs[3]["command"], "caps")
+        self.assertEqual(docs[3]["error"]["exit_status"], NODEV)
+        self.assertIn("0000:00:09.0", docs[3]["error"]["message"])
+        self.assertTrue(docs[3]["error"]["where"].endswith("t.vctl:7"))
+        self.assertEqual(docs[3]["schema_version"], 1)
+        self.assertIn("version", docs[4])
         self.assertIn("t.vctl:7: ", p.stderr)
+
+    def test_failing_lines_have_records(self):
+        p, _ = self.run_script('''
+            list
+            -frobnicate
+            -list "unterminated
+            -expect 0.virtio_device_id == 99
+            version
+            ''', "--json", want=OK)
+        docs = [json.loads(l) for l in p.stdout.splitlines()][1:]
+        self.assertEqual([d.get("command") for d in docs[:3]], ["frobnicate", None, "expect"])
+        self.assertEqual([d["error"]["exit_status"] for d in docs[:3]], [USAGE, USAGE, EXPECT])
+        self.assertIn("version", docs[3])
+        validator = error_validator()
+        for d in docs[:3]:
+            validator.validate(d)
 
     def test_set_output(self):
         p, _ = self.run_script("""
