@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli/report.h"
 #include "linux/resources.h"
 #include "linux/view.h"
 #include "virtio/ids.h"
@@ -38,6 +39,10 @@ static void list_resources(struct session *s, const struct psys_entry *p,
 	struct linux_resources res;
 	char buf[256];
 
+	if (s->dump_file) {
+		r_unknown(row, "resources", "created", DUMP_NO_LINUX);
+		return;
+	}
 	if (!lv || !linux_resources_read(session_sysfs_root(s), &p->addr, lv, &res)) {
 		r_str(row, "resources", "created", NULL);
 		return;
@@ -62,9 +67,14 @@ static void list_row(struct session *s, struct psys *sys, struct rnode *t,
 	r_str(row, "virtio_device_type", "type",
 	      id >= 0 ? virtio_type_name((unsigned)id) : "unknown");
 	list_transport(sys, p, row);
-	r_str(row, "driver", "driver", p->driver[0] ? p->driver : NULL);
-	r_str(row, "virtio_bus_device", "virtio",
-	      have_lv && lv.has_virtio_dev ? lv.virtio_dev : NULL);
+	if (s->dump_file) {
+		r_unknown(row, "driver", "driver", DUMP_NO_LINUX);
+		r_unknown(row, "virtio_bus_device", "virtio", DUMP_NO_LINUX);
+	} else {
+		r_str(row, "driver", "driver", p->driver[0] ? p->driver : NULL);
+		r_str(row, "virtio_bus_device", "virtio",
+		      have_lv && lv.has_virtio_dev ? lv.virtio_dev : NULL);
+	}
 	list_resources(s, p, have_lv ? &lv : NULL, row);
 }
 

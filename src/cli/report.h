@@ -33,6 +33,10 @@ struct rctx {
 	char regs_why[512]; /* rctx_regs_why's buffer */
 };
 
+/* The reason for everything Linux would say (drivers, what they
+ * created) that a -F dump cannot. */
+#define DUMP_NO_LINUX "a -F dump has config space only, not what Linux made of it"
+
 /* Why the registers cannot be reached, and what would reach them
  * (--select through the PCI-config window, root, resource files). */
 const char *rctx_regs_why(struct rctx *c);

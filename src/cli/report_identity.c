@@ -37,7 +37,11 @@ void report_identity(struct rctx *c)
 	r_uint(n, "revision", "Revision", p->revision, "0x%02x");
 	r_uint(n, "class", "Class", p->class_code, "0x%06x");
 	r_uint(n, "config_space_size", "Config space", p->cfg_size, "%u bytes");
-	r_str(c->root, "driver", "Driver", p->driver[0] ? p->driver : NULL);
+	/* a -F dump says nothing of drivers: unknown there, not none */
+	if (c->s->dump_file)
+		r_unknown(c->root, "driver", "Driver", DUMP_NO_LINUX);
+	else
+		r_str(c->root, "driver", "Driver", p->driver[0] ? p->driver : NULL);
 	/* "none" when nothing reaches the registers: the backend's name would
 	 * read as if it had */
 	if (vdev_regs_readable(v))
@@ -45,6 +49,9 @@ void report_identity(struct rctx *c)
 	else
 		r_annot(r_str(c->root, "register_access", "Register access", "none"), "%s",
 			rctx_regs_why(c));
-	r_str(c->root, "virtio_bus_device", "Virtio bus device",
-	      c->have_lv && c->lv.has_virtio_dev ? c->lv.virtio_dev : NULL);
+	if (c->s->dump_file)
+		r_unknown(c->root, "virtio_bus_device", "Virtio bus device", DUMP_NO_LINUX);
+	else
+		r_str(c->root, "virtio_bus_device", "Virtio bus device",
+		      c->have_lv && c->lv.has_virtio_dev ? c->lv.virtio_dev : NULL);
 }

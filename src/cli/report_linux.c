@@ -10,9 +10,14 @@ void report_linux(struct rctx *c)
 	struct rnode *o;
 
 	if (!c->have_lv) {
-		r_null(c->root, "linux", "Linux");
-		if (c->s->nsimulate)
+		if (c->s->nsimulate) {
+			r_null(c->root, "linux", "Linux");
 			rctx_note(c, "Linux: none, the device is simulated (--simulate)");
+		} else if (c->s->dump_file) {
+			r_unknown(c->root, "linux", "Linux", DUMP_NO_LINUX);
+		} else {
+			r_unknown(c->root, "linux", "Linux", "the function is not in sysfs");
+		}
 		return;
 	}
 	o = r_obj(c->root, "linux", "Linux");

@@ -190,26 +190,51 @@ static void table_widths(const struct rnode *arr, int *w, int ncol)
 	}
 }
 
-/* Cells say only "unknown"; why, once per column and reason, below. */
+#define REASONS_MAX 32 /* distinct reasons listed under one table */
+#define COLUMNS_MAX 32
+
+static bool in_list(const char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* The columns (labels, in order of appearance) whose cells have reason
+ * why, as "a, b". */
+static void columns_with(const struct rnode *n, const char *why, FILE *f)
+{
+	const char *cols[COLUMNS_MAX];
+	size_t nc = 0;
+
+	for (const struct rnode *row = n->child; row; row = row->next)
+		for (const struct rnode *c = row->child; c; c = c->next)
+			if (c->why && nc < COLUMNS_MAX && strcmp(c->why, why) == 0 &&
+			    !in_list(cols, nc, label_of(c))) {
+				fprintf(f, "%s%s", nc ? ", " : "", label_of(c));
+				cols[nc++] = label_of(c);
+			}
+}
+
+/* Cells say only "unknown"; each reason once below the table, after the
+ * columns it applies to: "driver, virtio unknown: why". Linear in the
+ * cells for each distinct reason (MSI-X tables have thousands). */
 static void table_reasons(FILE *f, const struct rnode *n, int indent)
 {
+	const char *whys[REASONS_MAX];
+	size_t nw = 0;
+	char buf[CELL_MAX];
+
 	for (const struct rnode *row = n->child; row; row = row->next)
-		for (const struct rnode *c = row->child; c; c = c->next) {
-			bool said = false;
-
-			if (!c->why)
-				continue;
-			for (const struct rnode *r = n->child; r && r != row && !said; r = r->next)
-				for (const struct rnode *o = r->child; o && !said; o = o->next)
-					said = o->why && strcmp(label_of(o), label_of(c)) == 0 &&
-					       strcmp(o->why, c->why) == 0;
-			if (!said) {
-				char buf[CELL_MAX];
-
-				fprintf(f, "%*s%s unknown: %s\n", indent, "", label_of(c),
-					safe(c->why, buf, sizeof(buf)));
-			}
-		}
+		for (const struct rnode *c = row->child; c; c = c->next)
+			if (c->why && nw < REASONS_MAX && !in_list(whys, nw, c->why))
+				whys[nw++] = c->why;
+	for (size_t i = 0; i < nw; i++) {
+		fprintf(f, "%*s", indent, "");
+		columns_with(n, whys[i], f);
+		fprintf(f, " unknown: %s\n", safe(whys[i], buf, sizeof(buf)));
+	}
 }
 
 static void render_table(FILE *f, const struct rnode *n, int indent)
