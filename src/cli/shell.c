@@ -20,6 +20,7 @@
 
 #include "cli/complete.h"
 #include "cli/dispatch.h"
+#include "linux/view.h"
 
 #define HISTORY_MAX 1000
 
@@ -171,20 +172,30 @@ static void history_end(struct session *s)
 	s->history = NULL;
 }
 
-/* The open device's status bits, "ACKNOWLEDGE|DRIVER": one register read;
- * false when it cannot be read (dump file, no BAR access). */
+/* The open device's status bits, "ACKNOWLEDGE|DRIVER": one register read,
+ * or where the registers cannot be reached the status the kernel shows in
+ * sysfs, marked so; false when neither can be read (a dump file). */
 static bool current_status(struct session *s, char *buf, size_t len)
 {
 	struct verr e = {0};
+	struct linux_view lv;
 	struct sdev *d;
 	uint8_t st;
+	const char *from = "";
 
-	if (session_device(s, NULL, &d, &e) || !vdev_regs_readable(&d->v) ||
-	    d->v.ops->get_status(&d->v, &st, &e))
+	if (session_device(s, NULL, &d, &e))
 		return false;
+	if (!vdev_regs_readable(&d->v) || d->v.ops->get_status(&d->v, &st, &e)) {
+		if (s->dump_file || linux_view_read(s->sysfs_root, &d->pci->addr, &lv) ||
+		    !lv.has_status)
+			return false;
+		st = (uint8_t)lv.status;
+		from = " (sysfs)";
+	}
 	virtio_status_str(st, buf, (unsigned)len);
 	for (char *p = buf; (p = strchr(p, ' ')); p++)
 		*p = '|';
+	snprintf(buf + strlen(buf), len - strlen(buf), "%s", from);
 	return true;
 }
 

@@ -57,7 +57,30 @@ class ShellCase(unittest.TestCase):
         self.assertEqual(sh.wait(), 0, sh.text)
 
 
+def bound_without_resource_files():
+    """A function of this machine bound to a driver whose BARs have no
+    resourceN files: its registers cannot be reached, sysfs has its status."""
+    base = "/sys/bus/pci/devices"
+    for addr in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+        d = os.path.join(base, addr)
+        if (os.path.exists(os.path.join(d, "driver")) and
+                any(x.startswith("virtio") for x in os.listdir(d)) and
+                not any(x.startswith("resource") and x != "resource" for x in os.listdir(d))):
+            return addr
+    return None
+
+
 class Prompt(ShellCase):
+    @unittest.skipUnless(bound_without_resource_files(), "no bound function without resource files")
+    def test_prompt_status_from_sysfs_without_registers(self):
+        """Read-only on this machine: opening a device and drawing the prompt
+        write nothing; the status comes from sysfs and says so."""
+        addr = bound_without_resource_files()
+        sh = PtyProgram([VIRTIOCTL, "shell", addr], env=self.env())
+        self.shells.append(sh)
+        sh.expect(r"virtioctl %s \[[A-Z_|]+ \(sysfs\)\]> " % re.escape(addr))
+        self.quit(sh)
+
     def test_prompt_appears_and_quit_leaves(self):
         sh = self.shell()
         sh.expect(PROMPT)
