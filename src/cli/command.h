@@ -71,6 +71,7 @@ enum cmd_flag {
 	CMD_WRITES = 1u << 1,  /* writes to the device: dispatch() applies the safety rules */
 	CMD_SESSION = 1u << 2, /* acts on the shell's or script's session only */
 	CMD_HIDDEN = 1u << 3,  /* for the completion scripts and tests: not documented */
+	CMD_ONESHOT = 1u << 4, /* only as one command (`shell`): not offered inside */
 };
 
 /* A list of words, each standing for a value. Either a NULL-terminated

@@ -269,6 +269,7 @@ static const struct command table[] = {
 	 .summary = "start the interactive shell",
 	 .help = "Reads commands with line editing, completion (Tab) and history. With DEVICE, "
 		 "opens it first. Also what virtioctl without a command does on a terminal.",
+	 .flags = CMD_ONESHOT,
 	 .run = cmd_shell},
 	{.name = "open",
 	 .args = "<device>",

@@ -87,6 +87,8 @@ static bool visible(const struct session *s, const struct command *cmd)
 {
 	if (cmd->flags & CMD_HIDDEN)
 		return false;
+	if ((cmd->flags & CMD_ONESHOT) && s->mode != MODE_ONESHOT)
+		return false;
 	return !(cmd->flags & CMD_SESSION) || s->mode != MODE_ONESHOT;
 }
 

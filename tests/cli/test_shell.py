@@ -132,6 +132,14 @@ class Completion(ShellCase):
         sh.expect(PROMPT)
         self.quit(sh)
 
+    def test_shell_is_not_offered_inside_the_shell(self):
+        sh = self.shell()
+        sh.expect(PROMPT)
+        sh.send("she\t\r")
+        sh.expect(r"unknown command 'she'")
+        sh.expect(PROMPT)
+        self.quit(sh)
+
     def test_tab_completes_a_device_address(self):
         sh = self.shell()
         sh.expect(PROMPT)
