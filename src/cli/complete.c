@@ -172,13 +172,20 @@ static void add_features(struct cctx *c, int device_id)
 	const struct feature_bit *fb[128];
 	size_t n = virtio_feature_names(device_id >= 0 ? (unsigned)device_id : 0, fb, 128);
 
+	const char *rest;
+	bool full;
+
 	if (pre < strlen(c->cur) && (c->cur[pre] == '+' || c->cur[pre] == '-'))
 		pre++;
+	/* the long names `features` prints, once the word starts like one */
+	rest = c->cur + pre;
+	full = strlen(rest) >= 2 &&
+	       strncasecmp(rest, "VIRTIO_", strlen(rest) < 7 ? strlen(rest) : 7) == 0;
 	for (size_t i = 0; i < n && i < 128; i++) {
 		char w[128];
 
 		snprintf(w, sizeof(w), "%.*s%s", (int)pre, c->cur,
-			 virtio_feature_short(fb[i]->name));
+			 full ? fb[i]->name : virtio_feature_short(fb[i]->name));
 		add(c, w, fb[i]->desc);
 	}
 }

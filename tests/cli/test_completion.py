@@ -65,6 +65,9 @@ CASES = [
     ("-F %s poll 00:05.0 0 --count " % FIX, []),
     ("-F %s features 00:02.0 set VERS" % FIX, ["VERSION_1"]),
     ("-F %s features 00:02.0 set +FLU" % FIX, ["+FLUSH"]),
+    # the long names `features` prints complete too
+    ("-F %s features 00:02.0 set VIRTIO_BLK_F_FL" % FIX, ["VIRTIO_BLK_F_FLUSH"]),
+    ("-F %s features 00:02.0 set +VIRTIO_F_VERS" % FIX, ["+VIRTIO_F_VERSION_1"]),
     ("help ", ONESHOT),
     ("-F %s poll 00:05.0 0 --t" % FIX, ["--timeout", "--transport"]),
     ("frobnicate ", []),
