@@ -186,7 +186,7 @@ static bool current_status(struct session *s, char *buf, size_t len)
 	if (session_device(s, NULL, &d, &e))
 		return false;
 	if (!vdev_regs_readable(&d->v) || d->v.ops->get_status(&d->v, &st, &e)) {
-		if (s->dump_file || linux_view_read(s->sysfs_root, &d->pci->addr, &lv) ||
+		if (s->dump_file || linux_view_read(session_sysfs_root(s), &d->pci->addr, &lv) ||
 		    !lv.has_status)
 			return false;
 		st = (uint8_t)lv.status;
