@@ -1,0 +1,41 @@
+/* Device behaviours of the test model for the types beyond model_dev.c's:
+ * SCSI (one scsi-hd-like disk at target 0, LUN 0), pmem (FLUSH) and IOMMU
+ * (PROBE, ATTACH, DETACH, MAP, UNMAP for one endpoint). Each answers as
+ * QEMU 7.2 does for what the self-tests send; the setters below let a test
+ * make an answer wrong. model_use_builtin_handlers() installs them. */
+#ifndef VIRTIOCTL_SIM_MODEL_TYPES_H
+#define VIRTIOCTL_SIM_MODEL_TYPES_H
+
+#include "sim/model.h"
+
+enum {
+	MODEL_ID_IOMMU = 23,
+	MODEL_ID_PMEM = 27,
+};
+
+/* Config and queue defaults for these types (QEMU's values); called by
+ * model_spec_init(). */
+void model_types_spec_init(struct model_spec *s);
+/* Installs the handler of the device type, if it is one of these. */
+void model_types_use_handlers(struct pdev *d);
+
+model_handler_fn model_scsi_handler; /* request queues: INQUIRY, TUR, READ CAPACITY(10), READ(10) */
+model_handler_fn model_pmem_handler; /* FLUSH */
+model_handler_fn model_iommu_handler;
+
+/* SCSI: INQUIRY vendor and product (QEMU's "QEMU", "QEMU HARDDISK" by
+ * default); the data is the disk of model_blk_set_disk() (1 MiB of zeros
+ * when none was given). The first command other than INQUIRY after the
+ * device is created gets UNIT ATTENTION, as from a freshly reset target. */
+int model_scsi_set_inquiry(struct pdev *d, const char *vendor, const char *product, struct verr *e);
+/* pmem: the ret a FLUSH returns (0), and FLUSHes seen. */
+int model_pmem_set_flush_ret(struct pdev *d, uint32_t ret, struct verr *e);
+unsigned model_pmem_flushes(const struct pdev *d);
+/* IOMMU: the one endpoint ID that exists (0x0100 by default); whether it is
+ * attached now, and the requests seen (by type 1-5) that ended OK. */
+int model_iommu_set_endpoint(struct pdev *d, uint32_t id, struct verr *e);
+bool model_iommu_attached(const struct pdev *d);
+unsigned model_iommu_ok_count(const struct pdev *d, unsigned type);
+unsigned model_iommu_mappings(const struct pdev *d);
+
+#endif
