@@ -1,0 +1,159 @@
+"""Known-answer self-tests of the device types beyond entropy, block,
+console and net, against QEMU 7.2's devices (issue 12, item 3).
+
+SCSI: INQUIRY names QEMU's scsi-hd, READ CAPACITY(10) the image's size, and
+data_sha256 of READ(10) of LBA 0-7 is the disk image's first 4 KiB; a second
+scsi-hd with vendor=ACME makes the self-test fail (the known answer is
+checked, not just printed).  pmem: start and size are what QMP
+query-memory-devices says, FLUSH ret 0.  IOMMU: PROBE, ATTACH, MAP, UNMAP
+and DETACH of an endpoint behind it (an unbound rng created after the
+IOMMU) all OK; an endpoint that does not exist fails with NOENT.  Every
+device reads status 0 after its self-test.  The driven devices come before
+the IOMMU on the command line, so their DMA is not translated by it.
+"""
+
+import json
+
+from vmharness import features
+from vmharness.scenario import Device, Disk, Scenario
+from scenarios import _drive
+from scenarios._common import drive
+
+DEVICES = ["scsi0", "scsi1", "pmem0", "iommu0", "ep0"]
+
+SCRIPT = r'''
+for id in %(devices)s; do
+	echo none > /sys/bus/pci/devices/$(vm_addr $id)/driver_override
+done
+vm_run st-scsi0 virtioctl --json selftest $(vm_addr scsi0)
+vm_run st-scsi0-text virtioctl selftest $(vm_addr scsi0)
+vm_run st-scsi1 virtioctl --json selftest $(vm_addr scsi1)
+vm_run st-pmem0 virtioctl --json selftest $(vm_addr pmem0)
+vm_run st-iommu0 virtioctl --json selftest --endpoint $(vm_addr ep0) $(vm_addr iommu0)
+vm_run st-iommu0-noent virtioctl --json selftest --endpoint 0xfff8 $(vm_addr iommu0)
+vm_checkpoint selftests
+''' % {"devices": " ".join(DEVICES)}
+
+
+def _doc(ctx, name):
+    r = ctx.result(name)
+    if r is None:
+        return None, None
+    try:
+        return r, json.loads(r.text)
+    except ValueError:
+        ctx.fail("%s: not JSON (rc %s): %r %r" % (name, r.rc, r.text[:200], r.stderr[-300:]))
+        return r, None
+
+
+def _check(doc, name):
+    for c in doc.get("checks", []):
+        if c.get("check") == name:
+            return c
+    return {}
+
+
+def check_scsi(ctx):
+    dev = ctx.scenario.device("scsi0")
+    doc = _drive.selftest_doc(ctx, "scsi0", "modern")
+    if doc:
+        want = ctx.disks["d0"].sha256_4k
+        if doc.get("data_sha256") != want:
+            ctx.fail("READ(10) of LBA 0-7", device=dev, field="data_sha256",
+                     virtioctl=doc.get("data_sha256"),
+                     qemu="%s (the disk image's first 4096 bytes)" % want)
+        for name, value in (("vendor", "QEMU"), ("product", "QEMU HARDDISK")):
+            c = _check(doc, name)
+            if c.get("got") != value or c.get("expected") != value or c.get("ok") is not True:
+                ctx.fail("INQUIRY %s" % name, device=dev, field="checks." + name,
+                         virtioctl=c, qemu=value)
+        cap = [s for s in doc.get("steps", []) if s.get("step") == "read-capacity"]
+        blocks = ctx.disks["d0"].size // 512
+        want_cap = "last LBA %d, 512-byte blocks" % (blocks - 1)
+        if not cap or cap[0].get("detail") != want_cap:
+            ctx.fail("READ CAPACITY(10)", device=dev, field="steps.read-capacity",
+                     virtioctl=cap, qemu=want_cap + " (the image's size)")
+    text = ctx.result("st-scsi0-text")
+    if text and ("QEMU HARDDISK" not in text.text or ctx.disks["d0"].sha256_4k not in text.text):
+        ctx.fail("selftest text output: %r" % text.text[-600:])
+    # The vendor QEMU was given is not the known answer: the test must fail.
+    r, bad = _doc(ctx, "st-scsi1")
+    if r is not None and (r.rc == 0 or "vendor: expected QEMU, got ACME" not in r.stderr.decode()
+                          or (bad or {}).get("passed") is not False):
+        ctx.fail("scsi-hd with vendor=ACME: rc %s, stderr %r, passed %r" % (
+            r.rc, r.stderr[-300:], (bad or {}).get("passed")), device=ctx.scenario.device("scsi1"))
+
+
+def check_pmem(ctx):
+    dev = ctx.scenario.device("pmem0")
+    doc = _drive.selftest_doc(ctx, "pmem0", "modern")
+    mem = [m["data"] for m in getattr(ctx, "memory_devices", [])
+           if m.get("type") == "virtio-pmem" and m.get("data", {}).get("id") == "pmem0"]
+    if not mem:
+        ctx.fail("QMP query-memory-devices has no virtio-pmem pmem0", device=dev)
+        return
+    if doc:
+        start = doc.get("pmem_start")
+        if start is None or int(start, 16) != mem[0]["memaddr"]:
+            ctx.fail("pmem region start", device=dev, field="pmem_start", virtioctl=start,
+                     qemu="0x%x" % mem[0]["memaddr"])
+        if doc.get("pmem_size") != mem[0]["size"]:
+            ctx.fail("pmem region size", device=dev, field="pmem_size",
+                     virtioctl=doc.get("pmem_size"), qemu=mem[0]["size"])
+        c = _check(doc, "flush ret")
+        if c.get("got") != "0" or c.get("ok") is not True:
+            ctx.fail("FLUSH", device=dev, field="checks.flush ret", virtioctl=c, qemu="0")
+
+
+def check_iommu(ctx):
+    dev = ctx.scenario.device("iommu0")
+    doc = _drive.selftest_doc(ctx, "iommu0", "modern")
+    if doc:
+        for req in ("probe", "attach", "map", "unmap", "detach"):
+            c = _check(doc, req)
+            if c.get("got") != "OK (0)" or c.get("ok") is not True:
+                ctx.fail("%s request" % req.upper(), device=dev, field="checks." + req,
+                         virtioctl=c, qemu="VIRTIO_IOMMU_S_OK")
+    r, bad = _doc(ctx, "st-iommu0-noent")
+    if r is not None and (r.rc == 0 or "NOENT" not in r.stderr.decode()):
+        ctx.fail("an endpoint that does not exist: rc %s, stderr %r" % (r.rc, r.stderr[-300:]),
+                 device=dev)
+
+
+def check_reset(ctx):
+    st = ctx.snapshots.get("selftests", {})
+    for dev in ("scsi0", "scsi1", "pmem0", "iommu0"):
+        if dev in st and features.status_of(st[dev]["status"]) != 0:
+            ctx.fail("device not reset after its selftest", device=ctx.scenario.device(dev),
+                     field="status", qemu=features.status_of(st[dev]["status"]))
+
+
+def memory_devices(ctx):
+    ctx.memory_devices = ctx.qmp.command("query-memory-devices")
+
+
+SCENARIO = Scenario(
+    name="selftests",
+    description="SCSI, pmem and IOMMU self-tests: known answers vs the images and QMP",
+    devices=[
+        Device("scsi0", "virtio-scsi-pci,disable-legacy=on", 0x02, port=True,
+               backend=drive("sd0", "d0"),
+               children=["-device", "scsi-hd,drive=sd0,bus=scsi0.0,channel=0,scsi-id=0,lun=0"]),
+        Device("scsi1", "virtio-scsi-pci,disable-legacy=on", 0x03, port=True,
+               backend=drive("sd1", "d1"),
+               children=["-device", "scsi-hd,drive=sd1,bus=scsi1.0,channel=0,scsi-id=0,lun=0,"
+                         "vendor=ACME"]),
+        Device("pmem0", "virtio-pmem-pci,memdev=pm0", 0x04, port=True,
+               backend=["-object", "memory-backend-file,id=pm0,mem-path={tmp}/pmem.img,"
+                        "size=4M,share=on"]),
+        # virtio-iommu sits on the root bus; devices created after it are its endpoints.
+        Device("iommu0", "virtio-iommu-pci", 0x05),
+        Device("ep0", "virtio-rng-pci", 0x06),
+    ],
+    disks=[Disk("d0"), Disk("d1")],
+    memory="512M,slots=4,maxmem=2G",
+    script=SCRIPT,
+    hooks={"selftests": memory_devices},
+    checks=[check_scsi, check_pmem, check_iommu, check_reset],
+    timeout=300,
+)
