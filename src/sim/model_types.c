@@ -89,7 +89,23 @@ void model_types_use_handlers(struct pdev *d)
 	case MODEL_ID_IOMMU:
 		model_set_handler(d, 0, model_iommu_handler, NULL);
 		break;
+	case MODEL_ID_BALLOON:
+		for (unsigned q = 0; q < m->st.num_queues && q < 3; q++)
+			model_set_handler(d, q, model_balloon_handler, NULL);
+		break;
 	default:
 		break;
+	}
+}
+
+bool model_types_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64_t v)
+{
+	(void)width;
+	(void)v;
+	switch (m->spec.device_id) {
+	case MODEL_ID_BALLOON:
+		return model_balloon_cfg_write(m, rel);
+	default:
+		return false;
 	}
 }

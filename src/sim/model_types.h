@@ -22,6 +22,7 @@ void model_types_use_handlers(struct pdev *d);
 model_handler_fn model_scsi_handler; /* request queues: INQUIRY, TUR, READ CAPACITY(10), READ(10) */
 model_handler_fn model_pmem_handler; /* FLUSH */
 model_handler_fn model_iommu_handler;
+model_handler_fn model_balloon_handler; /* inflate, deflate, stats */
 
 /* SCSI: INQUIRY vendor and product (QEMU's "QEMU", "QEMU HARDDISK" by
  * default); the data is the disk of model_blk_set_disk() (1 MiB of zeros
@@ -37,5 +38,13 @@ int model_iommu_set_endpoint(struct pdev *d, uint32_t id, struct verr *e);
 bool model_iommu_attached(const struct pdev *d);
 unsigned model_iommu_ok_count(const struct pdev *d, unsigned type);
 unsigned model_iommu_mappings(const struct pdev *d);
+
+/* Balloon: stats_answer returns the statistics buffer at once (QEMU with a
+ * polling interval) instead of holding it; ignore_actual drops driver
+ * writes of `actual` (a device whose view does not follow). */
+int model_balloon_set(struct pdev *d, bool stats_answer, bool ignore_actual, struct verr *e);
+unsigned model_balloon_pages(const struct pdev *d); /* now in the balloon */
+/* Requests seen on queue q: 0 inflate, 1 deflate, 2 statistics buffers. */
+unsigned model_balloon_requests(const struct pdev *d, unsigned q);
 
 #endif

@@ -6,6 +6,8 @@
 #include "sim/model_impl.h"
 #include "sim/model_types.h"
 
+#define MODEL_BALLOON_MAX 64
+
 struct model_types {
 	char vendor[9], product[17];
 	bool unit_attention;
@@ -19,9 +21,18 @@ struct model_types {
 	bool mapped;
 	uint64_t map_start, map_end, map_phys;
 	unsigned iommu_ok[6];
+
+	uint32_t balloon[MODEL_BALLOON_MAX];
+	unsigned balloon_n, balloon_requests[2], stats_seen;
+	bool stats_answer, ignore_actual;
 };
 
 /* NULL (with an error in the model's list) when out of memory. */
 struct model_types *model_types_of(struct model *m);
+
+/* True when a device-config write is the device's business (ignored
+ * here): model_regs.c asks before storing it. */
+bool model_types_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64_t v);
+bool model_balloon_cfg_write(struct model *m, uint64_t rel);
 
 #endif

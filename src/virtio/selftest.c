@@ -242,6 +242,7 @@ static const struct selftest_def tests[] = {
 	{VIRTIO_DEV_SCSI, st_run_scsi, true, 0},
 	{VIRTIO_DEV_PMEM, st_run_pmem, false, 0},
 	{VIRTIO_DEV_IOMMU, st_run_iommu, false, IOMMU_WANT},
+	{VIRTIO_DEV_BALLOON, st_run_balloon, false, 1ull << 1 /* STATS_VQ */},
 };
 
 static const struct selftest_def *find(int device_id)

@@ -25,6 +25,17 @@ static bool open_dev(struct run *r, unsigned type)
 	return fixture_open(&r->f, type, MODEL_MODERN, VDEV_IFACE_DEFAULT);
 }
 
+/* The same with the spec edited first (features, queues). */
+static bool open_spec(struct run *r, unsigned type, void (*edit)(struct model_spec *s))
+{
+	struct model_spec spec;
+
+	memset(r, 0, sizeof(*r));
+	model_spec_init(&spec, type, MODEL_MODERN);
+	edit(&spec);
+	return fixture_open_spec(&r->f, &spec, VDEV_IFACE_DEFAULT);
+}
+
 /* Runs the self-test; the device must end reset with its rings freed. */
 static void run(struct run *r, const struct selftest_opts *o)
 {
@@ -192,8 +203,68 @@ static void test_iommu(void)
 	done(&r);
 }
 
+/* QEMU's balloon: STATS_VQ offered, three queues. */
+static void balloon_stats(struct model_spec *s)
+{
+	s->features |= MODEL_BIT(1);
+	s->num_queues = 3;
+}
+
+static void test_balloon(void)
+{
+	struct selftest_opts o = {.timeout_ms = 300};
+	const struct rnode *n;
+	struct run r;
+
+	/* Stats held (no polling on the host): passes, says not asked. */
+	if (!open_spec(&r, MODEL_ID_BALLOON, balloon_stats))
+		return;
+	run(&r, &o);
+	if (r.rc)
+		printf("FAIL balloon selftest: %s\n", r.e.msg);
+	CHECK(r.rc == 0 && passed(&r));
+	CHECK_EQ(model_balloon_requests(r.f.pci, 0), 1);
+	CHECK_EQ(model_balloon_requests(r.f.pci, 1), 1);
+	CHECK_EQ(model_balloon_requests(r.f.pci, 2), 1);
+	CHECK_EQ(model_balloon_pages(r.f.pci), 0);
+	CHECK_STR(str_at(&r, "checks.0.check"), "actual after inflate");
+	CHECK_STR(str_at(&r, "checks.0.got"), "1");
+	CHECK_STR(str_at(&r, "checks.1.got"), "0");
+	n = r_path(r.out, "stats_answered");
+	CHECK(n && n->kind == R_BOOL && !n->v.b);
+	done(&r);
+
+	/* The device asks for statistics: answered. */
+	if (!open_spec(&r, MODEL_ID_BALLOON, balloon_stats))
+		return;
+	CHECK(model_balloon_set(r.f.pci, true, false, &r.e) == 0);
+	run(&r, &o);
+	CHECK(r.rc == 0);
+	n = r_path(r.out, "stats_answered");
+	CHECK(n && n->kind == R_BOOL && n->v.b);
+	done(&r);
+
+	/* A device whose `actual` does not follow the driver: fails. */
+	if (!open_spec(&r, MODEL_ID_BALLOON, balloon_stats))
+		return;
+	CHECK(model_balloon_set(r.f.pci, false, true, &r.e) == 0);
+	run(&r, &o);
+	CHECK(r.rc == -1 && !passed(&r));
+	CHECK_STR(r.e.msg, "actual after inflate: expected 1, got 0");
+	done(&r);
+
+	/* Without STATS_VQ (the model's default balloon): no stats queue. */
+	if (!open_dev(&r, MODEL_ID_BALLOON))
+		return;
+	run(&r, &o);
+	CHECK(r.rc == 0 && r_path(r.out, "stats_answered") == NULL);
+	CHECK_EQ(model_balloon_requests(r.f.pci, 2), 0);
+	done(&r);
+}
+
 int main(void)
 {
+	test_balloon();
 	test_scsi();
 	test_pmem();
 	test_iommu();

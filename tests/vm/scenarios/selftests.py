@@ -4,7 +4,9 @@ console and net, against QEMU 7.2's devices (issue 12, item 3).
 SCSI: INQUIRY names QEMU's scsi-hd, READ CAPACITY(10) the image's size, and
 data_sha256 of READ(10) of LBA 0-7 is the disk image's first 4 KiB; a second
 scsi-hd with vendor=ACME makes the self-test fail (the known answer is
-checked, not just printed).  pmem: start and size are what QMP
+checked, not just printed).  balloon: one page inflated and deflated, with
+QEMU's BALLOON_CHANGE events and query-balloon following, statistics
+handed back at QEMU's polling interval.  pmem: start and size are what QMP
 query-memory-devices says, FLUSH ret 0.  IOMMU: PROBE, ATTACH, MAP, UNMAP
 and DETACH of an endpoint behind it (an unbound rng created after the
 IOMMU) all OK; an endpoint that does not exist fails with NOENT.  Every
@@ -19,7 +21,7 @@ from vmharness.scenario import Device, Disk, Scenario
 from scenarios import _drive
 from scenarios._common import drive
 
-DEVICES = ["scsi0", "scsi1", "pmem0", "iommu0", "ep0"]
+DEVICES = ["scsi0", "scsi1", "pmem0", "bal0", "iommu0", "ep0"]
 
 SCRIPT = r'''
 for id in %(devices)s; do
@@ -29,6 +31,8 @@ vm_run st-scsi0 virtioctl --json selftest $(vm_addr scsi0)
 vm_run st-scsi0-text virtioctl selftest $(vm_addr scsi0)
 vm_run st-scsi1 virtioctl --json selftest $(vm_addr scsi1)
 vm_run st-pmem0 virtioctl --json selftest $(vm_addr pmem0)
+vm_checkpoint balloon-ready
+vm_run st-bal0 virtioctl --json selftest --timeout 5000 $(vm_addr bal0)
 vm_run st-iommu0 virtioctl --json selftest --endpoint $(vm_addr ep0) $(vm_addr iommu0)
 vm_run st-iommu0-noent virtioctl --json selftest --endpoint 0xfff8 $(vm_addr iommu0)
 vm_checkpoint selftests
@@ -120,9 +124,42 @@ def check_iommu(ctx):
                  device=dev)
 
 
+def check_balloon(ctx):
+    """Inflate then deflate: QEMU announces each `actual` the driver wrote
+    (BALLOON_CHANGE, in bytes of guest RAM left), query-balloon ends where
+    it began, and the statistics buffer reached QEMU and was handed back
+    at its 1 s polling interval."""
+    dev = ctx.scenario.device("bal0")
+    doc = _drive.selftest_doc(ctx, "bal0", "modern")
+    base = getattr(ctx, "balloon_before", None)
+    after = getattr(ctx, "balloon_after", None)
+    if base is None or after is None:
+        ctx.fail("no query-balloon before and after the balloon selftest", device=dev)
+        return
+    changes = [e["data"]["actual"] for e in ctx.qmp.events if e.get("event") == "BALLOON_CHANGE"]
+    want = [base - 4096, base]
+    if changes != want:
+        ctx.fail("BALLOON_CHANGE events", device=dev, field="actual",
+                 virtioctl="inflate one page, deflate it", qemu="%r (want %r)" % (changes, want))
+    if after != base:
+        ctx.fail("query-balloon after the selftest", device=dev, field="actual",
+                 virtioctl=base, qemu=after)
+    if doc:
+        for name, value in (("actual after inflate", "1"), ("actual after deflate", "0")):
+            c = _check(doc, name)
+            if c.get("got") != value or c.get("ok") is not True:
+                ctx.fail(name, device=dev, field="checks." + name, virtioctl=c, qemu=value)
+        if doc.get("stats_answered") is not True:
+            ctx.fail("statistics buffer not handed back", device=dev, field="stats_answered",
+                     virtioctl=doc.get("stats_answered"), qemu="polling every 1 s")
+    stats = getattr(ctx, "balloon_stats", {})
+    if not stats.get("last-update"):
+        ctx.fail("QEMU got no statistics", device=dev, field="guest-stats", qemu=stats)
+
+
 def check_reset(ctx):
     st = ctx.snapshots.get("selftests", {})
-    for dev in ("scsi0", "scsi1", "pmem0", "iommu0"):
+    for dev in ("scsi0", "scsi1", "pmem0", "bal0", "iommu0"):
         if dev in st and features.status_of(st[dev]["status"]) != 0:
             ctx.fail("device not reset after its selftest", device=ctx.scenario.device(dev),
                      field="status", qemu=features.status_of(st[dev]["status"]))
@@ -130,11 +167,22 @@ def check_reset(ctx):
 
 def memory_devices(ctx):
     ctx.memory_devices = ctx.qmp.command("query-memory-devices")
+    ctx.balloon_after = ctx.qmp.command("query-balloon")["actual"]
+    ctx.balloon_stats = ctx.qmp.command("qom-get", path="/machine/peripheral/bal0",
+                                        property="guest-stats")
+
+
+def balloon_ready(ctx):
+    """QEMU asks for statistics every second; the baseline of `actual`."""
+    ctx.qmp.command("qom-set", path="/machine/peripheral/bal0",
+                    property="guest-stats-polling-interval", value=1)
+    ctx.balloon_before = ctx.qmp.command("query-balloon")["actual"]
+    ctx.qmp.events[:] = [e for e in ctx.qmp.events if e.get("event") != "BALLOON_CHANGE"]
 
 
 SCENARIO = Scenario(
     name="selftests",
-    description="SCSI, pmem and IOMMU self-tests: known answers vs the images and QMP",
+    description="SCSI, pmem, balloon and IOMMU self-tests: known answers vs the images and QMP",
     devices=[
         Device("scsi0", "virtio-scsi-pci,disable-legacy=on", 0x02, port=True,
                backend=drive("sd0", "d0"),
@@ -146,6 +194,7 @@ SCENARIO = Scenario(
         Device("pmem0", "virtio-pmem-pci,memdev=pm0", 0x04, port=True,
                backend=["-object", "memory-backend-file,id=pm0,mem-path={tmp}/pmem.img,"
                         "size=4M,share=on"]),
+        Device("bal0", "virtio-balloon-pci,disable-legacy=on", 0x07, port=True),
         # virtio-iommu sits on the root bus; devices created after it are its endpoints.
         Device("iommu0", "virtio-iommu-pci", 0x05),
         Device("ep0", "virtio-rng-pci", 0x06),
@@ -153,7 +202,7 @@ SCENARIO = Scenario(
     disks=[Disk("d0"), Disk("d1")],
     memory="512M,slots=4,maxmem=2G",
     script=SCRIPT,
-    hooks={"selftests": memory_devices},
-    checks=[check_scsi, check_pmem, check_iommu, check_reset],
+    hooks={"balloon-ready": balloon_ready, "selftests": memory_devices},
+    checks=[check_scsi, check_pmem, check_balloon, check_iommu, check_reset],
     timeout=300,
 )
