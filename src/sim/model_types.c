@@ -69,6 +69,9 @@ void model_types_spec_init(struct model_spec *s)
 	case MODEL_ID_IOMMU:
 		iommu_cfg(s);
 		break;
+	case MODEL_ID_INPUT:
+		model_input_spec(s);
+		break;
 	default:
 		break;
 	}
@@ -93,6 +96,9 @@ void model_types_use_handlers(struct pdev *d)
 		for (unsigned q = 0; q < m->st.num_queues && q < 3; q++)
 			model_set_handler(d, q, model_balloon_handler, NULL);
 		break;
+	case MODEL_ID_INPUT:
+		model_set_handler(d, 0, model_input_handler, NULL);
+		break;
 	default:
 		break;
 	}
@@ -100,11 +106,11 @@ void model_types_use_handlers(struct pdev *d)
 
 bool model_types_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64_t v)
 {
-	(void)width;
-	(void)v;
 	switch (m->spec.device_id) {
 	case MODEL_ID_BALLOON:
 		return model_balloon_cfg_write(m, rel);
+	case MODEL_ID_INPUT:
+		return model_input_cfg_write(m, rel, width, v);
 	default:
 		return false;
 	}

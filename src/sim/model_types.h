@@ -9,6 +9,7 @@
 #include "sim/model.h"
 
 enum {
+	MODEL_ID_INPUT = 18,
 	MODEL_ID_IOMMU = 23,
 	MODEL_ID_PMEM = 27,
 };
@@ -23,6 +24,7 @@ model_handler_fn model_scsi_handler; /* request queues: INQUIRY, TUR, READ CAPAC
 model_handler_fn model_pmem_handler; /* FLUSH */
 model_handler_fn model_iommu_handler;
 model_handler_fn model_balloon_handler; /* inflate, deflate, stats */
+model_handler_fn model_input_handler;	/* event queue: events queued by the test */
 
 /* SCSI: INQUIRY vendor and product (QEMU's "QEMU", "QEMU HARDDISK" by
  * default); the data is the disk of model_blk_set_disk() (1 MiB of zeros
@@ -46,5 +48,9 @@ int model_balloon_set(struct pdev *d, bool stats_answer, bool ignore_actual, str
 unsigned model_balloon_pages(const struct pdev *d); /* now in the balloon */
 /* Requests seen on queue q: 0 inflate, 1 deflate, 2 statistics buffers. */
 unsigned model_balloon_requests(const struct pdev *d, unsigned q);
+/* Input (a keyboard: "QEMU Virtio Keyboard", EV_KEY codes 1-127, EV_LED):
+ * an event for the event queue, delivered when a buffer is offered. */
+int model_input_queue_event(struct pdev *d, uint16_t type, uint16_t code, uint32_t value,
+			    struct verr *e);
 
 #endif

@@ -7,6 +7,7 @@
 #include "sim/model_types.h"
 
 #define MODEL_BALLOON_MAX 64
+#define MODEL_INPUT_MAX	  16
 
 struct model_types {
 	char vendor[9], product[17];
@@ -25,6 +26,12 @@ struct model_types {
 	uint32_t balloon[MODEL_BALLOON_MAX];
 	unsigned balloon_n, balloon_requests[2], stats_seen;
 	bool stats_answer, ignore_actual;
+
+	struct {
+		uint16_t type, code;
+		uint32_t value;
+	} input[MODEL_INPUT_MAX];
+	unsigned input_n, input_next;
 };
 
 /* NULL (with an error in the model's list) when out of memory. */
@@ -34,5 +41,7 @@ struct model_types *model_types_of(struct model *m);
  * here): model_regs.c asks before storing it. */
 bool model_types_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64_t v);
 bool model_balloon_cfg_write(struct model *m, uint64_t rel);
+bool model_input_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64_t v);
+void model_input_spec(struct model_spec *s);
 
 #endif

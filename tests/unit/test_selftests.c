@@ -262,8 +262,66 @@ static void test_balloon(void)
 	done(&r);
 }
 
+static void test_input(void)
+{
+	struct selftest_opts o = {.timeout_ms = 300};
+	const struct rnode *n;
+	struct run r;
+
+	/* KEY_A down, then EV_SYN: decoded config, event as sent. */
+	if (!open_dev(&r, MODEL_ID_INPUT))
+		return;
+	CHECK(model_input_queue_event(r.f.pci, 1, 30, 1, &r.e) == 0);
+	CHECK(model_input_queue_event(r.f.pci, 0, 0, 0, &r.e) == 0);
+	run(&r, &o);
+	if (r.rc)
+		printf("FAIL input selftest: %s\n", r.e.msg);
+	CHECK(r.rc == 0 && passed(&r));
+	CHECK_STR(str_at(&r, "input.name"), "QEMU Virtio Keyboard");
+	n = r_path(r.out, "input.serial");
+	CHECK(n && n->kind == R_NULL);
+	n = r_path(r.out, "input.devids.vendor");
+	CHECK(n && n->v.u == 0x0627);
+	n = r_path(r.out, "input.ev_types.0.bits");
+	CHECK(n && n->v.u == 127);
+	n = r_path(r.out, "input.ev_types.1.type");
+	CHECK(n && n->v.u == 0x11);
+	n = r_path(r.out, "event.code");
+	CHECK(n && n->v.u == 30);
+	CHECK_STR(str_at(&r, "checks.2.got"), "EV_SYN");
+	done(&r);
+
+	/* A code the keyboard never announced: fails. */
+	if (!open_dev(&r, MODEL_ID_INPUT))
+		return;
+	CHECK(model_input_queue_event(r.f.pci, 1, 200, 1, &r.e) == 0);
+	CHECK(model_input_queue_event(r.f.pci, 0, 0, 0, &r.e) == 0);
+	run(&r, &o);
+	CHECK(r.rc == -1 && !passed(&r));
+	CHECK_STR(r.e.msg, "event code: expected a code set in its type's bitmap, got 200");
+	done(&r);
+
+	/* An event type without EV_BITS (EV_REL on a keyboard): fails. */
+	if (!open_dev(&r, MODEL_ID_INPUT))
+		return;
+	CHECK(model_input_queue_event(r.f.pci, 2, 0, 5, &r.e) == 0);
+	CHECK(model_input_queue_event(r.f.pci, 0, 0, 0, &r.e) == 0);
+	run(&r, &o);
+	CHECK(r.rc == -1);
+	CHECK_STR(r.e.msg, "event type: expected a type with EV_BITS, got 2");
+	done(&r);
+
+	/* No event at all: a timeout, and the test fails. */
+	if (!open_dev(&r, MODEL_ID_INPUT))
+		return;
+	run(&r, &o);
+	CHECK(r.rc == -1 && r.e.code == VX_TIMEOUT);
+	done(&r);
+}
+
 int main(void)
 {
+	test_input();
 	test_balloon();
 	test_scsi();
 	test_pmem();

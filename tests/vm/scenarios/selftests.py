@@ -6,7 +6,9 @@ data_sha256 of READ(10) of LBA 0-7 is the disk image's first 4 KiB; a second
 scsi-hd with vendor=ACME makes the self-test fail (the known answer is
 checked, not just printed).  balloon: one page inflated and deflated, with
 QEMU's BALLOON_CHANGE events and query-balloon following, statistics
-handed back at QEMU's polling interval.  pmem: start and size are what QMP
+handed back at QEMU's polling interval.  input: the keyboard's config
+selects, and the key QMP input-send-event presses arrives with its type,
+code and value.  pmem: start and size are what QMP
 query-memory-devices says, FLUSH ret 0.  IOMMU: PROBE, ATTACH, MAP, UNMAP
 and DETACH of an endpoint behind it (an unbound rng created after the
 IOMMU) all OK; an endpoint that does not exist fails with NOENT.  Every
@@ -21,7 +23,7 @@ from vmharness.scenario import Device, Disk, Scenario
 from scenarios import _drive
 from scenarios._common import drive
 
-DEVICES = ["scsi0", "scsi1", "pmem0", "bal0", "iommu0", "ep0"]
+DEVICES = ["scsi0", "scsi1", "pmem0", "bal0", "kbd0", "iommu0", "ep0"]
 
 SCRIPT = r'''
 for id in %(devices)s; do
@@ -33,6 +35,15 @@ vm_run st-scsi1 virtioctl --json selftest $(vm_addr scsi1)
 vm_run st-pmem0 virtioctl --json selftest $(vm_addr pmem0)
 vm_checkpoint balloon-ready
 vm_run st-bal0 virtioctl --json selftest --timeout 5000 $(vm_addr bal0)
+# The keyboard's self-test waits for an event; the host injects it once the
+# device is live (hook of input-inject).
+virtioctl --json selftest --timeout 30000 $(vm_addr kbd0) > /tmp/kbd.out 2> /tmp/kbd.err &
+KPID=$!
+sleep 1
+vm_checkpoint input-inject
+wait $KPID
+echo $? > /tmp/kbd.rc
+vm_run st-kbd0 sh -c 'cat /tmp/kbd.out; cat /tmp/kbd.err >&2; exit $(cat /tmp/kbd.rc)'
 vm_run st-iommu0 virtioctl --json selftest --endpoint $(vm_addr ep0) $(vm_addr iommu0)
 vm_run st-iommu0-noent virtioctl --json selftest --endpoint 0xfff8 $(vm_addr iommu0)
 vm_checkpoint selftests
@@ -157,9 +168,35 @@ def check_balloon(ctx):
         ctx.fail("QEMU got no statistics", device=dev, field="guest-stats", qemu=stats)
 
 
+def check_input(ctx):
+    """The config as QEMU's virtio-keyboard has it, and the key QMP
+    input-send-event pressed ('a': EV_KEY, KEY_A 30, value 1)."""
+    dev = ctx.scenario.device("kbd0")
+    if not getattr(ctx, "input_injected", False):
+        ctx.fail("the keyboard never went live: no event injected", device=dev)
+    doc = _drive.selftest_doc(ctx, "kbd0", "modern")
+    if not doc:
+        return
+    inp = doc.get("input", {})
+    ids = inp.get("devids") or {}
+    want = {"name": "QEMU Virtio Keyboard", "bustype": 6, "vendor": 0x0627, "product": 1}
+    got = {"name": inp.get("name"), "bustype": ids.get("bustype"),
+           "vendor": ids.get("vendor"), "product": ids.get("product")}
+    if got != want:
+        ctx.fail("input config", device=dev, field="input", virtioctl=got, qemu=want)
+    types = {t.get("type") for t in inp.get("ev_types", [])}
+    if not {1, 0x11} <= types:
+        ctx.fail("EV_BITS types", device=dev, field="input.ev_types", virtioctl=sorted(types),
+                 qemu="EV_KEY (1) and EV_LED (17) among them")
+    ev = doc.get("event", {})
+    if (ev.get("type"), ev.get("code"), ev.get("value")) != (1, 30, 1):
+        ctx.fail("injected event", device=dev, field="event", virtioctl=ev,
+                 qemu="type 1 (EV_KEY) code 30 (KEY_A) value 1")
+
+
 def check_reset(ctx):
     st = ctx.snapshots.get("selftests", {})
-    for dev in ("scsi0", "scsi1", "pmem0", "bal0", "iommu0"):
+    for dev in ("scsi0", "scsi1", "pmem0", "bal0", "kbd0", "iommu0"):
         if dev in st and features.status_of(st[dev]["status"]) != 0:
             ctx.fail("device not reset after its selftest", device=ctx.scenario.device(dev),
                      field="status", qemu=features.status_of(st[dev]["status"]))
@@ -172,6 +209,25 @@ def memory_devices(ctx):
                                         property="guest-stats")
 
 
+def input_inject(ctx):
+    """Once the keyboard is DRIVER_OK and its event buffers offered, press
+    'a' (virtio-input routes host input to the last device that went live)."""
+    import time
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        st = ctx.qmp.command("x-query-virtio-status",
+                             path="/machine/peripheral/kbd0/virtio-backend")
+        if features.status_of(st["status"]) & 4:
+            break
+        time.sleep(0.2)
+    else:
+        return
+    time.sleep(1)  # the buffers follow DRIVER_OK at once; QMP cannot see them offered
+    ctx.qmp.command("input-send-event", events=[
+        {"type": "key", "data": {"down": True, "key": {"type": "qcode", "data": "a"}}}])
+    ctx.input_injected = True
+
+
 def balloon_ready(ctx):
     """QEMU asks for statistics every second; the baseline of `actual`."""
     ctx.qmp.command("qom-set", path="/machine/peripheral/bal0",
@@ -182,7 +238,7 @@ def balloon_ready(ctx):
 
 SCENARIO = Scenario(
     name="selftests",
-    description="SCSI, pmem, balloon and IOMMU self-tests: known answers vs the images and QMP",
+    description="SCSI, pmem, balloon, input and IOMMU self-tests: known answers vs the images and QMP",
     devices=[
         Device("scsi0", "virtio-scsi-pci,disable-legacy=on", 0x02, port=True,
                backend=drive("sd0", "d0"),
@@ -195,6 +251,7 @@ SCENARIO = Scenario(
                backend=["-object", "memory-backend-file,id=pm0,mem-path={tmp}/pmem.img,"
                         "size=4M,share=on"]),
         Device("bal0", "virtio-balloon-pci,disable-legacy=on", 0x07, port=True),
+        Device("kbd0", "virtio-keyboard-pci", 0x08, port=True),
         # virtio-iommu sits on the root bus; devices created after it are its endpoints.
         Device("iommu0", "virtio-iommu-pci", 0x05),
         Device("ep0", "virtio-rng-pci", 0x06),
@@ -202,7 +259,8 @@ SCENARIO = Scenario(
     disks=[Disk("d0"), Disk("d1")],
     memory="512M,slots=4,maxmem=2G",
     script=SCRIPT,
-    hooks={"balloon-ready": balloon_ready, "selftests": memory_devices},
-    checks=[check_scsi, check_pmem, check_balloon, check_iommu, check_reset],
+    hooks={"balloon-ready": balloon_ready, "input-inject": input_inject,
+           "selftests": memory_devices},
+    checks=[check_scsi, check_pmem, check_balloon, check_input, check_iommu, check_reset],
     timeout=300,
 )
