@@ -6,9 +6,9 @@ data_sha256 of READ(10) of LBA 0-7 is the disk image's first 4 KiB; a second
 scsi-hd with vendor=ACME makes the self-test fail (the known answer is
 checked, not just printed).  balloon: one page inflated and deflated, with
 QEMU's BALLOON_CHANGE events and query-balloon following, statistics
-handed back at QEMU's polling interval.  input: the keyboard's config
-selects, and the key QMP input-send-event presses arrives with its type,
-code and value.  pmem: start and size are what QMP
+handed back at QEMU's polling interval.  input: the keyboard's and the
+tablet's config selects, and what QMP input-send-event sends (a key, an
+absolute X position) arrives with its type, code and value.  pmem: start and size are what QMP
 query-memory-devices says, FLUSH ret 0.  IOMMU: PROBE, ATTACH, MAP, UNMAP
 and DETACH of an endpoint behind it (an unbound rng created after the
 IOMMU) all OK; an endpoint that does not exist fails with NOENT.  Every
@@ -23,7 +23,7 @@ from vmharness.scenario import Device, Disk, Scenario
 from scenarios import _drive
 from scenarios._common import drive
 
-DEVICES = ["scsi0", "scsi1", "pmem0", "bal0", "kbd0", "iommu0", "ep0"]
+DEVICES = ["scsi0", "scsi1", "pmem0", "bal0", "kbd0", "tab0", "iommu0", "ep0"]
 
 SCRIPT = r'''
 for id in %(devices)s; do
@@ -35,15 +35,17 @@ vm_run st-scsi1 virtioctl --json selftest $(vm_addr scsi1)
 vm_run st-pmem0 virtioctl --json selftest $(vm_addr pmem0)
 vm_checkpoint balloon-ready
 vm_run st-bal0 virtioctl --json selftest --timeout 5000 $(vm_addr bal0)
-# The keyboard's self-test waits for an event; the host injects it once the
-# device is live (hook of input-inject).
-virtioctl --json selftest --timeout 30000 $(vm_addr kbd0) > /tmp/kbd.out 2> /tmp/kbd.err &
-KPID=$!
-sleep 1
-vm_checkpoint input-inject
-wait $KPID
-echo $? > /tmp/kbd.rc
-vm_run st-kbd0 sh -c 'cat /tmp/kbd.out; cat /tmp/kbd.err >&2; exit $(cat /tmp/kbd.rc)'
+# The input self-tests wait for an event; the host injects it once the
+# device is live (hooks of inject-ID).
+for id in kbd0 tab0; do
+	virtioctl --json selftest --timeout 30000 $(vm_addr $id) > /tmp/$id.out 2> /tmp/$id.err &
+	KPID=$!
+	sleep 1
+	vm_checkpoint inject-$id
+	wait $KPID
+	echo $? > /tmp/$id.rc
+	vm_run st-$id sh -c "cat /tmp/$id.out; cat /tmp/$id.err >&2; exit \$(cat /tmp/$id.rc)"
+done
 vm_run st-iommu0 virtioctl --json selftest --endpoint $(vm_addr ep0) $(vm_addr iommu0)
 vm_run st-iommu0-noent virtioctl --json selftest --endpoint 0xfff8 $(vm_addr iommu0)
 vm_checkpoint selftests
@@ -168,35 +170,57 @@ def check_balloon(ctx):
         ctx.fail("QEMU got no statistics", device=dev, field="guest-stats", qemu=stats)
 
 
+# Per input device: config QEMU 7.2 gives it (name, bus type, vendor,
+# product), EV_BITS types it must announce, the event injected and the
+# event the guest must see (type, code, value).
+INPUTS = {
+    "kbd0": ("QEMU Virtio Keyboard", 1, {1, 0x11},
+             {"type": "key", "data": {"down": True, "key": {"type": "qcode", "data": "a"}}},
+             (1, 30, 1)),
+    "tab0": ("QEMU Virtio Tablet", 3, {1, 3},
+             {"type": "abs", "data": {"axis": "x", "value": 12345}},
+             (3, 0, 12345)),
+}
+
+
 def check_input(ctx):
-    """The config as QEMU's virtio-keyboard has it, and the key QMP
-    input-send-event pressed ('a': EV_KEY, KEY_A 30, value 1)."""
-    dev = ctx.scenario.device("kbd0")
-    if not getattr(ctx, "input_injected", False):
-        ctx.fail("the keyboard never went live: no event injected", device=dev)
-    doc = _drive.selftest_doc(ctx, "kbd0", "modern")
-    if not doc:
-        return
-    inp = doc.get("input", {})
-    ids = inp.get("devids") or {}
-    want = {"name": "QEMU Virtio Keyboard", "bustype": 6, "vendor": 0x0627, "product": 1}
-    got = {"name": inp.get("name"), "bustype": ids.get("bustype"),
-           "vendor": ids.get("vendor"), "product": ids.get("product")}
-    if got != want:
-        ctx.fail("input config", device=dev, field="input", virtioctl=got, qemu=want)
-    types = {t.get("type") for t in inp.get("ev_types", [])}
-    if not {1, 0x11} <= types:
-        ctx.fail("EV_BITS types", device=dev, field="input.ev_types", virtioctl=sorted(types),
-                 qemu="EV_KEY (1) and EV_LED (17) among them")
-    ev = doc.get("event", {})
-    if (ev.get("type"), ev.get("code"), ev.get("value")) != (1, 30, 1):
-        ctx.fail("injected event", device=dev, field="event", virtioctl=ev,
-                 qemu="type 1 (EV_KEY) code 30 (KEY_A) value 1")
+    """The config as QEMU's virtio-keyboard and virtio-tablet have it, and
+    the event QMP input-send-event sent: the key 'a' (EV_KEY, KEY_A 30,
+    value 1) and the tablet's X axis (EV_ABS, ABS_X 0, 12345)."""
+    for dev_id, (name, product, types_want, _, event) in INPUTS.items():
+        dev = ctx.scenario.device(dev_id)
+        if dev_id not in getattr(ctx, "injected", set()):
+            ctx.fail("the device never went live: no event injected", device=dev)
+        doc = _drive.selftest_doc(ctx, dev_id, "modern")
+        if not doc:
+            continue
+        inp = doc.get("input", {})
+        ids = inp.get("devids") or {}
+        want = {"name": name, "bustype": 6, "vendor": 0x0627, "product": product}
+        got = {"name": inp.get("name"), "bustype": ids.get("bustype"),
+               "vendor": ids.get("vendor"), "product": ids.get("product")}
+        if got != want:
+            ctx.fail("input config", device=dev, field="input", virtioctl=got, qemu=want)
+        types = {t.get("type") for t in inp.get("ev_types", [])}
+        if not types_want <= types:
+            ctx.fail("EV_BITS types", device=dev, field="input.ev_types",
+                     virtioctl=sorted(types), qemu="%s among them" % sorted(types_want))
+        if 3 in types_want:
+            axes = {a.get("axis"): a for a in inp.get("abs", [])}
+            for axis in (0, 1):
+                a = axes.get(axis, {})
+                if a.get("min") != 0 or a.get("max") != 0x7fff:
+                    ctx.fail("ABS_INFO of axis %d" % axis, device=dev, field="input.abs",
+                             virtioctl=a, qemu="min 0, max 32767")
+        ev = doc.get("event", {})
+        if (ev.get("type"), ev.get("code"), ev.get("value")) != event:
+            ctx.fail("injected event", device=dev, field="event", virtioctl=ev,
+                     qemu="type %d code %d value %d" % event)
 
 
 def check_reset(ctx):
     st = ctx.snapshots.get("selftests", {})
-    for dev in ("scsi0", "scsi1", "pmem0", "bal0", "kbd0", "iommu0"):
+    for dev in ("scsi0", "scsi1", "pmem0", "bal0", "kbd0", "tab0", "iommu0"):
         if dev in st and features.status_of(st[dev]["status"]) != 0:
             ctx.fail("device not reset after its selftest", device=ctx.scenario.device(dev),
                      field="status", qemu=features.status_of(st[dev]["status"]))
@@ -209,23 +233,25 @@ def memory_devices(ctx):
                                         property="guest-stats")
 
 
-def input_inject(ctx):
-    """Once the keyboard is DRIVER_OK and its event buffers offered, press
-    'a' (virtio-input routes host input to the last device that went live)."""
-    import time
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        st = ctx.qmp.command("x-query-virtio-status",
-                             path="/machine/peripheral/kbd0/virtio-backend")
-        if features.status_of(st["status"]) & 4:
-            break
-        time.sleep(0.2)
-    else:
-        return
-    time.sleep(1)  # the buffers follow DRIVER_OK at once; QMP cannot see them offered
-    ctx.qmp.command("input-send-event", events=[
-        {"type": "key", "data": {"down": True, "key": {"type": "qcode", "data": "a"}}}])
-    ctx.input_injected = True
+def injector(dev, event):
+    """A hook: once DEV is DRIVER_OK and its event buffers offered, send
+    EVENT (virtio-input takes host input while it is the last device that
+    went live)."""
+    def hook(ctx):
+        import time
+        path = "/machine/peripheral/%s/virtio-backend" % dev
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            st = ctx.qmp.command("x-query-virtio-status", path=path)
+            if features.status_of(st["status"]) & 4:
+                break
+            time.sleep(0.2)
+        else:
+            return
+        time.sleep(1)  # the buffers follow DRIVER_OK at once; QMP cannot see them offered
+        ctx.qmp.command("input-send-event", events=[event])
+        ctx.injected = getattr(ctx, "injected", set()) | {dev}
+    return hook
 
 
 def balloon_ready(ctx):
@@ -252,6 +278,7 @@ SCENARIO = Scenario(
                         "size=4M,share=on"]),
         Device("bal0", "virtio-balloon-pci,disable-legacy=on", 0x07, port=True),
         Device("kbd0", "virtio-keyboard-pci", 0x08, port=True),
+        Device("tab0", "virtio-tablet-pci", 0x09, port=True),
         # virtio-iommu sits on the root bus; devices created after it are its endpoints.
         Device("iommu0", "virtio-iommu-pci", 0x05),
         Device("ep0", "virtio-rng-pci", 0x06),
@@ -259,8 +286,8 @@ SCENARIO = Scenario(
     disks=[Disk("d0"), Disk("d1")],
     memory="512M,slots=4,maxmem=2G",
     script=SCRIPT,
-    hooks={"balloon-ready": balloon_ready, "input-inject": input_inject,
-           "selftests": memory_devices},
+    hooks=dict({"balloon-ready": balloon_ready, "selftests": memory_devices},
+               **{"inject-" + d: injector(d, v[3]) for d, v in INPUTS.items()}),
     checks=[check_scsi, check_pmem, check_balloon, check_input, check_iommu, check_reset],
     timeout=300,
 )
