@@ -252,10 +252,14 @@ static const struct command table[] = {
 		 "console writes to port 0, net transmits one Ethernet frame; SCSI sends INQUIRY "
 		 "(vendor QEMU, product QEMU HARDDISK), READ CAPACITY(10) and READ(10) of 4096 "
 		 "bytes from LBA 0 to target 0 LUN 0; pmem reads start and size and FLUSHes (ret "
-		 "0); IOMMU sends PROBE, ATTACH, MAP, UNMAP and DETACH for --endpoint (each status "
-		 "OK). The device is reset at the end. Exit status 0 only when it passed; JSON "
-		 "has passed, virtio_device_id, steps, checks (expected and got) and data_sha256 "
-		 "(entropy, block, SCSI).",
+		 "0); balloon inflates and deflates one page, writing actual and reading it back, "
+		 "and offers statistics; input decodes the config selects and waits (--timeout) "
+		 "for one event from the host, which must match its EV_BITS and be followed by "
+		 "EV_SYN; crypto encrypts the NIST SP 800-38A F.2.1 AES-128-CBC vector in a "
+		 "session and compares the ciphertext; IOMMU sends PROBE, ATTACH, MAP, UNMAP and "
+		 "DETACH for --endpoint (each status OK). The device is reset at the end. Exit "
+		 "status 0 only when it passed; JSON has passed, steps, checks (expected and got) "
+		 "and data_sha256 (entropy, block, SCSI).",
 	 .flags = CMD_DEVICE | CMD_WRITES,
 	 .opts = selftest_opts,
 	 .run = cmd_selftest},

@@ -72,6 +72,9 @@ void model_types_spec_init(struct model_spec *s)
 	case MODEL_ID_INPUT:
 		model_input_spec(s);
 		break;
+	case MODEL_ID_CRYPTO:
+		model_crypto_spec(s);
+		break;
 	default:
 		break;
 	}
@@ -98,6 +101,10 @@ void model_types_use_handlers(struct pdev *d)
 		break;
 	case MODEL_ID_INPUT:
 		model_set_handler(d, 0, model_input_handler, NULL);
+		break;
+	case MODEL_ID_CRYPTO:
+		model_set_handler(d, 0, model_crypto_handler, NULL);
+		model_set_handler(d, 1, model_crypto_handler, NULL);
 		break;
 	default:
 		break;

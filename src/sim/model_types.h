@@ -10,6 +10,7 @@
 
 enum {
 	MODEL_ID_INPUT = 18,
+	MODEL_ID_CRYPTO = 20,
 	MODEL_ID_IOMMU = 23,
 	MODEL_ID_PMEM = 27,
 };
@@ -24,6 +25,7 @@ model_handler_fn model_scsi_handler; /* request queues: INQUIRY, TUR, READ CAPAC
 model_handler_fn model_pmem_handler; /* FLUSH */
 model_handler_fn model_iommu_handler;
 model_handler_fn model_balloon_handler; /* inflate, deflate, stats */
+model_handler_fn model_crypto_handler;	/* data queue 0, control queue 1 */
 model_handler_fn model_input_handler;	/* event queue: events queued by the test */
 
 /* SCSI: INQUIRY vendor and product (QEMU's "QEMU", "QEMU HARDDISK" by
@@ -52,5 +54,11 @@ unsigned model_balloon_requests(const struct pdev *d, unsigned q);
  * an event for the event queue, delivered when a buffer is offered. */
 int model_input_queue_event(struct pdev *d, uint16_t type, uint16_t code, uint32_t value,
 			    struct verr *e);
+
+/* Crypto: AES-CBC sessions; encrypts only the SP 800-38A F.2.1 vector
+ * (its published ciphertext, first byte XORed with xor_first), NOTSUPP
+ * for anything else. Sessions destroyed so far. */
+int model_crypto_corrupt(struct pdev *d, uint8_t xor_first, struct verr *e);
+unsigned model_crypto_destroyed(const struct pdev *d);
 
 #endif

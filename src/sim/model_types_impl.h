@@ -32,6 +32,11 @@ struct model_types {
 		uint32_t value;
 	} input[MODEL_INPUT_MAX];
 	unsigned input_n, input_next;
+
+	bool crypto_session, crypto_known_key;
+	uint64_t crypto_session_id;
+	uint8_t crypto_corrupt;
+	unsigned crypto_destroyed;
 };
 
 /* NULL (with an error in the model's list) when out of memory. */
@@ -43,5 +48,6 @@ bool model_types_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64
 bool model_balloon_cfg_write(struct model *m, uint64_t rel);
 bool model_input_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64_t v);
 void model_input_spec(struct model_spec *s);
+void model_crypto_spec(struct model_spec *s);
 
 #endif

@@ -319,8 +319,38 @@ static void test_input(void)
 	done(&r);
 }
 
+static void test_crypto(void)
+{
+	struct selftest_opts o = {.timeout_ms = 1000};
+	struct run r;
+
+	if (!open_dev(&r, MODEL_ID_CRYPTO))
+		return;
+	run(&r, &o);
+	if (r.rc)
+		printf("FAIL crypto selftest: %s\n", r.e.msg);
+	CHECK(r.rc == 0 && passed(&r));
+	CHECK_STR(str_at(&r, "checks.3.got"), "7649abac8119b246cee98e9b12e9197d5086cb9b507219ee95db"
+					      "113a917678b273bed6b8e3c1743b7116e69e222295163ff1caa1"
+					      "681fac09120eca307586e1a7");
+	CHECK_EQ(model_crypto_destroyed(r.f.pci), 1);
+	done(&r);
+
+	/* A ciphertext one bit off: the test fails, and still destroys its session. */
+	if (!open_dev(&r, MODEL_ID_CRYPTO))
+		return;
+	CHECK(model_crypto_corrupt(r.f.pci, 0x01, &r.e) == 0);
+	run(&r, &o);
+	CHECK(r.rc == -1 && !passed(&r));
+	CHECK(strncmp(r.e.msg, "ciphertext (SP 800-38A F.2.1): expected 7649abac", 47) == 0);
+	CHECK(strstr(r.e.msg, "got 7749abac") != NULL);
+	CHECK_EQ(model_crypto_destroyed(r.f.pci), 1);
+	done(&r);
+}
+
 int main(void)
 {
+	test_crypto();
 	test_input();
 	test_balloon();
 	test_scsi();

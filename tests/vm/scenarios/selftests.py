@@ -8,7 +8,9 @@ checked, not just printed).  balloon: one page inflated and deflated, with
 QEMU's BALLOON_CHANGE events and query-balloon following, statistics
 handed back at QEMU's polling interval.  input: the keyboard's and the
 tablet's config selects, and what QMP input-send-event sends (a key, an
-absolute X position) arrives with its type, code and value.  pmem: start and size are what QMP
+absolute X position) arrives with its type, code and value.  crypto
+(cryptodev-backend-builtin): an AES-128-CBC session, the NIST SP 800-38A
+F.2.1 vector encrypted to the published ciphertext, the session destroyed.  pmem: start and size are what QMP
 query-memory-devices says, FLUSH ret 0.  IOMMU: PROBE, ATTACH, MAP, UNMAP
 and DETACH of an endpoint behind it (an unbound rng created after the
 IOMMU) all OK; an endpoint that does not exist fails with NOENT.  Every
@@ -23,7 +25,7 @@ from vmharness.scenario import Device, Disk, Scenario
 from scenarios import _drive
 from scenarios._common import drive
 
-DEVICES = ["scsi0", "scsi1", "pmem0", "bal0", "kbd0", "tab0", "iommu0", "ep0"]
+DEVICES = ["scsi0", "scsi1", "pmem0", "bal0", "kbd0", "tab0", "crypto0", "iommu0", "ep0"]
 
 SCRIPT = r'''
 for id in %(devices)s; do
@@ -46,6 +48,7 @@ for id in kbd0 tab0; do
 	echo $? > /tmp/$id.rc
 	vm_run st-$id sh -c "cat /tmp/$id.out; cat /tmp/$id.err >&2; exit \$(cat /tmp/$id.rc)"
 done
+vm_run st-crypto0 virtioctl --json selftest $(vm_addr crypto0)
 vm_run st-iommu0 virtioctl --json selftest --endpoint $(vm_addr ep0) $(vm_addr iommu0)
 vm_run st-iommu0-noent virtioctl --json selftest --endpoint 0xfff8 $(vm_addr iommu0)
 vm_checkpoint selftests
@@ -218,9 +221,33 @@ def check_input(ctx):
                      qemu="type %d code %d value %d" % event)
 
 
+# NIST SP 800-38A F.2.1 CBC-AES128.Encrypt ciphertext, written out here on
+# its own so a wrong constant in virtioctl cannot make this check pass.
+NIST_CBC_AES128 = ("7649abac8119b246cee98e9b12e9197d" "5086cb9b507219ee95db113a917678b2"
+                   "73bed6b8e3c1743b7116e69e22229516" "3ff1caa1681fac09120eca307586e1a7")
+
+
+def check_crypto(ctx):
+    """QEMU's builtin cryptodev encrypts the NIST vector to the published
+    ciphertext; the session is created and destroyed with status OK."""
+    dev = ctx.scenario.device("crypto0")
+    doc = _drive.selftest_doc(ctx, "crypto0", "modern")
+    if not doc:
+        return
+    c = _check(doc, "ciphertext (SP 800-38A F.2.1)")
+    if c.get("got") != NIST_CBC_AES128 or c.get("ok") is not True:
+        ctx.fail("AES-128-CBC ciphertext", device=dev, field="checks.ciphertext",
+                 virtioctl=c.get("got"), qemu=NIST_CBC_AES128 + " (the published one)")
+    for name in ("create-session", "encrypt", "destroy-session"):
+        c = _check(doc, name)
+        if c.get("got") != "OK (0)" or c.get("ok") is not True:
+            ctx.fail(name, device=dev, field="checks." + name, virtioctl=c,
+                     qemu="VIRTIO_CRYPTO_OK")
+
+
 def check_reset(ctx):
     st = ctx.snapshots.get("selftests", {})
-    for dev in ("scsi0", "scsi1", "pmem0", "bal0", "kbd0", "tab0", "iommu0"):
+    for dev in ("scsi0", "scsi1", "pmem0", "bal0", "kbd0", "tab0", "crypto0", "iommu0"):
         if dev in st and features.status_of(st[dev]["status"]) != 0:
             ctx.fail("device not reset after its selftest", device=ctx.scenario.device(dev),
                      field="status", qemu=features.status_of(st[dev]["status"]))
@@ -264,7 +291,7 @@ def balloon_ready(ctx):
 
 SCENARIO = Scenario(
     name="selftests",
-    description="SCSI, pmem, balloon, input and IOMMU self-tests: known answers vs the images and QMP",
+    description="SCSI, pmem, balloon, input, crypto and IOMMU self-tests: known answers vs the images and QMP",
     devices=[
         Device("scsi0", "virtio-scsi-pci,disable-legacy=on", 0x02, port=True,
                backend=drive("sd0", "d0"),
@@ -279,6 +306,8 @@ SCENARIO = Scenario(
         Device("bal0", "virtio-balloon-pci,disable-legacy=on", 0x07, port=True),
         Device("kbd0", "virtio-keyboard-pci", 0x08, port=True),
         Device("tab0", "virtio-tablet-pci", 0x09, port=True),
+        Device("crypto0", "virtio-crypto-pci,cryptodev=cr0", 0x0a, port=True,
+               backend=["-object", "cryptodev-backend-builtin,id=cr0"]),
         # virtio-iommu sits on the root bus; devices created after it are its endpoints.
         Device("iommu0", "virtio-iommu-pci", 0x05),
         Device("ep0", "virtio-rng-pci", 0x06),
@@ -288,6 +317,7 @@ SCENARIO = Scenario(
     script=SCRIPT,
     hooks=dict({"balloon-ready": balloon_ready, "selftests": memory_devices},
                **{"inject-" + d: injector(d, v[3]) for d, v in INPUTS.items()}),
-    checks=[check_scsi, check_pmem, check_balloon, check_input, check_iommu, check_reset],
+    checks=[check_scsi, check_pmem, check_balloon, check_input, check_crypto, check_iommu,
+            check_reset],
     timeout=300,
 )
