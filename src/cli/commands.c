@@ -256,7 +256,10 @@ static const struct command table[] = {
 		 "and offers statistics; input decodes the config selects and waits (--timeout) "
 		 "for one event from the host, which must match its EV_BITS and be followed by "
 		 "EV_SYN; crypto encrypts the NIST SP 800-38A F.2.1 AES-128-CBC vector in a "
-		 "session and compares the ciphertext; IOMMU sends PROBE, ATTACH, MAP, UNMAP and "
+		 "session and compares the ciphertext; GPU reads scanout 0's size "
+		 "(GET_DISPLAY_INFO), "
+		 "checks the EDID against it when offered and creates, backs, transfers, flushes "
+		 "and unrefs a 2D resource; IOMMU sends PROBE, ATTACH, MAP, UNMAP and "
 		 "DETACH for --endpoint (each status OK). The device is reset at the end. Exit "
 		 "status 0 only when it passed; JSON has passed, steps, checks (expected and got) "
 		 "and data_sha256 (entropy, block, SCSI).",

@@ -21,6 +21,8 @@ struct model_types *model_types_of(struct model *m)
 	strcpy(m->types->product, "QEMU HARDDISK");
 	m->types->unit_attention = true;
 	m->types->endpoint = 0x0100;
+	m->types->gpu_w = m->types->gpu_edid_w = 1280;
+	m->types->gpu_h = 800;
 	return m->types;
 }
 
@@ -75,6 +77,9 @@ void model_types_spec_init(struct model_spec *s)
 	case MODEL_ID_CRYPTO:
 		model_crypto_spec(s);
 		break;
+	case MODEL_ID_GPU:
+		model_gpu_spec(s);
+		break;
 	default:
 		break;
 	}
@@ -101,6 +106,9 @@ void model_types_use_handlers(struct pdev *d)
 		break;
 	case MODEL_ID_INPUT:
 		model_set_handler(d, 0, model_input_handler, NULL);
+		break;
+	case MODEL_ID_GPU:
+		model_set_handler(d, 0, model_gpu_handler, NULL);
 		break;
 	case MODEL_ID_CRYPTO:
 		model_set_handler(d, 0, model_crypto_handler, NULL);

@@ -9,6 +9,7 @@
 #include "sim/model.h"
 
 enum {
+	MODEL_ID_GPU = 16,
 	MODEL_ID_INPUT = 18,
 	MODEL_ID_CRYPTO = 20,
 	MODEL_ID_IOMMU = 23,
@@ -26,6 +27,7 @@ model_handler_fn model_pmem_handler; /* FLUSH */
 model_handler_fn model_iommu_handler;
 model_handler_fn model_balloon_handler; /* inflate, deflate, stats */
 model_handler_fn model_crypto_handler;	/* data queue 0, control queue 1 */
+model_handler_fn model_gpu_handler;	/* control queue: 2D commands, display info, EDID */
 model_handler_fn model_input_handler;	/* event queue: events queued by the test */
 
 /* SCSI: INQUIRY vendor and product (QEMU's "QEMU", "QEMU HARDDISK" by
@@ -60,5 +62,10 @@ int model_input_queue_event(struct pdev *d, uint16_t type, uint16_t code, uint32
  * for anything else. Sessions destroyed so far. */
 int model_crypto_corrupt(struct pdev *d, uint8_t xor_first, struct verr *e);
 unsigned model_crypto_destroyed(const struct pdev *d);
+
+/* GPU: one 1280x800 scanout; the width the EDID's preferred mode gives
+ * (1280 unless a test changes it); resource commands that ended OK. */
+int model_gpu_set_edid_width(struct pdev *d, uint32_t w, struct verr *e);
+unsigned model_gpu_ok_count(const struct pdev *d);
 
 #endif

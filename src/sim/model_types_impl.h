@@ -37,6 +37,10 @@ struct model_types {
 	uint64_t crypto_session_id;
 	uint8_t crypto_corrupt;
 	unsigned crypto_destroyed;
+
+	uint32_t gpu_w, gpu_h, gpu_edid_w, gpu_resource;
+	bool gpu_backed;
+	unsigned gpu_ok;
 };
 
 /* NULL (with an error in the model's list) when out of memory. */
@@ -49,5 +53,6 @@ bool model_balloon_cfg_write(struct model *m, uint64_t rel);
 bool model_input_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64_t v);
 void model_input_spec(struct model_spec *s);
 void model_crypto_spec(struct model_spec *s);
+void model_gpu_spec(struct model_spec *s);
 
 #endif

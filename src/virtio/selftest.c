@@ -245,6 +245,7 @@ static const struct selftest_def tests[] = {
 	{VIRTIO_DEV_BALLOON, st_run_balloon, false, 1ull << 1 /* STATS_VQ */},
 	{VIRTIO_DEV_INPUT, st_run_input, false, 0},
 	{VIRTIO_DEV_CRYPTO, st_run_crypto, false, 0},
+	{VIRTIO_DEV_GPU, st_run_gpu, false, 1ull << 1 /* EDID */},
 };
 
 static const struct selftest_def *find(int device_id)

@@ -348,8 +348,40 @@ static void test_crypto(void)
 	done(&r);
 }
 
+static void test_gpu(void)
+{
+	struct selftest_opts o = {.timeout_ms = 1000};
+	const struct rnode *n;
+	struct run r;
+
+	if (!open_dev(&r, MODEL_ID_GPU))
+		return;
+	run(&r, &o);
+	if (r.rc)
+		printf("FAIL gpu selftest: %s\n", r.e.msg);
+	CHECK(r.rc == 0 && passed(&r));
+	n = r_path(r.out, "scanout0.xres");
+	CHECK(n && n->v.u == 1280);
+	n = r_path(r.out, "scanout0.yres");
+	CHECK(n && n->v.u == 800);
+	CHECK_EQ(model_gpu_ok_count(r.f.pci), 4); /* attach, transfer, flush, unref */
+	done(&r);
+
+	/* An EDID whose preferred mode is not the scanout's size: fails. */
+	if (!open_dev(&r, MODEL_ID_GPU))
+		return;
+	CHECK(model_gpu_set_edid_width(r.f.pci, 1024, &r.e) == 0);
+	run(&r, &o);
+	CHECK(r.rc == -1 && !passed(&r));
+	CHECK_STR(r.e.msg,
+		  "edid preferred mode: expected 1280x800 (the display info), got 1024x800");
+	CHECK_EQ(model_gpu_ok_count(r.f.pci), 0);
+	done(&r);
+}
+
 int main(void)
 {
+	test_gpu();
 	test_crypto();
 	test_input();
 	test_balloon();

@@ -10,7 +10,10 @@ handed back at QEMU's polling interval.  input: the keyboard's and the
 tablet's config selects, and what QMP input-send-event sends (a key, an
 absolute X position) arrives with its type, code and value.  crypto
 (cryptodev-backend-builtin): an AES-128-CBC session, the NIST SP 800-38A
-F.2.1 vector encrypted to the published ciphertext, the session destroyed.  pmem: start and size are what QMP
+F.2.1 vector encrypted to the published ciphertext, the session destroyed.
+GPU: GET_DISPLAY_INFO gives the xres/yres QEMU was given, GET_EDID a valid
+base block whose preferred mode is that size, a 2D resource is created,
+backed, transferred, flushed and unreferenced.  pmem: start and size are what QMP
 query-memory-devices says, FLUSH ret 0.  IOMMU: PROBE, ATTACH, MAP, UNMAP
 and DETACH of an endpoint behind it (an unbound rng created after the
 IOMMU) all OK; an endpoint that does not exist fails with NOENT.  Every
@@ -25,7 +28,7 @@ from vmharness.scenario import Device, Disk, Scenario
 from scenarios import _drive
 from scenarios._common import drive
 
-DEVICES = ["scsi0", "scsi1", "pmem0", "bal0", "kbd0", "tab0", "crypto0", "iommu0", "ep0"]
+DEVICES = ["scsi0", "scsi1", "pmem0", "bal0", "kbd0", "tab0", "crypto0", "gpu0", "iommu0", "ep0"]
 
 SCRIPT = r'''
 for id in %(devices)s; do
@@ -49,6 +52,7 @@ for id in kbd0 tab0; do
 	vm_run st-$id sh -c "cat /tmp/$id.out; cat /tmp/$id.err >&2; exit \$(cat /tmp/$id.rc)"
 done
 vm_run st-crypto0 virtioctl --json selftest $(vm_addr crypto0)
+vm_run st-gpu0 virtioctl --json selftest $(vm_addr gpu0)
 vm_run st-iommu0 virtioctl --json selftest --endpoint $(vm_addr ep0) $(vm_addr iommu0)
 vm_run st-iommu0-noent virtioctl --json selftest --endpoint 0xfff8 $(vm_addr iommu0)
 vm_checkpoint selftests
@@ -245,9 +249,30 @@ def check_crypto(ctx):
                      qemu="VIRTIO_CRYPTO_OK")
 
 
+GPU_XRES, GPU_YRES = 800, 600
+
+
+def check_gpu(ctx):
+    """GET_DISPLAY_INFO gives the scanout size QEMU was given (xres, yres);
+    EDID and the 2D resource commands answer with their success types."""
+    dev = ctx.scenario.device("gpu0")
+    doc = _drive.selftest_doc(ctx, "gpu0", "modern")
+    if not doc:
+        return
+    sc = doc.get("scanout0", {})
+    if (sc.get("xres"), sc.get("yres"), sc.get("enabled")) != (GPU_XRES, GPU_YRES, True):
+        ctx.fail("GET_DISPLAY_INFO scanout 0", device=dev, field="scanout0", virtioctl=sc,
+                 qemu="xres=%d,yres=%d, enabled" % (GPU_XRES, GPU_YRES))
+    for name in ("get-display-info", "get-edid", "edid base block", "edid preferred mode",
+                 "resource-create-2d", "attach-backing", "transfer-to-host-2d",
+                 "resource-flush", "resource-unref"):
+        if _check(doc, name).get("ok") is not True:
+            ctx.fail(name, device=dev, field="checks." + name, virtioctl=_check(doc, name))
+
+
 def check_reset(ctx):
     st = ctx.snapshots.get("selftests", {})
-    for dev in ("scsi0", "scsi1", "pmem0", "bal0", "kbd0", "tab0", "crypto0", "iommu0"):
+    for dev in ("scsi0", "scsi1", "pmem0", "bal0", "kbd0", "tab0", "crypto0", "gpu0", "iommu0"):
         if dev in st and features.status_of(st[dev]["status"]) != 0:
             ctx.fail("device not reset after its selftest", device=ctx.scenario.device(dev),
                      field="status", qemu=features.status_of(st[dev]["status"]))
@@ -291,7 +316,7 @@ def balloon_ready(ctx):
 
 SCENARIO = Scenario(
     name="selftests",
-    description="SCSI, pmem, balloon, input, crypto and IOMMU self-tests: known answers vs the images and QMP",
+    description="SCSI, pmem, balloon, input, crypto, GPU and IOMMU self-tests: known answers vs the images and QMP",
     devices=[
         Device("scsi0", "virtio-scsi-pci,disable-legacy=on", 0x02, port=True,
                backend=drive("sd0", "d0"),
@@ -308,6 +333,8 @@ SCENARIO = Scenario(
         Device("tab0", "virtio-tablet-pci", 0x09, port=True),
         Device("crypto0", "virtio-crypto-pci,cryptodev=cr0", 0x0a, port=True,
                backend=["-object", "cryptodev-backend-builtin,id=cr0"]),
+        Device("gpu0", "virtio-gpu-pci,xres=%d,yres=%d" % (GPU_XRES, GPU_YRES), 0x0b,
+               port=True),
         # virtio-iommu sits on the root bus; devices created after it are its endpoints.
         Device("iommu0", "virtio-iommu-pci", 0x05),
         Device("ep0", "virtio-rng-pci", 0x06),
@@ -317,7 +344,7 @@ SCENARIO = Scenario(
     script=SCRIPT,
     hooks=dict({"balloon-ready": balloon_ready, "selftests": memory_devices},
                **{"inject-" + d: injector(d, v[3]) for d, v in INPUTS.items()}),
-    checks=[check_scsi, check_pmem, check_balloon, check_input, check_crypto, check_iommu,
-            check_reset],
+    checks=[check_scsi, check_pmem, check_balloon, check_input, check_crypto, check_gpu,
+            check_iommu, check_reset],
     timeout=300,
 )
