@@ -24,14 +24,38 @@ static int prepare(struct session *s, const struct cmd_args *a, bool (*exists)(i
 	return 0;
 }
 
+/* --endpoint: a PCI address (the requester ID bus:dev.fn) or a number. */
+static int parse_endpoint(const char *s, struct selftest_opts *o, struct verr *e)
+{
+	struct pci_addr a;
+	unsigned long n;
+	char *end;
+
+	if (pci_addr_parse(s, &a)) {
+		o->endpoint = a.bus << 8 | a.dev << 3 | a.func;
+	} else {
+		n = strtoul(s, &end, 0);
+		if (!*s || *end || n > 0xffffffffu)
+			return verr_set(e, VX_USAGE,
+					"--endpoint: '%s' is neither a PCI address nor a number",
+					s);
+		o->endpoint = (uint32_t)n;
+	}
+	o->have_endpoint = true;
+	return 0;
+}
+
 CMD_HANDLER(cmd_selftest)
 {
 	/* --bytes: 0 lets the test pick its type's default */
-	struct selftest_opts o = {(unsigned)a->opt[ST_BYTES].u, (int)a->opt[ST_TIMEOUT].u,
-				  &s->cancel};
+	struct selftest_opts o = {.bytes = (unsigned)a->opt[ST_BYTES].u,
+				  .timeout_ms = (int)a->opt[ST_TIMEOUT].u,
+				  .cancel = &s->cancel};
 	struct dma *dma;
 	struct sdev *d;
 
+	if (a->opt[ST_ENDPOINT].s && parse_endpoint(a->opt[ST_ENDPOINT].s, &o, e))
+		return -1;
 	if (prepare(s, a, selftest_exists, &d, &dma, out, e))
 		return -1;
 	return selftest_run(&d->v, dma, drive_of(d)->rings, DRIVE_MAX_QUEUES, &o, *out, e);
@@ -39,7 +63,7 @@ CMD_HANDLER(cmd_selftest)
 
 CMD_HANDLER(cmd_bench)
 {
-	struct selftest_opts o = {0, 2000, &s->cancel};
+	struct selftest_opts o = {.timeout_ms = 2000, .cancel = &s->cancel};
 	unsigned duration = (unsigned)a->opt[BENCH_DURATION].u;
 	struct dma *dma;
 	struct sdev *d;

@@ -45,10 +45,12 @@ static const struct cmd_opt vring_opts[] = {
 
 static const struct cmd_opt selftest_opts[] = {
 	[ST_BYTES] = OPT_UINT_NODEF("bytes", 'b', "N", 1, 1u << 20,
-				    "entropy: bytes to read, default 64; block: bytes from LBA 0, "
-				    "default 4096"),
+				    "entropy: bytes to read, default 64; block, SCSI: bytes from "
+				    "LBA 0, default 4096"),
 	[ST_TIMEOUT] =
 		OPT_UINT("timeout", 't', "MS", 1, OPT_UNBOUNDED, 2000, "per-request timeout"),
+	[ST_ENDPOINT] = OPT_STRING("endpoint", 0, "ADDR",
+				   "IOMMU: the endpoint (PCI address or ID) to probe and attach"),
 	{0},
 };
 
@@ -245,11 +247,22 @@ static const struct command table[] = {
 	{.name = "selftest",
 	 .args = "<device>",
 	 .summary = "run the built-in self-test of the device type",
-	 .help = "Resets the device, negotiates features, sets up queues and runs one request: "
-		 "entropy reads random bytes, block reads 4096 bytes from LBA 0, console writes "
-		 "to port 0, net transmits one Ethernet frame. The device is reset at the end. "
-		 "Exit status 0 only when it passed; JSON has passed, virtio_device_id, steps and "
-		 "data_sha256.",
+	 .help = "Resets the device, negotiates features, sets up queues and runs known-answer "
+		 "requests: entropy reads random bytes, block reads 4096 bytes from LBA 0, "
+		 "console writes to port 0, net transmits one Ethernet frame; SCSI sends INQUIRY "
+		 "(vendor QEMU, product QEMU HARDDISK), READ CAPACITY(10) and READ(10) of 4096 "
+		 "bytes from LBA 0 to target 0 LUN 0; pmem reads start and size and FLUSHes (ret "
+		 "0); balloon inflates and deflates one page, writing actual and reading it back, "
+		 "and offers statistics; input decodes the config selects and waits (--timeout) "
+		 "for one event from the host, which must match its EV_BITS and be followed by "
+		 "EV_SYN; crypto encrypts the NIST SP 800-38A F.2.1 AES-128-CBC vector in a "
+		 "session and compares the ciphertext; GPU reads scanout 0's size "
+		 "(GET_DISPLAY_INFO), "
+		 "checks the EDID against it when offered and creates, backs, transfers, flushes "
+		 "and unrefs a 2D resource; IOMMU sends PROBE, ATTACH, MAP, UNMAP and "
+		 "DETACH for --endpoint (each status OK). The device is reset at the end. Exit "
+		 "status 0 only when it passed; JSON has passed, steps, checks (expected and got) "
+		 "and data_sha256 (entropy, block, SCSI).",
 	 .flags = CMD_DEVICE | CMD_WRITES,
 	 .opts = selftest_opts,
 	 .run = cmd_selftest},

@@ -2,6 +2,7 @@
  * BAR registers are in model_regs.c, queue processing in model_ring.c,
  * device behaviours in model_dev.c. */
 #include "sim/model_impl.h"
+#include "sim/model_types.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -124,6 +125,7 @@ static void default_device_cfg(struct model_spec *s)
 		s->device_cfg_len = sizeof(tag);
 		break;
 	default:
+		model_types_spec_init(s);
 		break;
 	}
 }
@@ -695,6 +697,7 @@ static void op_close(struct pdev *d)
 	free(m->frames);
 	free(m->console);
 	free(m->disk);
+	free(m->types);
 	free(m->log);
 	free(m->err);
 	free(m->msix_table);

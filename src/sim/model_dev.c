@@ -1,6 +1,7 @@
 /* Built-in device behaviours of the test model: entropy, block, console
  * transmit and network transmit. */
 #include "sim/model_impl.h"
+#include "sim/model_types.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,7 @@ void model_use_builtin_handlers(struct pdev *d)
 			model_set_handler(d, q, model_net_tx_handler, NULL);
 		break;
 	default:
+		model_types_use_handlers(d);
 		break;
 	}
 }

@@ -79,6 +79,7 @@ struct model {
 	struct model_frame *frames;
 	size_t nframes;
 	uint64_t entropy_pos;
+	struct model_types *types; /* model_<type>.c state (model_types.c) */
 };
 
 struct model *model_of(const struct pdev *d);

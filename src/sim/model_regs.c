@@ -5,6 +5,7 @@
  * a wrong one goes to the error list and the access does nothing (reads
  * give 0), which keeps state predictable for the test that looks. */
 #include "sim/model_impl.h"
+#include "sim/model_types_impl.h"
 
 #include <string.h>
 
@@ -435,6 +436,8 @@ static void dev_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64_
 			  (unsigned long long)rel, width, m->spec.device_cfg_len);
 		return;
 	}
+	if (model_types_cfg_write(m, rel, width, v))
+		return;
 	model_put(m->spec.device_cfg + rel, width, v);
 }
 

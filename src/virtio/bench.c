@@ -212,7 +212,7 @@ int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nr
 	      const struct selftest_opts *o, unsigned duration_ms, struct rnode *out,
 	      struct verr *e)
 {
-	struct st t = {v, dma, rings, nrings, o, NULL, 0, NULL, 0};
+	struct st t = {.v = v, .dma = dma, .rings = rings, .nrings = nrings, .o = o};
 	size_t nloads;
 	const struct workload *loads = loads_of(v->device_id, &nloads);
 	struct verr fin = {0};

@@ -262,6 +262,18 @@ static int read_config(struct vdev *v, unsigned off, unsigned width, uint64_t *v
 	return legacy_read(v, legacy_config_offset(v) + off, width, val, e);
 }
 
+static int write_config(struct vdev *v, unsigned off, unsigned width, uint64_t val, struct verr *e)
+{
+	unsigned len = config_len(v);
+
+	if (off + width > len)
+		return verr_set(
+			e, VX_UNAVAILABLE,
+			"config field at 0x%x is beyond the %u bytes of legacy device config", off,
+			len);
+	return legacy_write(v, legacy_config_offset(v) + off, width, val, e);
+}
+
 static int check_layout(unsigned q, const struct vq_addrs *a, struct verr *e)
 {
 	uint64_t driver, device;
@@ -397,6 +409,7 @@ const struct vtransport_ops virtio_legacy_ops = {
 	.config_len = config_len,
 	.get_config_generation = NULL,
 	.read_config = read_config,
+	.write_config = write_config,
 	.setup_queue = setup_queue,
 	.notify_location = notify_location,
 	.notify = notify,

@@ -216,6 +216,11 @@ static int read_config(struct vdev *v, unsigned off, unsigned width, uint64_t *v
 	return region_read(v, cap_of(v, v->caps.device), off, width, val, e);
 }
 
+static int write_config(struct vdev *v, unsigned off, unsigned width, uint64_t val, struct verr *e)
+{
+	return region_write(v, cap_of(v, v->caps.device), off, width, val, e);
+}
+
 /* Programs one queue in the order Linux's vp_modern uses: select, size,
  * vector (read back: NO_VECTOR means the device refused it), the three
  * addresses, then enable. */
@@ -324,6 +329,7 @@ const struct vtransport_ops virtio_modern_ops = {
 	.config_len = config_len,
 	.get_config_generation = get_config_generation,
 	.read_config = read_config,
+	.write_config = write_config,
 	.setup_queue = setup_queue,
 	.notify_location = notify_location,
 	.notify = notify,

@@ -34,7 +34,7 @@ int st_bring_up(struct st *t, struct verr *e)
 			return -1;
 	if (st_step(t, "read-features", t->v->ops->get_device_features(t->v, &offered, e), e, NULL))
 		return -1;
-	t->features = features_default(t->v, offered);
+	t->features = features_default(t->v, offered) | (offered & t->want);
 	snprintf(detail, sizeof(detail), "0x%016llx", (unsigned long long)t->features);
 	if (st_step(t, "write-features", t->v->ops->set_driver_features(t->v, t->features, e), e,
 		    detail))
@@ -84,7 +84,38 @@ int st_roundtrip(struct st *t, unsigned q, const struct vseg *segs, unsigned n, 
 	return 0;
 }
 
-static int keep_data(struct st *t, const uint8_t *p, size_t len, struct verr *e)
+int st_expect(struct st *t, const char *what, const char *expected, const char *got, bool ok,
+	      struct verr *e)
+{
+	struct rnode *row = r_obj(t->checks, NULL, NULL);
+
+	r_str(row, "check", "check", what);
+	r_str(row, "expected", "expected", expected);
+	r_str(row, "got", "got", got);
+	r_bool(row, "ok", "ok", ok);
+	if (ok)
+		return 0;
+	return verr_set(e, VX_DEVICE, "%s: expected %s, got %s", what, expected, got);
+}
+
+int st_read_config(struct st *t, uint8_t *buf, unsigned len, unsigned need, struct verr *e)
+{
+	unsigned got = 0;
+	char detail[48];
+
+	memset(buf, 0, len);
+	if (vdev_read_config(t->v, buf, len, &got, e))
+		return st_step(t, "read-config", -1, e, NULL);
+	if (got < need)
+		return st_step(
+			t, "read-config",
+			verr_set(e, VX_DEVICE, "device config has %u bytes, need %u", got, need), e,
+			NULL);
+	snprintf(detail, sizeof(detail), "%u bytes", got);
+	return st_step(t, "read-config", 0, e, detail);
+}
+
+int st_keep_data(struct st *t, const uint8_t *p, size_t len, struct verr *e)
 {
 	uint8_t *n = realloc(t->data, t->data_len + len);
 
@@ -110,7 +141,7 @@ static int run_entropy(struct st *t, struct verr *e)
 		int rc = st_roundtrip(t, 0, &s, 1, &u, e);
 
 		if (rc == 0) {
-			rc = keep_data(t, u.data, u.len, e);
+			rc = st_keep_data(t, u.data, u.len, e);
 			vused_free(&u, 1);
 		}
 		if (rc)
@@ -150,7 +181,7 @@ static int run_block(struct st *t, struct verr *e)
 		rc = verr_set(e, VX_DEVICE, "request status %u (0 is VIRTIO_BLK_S_OK)",
 			      u.data[want]);
 	else
-		rc = keep_data(t, u.data, want, e);
+		rc = st_keep_data(t, u.data, want, e);
 	vused_free(&u, 1);
 	snprintf(detail, sizeof(detail), "%u bytes from LBA 0", want);
 	return st_step(t, "read", rc, e, detail);
@@ -197,13 +228,24 @@ struct selftest_def {
 	int device_id;
 	int (*run)(struct st *t, struct verr *e);
 	bool data_hash;
+	uint64_t want; /* type feature bits negotiated when offered */
 };
 
+/* IOMMU: INPUT_RANGE, DOMAIN_RANGE, MAP_UNMAP, PROBE (virtio 1.3, 5.13.3). */
+#define IOMMU_WANT (1ull << 0 | 1ull << 1 | 1ull << 2 | 1ull << 4)
+
 static const struct selftest_def tests[] = {
-	{4, run_entropy, true},
-	{2, run_block, true},
-	{3, run_console, false},
-	{1, run_net, false},
+	{VIRTIO_DEV_ENTROPY, run_entropy, true, 0},
+	{VIRTIO_DEV_BLOCK, run_block, true, 0},
+	{VIRTIO_DEV_CONSOLE, run_console, false, 0},
+	{VIRTIO_DEV_NET, run_net, false, 0},
+	{VIRTIO_DEV_SCSI, st_run_scsi, true, 0},
+	{VIRTIO_DEV_PMEM, st_run_pmem, false, 0},
+	{VIRTIO_DEV_IOMMU, st_run_iommu, false, IOMMU_WANT},
+	{VIRTIO_DEV_BALLOON, st_run_balloon, false, 1ull << 1 /* STATS_VQ */},
+	{VIRTIO_DEV_INPUT, st_run_input, false, 0},
+	{VIRTIO_DEV_CRYPTO, st_run_crypto, false, 0},
+	{VIRTIO_DEV_GPU, st_run_gpu, false, 1ull << 1 /* EDID */},
 };
 
 static const struct selftest_def *find(int device_id)
@@ -236,7 +278,7 @@ int selftest_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned
 		 const struct selftest_opts *o, struct rnode *out, struct verr *e)
 {
 	const struct selftest_def *def = find(v->device_id);
-	struct st t = {v, dma, rings, nrings, o, NULL, 0, NULL, 0};
+	struct st t = {.v = v, .dma = dma, .rings = rings, .nrings = nrings, .o = o};
 	struct verr fin = {0};
 	char hex[65];
 	int rc;
@@ -246,6 +288,9 @@ int selftest_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned
 				v->device_id, virtio_type_name((unsigned)v->device_id));
 	r_str(out, "test", "Self-test", virtio_type_name((unsigned)v->device_id));
 	t.steps = r_arr(out, "steps", "Steps", RF_TABLE);
+	t.checks = r_arr(out, "checks", "Known answers", RF_TABLE);
+	t.want = def->want;
+	t.out = out;
 	rc = st_bring_up(&t, e) || def->run(&t, e);
 	/* The reset runs whatever happened; its failure fails the test. */
 	if (st_finish(&t, rc ? &fin : e))

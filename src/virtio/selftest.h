@@ -14,13 +14,17 @@ struct selftest_opts {
 	unsigned bytes; /* 0: the type's default (entropy 64, block 4096) */
 	int timeout_ms; /* per request */
 	const volatile sig_atomic_t *cancel;
+	/* IOMMU: the endpoint ID (PCI requester ID) PROBE and ATTACH use. */
+	bool have_endpoint;
+	uint32_t endpoint;
 };
 
 /* Runs the self-test of v's device type. Queues it sets up go into
  * rings[] (indexed by queue, nrings slots) so the caller's teardown covers
  * every exit; on success and on failure the device is reset and, once the
  * reset is confirmed, the rings are freed and their slots cleared.
- * Fills `out` with passed, virtio_device_id, steps and data_sha256.
+ * Fills `out` with passed, virtio_device_id, steps, checks (each known
+ * answer: expected and got) and data_sha256.
  * Returns 0 only when the test passed. */
 int selftest_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nrings,
 		 const struct selftest_opts *o, struct rnode *out, struct verr *e);

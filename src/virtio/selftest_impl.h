@@ -15,6 +15,9 @@ struct st {
 	uint64_t features;
 	uint8_t *data; /* bytes the device returned, for data_sha256 */
 	size_t data_len;
+	struct rnode *checks; /* known answers: check, expected, got, ok */
+	uint64_t want;	      /* type features the test uses, when offered */
+	struct rnode *out;    /* the report, for what a type adds (config values) */
 };
 
 int st_step(struct st *t, const char *name, int rc, const struct verr *e, const char *detail);
@@ -24,6 +27,41 @@ int st_setup_queue(struct st *t, unsigned q, struct verr *e);
 int st_driver_ok(struct st *t, struct verr *e);
 int st_roundtrip(struct st *t, unsigned q, const struct vseg *segs, unsigned n, struct vused *u,
 		 struct verr *e);
+/* Records a known-answer comparison in `checks`; when !ok, sets e
+ * (VX_DEVICE "WHAT: expected X, got Y") and returns -1. */
+int st_expect(struct st *t, const char *what, const char *expected, const char *got, bool ok,
+	      struct verr *e);
+/* Appends bytes the device returned to the data hashed as data_sha256. */
+int st_keep_data(struct st *t, const uint8_t *p, size_t len, struct verr *e);
+/* The device config, read with the generation retry loop; VX_DEVICE
+ * when the device has fewer than `need` bytes. Recorded as a step. */
+int st_read_config(struct st *t, uint8_t *buf, unsigned len, unsigned need, struct verr *e);
+
+/* The per-type tests outside selftest.c (selftest_<type>.c). */
+int st_run_scsi(struct st *t, struct verr *e);
+int st_run_pmem(struct st *t, struct verr *e);
+int st_run_iommu(struct st *t, struct verr *e);
+int st_run_balloon(struct st *t, struct verr *e);
+int st_run_input(struct st *t, struct verr *e);
+int st_run_crypto(struct st *t, struct verr *e);
+int st_run_gpu(struct st *t, struct verr *e);
+
+/* Little-endian fields of requests and config (virtio 1.x is LE). */
+static inline void st_put_le(uint8_t *p, unsigned width, uint64_t v)
+{
+	for (unsigned i = 0; i < width; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t st_get_le(const uint8_t *p, unsigned width)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = width; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
 /* The final reset; rings are freed once the reset is confirmed. */
 int st_finish(struct st *t, struct verr *e);
 

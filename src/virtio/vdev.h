@@ -93,6 +93,10 @@ struct vtransport_ops {
 	int (*get_config_generation)(struct vdev *v, uint32_t *gen, struct verr *e);
 	int (*read_config)(struct vdev *v, unsigned off, unsigned width, uint64_t *val,
 			   struct verr *e);
+	/* One device-config field written (balloon actual, input select):
+	 * only for a device being driven. */
+	int (*write_config)(struct vdev *v, unsigned off, unsigned width, uint64_t val,
+			    struct verr *e);
 
 	/* Driving. setup_queue programs size, vector and addresses and enables
 	 * the queue (modern: queue_enable = 1; legacy: QUEUE_PFN). */

@@ -28,7 +28,7 @@ static uint64_t u64_at(const struct rnode *root, const char *path)
 static int run_bench(struct fixture *f, struct rnode **out, struct verr *e)
 {
 	struct vring *rings[8] = {0};
-	struct selftest_opts o = {0, 1000, NULL};
+	struct selftest_opts o = {.timeout_ms = 1000};
 	uint8_t status = 0xee;
 	int rc;
 

@@ -240,7 +240,7 @@ static void run_selftest(unsigned type, enum model_transport t, const char *want
 	struct fixture f;
 	struct verr e = {0};
 	struct vring *rings[8] = {0};
-	struct selftest_opts o = {0, 1000, NULL};
+	struct selftest_opts o = {.timeout_ms = 1000};
 	struct rnode *out = r_new_root();
 	const struct rnode *n;
 	int rc;
@@ -293,7 +293,7 @@ static void test_selftests(void)
 		CHECK(model_blk_set_disk(f.pci, disk, sizeof(disk), &e) == 0);
 		{
 			struct vring *rings[8] = {0};
-			struct selftest_opts o = {0, 1000, NULL};
+			struct selftest_opts o = {.timeout_ms = 1000};
 			struct rnode *out = r_new_root();
 			const struct rnode *n;
 

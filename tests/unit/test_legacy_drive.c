@@ -124,7 +124,7 @@ static void test_vring_roundtrip(void)
 static void run_selftest(unsigned type, enum model_transport t)
 {
 	struct vring *rings[8] = {0};
-	struct selftest_opts o = {0, 1000, NULL};
+	struct selftest_opts o = {.timeout_ms = 1000};
 	struct rnode *out;
 	struct fixture f;
 	struct verr e = {0};

@@ -1,0 +1,58 @@
+/* State of the model_<type>.c behaviours, created on first use and freed
+ * with the model. */
+#ifndef VIRTIOCTL_SIM_MODEL_TYPES_IMPL_H
+#define VIRTIOCTL_SIM_MODEL_TYPES_IMPL_H
+
+#include "sim/model_impl.h"
+#include "sim/model_types.h"
+
+#define MODEL_BALLOON_MAX 64
+#define MODEL_INPUT_MAX	  16
+
+struct model_types {
+	char vendor[9], product[17];
+	bool unit_attention;
+
+	uint32_t pmem_ret;
+	unsigned pmem_flushes;
+
+	uint32_t endpoint;
+	bool attached;
+	uint32_t domain;
+	bool mapped;
+	uint64_t map_start, map_end, map_phys;
+	unsigned iommu_ok[6];
+
+	uint32_t balloon[MODEL_BALLOON_MAX];
+	unsigned balloon_n, balloon_requests[2], stats_seen;
+	bool stats_answer, ignore_actual;
+
+	struct {
+		uint16_t type, code;
+		uint32_t value;
+	} input[MODEL_INPUT_MAX];
+	unsigned input_n, input_next;
+
+	bool crypto_session, crypto_known_key;
+	uint64_t crypto_session_id;
+	uint8_t crypto_corrupt;
+	unsigned crypto_destroyed;
+
+	uint32_t gpu_w, gpu_h, gpu_edid_w, gpu_resource;
+	bool gpu_backed;
+	unsigned gpu_ok;
+};
+
+/* NULL (with an error in the model's list) when out of memory. */
+struct model_types *model_types_of(struct model *m);
+
+/* True when a device-config write is the device's business (ignored
+ * here): model_regs.c asks before storing it. */
+bool model_types_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64_t v);
+bool model_balloon_cfg_write(struct model *m, uint64_t rel);
+bool model_input_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64_t v);
+void model_input_spec(struct model_spec *s);
+void model_crypto_spec(struct model_spec *s);
+void model_gpu_spec(struct model_spec *s);
+
+#endif
