@@ -50,7 +50,9 @@ CMD_HANDLER(cmd_selftest)
 	/* --bytes: 0 lets the test pick its type's default */
 	struct selftest_opts o = {.bytes = (unsigned)a->opt[ST_BYTES].u,
 				  .timeout_ms = (int)a->opt[ST_TIMEOUT].u,
-				  .cancel = &s->cancel};
+				  .cancel = &s->cancel,
+				  .path = a->opt[ST_PATH].s,
+				  .arp = a->opt[ST_ARP].s};
 	struct dma *dma;
 	struct sdev *d;
 

@@ -51,6 +51,11 @@ static const struct cmd_opt selftest_opts[] = {
 		OPT_UINT("timeout", 't', "MS", 1, OPT_UNBOUNDED, 2000, "per-request timeout"),
 	[ST_ENDPOINT] = OPT_STRING("endpoint", 0, "ADDR",
 				   "IOMMU: the endpoint (PCI address or ID) to probe and attach"),
+	[ST_PATH] = OPT_STRING("path", 0, "PATH",
+			       "9p, fs: the file to read, relative to the export (required)"),
+	[ST_ARP] = OPT_STRING("arp", 0, "IPV4",
+			      "net: ARP for this address from 10.0.2.15 and expect the reply "
+			      "(10.0.2.2 is QEMU user networking's gateway)"),
 	{0},
 };
 
@@ -249,7 +254,11 @@ static const struct command table[] = {
 	 .summary = "run the built-in self-test of the device type",
 	 .help = "Resets the device, negotiates features, sets up queues and runs known-answer "
 		 "requests: entropy reads random bytes, block reads 4096 bytes from LBA 0, "
-		 "console writes to port 0, net transmits one Ethernet frame; SCSI sends INQUIRY "
+		 "console writes to port 0 (with MULTIPORT: the control-queue handshake, "
+		 "DEVICE_READY, PORT_READY per DEVICE_ADD, PORT_OPEN, port names reported, then "
+		 "the bytes through ports 0 and 1), net transmits one Ethernet frame (with "
+		 "CTRL_VQ: promiscuous on and off and MAC_TABLE_SET, each acknowledged OK; with "
+		 "--arp: an ARP request and the reply from that address); SCSI sends INQUIRY "
 		 "(vendor QEMU, product QEMU HARDDISK), READ CAPACITY(10) and READ(10) of 4096 "
 		 "bytes from LBA 0 to target 0 LUN 0; pmem reads start and size and FLUSHes (ret "
 		 "0); balloon inflates and deflates one page, writing actual and reading it back, "
@@ -260,9 +269,12 @@ static const struct command table[] = {
 		 "(GET_DISPLAY_INFO), "
 		 "checks the EDID against it when offered and creates, backs, transfers, flushes "
 		 "and unrefs a 2D resource; IOMMU sends PROBE, ATTACH, MAP, UNMAP and "
-		 "DETACH for --endpoint (each status OK). The device is reset at the end. Exit "
-		 "status 0 only when it passed; JSON has passed, steps, checks (expected and got) "
-		 "and data_sha256 (entropy, block, SCSI).",
+		 "DETACH for --endpoint (each status OK); 9p sends Tversion (9P2000.L), Tattach, "
+		 "Twalk, Tgetattr, Tlopen and Tread of --path, fs FUSE_INIT, LOOKUP, OPEN, READ "
+		 "and RELEASE of --path (bytes read equal to the file's size; data_sha256 of its "
+		 "content; the mount tag reported); vsock reads the guest CID (3 or more). The "
+		 "device is reset at the end. Exit status 0 only when it passed; JSON has passed, "
+		 "steps, checks (expected and got) and data_sha256 (entropy, block, SCSI, 9p, fs).",
 	 .flags = CMD_DEVICE | CMD_WRITES,
 	 .opts = selftest_opts,
 	 .run = cmd_selftest},

@@ -12,7 +12,7 @@
 /* Options of poll, vring, selftest, bench: a->opt[...] */
 enum { POLL_TIMEOUT, POLL_COUNT, POLL_OUTPUT, POLL_IRQ };
 enum { VRING_IRQ };
-enum { ST_BYTES, ST_TIMEOUT, ST_ENDPOINT };
+enum { ST_BYTES, ST_TIMEOUT, ST_ENDPOINT, ST_PATH, ST_ARP };
 enum { BENCH_DURATION };
 
 CMD_HANDLER(cmd_list);

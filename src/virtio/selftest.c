@@ -187,43 +187,6 @@ static int run_block(struct st *t, struct verr *e)
 	return st_step(t, "read", rc, e, detail);
 }
 
-static int transmit(struct st *t, unsigned q, const struct vseg *segs, unsigned n, const char *name,
-		    struct verr *e)
-{
-	struct vused u;
-
-	if (st_setup_queue(t, q, e) || st_driver_ok(t, e))
-		return -1;
-	if (st_roundtrip(t, q, segs, n, &u, e))
-		return st_step(t, name, -1, e, NULL);
-	vused_free(&u, 1);
-	return st_step(t, name, 0, e, "completed");
-}
-
-static const char console_text[] = "virtioctl console self-test\n";
-
-/* Port 0's transmit queue is queue 1 (virtio 1.3, 5.3.2). */
-static int run_console(struct st *t, struct verr *e)
-{
-	struct vseg s = {false, (const uint8_t *)console_text, sizeof(console_text) - 1};
-
-	return transmit(t, 1, &s, 1, "transmit", e);
-}
-
-/* One broadcast frame with EtherType 0x88b5 (local experimental), after a
- * zeroed virtio_net_hdr: 12 bytes with VERSION_1, 10 on legacy without
- * MRG_RXBUF. Header and frame in separate buffers suit every layout. */
-static int run_net(struct st *t, struct verr *e)
-{
-	uint8_t hdr[12] = {0}, frame[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02,
-					    0x00, 0x00, 0x76, 0x69, 0x6f, 0x88, 0xb5};
-	struct vseg segs[2] = {{false, hdr, t->features >> VIRTIO_FB_VERSION_1 & 1 ? 12 : 10},
-			       {false, frame, sizeof(frame)}};
-
-	memcpy(frame + 14, "virtioctl net self-test", 23);
-	return transmit(t, 1, segs, 2, "transmit", e);
-}
-
 struct selftest_def {
 	int device_id;
 	int (*run)(struct st *t, struct verr *e);
@@ -234,11 +197,14 @@ struct selftest_def {
 /* IOMMU: INPUT_RANGE, DOMAIN_RANGE, MAP_UNMAP, PROBE (virtio 1.3, 5.13.3). */
 #define IOMMU_WANT (1ull << 0 | 1ull << 1 | 1ull << 2 | 1ull << 4)
 
+/* net: MAC, CTRL_VQ, CTRL_RX (virtio 1.3, 5.1.3). */
+#define NET_WANT (1ull << 5 | 1ull << 17 | 1ull << 18)
+
 static const struct selftest_def tests[] = {
 	{VIRTIO_DEV_ENTROPY, run_entropy, true, 0},
 	{VIRTIO_DEV_BLOCK, run_block, true, 0},
-	{VIRTIO_DEV_CONSOLE, run_console, false, 0},
-	{VIRTIO_DEV_NET, run_net, false, 0},
+	{VIRTIO_DEV_CONSOLE, st_run_console, false, 1ull << 1 /* MULTIPORT */},
+	{VIRTIO_DEV_NET, st_run_net, false, NET_WANT},
 	{VIRTIO_DEV_SCSI, st_run_scsi, true, 0},
 	{VIRTIO_DEV_PMEM, st_run_pmem, false, 0},
 	{VIRTIO_DEV_IOMMU, st_run_iommu, false, IOMMU_WANT},
@@ -246,6 +212,9 @@ static const struct selftest_def tests[] = {
 	{VIRTIO_DEV_INPUT, st_run_input, false, 0},
 	{VIRTIO_DEV_CRYPTO, st_run_crypto, false, 0},
 	{VIRTIO_DEV_GPU, st_run_gpu, false, 1ull << 1 /* EDID */},
+	{VIRTIO_DEV_9P, st_run_9p, true, 1ull << 0 /* MOUNT_TAG */},
+	{VIRTIO_DEV_FS, st_run_fs, true, 0},
+	{VIRTIO_DEV_VSOCK, st_run_vsock, false, 0},
 };
 
 static const struct selftest_def *find(int device_id)

@@ -17,6 +17,10 @@ struct selftest_opts {
 	/* IOMMU: the endpoint ID (PCI requester ID) PROBE and ATTACH use. */
 	bool have_endpoint;
 	uint32_t endpoint;
+	/* 9p, fs: --path, the file to read, relative to the export (NULL: not given). */
+	const char *path;
+	/* net: the IPv4 address to ARP for (NULL: no ARP exchange). */
+	const char *arp;
 };
 
 /* Runs the self-test of v's device type. Queues it sets up go into

@@ -45,6 +45,11 @@ int st_run_balloon(struct st *t, struct verr *e);
 int st_run_input(struct st *t, struct verr *e);
 int st_run_crypto(struct st *t, struct verr *e);
 int st_run_gpu(struct st *t, struct verr *e);
+int st_run_9p(struct st *t, struct verr *e);
+int st_run_fs(struct st *t, struct verr *e);
+int st_run_console(struct st *t, struct verr *e);
+int st_run_net(struct st *t, struct verr *e);
+int st_run_vsock(struct st *t, struct verr *e);
 
 /* Little-endian fields of requests and config (virtio 1.x is LE). */
 static inline void st_put_le(uint8_t *p, unsigned width, uint64_t v)
