@@ -140,6 +140,7 @@ static int fs_init(struct st *t, struct fuse_call *c, struct verr *e)
 	snprintf(got, sizeof(got), "%u.%u", (unsigned)st_get_le(c->rep, 4),
 		 (unsigned)st_get_le(c->rep + 4, 4));
 	st_step(t, "init", 0, e, got);
+	snprintf(got, sizeof(got), "%u", (unsigned)st_get_le(c->rep, 4));
 	return st_expect(t, "FUSE major version", "7", got, st_get_le(c->rep, 4) == FUSE_MAJOR, e);
 }
 
