@@ -194,6 +194,8 @@ void model_use_builtin_handlers(struct pdev *d)
 		/* rx/tx pairs; a control queue, if any, comes last at an even index. */
 		for (unsigned q = 1; q < nq; q += 2)
 			model_set_handler(d, q, model_net_tx_handler, NULL);
+		if (m->spec.features >> 17 & 1 && nq % 2) /* CTRL_VQ */
+			model_set_handler(d, nq - 1, model_net_ctrl_handler, NULL);
 		break;
 	default:
 		model_types_use_handlers(d);

@@ -56,6 +56,12 @@ unsigned model_balloon_requests(const struct pdev *d, unsigned q);
  * an event for the event queue, delivered when a buffer is offered. */
 int model_input_queue_event(struct pdev *d, uint16_t type, uint16_t code, uint32_t value,
 			    struct verr *e);
+/* Net control queue (installed when CTRL_VQ is offered: the last queue):
+ * the ack every command gets (0, VIRTIO_NET_OK), and commands seen per
+ * class (0 RX, 1 MAC, ...). */
+model_handler_fn model_net_ctrl_handler;
+int model_net_set_ctrl_ack(struct pdev *d, uint8_t ack, struct verr *e);
+unsigned model_net_ctrl_count(const struct pdev *d, unsigned cls);
 
 /* Crypto: AES-CBC sessions; encrypts only the SP 800-38A F.2.1 vector
  * (its published ciphertext, first byte XORed with xor_first), NOTSUPP

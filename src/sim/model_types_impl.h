@@ -8,6 +8,7 @@
 
 #define MODEL_BALLOON_MAX 64
 #define MODEL_INPUT_MAX	  16
+#define MODEL_NET_CLASSES 6 /* RX, MAC, VLAN, ANNOUNCE, MQ, GUEST_OFFLOADS */
 
 struct model_types {
 	char vendor[9], product[17];
@@ -41,6 +42,9 @@ struct model_types {
 	uint32_t gpu_w, gpu_h, gpu_edid_w, gpu_resource;
 	bool gpu_backed;
 	unsigned gpu_ok;
+
+	uint8_t net_ack;
+	unsigned net_ctrl[MODEL_NET_CLASSES];
 };
 
 /* NULL (with an error in the model's list) when out of memory. */
