@@ -7,7 +7,8 @@ wrote into the export: data_sha256 is the file's, the mount tags are the
 ones QEMU was given; a path that names a directory, or a name that is
 missing, fails the self-test.  console: the control-queue handshake reports
 port 0 as the console and port 1 by its name, and the bytes written through
-each port reach its host chardev file; a bus with no port fails.  net: promiscuous on/off and
+each port reach its host chardev file; a bus with no port fails.  Console
+and net are also driven through the legacy header of transitional devices.  net: promiscuous on/off and
 MAC_TABLE_SET acknowledged OK, and QEMU's user network (restrict=on) answers
 the ARP request for 10.0.2.2 from its gateway address 52:55:0a:00:02:02 to
 our MAC; an address nobody answers fails.  vsock needs /dev/vhost-vsock on
@@ -28,7 +29,9 @@ P9_TAG = "vctl9p"
 FS_TAG = "vctlfs"
 FILE = "dir/data.bin"
 PORT1_NAME = "org.virtioctl.port1"
+PORT2_NAME = "org.virtioctl.legacy"  # names are unique across all buses
 MAC = "52:54:00:12:34:56"
+MAC1 = "52:54:00:12:34:57"
 SLIRP_GW_MAC = "52:55:0a:00:02:02"  # slirp's address for 10.0.2.2
 HAVE_VSOCK = os.path.exists("/dev/vhost-vsock")
 VSOCK_CID = 42
@@ -36,7 +39,7 @@ VSOCK_CID = 42
 # 20000 bytes: three 9p reads at msize 8192, two FUSE reads of 16 KiB.
 DATA = b"".join(hashlib.sha256(b"virtioctl %d" % i).digest() for i in range(625))
 
-DEVICES = ["p9a", "fs0", "ser0", "ser1", "net0"] + (["vs0"] if HAVE_VSOCK else [])
+DEVICES = ["p9a", "fs0", "ser0", "ser1", "net0", "ser2", "net1"] + (["vs0"] if HAVE_VSOCK else [])
 
 SCRIPT = r'''
 for id in %(devices)s; do
@@ -53,6 +56,9 @@ vm_run st-fs0-missing virtioctl --json selftest --path dir/missing $(vm_addr fs0
 vm_run st-ser0 virtioctl --json selftest $(vm_addr ser0)
 vm_run st-ser1-noports virtioctl --json selftest $(vm_addr ser1)
 vm_run st-net0 virtioctl --json selftest --arp 10.0.2.2 $(vm_addr net0)
+# The same through the legacy I/O header of transitional devices.
+vm_run st-ser2-legacy virtioctl --json --transport legacy selftest $(vm_addr ser2)
+vm_run st-net1-legacy virtioctl --json --transport legacy selftest --arp 10.0.2.2 $(vm_addr net1)
 vm_run st-net0-noreply virtioctl --json selftest --arp 10.0.2.99 --timeout 1000 $(vm_addr net0)
 %(vsock)s
 vm_checkpoint selftests
@@ -144,7 +150,13 @@ def check_console(ctx):
     got = _checks(doc).get("ports added", {})
     _want(ctx, "st-ser1-noports", "ser1", "checks[ports added]", ["0", False],
           [got.get("got"), got.get("ok")])
-    for f in ("ser0.out", "ser0-port1.out"):
+    doc = _doc(ctx, "st-ser2-legacy", 0)
+    if doc is not None:
+        _want(ctx, "st-ser2-legacy", "ser2", "passed", True, doc.get("passed"))
+        _want(ctx, "st-ser2-legacy", "ser2", "ports", [
+            {"id": 1, "name": PORT2_NAME, "console": False, "host_open": True}],
+            doc.get("ports"))
+    for f in ("ser0.out", "ser0-port1.out", "ser2-port1.out"):
         if _drive.CONSOLE_TEXT not in _drive.host_file(ctx, f):
             ctx.fail("console bytes did not reach the host file %s" % f,
                      device=ctx.scenario.device("ser0"))
@@ -162,6 +174,14 @@ def check_net(ctx):
             _want(ctx, "st-net0", "net0", "checks[%s].ok" % c, True, checks.get(c, {}).get("ok"))
         _want(ctx, "st-net0", "net0", "checks[arp reply target mac].got", MAC,
               checks.get("arp reply target mac", {}).get("got"))
+    doc = _doc(ctx, "st-net1-legacy", 0)
+    if doc is not None:
+        _want(ctx, "st-net1-legacy", "net1", "passed", True, doc.get("passed"))
+        _want(ctx, "st-net1-legacy", "net1", "interface", "legacy", doc.get("interface"))
+        _want(ctx, "st-net1-legacy", "net1", "arp_reply_mac", SLIRP_GW_MAC,
+              doc.get("arp_reply_mac"))
+        _want(ctx, "st-net1-legacy", "net1", "checks[arp reply target mac].got", MAC1,
+              _checks(doc).get("arp reply target mac", {}).get("got"))
     doc = _doc(ctx, "st-net0-noreply", 8)  # VX_TIMEOUT
     if doc is not None:
         _want(ctx, "st-net0-noreply", "net0", "passed", False, doc.get("passed"))
@@ -201,6 +221,12 @@ _devices = [
     Device("ser1", "virtio-serial-pci,max_ports=4", 0x07, port=True),
     Device("net0", "virtio-net-pci,netdev=hn0,romfile=,mac=" + MAC, 0x05, port=True,
            backend=["-netdev", "user,id=hn0,restrict=on"]),
+    # Transitional (on pcie.0), driven through the legacy header.
+    Device("ser2", "virtio-serial-pci,max_ports=2", 0x08,
+           backend=["-chardev", "file,id=cp2,path={tmp}/ser2-port1.out"],
+           children=["-device", "virtserialport,chardev=cp2,bus=ser2.0,nr=1,name=" + PORT2_NAME]),
+    Device("net1", "virtio-net-pci,netdev=hn1,romfile=,mac=" + MAC1, 0x09,
+           backend=["-netdev", "user,id=hn1,restrict=on"]),
 ]
 if HAVE_VSOCK:
     _devices.append(Device("vs0", "vhost-vsock-pci,guest-cid=%d" % VSOCK_CID, 0x06, port=True))
