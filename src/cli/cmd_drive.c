@@ -153,6 +153,34 @@ static int irq_vector(struct sdev *d, unsigned q, uint16_t *vector, struct verr 
 	return 0;
 }
 
+/* --ring must agree with the negotiated features: a device that
+ * negotiated RING_PACKED reads only packed rings, and the other way
+ * round. */
+static int check_layout(struct sdev *d, unsigned layout, struct verr *e)
+{
+	bool negotiated = drive_of(d)->features >> VIRTIO_FB_RING_PACKED & 1;
+	uint64_t offered;
+
+	if (layout == VRING_SPLIT) {
+		if (negotiated)
+			return verr_set(e, VX_USAGE,
+					"VIRTIO_F_RING_PACKED is negotiated: the device expects "
+					"a packed ring (--ring packed)");
+		return 0;
+	}
+	if (d->v.ops->get_device_features(&d->v, &offered, e))
+		return -1;
+	if (!(offered >> VIRTIO_FB_RING_PACKED & 1))
+		return verr_set(e, VX_USAGE,
+				"--ring packed: the device does not offer VIRTIO_F_RING_PACKED "
+				"(bit 34)");
+	if (!negotiated)
+		return verr_set(e, VX_USAGE,
+				"--ring packed: VIRTIO_F_RING_PACKED (bit 34) is not negotiated "
+				"('features DEV set +RING_PACKED' before features-ok)");
+	return 0;
+}
+
 CMD_HANDLER(cmd_vring_setup)
 {
 	const char *size_arg = a->argc > 2 ? a->argv[2] : NULL;
@@ -177,6 +205,8 @@ CMD_HANDLER(cmd_vring_setup)
 	if (dr->rings[q])
 		return verr_set(e, VX_USAGE, "queue %u is already set up (reset the device first)",
 				q);
+	if (check_layout(d, (unsigned)a->opt[VRING_RING].u, e))
+		return -1;
 	if (drive_dma(s, d, &dma, e) || (a->opt[VRING_IRQ].given && irq_vector(d, q, &vector, e)) ||
 	    vring_create(&d->v, dma, q, (uint16_t)size, dr->features, vector, &dr->rings[q], e))
 		return -1;
@@ -310,11 +340,13 @@ CMD_HANDLER(cmd_post)
 			goto out;
 		*(segs[i].writable ? &wr : &rd) += segs[i].len;
 	}
-	if (vring_post(r, segs, (unsigned)nseg, &head, e))
+	if (vring_post_flags(r, segs, (unsigned)nseg,
+			     a->opt[POST_INDIRECT].given ? VRING_POST_INDIRECT : 0, &head, e))
 		goto out;
 	*out = report_device_root(s, d);
 	r_uint(*out, "queue", "Queue", vring_index(r), NULL);
-	r_uint(*out, "head", "Head descriptor", head, NULL);
+	r_uint(*out, "head", vring_is_packed(r) ? "Buffer id" : "Head descriptor", head, NULL);
+	r_bool(*out, "indirect", "Indirect table", a->opt[POST_INDIRECT].given);
 	r_uint(*out, "readable_bytes", "Device-readable bytes", rd, NULL);
 	r_uint(*out, "writable_bytes", "Device-writable bytes", wr, NULL);
 	r_uint(*out, "in_flight", "Chains in flight", vring_in_flight(r), NULL);

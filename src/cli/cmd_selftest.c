@@ -52,7 +52,8 @@ CMD_HANDLER(cmd_selftest)
 				  .timeout_ms = (int)a->opt[ST_TIMEOUT].u,
 				  .cancel = &s->cancel,
 				  .path = a->opt[ST_PATH].s,
-				  .arp = a->opt[ST_ARP].s};
+				  .arp = a->opt[ST_ARP].s,
+				  .packed = a->opt[ST_RING].u == VRING_PACKED};
 	struct dma *dma;
 	struct sdev *d;
 
@@ -65,7 +66,9 @@ CMD_HANDLER(cmd_selftest)
 
 CMD_HANDLER(cmd_bench)
 {
-	struct selftest_opts o = {.timeout_ms = 2000, .cancel = &s->cancel};
+	struct selftest_opts o = {.timeout_ms = 2000,
+				  .cancel = &s->cancel,
+				  .packed = a->opt[BENCH_RING].u == VRING_PACKED};
 	unsigned duration = (unsigned)a->opt[BENCH_DURATION].u;
 	struct dma *dma;
 	struct sdev *d;

@@ -7,6 +7,7 @@
 #include "dma/dma.h"
 #include "virtio/driver.h"
 #include "virtio/vdev.h"
+#include "virtio/vring.h"
 
 /* ---- choice lists: each the one list of its words ---- */
 
@@ -22,6 +23,7 @@ static const char *const output_words[] = {"text", "json", "pretty", NULL};
 const struct choices output_formats = {.names = output_words};
 static const char *const on_off_words[] = {"on", "off", NULL};
 const struct choices on_off = {.names = on_off_words};
+const struct choices ring_choices = {.name_of = vring_layout_word, .count = VRING_LAYOUT_COUNT};
 
 /* ---- options ---- */
 
@@ -40,6 +42,16 @@ static const struct cmd_opt vring_opts[] = {
 	[VRING_IRQ] = OPT_FLAG(
 		"irq", 0,
 		"setup: give the queue an MSI-X vector (vfio-pci only) instead of polling"),
+	[VRING_RING] = OPT_CHOICE_DEF("ring", 0, "LAYOUT", &ring_choices, VRING_SPLIT,
+				      "setup: ring layout (packed: VIRTIO_F_RING_PACKED "
+				      "negotiated first)"),
+	{0},
+};
+
+static const struct cmd_opt post_opts[] = {
+	[POST_INDIRECT] = OPT_FLAG("indirect", 0,
+				   "put the chain in an indirect descriptor table "
+				   "(VIRTIO_F_INDIRECT_DESC negotiated)"),
 	{0},
 };
 
@@ -56,12 +68,18 @@ static const struct cmd_opt selftest_opts[] = {
 	[ST_ARP] = OPT_STRING("arp", 0, "IPV4",
 			      "net: ARP for this address from 10.0.2.15 and expect the reply "
 			      "(10.0.2.2 is QEMU user networking's gateway)"),
+	[ST_RING] = OPT_CHOICE_DEF("ring", 0, "LAYOUT", &ring_choices, VRING_SPLIT,
+				   "ring layout (packed: negotiates VIRTIO_F_RING_PACKED, "
+				   "refused when not offered)"),
 	{0},
 };
 
 static const struct cmd_opt bench_opts[] = {
 	[BENCH_DURATION] =
 		OPT_UINT("duration", 'd', "MS", 1, 600000, 2000, "how long each workload runs"),
+	[BENCH_RING] = OPT_CHOICE_DEF("ring", 0, "LAYOUT", &ring_choices, VRING_SPLIT,
+				      "ring layout (packed: negotiates VIRTIO_F_RING_PACKED, "
+				      "refused when not offered)"),
 	{0},
 };
 
@@ -92,7 +110,7 @@ static const struct cmd_action status_actions[] = {
 static const struct cmd_action vring_actions[] = {
 	{.name = "setup",
 	 .args = "<queue> [size]",
-	 .summary = "set up a split virtqueue",
+	 .summary = "set up a virtqueue (split, or --ring packed)",
 	 .flags = CMD_WRITES,
 	 .run = cmd_vring_setup},
 	{.name = "show",
@@ -213,13 +231,16 @@ static const struct command table[] = {
 	{.name = "vring",
 	 .args = "<device>",
 	 .summary = "set up or decode a test virtqueue",
-	 .help = "'setup' allocates a split virtqueue in DMA memory (descriptor table, driver and "
-		 "device areas with the spec's alignment), programs queue_size, the three "
-		 "addresses and queue_msix_vector (NO_VECTOR: virtioctl polls), computes the "
-		 "notify address and enables the queue. SIZE defaults to the device maximum, at "
-		 "most 256. 'show' decodes the ring: indices, flags, event fields, descriptor "
-		 "chains in flight. The queue lives as long as the process: on exit the device is "
-		 "reset before its memory is freed.",
+	 .help = "'setup' allocates a virtqueue in DMA memory (split: descriptor table, driver "
+		 "and device areas with the spec's alignment; --ring packed, when "
+		 "VIRTIO_F_RING_PACKED was negotiated: descriptor ring and the two event "
+		 "suppression structures), programs queue_size, the three addresses and "
+		 "queue_msix_vector (NO_VECTOR: virtioctl polls), computes the notify address and "
+		 "enables the queue. SIZE defaults to the device maximum, at most 256. 'show' "
+		 "decodes the ring: indices (packed: slots and wrap counters), flags, event fields "
+		 "(packed: driver and device event suppression), descriptor chains in flight with "
+		 "their indirect tables. The queue lives as long as the process: on exit the "
+		 "device is reset before its memory is freed.",
 	 .flags = CMD_DEVICE,
 	 .opts = vring_opts,
 	 .actions = vring_actions},
@@ -229,14 +250,17 @@ static const struct command table[] = {
 	 .help = "Adds one chain of buffers to the queue's avail ring: r:HEX (device-readable "
 		 "bytes), r@FILE (device-readable, from a file), w:LEN (LEN device-writable "
 		 "bytes). Readable buffers must come before writable ones (virtio 1.3, 2.7.4.2). "
-		 "Does not notify: see kick.",
+		 "With --indirect the chain goes in an indirect table and takes one ring "
+		 "descriptor. Does not notify: see kick.",
 	 .flags = CMD_DEVICE | CMD_WRITES,
+	 .opts = post_opts,
 	 .run = cmd_post},
 	{.name = "kick",
 	 .args = "<device> <queue>",
 	 .summary = "notify the device about a queue",
 	 .help = "Writes the queue's notification (index, or notification data when negotiated) "
-		 "to its notify address.",
+		 "to its notify address, even when the device asked for none (the output says "
+		 "so): bench honours the device's suppression.",
 	 .flags = CMD_DEVICE | CMD_WRITES,
 	 .run = cmd_kick},
 	{.name = "poll",
@@ -244,8 +268,9 @@ static const struct command table[] = {
 	 .summary = "wait for used buffers and show them",
 	 .help = "Waits for used elements and prints each: id, len and the bytes the device "
 		 "wrote. Everything the device writes back is validated: a used id not in flight, "
-		 "a len beyond the chain's writable bytes, an index jump larger than the ring are "
-		 "device errors. Ctrl-C cancels the wait.",
+		 "a len beyond the chain's writable bytes, an index jump larger than the ring, a "
+		 "packed descriptor with the wrong wrap counter are device errors. Ctrl-C cancels "
+		 "the wait.",
 	 .flags = CMD_DEVICE | CMD_WRITES,
 	 .opts = poll_opts,
 	 .run = cmd_poll},
@@ -272,7 +297,8 @@ static const struct command table[] = {
 		 "DETACH for --endpoint (each status OK); 9p sends Tversion (9P2000.L), Tattach, "
 		 "Twalk, Tgetattr, Tlopen and Tread of --path, fs FUSE_INIT, LOOKUP, OPEN, READ "
 		 "and RELEASE of --path (bytes read equal to the file's size; data_sha256 of its "
-		 "content; the mount tag reported); vsock reads the guest CID (3 or more). The "
+		 "content; the mount tag reported); vsock reads the guest CID (3 or more). --ring "
+		 "packed drives packed virtqueues. The "
 		 "device is reset at the end. Exit status 0 only when it passed; JSON has passed, "
 		 "steps, checks (expected and got) and data_sha256 (entropy, block, SCSI, 9p, fs).",
 	 .flags = CMD_DEVICE | CMD_WRITES,
@@ -284,8 +310,10 @@ static const struct command table[] = {
 	 .help = "Entropy: bytes/s reading 4 KiB buffers; block: 4 KiB reads/s at queue depth 1 "
 		 "and 32 (or what the ring holds) over the first MiB, or the whole disk if "
 		 "smaller; a failed read fails the benchmark. Each workload runs for --duration. "
-		 "The device is reset at the end. A benchmark: compare with a peer measured in "
-		 "the same run (bench/).",
+		 "With VIRTIO_F_EVENT_IDX offered it is negotiated and a notification is sent "
+		 "only when the device asks for one (results count both). --ring packed drives a "
+		 "packed virtqueue. The device is reset at the end. A benchmark: compare with a "
+		 "peer measured in the same run (bench/).",
 	 .flags = CMD_DEVICE | CMD_WRITES,
 	 .opts = bench_opts,
 	 .run = cmd_bench},

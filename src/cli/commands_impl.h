@@ -9,11 +9,12 @@
 #define CMD_HANDLER(name) \
 	int name(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
 
-/* Options of poll, vring, selftest, bench: a->opt[...] */
+/* Options of poll, post, vring, selftest, bench: a->opt[...] */
 enum { POLL_TIMEOUT, POLL_COUNT, POLL_OUTPUT, POLL_IRQ };
-enum { VRING_IRQ };
-enum { ST_BYTES, ST_TIMEOUT, ST_ENDPOINT, ST_PATH, ST_ARP };
-enum { BENCH_DURATION };
+enum { POST_INDIRECT };
+enum { VRING_IRQ, VRING_RING };
+enum { ST_BYTES, ST_TIMEOUT, ST_ENDPOINT, ST_PATH, ST_ARP, ST_RING };
+enum { BENCH_DURATION, BENCH_RING };
 
 CMD_HANDLER(cmd_list);
 CMD_HANDLER(cmd_caps);
@@ -53,5 +54,6 @@ extern const struct choices dma_choices;    /* --dma: enum dma_kind */
 extern const struct choices iface_choices;  /* --transport: enum vdev_iface */
 extern const struct choices output_formats; /* set output: text, json, pretty */
 extern const struct choices on_off;	    /* set errexit: on, off */
+extern const struct choices ring_choices;   /* --ring: enum vring_layout */
 
 #endif

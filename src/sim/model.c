@@ -1143,6 +1143,8 @@ void model_reset_queue(struct model *m, unsigned q)
 	vq->desc = vq->driver = vq->device = 0;
 	vq->pfn = 0;
 	vq->last_avail = vq->used_idx = 0;
+	vq->packed_avail = vq->packed_used = 0;
+	vq->avail_wrap = vq->used_wrap = true;
 	vq->reset_reads = 0;
 }
 

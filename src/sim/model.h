@@ -288,6 +288,11 @@ struct model_queue {
 	uint32_t pfn;		       /* legacy queue address >> 12 */
 	uint16_t last_avail;	       /* next available-ring entry the device takes */
 	uint16_t used_idx;
+	/* Packed rings (model_packed.c): the next slot the device reads and
+	 * the next it writes, each with its wrap counter (1 after a reset).
+	 * last_avail and used_idx then count chains. */
+	uint16_t packed_avail, packed_used;
+	bool avail_wrap, used_wrap;
 	unsigned notifies;    /* available-buffer notifications received */
 	unsigned completed;   /* chains returned through the used ring */
 	unsigned reset_reads; /* queue_reset reads left showing 1 */

@@ -100,6 +100,12 @@ void model_config_irq(struct model *m);
 void model_notify(struct model *m, unsigned q);
 void model_legacy_ring(struct model *m, unsigned q);
 unsigned model_legacy_cfg_off(const struct model *m);
+/* Guest memory as the rings see it (model_ring.c), NULL when unreachable. */
+void *model_gmem(struct model *m, uint64_t addr, uint64_t len);
+/* Packed-ring processing (model_packed.c), for a live queue with bus
+ * mastering on; same contract as model_process_queue(). */
+int model_packed_run(struct model *m, unsigned qidx, model_handler_fn *fn, void *ctx,
+		     struct verr *e);
 
 /* BAR registers (model_regs.c). `what` gets the register name. */
 uint64_t model_bar_do_read(struct model *m, unsigned bar, uint64_t off, unsigned width,

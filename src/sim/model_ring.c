@@ -223,8 +223,6 @@ static int check_live(struct model *m, unsigned qidx, struct verr *e)
 		return verr_set(e, VX_DEVICE, "model: DRIVER_OK is not set");
 	if (m->st.status & MODEL_S_NEEDS_RESET)
 		return verr_set(e, VX_DEVICE, "model: the device needs a reset");
-	if (model_negotiated(m, MODEL_F_RING_PACKED))
-		return verr_set(e, VX_UNAVAILABLE, "model: packed rings are not modelled");
 	return 0;
 }
 
@@ -296,6 +294,8 @@ static int run_queue(struct model *m, unsigned qidx, model_handler_fn *fn, void 
 		m->st.dma_blocked++;
 		return 0;
 	}
+	if (model_negotiated(m, MODEL_F_RING_PACKED))
+		return model_packed_run(m, qidx, fn, ctx, e);
 	if (ring_map(m, qidx, &r))
 		return device_error(m, e);
 	done = take_chains(m, qidx, &r, fn, ctx);
@@ -383,4 +383,10 @@ size_t model_chain_write(const struct model_chain *c, size_t off, const void *sr
 {
 	/* chain_copy only reads `flat` in this direction. */
 	return chain_copy(c, true, off, (uint8_t *)(uintptr_t)src, len, true);
+}
+
+/* For model_packed.c: the same view of guest memory. */
+void *model_gmem(struct model *m, uint64_t addr, uint64_t len)
+{
+	return gmem(m, addr, len);
 }

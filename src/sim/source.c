@@ -29,6 +29,8 @@ static const struct sim_key keys[] = {
 	{"driver", "NAME",
 	 "simulate a device bound to kernel driver NAME: its BARs are unreachable and "
 	 "writes are refused as on a bound device"},
+	{"packed", "on|off",
+	 "offer VIRTIO_F_RING_PACKED (bit 34), as QEMU's packed=on; default off"},
 	{"bug", "NAME[+NAME...]", "a misbehaviour knob (repeatable); see the bug list"},
 };
 
@@ -153,6 +155,7 @@ struct wish {
 	enum model_transport transport;
 	unsigned long queues, queue_size; /* 0: the type's */
 	unsigned bugs;
+	bool packed;	 /* offer RING_PACKED */
 	char driver[64]; /* "" for none */
 };
 
@@ -176,13 +179,18 @@ static int apply_key(struct wish *w, const char *spec, struct word k, struct wor
 				   "not a queue size (a power of two from 1 to 32768)");
 	} else if (word_is(k, "driver")) {
 		return set_driver(w->driver, sizeof(w->driver), spec, kv, v, e);
+	} else if (word_is(k, "packed")) {
+		if (!word_is(v, "on") && !word_is(v, "off"))
+			return bad(e, spec, kv, "not on or off");
+		w->packed = word_is(v, "on");
 	} else if (word_is(k, "bug")) {
 		tmp.bugs = w->bugs;
 		if (set_bugs(&tmp, spec, v, e))
 			return -1;
 		w->bugs = tmp.bugs;
 	} else {
-		return bad(e, spec, k, "not a key (transport, queues, queue_size, driver, bug)");
+		return bad(e, spec, k,
+			   "not a key (transport, queues, queue_size, driver, packed, bug)");
 	}
 	return 0;
 }
@@ -222,6 +230,8 @@ static void apply_wish(struct sim_spec *out, const struct wish *w, unsigned inde
 	for (unsigned i = 0; w->queue_size && i < MODEL_MAX_QUEUES; i++)
 		s->queue_max[i] = (uint16_t)w->queue_size;
 	s->bugs = w->bugs;
+	if (w->packed)
+		s->features |= MODEL_BIT(MODEL_F_RING_PACKED);
 	s->addr = (struct pci_addr){0, 0, (uint8_t)(index + 1), 0};
 	s->no_log = true;
 	memcpy(out->driver, w->driver, sizeof(out->driver));

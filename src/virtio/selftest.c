@@ -35,6 +35,16 @@ int st_bring_up(struct st *t, struct verr *e)
 	if (st_step(t, "read-features", t->v->ops->get_device_features(t->v, &offered, e), e, NULL))
 		return -1;
 	t->features = features_default(t->v, offered) | (offered & t->want);
+	if (t->o->packed && !(offered >> VIRTIO_FB_RING_PACKED & 1))
+		return st_step(t, "ring-layout",
+			       verr_set(e, VX_USAGE,
+					"packed rings: the device does not offer "
+					"VIRTIO_F_RING_PACKED (bit 34)"),
+			       e, NULL);
+	if (t->o->packed)
+		t->features |= UINT64_C(1) << VIRTIO_FB_RING_PACKED;
+	if (t->event_idx)
+		t->features |= offered & UINT64_C(1) << VIRTIO_FB_EVENT_IDX;
 	snprintf(detail, sizeof(detail), "0x%016llx", (unsigned long long)t->features);
 	if (st_step(t, "write-features", t->v->ops->set_driver_features(t->v, t->features, e), e,
 		    detail))
@@ -256,6 +266,7 @@ int selftest_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned
 		return verr_set(e, VX_USAGE, "no built-in self-test for device type %d (%s)",
 				v->device_id, virtio_type_name((unsigned)v->device_id));
 	r_str(out, "test", "Self-test", virtio_type_name((unsigned)v->device_id));
+	r_str(out, "ring", "Ring layout", o->packed ? "packed" : "split");
 	t.steps = r_arr(out, "steps", "Steps", RF_TABLE);
 	t.checks = r_arr(out, "checks", "Known answers", RF_TABLE);
 	t.want = def->want;

@@ -21,6 +21,9 @@ struct selftest_opts {
 	const char *path;
 	/* net: the IPv4 address to ARP for (NULL: no ARP exchange). */
 	const char *arp;
+	/* Packed virtqueues: negotiates VIRTIO_F_RING_PACKED; a device that
+	 * does not offer it fails the test with VX_USAGE. */
+	bool packed;
 };
 
 /* Runs the self-test of v's device type. Queues it sets up go into

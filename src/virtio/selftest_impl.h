@@ -18,10 +18,12 @@ struct st {
 	struct rnode *checks; /* known answers: check, expected, got, ok */
 	uint64_t want;	      /* type features the test uses, when offered */
 	struct rnode *out;    /* the report, for what a type adds (config values) */
+	bool event_idx;	      /* negotiate VIRTIO_F_EVENT_IDX when offered (bench) */
 };
 
 int st_step(struct st *t, const char *name, int rc, const struct verr *e, const char *detail);
-/* reset, ack, driver, features (the default set), features-ok. */
+/* reset, ack, driver, features (the default set, RING_PACKED with
+ * o->packed, EVENT_IDX with t->event_idx, when offered), features-ok. */
 int st_bring_up(struct st *t, struct verr *e);
 int st_setup_queue(struct st *t, unsigned q, struct verr *e);
 int st_driver_ok(struct st *t, struct verr *e);

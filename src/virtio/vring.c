@@ -1,6 +1,8 @@
-#include "virtio/vring.h"
+/* The layout-independent part of a virtqueue: creation, the chains in
+ * flight and their DMA buffers, used-side validation, waiting, and the
+ * common part of the description. The layouts are behind r->ops. */
+#include "virtio/vring_impl.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,153 +10,9 @@
 
 #include "virtio/features.h"
 
-struct vring_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
-struct vring_used_elem {
-	uint32_t id;
-	uint32_t len;
-};
-
-/* One descriptor's buffer. Kept on our side: the descriptor table is
- * shared memory, and what we trust must not be readable back from it. */
-struct piece {
-	struct dma_mem m;
-	uint32_t len;
-	bool writable;
-};
-
-/* A chain in flight, indexed by its head descriptor. */
-struct chain {
-	bool busy;
-	uint16_t ndesc;
-	uint32_t writable;    /* device-writable bytes in the chain */
-	struct piece *pieces; /* one per descriptor, in chain order */
-	uint16_t *descs;      /* descriptor indices, in chain order */
-};
-
-struct vring {
-	struct vdev *v;
-	struct dma *dma;
-	unsigned index;
-	uint16_t size;
-	bool event_idx;
-	bool broken; /* the device broke the protocol: no more posts */
-	uint16_t msix_vector;
-	struct dma_mem mem[3];
-	unsigned nmem;
-	struct vring_desc *desc;
-	uint8_t *avail; /* flags, idx, ring[size], used_event */
-	uint8_t *used;	/* flags, idx, ring[size], avail_event */
-	uint64_t desc_bus, avail_bus, used_bus;
-	/* The free list lives here, not in the shared descriptor table: the
-	 * device can write that table, and our bookkeeping must not trust it. */
-	uint16_t *free_next;
-	uint16_t free_head, num_free;
-	uint16_t avail_idx, kicked_idx, last_used;
-	struct chain *chains;
-	struct vq_notify_loc nloc;
-	bool notification_data;
-};
-
-/* Ring fields are little-endian and shared with the device: every access
- * goes through these, with the fences the x86 measurements needed. */
-static uint16_t *avail_flags(struct vring *r)
-{
-	return (uint16_t *)r->avail;
-}
-
-static uint16_t *avail_idx_p(struct vring *r)
-{
-	return (uint16_t *)(r->avail + 2);
-}
-
-static uint16_t *avail_ring(struct vring *r)
-{
-	return (uint16_t *)(r->avail + 4);
-}
-
-static uint16_t *used_event(struct vring *r)
-{
-	return (uint16_t *)(r->avail + 4 + 2 * r->size);
-}
-
-static uint16_t used_flags(const struct vring *r)
-{
-	return le16toh(__atomic_load_n((const uint16_t *)r->used, __ATOMIC_ACQUIRE));
-}
-
-static uint16_t used_idx(const struct vring *r)
-{
-	return le16toh(__atomic_load_n((const uint16_t *)(r->used + 2), __ATOMIC_ACQUIRE));
-}
-
-static const struct vring_used_elem *used_ring(const struct vring *r)
-{
-	return (const struct vring_used_elem *)(r->used + 4);
-}
-
-static uint16_t avail_event(const struct vring *r)
-{
-	return le16toh(
-		__atomic_load_n((const uint16_t *)(r->used + 4 + 8 * r->size), __ATOMIC_ACQUIRE));
-}
-
-static size_t avail_bytes(uint16_t n)
-{
-	return 6 + 2 * (size_t)n;
-}
-
-static size_t used_bytes(uint16_t n)
-{
-	return 6 + 8 * (size_t)n;
-}
-
-static size_t align_up(size_t v, size_t a)
-{
-	return (v + a - 1) & ~(a - 1);
-}
-
-/* The legacy layout: one block, used ring at the next 4096 boundary. */
-static int alloc_legacy(struct vring *r, struct verr *e)
-{
-	size_t used_off = align_up(16 * (size_t)r->size + avail_bytes(r->size), VRING_PAGE);
-
-	if (dma_alloc(r->dma, used_off + used_bytes(r->size), VRING_PAGE, &r->mem[0], e))
-		return -1;
-	r->nmem = 1;
-	r->desc = r->mem[0].va;
-	r->avail = (uint8_t *)r->mem[0].va + 16 * (size_t)r->size;
-	r->used = (uint8_t *)r->mem[0].va + used_off;
-	r->desc_bus = r->mem[0].bus;
-	r->avail_bus = r->desc_bus + 16 * (size_t)r->size;
-	r->used_bus = r->desc_bus + used_off;
-	return 0;
-}
-
-/* The 1.x layout: three parts with their own alignment (16, 2, 4). */
-static int alloc_split(struct vring *r, struct verr *e)
-{
-	const size_t len[3] = {16 * (size_t)r->size, avail_bytes(r->size), used_bytes(r->size)};
-	const size_t align[3] = {16, 8, 8};
-
-	for (unsigned i = 0; i < 3; i++) {
-		if (dma_alloc(r->dma, len[i], align[i], &r->mem[i], e))
-			return -1;
-		r->nmem = i + 1;
-	}
-	r->desc = r->mem[0].va;
-	r->avail = r->mem[1].va;
-	r->used = r->mem[2].va;
-	r->desc_bus = r->mem[0].bus;
-	r->avail_bus = r->mem[1].bus;
-	r->used_bus = r->mem[2].bus;
-	return 0;
-}
+/* An indirect table is one DMA buffer, and the sysfs backend promises
+ * only page-contiguous memory: at most a page of descriptors. */
+#define VRING_INDIRECT_MAX (VRING_PAGE / 16)
 
 static int choose_size(struct vdev *v, unsigned q, uint16_t want, uint16_t *size, struct verr *e)
 {
@@ -188,6 +46,19 @@ static void init_free_list(struct vring *r)
 	r->num_free = r->size;
 }
 
+static int pick_layout(struct vring *r, uint64_t features, struct verr *e)
+{
+	bool packed = features >> VIRTIO_FB_RING_PACKED & 1;
+
+	if (packed && r->v->ops->legacy_ring)
+		return verr_set(e, VX_USAGE, "a legacy interface has no packed rings");
+	r->ops = packed ? &vring_packed_ops : &vring_split_ops;
+	r->event_idx = features >> VIRTIO_FB_EVENT_IDX & 1;
+	r->indirect_ok = features >> VIRTIO_FB_INDIRECT_DESC & 1;
+	r->notification_data = features >> VIRTIO_FB_NOTIFICATION_DATA & 1;
+	return 0;
+}
+
 int vring_create(struct vdev *v, struct dma *dma, unsigned q, uint16_t size, uint64_t features,
 		 uint16_t msix_vector, struct vring **out, struct verr *e)
 {
@@ -197,10 +68,8 @@ int vring_create(struct vdev *v, struct dma *dma, unsigned q, uint16_t size, uin
 	if (!r)
 		return verr_set(e, VX_FAIL, "out of memory");
 	*r = (struct vring){.v = v, .dma = dma, .index = q, .msix_vector = msix_vector};
-	r->event_idx = features >> VIRTIO_FB_EVENT_IDX & 1;
-	r->notification_data = features >> VIRTIO_FB_NOTIFICATION_DATA & 1;
-	if (choose_size(v, q, size, &r->size, e) ||
-	    (v->ops->legacy_ring ? alloc_legacy(r, e) : alloc_split(r, e)))
+	if (pick_layout(r, features, e) || choose_size(v, q, size, &r->size, e) ||
+	    r->ops->alloc(r, e))
 		goto fail;
 	r->chains = calloc(r->size, sizeof(*r->chains));
 	r->free_next = calloc(r->size, sizeof(*r->free_next));
@@ -209,13 +78,8 @@ int vring_create(struct vdev *v, struct dma *dma, unsigned q, uint16_t size, uin
 		goto fail;
 	}
 	init_free_list(r);
-	/* Polled: ask for no interrupts (with EVENT_IDX, used_event trails).
-	 * With a vector: one interrupt per used buffer. */
-	if (msix_vector == VIRTIO_MSI_NO_VECTOR) {
-		*avail_flags(r) = htole16(VRING_AVAIL_F_NO_INTERRUPT);
-		*used_event(r) = htole16(0xffff);
-	}
-	a = (struct vq_addrs){r->size, msix_vector, r->desc_bus, r->avail_bus, r->used_bus};
+	r->ops->init(r);
+	a = (struct vq_addrs){r->size, msix_vector, r->desc_bus, r->driver_bus, r->device_bus};
 	if (v->ops->setup_queue(v, q, &a, e) ||
 	    v->ops->notify_location(v, q, features, &r->nloc, e))
 		goto fail;
@@ -226,23 +90,19 @@ fail:
 	return -1;
 }
 
-/* Frees a chain's buffers and, when `relink`, returns its descriptors to
- * the free list, relinking them from our own record of the chain rather
- * than the shared table. */
-static void release_chain(struct vring *r, uint16_t head, bool relink)
+/* Frees a chain's buffers and, when `relink`, gives its descriptors (or
+ * id and slots) back, from our own record of the chain rather than the
+ * shared ring. */
+static void release_chain(struct vring *r, uint16_t id, bool relink)
 {
-	struct chain *c = &r->chains[head];
+	struct chain *c = &r->chains[id];
 
-	for (unsigned i = 0; i < c->ndesc; i++) {
+	for (unsigned i = 0; i < c->npieces; i++)
 		dma_free(r->dma, &c->pieces[i].m);
-		if (relink)
-			r->free_next[c->descs[i]] =
-				i + 1 < c->ndesc ? c->descs[i + 1] : r->free_head;
-	}
-	if (relink && c->ndesc) {
-		r->free_head = head;
-		r->num_free = (uint16_t)(r->num_free + c->ndesc);
-	}
+	if (c->indirect)
+		dma_free(r->dma, &c->table);
+	if (relink && c->nslots)
+		r->ops->release(r, id, c);
 	free(c->pieces);
 	free(c->descs);
 	*c = (struct chain){0};
@@ -277,6 +137,18 @@ uint16_t vring_size(const struct vring *r)
 	return r->size;
 }
 
+const char *vring_layout_word(unsigned layout)
+{
+	static const char *const words[VRING_LAYOUT_COUNT] = {"split", "packed"};
+
+	return layout < VRING_LAYOUT_COUNT ? words[layout] : NULL;
+}
+
+bool vring_is_packed(const struct vring *r)
+{
+	return r->ops == &vring_packed_ops;
+}
+
 unsigned vring_in_flight(const struct vring *r)
 {
 	unsigned n = 0;
@@ -297,33 +169,27 @@ static unsigned count_pieces(const struct vseg *segs, unsigned n)
 	return pieces;
 }
 
-static int fill_piece(struct vring *r, struct chain *c, uint16_t d, const struct vseg *s,
-		      uint32_t off, uint32_t len, struct verr *e)
+static int fill_piece(struct vring *r, struct chain *c, const struct vseg *s, uint32_t off,
+		      uint32_t len, struct verr *e)
 {
-	struct piece *p = &c->pieces[c->ndesc];
-	struct dma_mem *m = &p->m;
+	struct piece *p = &c->pieces[c->npieces];
 
-	if (dma_alloc(r->dma, len ? len : 1, len == VRING_PAGE ? VRING_PAGE : 8, m, e))
+	if (dma_alloc(r->dma, len ? len : 1, len == VRING_PAGE ? VRING_PAGE : 8, &p->m, e))
 		return -1;
 	p->len = len;
 	p->writable = s->writable;
-	c->descs[c->ndesc] = d;
 	if (!s->writable && s->data)
-		memcpy(m->va, s->data + off, len);
-	r->desc[d].addr = htole64(m->bus);
-	r->desc[d].len = htole32(len);
-	r->desc[d].flags = htole16(s->writable ? VRING_DESC_F_WRITE : 0);
+		memcpy(p->m.va, s->data + off, len);
 	if (s->writable)
 		c->writable += len;
-	c->ndesc++;
+	c->npieces++;
 	return 0;
 }
 
-static int fill_chain(struct vring *r, struct chain *c, uint16_t head, const struct vseg *segs,
-		      unsigned n, struct verr *e)
+/* The chain's buffers, page by page, on our side only. */
+static int fill_pieces(struct vring *r, struct chain *c, const struct vseg *segs, unsigned n,
+		       struct verr *e)
 {
-	uint16_t d = head, prev = head;
-
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t off = 0;
 
@@ -331,89 +197,132 @@ static int fill_chain(struct vring *r, struct chain *c, uint16_t head, const str
 			uint32_t len =
 				segs[i].len - off > VRING_PAGE ? VRING_PAGE : segs[i].len - off;
 
-			if (c->ndesc) {
-				r->desc[prev].flags |= htole16(VRING_DESC_F_NEXT);
-				d = r->free_next[prev];
-				r->desc[prev].next = htole16(d);
-			}
-			if (fill_piece(r, c, d, &segs[i], off, len, e))
+			if (fill_piece(r, c, &segs[i], off, len, e))
 				return -1;
-			prev = d;
 			off += len;
 		} while (off < segs[i].len);
 	}
-	r->free_head = r->free_next[prev];
 	return 0;
 }
 
-int vring_post(struct vring *r, const struct vseg *segs, unsigned n, uint16_t *head, struct verr *e)
+static int check_post(struct vring *r, unsigned n, unsigned pieces, unsigned flags, struct verr *e)
 {
-	unsigned pieces = count_pieces(segs, n);
-	struct chain *c;
-	uint16_t h = r->free_head;
+	bool indirect = flags & VRING_POST_INDIRECT;
+	unsigned slots = indirect ? 1 : pieces;
 
 	if (r->broken)
 		return verr_set(e, VX_DEVICE, "queue %u is broken after a device error: reset it",
 				r->index);
 	if (n == 0 || n > VRING_MAX_SEGS)
 		return verr_set(e, VX_USAGE, "a chain needs 1 to %d buffers", VRING_MAX_SEGS);
-	if (pieces > r->num_free)
+	if (indirect && !r->indirect_ok)
+		return verr_set(e, VX_USAGE,
+				"queue %u: indirect descriptors need VIRTIO_F_INDIRECT_DESC "
+				"negotiated",
+				r->index);
+	/* The spec bounds a chain by the queue size, indirect or not. */
+	if (indirect && (pieces > VRING_INDIRECT_MAX || pieces > r->size))
+		return verr_set(e, VX_FAIL,
+				"queue %u: chain needs %u descriptors, an indirect table holds "
+				"%u",
+				r->index, pieces,
+				r->size < VRING_INDIRECT_MAX ? r->size : VRING_INDIRECT_MAX);
+	if (slots > r->num_free)
 		return verr_set(e, VX_FAIL, "queue %u: chain needs %u descriptors, %u free",
-				r->index, pieces, r->num_free);
-	c = &r->chains[h];
+				r->index, slots, r->num_free);
+	return 0;
+}
+
+int vring_post(struct vring *r, const struct vseg *segs, unsigned n, uint16_t *head, struct verr *e)
+{
+	return vring_post_flags(r, segs, n, 0, head, e);
+}
+
+int vring_post_flags(struct vring *r, const struct vseg *segs, unsigned n, unsigned flags,
+		     uint16_t *head, struct verr *e)
+{
+	unsigned pieces = count_pieces(segs, n);
+	uint16_t id = r->free_head;
+	struct chain *c;
+
+	if (check_post(r, n, pieces, flags, e))
+		return -1;
+	c = &r->chains[id];
 	c->pieces = calloc(pieces, sizeof(*c->pieces));
 	c->descs = calloc(pieces, sizeof(*c->descs));
 	if (!c->pieces || !c->descs) {
-		release_chain(r, h, false);
+		release_chain(r, id, false);
 		return verr_set(e, VX_FAIL, "out of memory");
 	}
-	c->busy = true;
-	/* On failure the free list is intact: filling only read its links. */
-	if (fill_chain(r, c, h, segs, n, e)) {
-		release_chain(r, h, false);
+	c->indirect = flags & VRING_POST_INDIRECT;
+	c->nslots = (uint16_t)(c->indirect ? 1 : pieces);
+	if (fill_pieces(r, c, segs, n, e) ||
+	    (c->indirect && dma_alloc(r->dma, 16 * (size_t)pieces, 16, &c->table, e))) {
+		c->nslots = 0; /* nothing taken from the free state yet */
+		if (c->indirect && !c->table.va)
+			c->indirect = false;
+		release_chain(r, id, false);
 		return -1;
 	}
-	r->num_free = (uint16_t)(r->num_free - pieces);
-	avail_ring(r)[r->avail_idx % r->size] = htole16(h);
-	r->avail_idx++;
-	/* The device must see the ring entry before the index. */
-	__atomic_store_n(avail_idx_p(r), htole16(r->avail_idx), __ATOMIC_RELEASE);
-	*head = h;
+	c->busy = true;
+	if (c->indirect)
+		r->ops->fill_table(r, c);
+	r->ops->publish(r, id, c);
+	*head = id;
 	return 0;
+}
+
+static int notify(struct vring *r, struct verr *e)
+{
+	uint32_t value = r->nloc.id;
+
+	if (r->nloc.width == 4)
+		value |= r->ops->notify_data(r) << 16;
+	r->ops->kicked(r);
+	return r->v->ops->notify(r->v, &r->nloc, value, e);
 }
 
 int vring_kick(struct vring *r, bool *suppressed, struct verr *e)
 {
-	uint16_t old = r->kicked_idx, now = r->avail_idx;
-	uint32_t value = r->nloc.id;
-
+	/* Our index stores before the device's suppression fields are read. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (r->event_idx)
-		*suppressed = (uint16_t)(now - avail_event(r) - 1) >= (uint16_t)(now - old);
-	else
-		*suppressed = used_flags(r) & VRING_USED_F_NO_NOTIFY;
-	if (r->nloc.width == 4)
-		value |= (uint32_t)now << 16;
-	r->kicked_idx = now;
-	return r->v->ops->notify(r->v, &r->nloc, value, e);
+	*suppressed = !r->ops->want_kick(r);
+	return notify(r, e);
 }
 
-static int take_used(struct vring *r, struct vused *u, struct verr *e)
+int vring_kick_needed(struct vring *r, bool *notified, struct verr *e)
 {
-	const struct vring_used_elem *el = &used_ring(r)[r->last_used % r->size];
-	uint32_t id = le32toh(el->id), len = le32toh(el->len), copied = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	*notified = r->ops->want_kick(r);
+	if (*notified)
+		return notify(r, e);
+	r->ops->kicked(r);
+	return 0;
+}
+
+/* The device broke the protocol (e says how): no more posts or polls
+ * until a reset. */
+static int mark_broken(struct vring *r)
+{
+	r->broken = true;
+	return -1;
+}
+
+static int take_used(struct vring *r, uint32_t id, uint32_t len, struct vused *u, struct verr *e)
+{
+	uint32_t copied = 0;
 	struct chain *c;
 
 	if (id >= r->size || !r->chains[id].busy) {
-		r->broken = true;
-		return verr_set(e, VX_DEVICE, "device error: used id %u is not in flight", id);
+		verr_set(e, VX_DEVICE, "device error: used id %u is not in flight", id);
+		return mark_broken(r);
 	}
 	c = &r->chains[id];
 	if (len > c->writable) {
-		r->broken = true;
-		return verr_set(e, VX_DEVICE,
-				"device error: used len %u exceeds the chain's %u writable bytes",
-				len, c->writable);
+		verr_set(e, VX_DEVICE,
+			 "device error: used len %u exceeds the chain's %u writable bytes", len,
+			 c->writable);
+		return mark_broken(r);
 	}
 	u->id = (uint16_t)id;
 	u->len = len;
@@ -421,7 +330,7 @@ static int take_used(struct vring *r, struct vused *u, struct verr *e)
 	if (!u->data)
 		return verr_set(e, VX_FAIL, "out of memory");
 	/* The device fills writable buffers in chain order (virtio 1.3 2.7.4). */
-	for (unsigned i = 0; i < c->ndesc && copied < len; i++) {
+	for (unsigned i = 0; i < c->npieces && copied < len; i++) {
 		const struct piece *p = &c->pieces[i];
 		uint32_t n = p->len < len - copied ? p->len : len - copied;
 
@@ -430,8 +339,8 @@ static int take_used(struct vring *r, struct vused *u, struct verr *e)
 		memcpy(u->data + copied, p->m.va, n);
 		copied += n;
 	}
+	r->ops->advance(r, c);
 	release_chain(r, (uint16_t)id, true);
-	r->last_used++;
 	return 0;
 }
 
@@ -471,7 +380,7 @@ static int wait_used(struct vring *r, int timeout_ms, const volatile sig_atomic_
 	long next_check = now_us() + PRESENCE_CHECK_US;
 	unsigned spins = 0;
 
-	while (used_idx(r) == r->last_used) {
+	while (!r->ops->used_pending(r)) {
 		long left = deadline - now_us();
 
 		if (cancel && *cancel)
@@ -508,33 +417,25 @@ int vring_poll_wait(struct vring *r, struct vused *out, unsigned max, unsigned *
 		    const volatile sig_atomic_t *cancel, vring_wait_fn *wait, void *ctx,
 		    struct verr *e)
 {
-	uint16_t idx, pending;
-
 	*n = 0;
 	if (r->broken)
 		return verr_set(e, VX_DEVICE, "queue %u is broken after a device error: reset it",
 				r->index);
 	if (wait_used(r, timeout_ms, cancel, wait, ctx, e))
 		return -1;
-	idx = used_idx(r);
-	pending = (uint16_t)(idx - r->last_used);
-	if (pending > r->size) {
-		r->broken = true;
-		return verr_set(
-			e, VX_DEVICE,
-			"device error: used index jumped from %u to %u, more than the %u-entry "
-			"ring",
-			r->last_used, idx, r->size);
-	}
-	while (*n < max && r->last_used != idx) {
-		if (take_used(r, &out[*n], e))
+	while (*n < max) {
+		uint32_t id, len;
+		int got = r->ops->peek_used(r, &id, &len, e);
+
+		if (got < 0)
+			return mark_broken(r);
+		if (got == 0)
+			break;
+		if (take_used(r, id, len, &out[*n], e))
 			return -1;
 		(*n)++;
 	}
-	/* Polled: keep used_event behind us so the device has no reason to
-	 * interrupt; with a vector: ask for the next one. */
-	*used_event(r) =
-		htole16((uint16_t)(r->last_used - (r->msix_vector == VIRTIO_MSI_NO_VECTOR)));
+	r->ops->after_poll(r);
 	return 0;
 }
 
@@ -546,48 +447,18 @@ void vused_free(struct vused *u, unsigned n)
 	}
 }
 
-static void describe_desc(const struct vring *r, struct rnode *t, uint16_t head, uint16_t d)
-{
-	struct rnode *row = r_obj(t, NULL, NULL);
-	uint16_t flags = le16toh(r->desc[d].flags);
-
-	r_uint(row, "head", "head", head, NULL);
-	r_uint(row, "index", "desc", d, NULL);
-	r_uint(row, "addr", "addr", le64toh(r->desc[d].addr), "0x%llx");
-	r_uint(row, "len", "len", le32toh(r->desc[d].len), NULL);
-	r_annot(r_uint(row, "flags", "flags", flags, "0x%x"), "%s%s%s",
-		flags & VRING_DESC_F_WRITE ? "W" : "R", flags & VRING_DESC_F_NEXT ? " NEXT" : "",
-		flags & VRING_DESC_F_INDIRECT ? " INDIRECT" : "");
-	r_uint(row, "next", "next", le16toh(r->desc[d].next), NULL);
-}
-
 void vring_describe(const struct vring *r, struct rnode *o)
 {
-	struct rnode *a, *u, *t;
-
 	r_uint(o, "queue", "Queue", r->index, NULL);
 	r_uint(o, "size", "Size", r->size, NULL);
-	r_str(o, "layout", "Layout", r->v->ops->legacy_ring ? "legacy" : "split");
+	r_str(o, "layout", "Layout",
+	      r->v->ops->legacy_ring ? "legacy" : (vring_is_packed(r) ? "packed" : "split"));
 	r_uint(o, "desc_addr", "Descriptor table", r->desc_bus, "0x%llx");
-	r_uint(o, "driver_addr", "Driver area", r->avail_bus, "0x%llx");
-	r_uint(o, "device_addr", "Device area", r->used_bus, "0x%llx");
+	r_uint(o, "driver_addr", "Driver area", r->driver_bus, "0x%llx");
+	r_uint(o, "device_addr", "Device area", r->device_bus, "0x%llx");
 	r_bool(o, "event_idx", "Event index", r->event_idx);
+	r_bool(o, "indirect_desc", "Indirect descriptors", r->indirect_ok);
 	r_uint(o, "msix_vector", "MSI-X vector", r->msix_vector, "0x%04x");
 	r_bool(o, "broken", "Broken", r->broken);
-	a = r_obj(o, "avail", "Avail ring");
-	r_uint(a, "flags", "flags", le16toh(*(const uint16_t *)r->avail), "0x%x");
-	r_uint(a, "idx", "idx", le16toh(*(const uint16_t *)(r->avail + 2)), NULL);
-	r_uint(a, "used_event", "used_event",
-	       le16toh(*(const uint16_t *)(r->avail + 4 + 2 * r->size)), NULL);
-	u = r_obj(o, "used", "Used ring");
-	r_uint(u, "flags", "flags", used_flags(r), "0x%x");
-	r_uint(u, "idx", "idx", used_idx(r), NULL);
-	r_uint(u, "avail_event", "avail_event", avail_event(r), NULL);
-	r_uint(o, "last_used", "Last used seen", r->last_used, NULL);
-	r_uint(o, "free_descriptors", "Free descriptors", r->num_free, NULL);
-	r_uint(o, "in_flight", "Chains in flight", vring_in_flight(r), NULL);
-	t = r_arr(o, "descriptors", "Descriptors in flight", RF_TABLE);
-	for (uint16_t h = 0; h < r->size; h++)
-		for (unsigned i = 0; r->chains[h].busy && i < r->chains[h].ndesc; i++)
-			describe_desc(r, t, h, r->chains[h].descs[i]);
+	r->ops->describe(r, o);
 }

@@ -1,8 +1,10 @@
-/* A split virtqueue driven by virtioctl (virtio 1.3, 2.7): ring memory in
- * DMA-able buffers, chains posted from user-given segments, used elements
- * polled and validated. Nothing the device writes is trusted: a used id
- * not in flight, a length beyond the chain's writable bytes, or an index
- * that jumps further than the ring is a device error. */
+/* A virtqueue driven by virtioctl, split (virtio 1.3, 2.7) or packed
+ * (2.8) as negotiated: ring memory in DMA-able buffers, chains posted from
+ * user-given segments (directly or through an indirect table), used
+ * elements polled and validated. Nothing the device writes is trusted: a
+ * used id not in flight, a length beyond the chain's writable bytes, an
+ * index that jumps further than the ring or a packed descriptor with the
+ * wrong wrap counter is a device error, and the ring is then broken. */
 #ifndef VIRTIOCTL_VIRTIO_VRING_H
 #define VIRTIOCTL_VIRTIO_VRING_H
 
@@ -20,7 +22,17 @@ enum {
 	VRING_DESC_F_INDIRECT = 4,
 	VRING_AVAIL_F_NO_INTERRUPT = 1,
 	VRING_USED_F_NO_NOTIFY = 1,
+	/* Packed descriptor flags (2.8.1) and event suppression (2.8.10). */
+	VRING_PACKED_DESC_F_AVAIL = 1 << 7,
+	VRING_PACKED_DESC_F_USED = 1 << 15,
+	VRING_PACKED_EVENT_F_ENABLE = 0,
+	VRING_PACKED_EVENT_F_DISABLE = 1,
+	VRING_PACKED_EVENT_F_DESC = 2,
 };
+
+/* vring_post_flags(): put the chain in an indirect descriptor table
+ * (needs VIRTIO_F_INDIRECT_DESC negotiated). */
+#define VRING_POST_INDIRECT 1u
 
 #define VRING_DEFAULT_SIZE 256 /* a 256-entry descriptor table is one 4 KiB page */
 #define VRING_MAX_SEGS	   64
@@ -43,9 +55,15 @@ struct vused {
 
 struct vring;
 
+/* Ring layouts, for choosing one (the CLI's --ring): the word of each. */
+enum vring_layout { VRING_SPLIT, VRING_PACKED, VRING_LAYOUT_COUNT };
+const char *vring_layout_word(unsigned layout); /* NULL past the end */
+
 /* Allocates the ring, programs the queue and enables it. size 0 means
  * min(device maximum, VRING_DEFAULT_SIZE). `features` are the negotiated
- * ones (EVENT_IDX, NOTIFICATION_DATA...). With msix_vector
+ * ones: the layout is packed when they hold VIRTIO_F_RING_PACKED, split
+ * otherwise; INDIRECT_DESC, EVENT_IDX and NOTIFICATION_DATA are used when
+ * present. With msix_vector
  * VIRTIO_MSI_NO_VECTOR the ring asks for no interrupts and is polled;
  * with a vector it asks for one per used buffer. */
 int vring_create(struct vdev *v, struct dma *dma, unsigned q, uint16_t size, uint64_t features,
@@ -61,14 +79,22 @@ void vring_destroy(struct vring *r);
 
 unsigned vring_index(const struct vring *r);
 uint16_t vring_size(const struct vring *r);
+bool vring_is_packed(const struct vring *r);
 unsigned vring_in_flight(const struct vring *r);
 
 /* Adds one chain and publishes it in the avail ring (no notification). */
 int vring_post(struct vring *r, const struct vseg *segs, unsigned n, uint16_t *head,
 	       struct verr *e);
+/* The same with VRING_POST_* flags. */
+int vring_post_flags(struct vring *r, const struct vseg *segs, unsigned n, unsigned flags,
+		     uint16_t *head, struct verr *e);
 /* Notifies the device. *suppressed says the device had asked not to be
  * notified (we notify anyway: the user asked). */
 int vring_kick(struct vring *r, bool *suppressed, struct verr *e);
+/* Notifies the device only when it asked to be (the used ring's flags,
+ * avail_event with EVENT_IDX, or the packed device event suppression);
+ * *notified says whether it was. */
+int vring_kick_needed(struct vring *r, bool *notified, struct verr *e);
 /* Waits up to timeout_ms for up to `max` used elements; VX_TIMEOUT when
  * none came, VX_FAIL "interrupted" when *cancel became set. */
 int vring_poll(struct vring *r, struct vused *out, unsigned max, unsigned *n, int timeout_ms,

@@ -59,6 +59,8 @@ CASES = [
     ("-F %s dump 00:0" % FIX, [a[5:] for a in ADDRS]),
     ("-F %s status 00:05.0 " % FIX, STEPS),
     ("-F %s vring 00:05.0 " % FIX, ["setup", "show"]),
+    ("-F %s vring 00:05.0 setup 0 --ring " % FIX, ["packed", "split"]),
+    ("-F %s bench 00:05.0 --ring p" % FIX, ["packed"]),
     ("-F %s features 00:05.0 " % FIX, ["set", "negotiate"]),
     ("--dma ", DMA),
     ("-F %s --transport l" % FIX, ["legacy"]),

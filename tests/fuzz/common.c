@@ -15,6 +15,7 @@ const struct fuzz_target fuzz_targets[] = {
 	{"devcfg", fuzz_devcfg, 9 + 4096, 2000},
 	{"vring", fuzz_vring, 4096, 3000},
 	{"regs", fuzz_regs, 4096 + 4096, 800},
+	{"vpacked", fuzz_vpacked, 4096, 3000},
 	/* clang-format on */
 };
 const size_t fuzz_ntargets = sizeof(fuzz_targets) / sizeof(fuzz_targets[0]);

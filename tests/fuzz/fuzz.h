@@ -28,6 +28,10 @@ int fuzz_devcfg(const uint8_t *data, size_t size);
 /* (d) A program of ring operations against a model device whose used ring
  * (and descriptor table, and avail ring) the input overwrites. */
 int fuzz_vring(const uint8_t *data, size_t size);
+/* (f) The same for packed rings: forged used descriptors (ids, lengths,
+ * wrap counters), ring bytes, the device event suppression area, with
+ * the honest model device in between. */
+int fuzz_vpacked(const uint8_t *data, size_t size);
 /* (e) A device whose config space and BAR registers both come from the
  * input: transports and reports on hostile register values. */
 int fuzz_regs(const uint8_t *data, size_t size);

@@ -109,6 +109,39 @@ def vring_seeds():
     write('vring', 'size256', bytes([0x08]) + (post_rw + kick) * 4 + forge_ok * 4 + poll)
 
 
+def vpacked_seeds():
+    # Ops (fuzz_vpacked.c): 0 post, 1 post indirect, 2 ring bytes, 3 forge,
+    # 4 poll, 5 kick, 6 device event bytes, 7 model, 8 describe.
+    post_w = bytes([0, 0, 1, 64])                  # 1 segment, writable, 64 bytes
+    post_2 = bytes([0, 1, 1, 10, 1, 20])           # 2 writable segments: 2 slots
+    post_rw = bytes([0, 1, 0, 16, 5, 0x10, 0x20])  # readable 16 + writable 0x2010
+    ind_rw = bytes([1, 1, 0, 16, 1, 32])           # indirect: readable 16 + writable 32
+    model, kick, kick_need, desc = bytes([7]), bytes([5, 0]), bytes([5, 1]), bytes([8])
+
+    def poll(n=7):
+        return bytes([4, n])
+
+    def forge(slot, id_, len_, flags_choice):      # choice 0: used wrap 1, 1: used wrap 0
+        return bytes([3, slot, flags_choice << 3, id_, len_])
+
+    write('vpacked', 'roundtrip', bytes([0x03]) + post_w + kick + model + poll() + desc)
+    write('vpacked', 'wrap', bytes([0x02]) + (post_w + post_2 + kick + model + poll()) * 6 + desc)
+    write('vpacked', 'event-idx', bytes([0x13]) + (post_w + kick_need + model + poll()) * 10 +
+          bytes([6, 0, 0, 4, 3, 0x80, 2, 0]) + post_w + kick_need + desc)
+    write('vpacked', 'indirect', bytes([0x22]) + (ind_rw + post_w + kick + model + poll()) * 5 +
+          desc)
+    write('vpacked', 'indirect-not-negotiated', bytes([0x02]) + ind_rw + post_w + desc)
+    write('vpacked', 'msix', bytes([0x52]) + post_rw + kick + model + poll() + desc)
+    write('vpacked', 'forge-ok', bytes([0x02]) + post_w + forge(0, 0, 32, 0) + poll() + desc)
+    write('vpacked', 'bad-id', bytes([0x02]) + post_w + forge(0, 3, 8, 0) + poll() + poll())
+    write('vpacked', 'bad-len', bytes([0x02]) + post_w + bytes([3, 0, 2, 0, 0x88, 0x13, 0, 0]) +
+          poll())
+    write('vpacked', 'wrong-wrap', bytes([0x02]) + post_w + forge(0, 0, 8, 1) + poll() + desc)
+    write('vpacked', 'avail-flip', bytes([0x02]) + post_w + forge(0, 0, 8, 3) + poll() + desc)
+    write('vpacked', 'full', bytes([0x01]) + post_w * 3 + kick + model + poll())
+    write('vpacked', 'size256', bytes([0x08]) + (post_rw + kick + model) * 4 + poll(7) + desc)
+
+
 def regs_seeds(devs):
     # A plausible register file: num_queues 2, queue_size 256, generation 0,
     # device features with VERSION_1, config bytes, ISR 1.
@@ -136,6 +169,7 @@ def main():
     caps_seeds(devs)
     devcfg_seeds()
     vring_seeds()
+    vpacked_seeds()
     regs_seeds(devs)
 
 

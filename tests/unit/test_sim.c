@@ -96,6 +96,13 @@ static void test_spec_good(void)
 	CHECK_EQ(s.model.bugs,
 		 MODEL_BUG_USED_ID_BOGUS | MODEL_BUG_NO_ISR_CAP | MODEL_BUG_RESET_IGNORED);
 	CHECK_EQ(s.model.addr.dev, 31);
+	/* RING_PACKED only when asked, as QEMU's packed=on. */
+	CHECK(sim_spec_parse("block", 0, &s, &e) == 0);
+	CHECK(!(s.model.features & MODEL_BIT(MODEL_F_RING_PACKED)));
+	CHECK(sim_spec_parse("block,packed=on", 0, &s, &e) == 0);
+	CHECK(s.model.features & MODEL_BIT(MODEL_F_RING_PACKED));
+	CHECK(sim_spec_parse("block,packed=on,packed=off", 0, &s, &e) == 0);
+	CHECK(!(s.model.features & MODEL_BIT(MODEL_F_RING_PACKED)));
 	CHECK(sim_spec_parse("console,driver=vfio-pci", 0, &s, &e) == 0);
 	CHECK(s.model.bar_why == NULL); /* vfio-pci gives the BARs to its user */
 	if (e.code)
@@ -124,6 +131,7 @@ static void test_spec_bad(void)
 		{"block,bug=nope", "nope: not a bug knob"},
 		{"block,bug=reset-ignored+", ": not a bug knob"},
 		{"block,colour=red", "colour: not a key"},
+		{"block,packed=yes", "packed=yes: not on or off"},
 		{"net,transport=legacy,bug=no-isr-cap", "needs the modern interface"},
 		{"entropy,bug=config-generation-stuck", "needs a device configuration"},
 	};

@@ -291,5 +291,102 @@ class Protocol(unittest.TestCase):
             self.feed(("\n".join(lines) + "\n").encode())
 
 
+STATUS_NAMES = {1: "VIRTIO_CONFIG_S_ACKNOWLEDGE", 2: "VIRTIO_CONFIG_S_DRIVER",
+                4: "VIRTIO_CONFIG_S_DRIVER_OK", 8: "VIRTIO_CONFIG_S_FEATURES_OK"}
+
+
+def qstatus_bits(bits):
+    return {"statuses": ["%s: x" % n for b, n in STATUS_NAMES.items() if bits & b]}
+
+
+class PackedDriveChecks(unittest.TestCase):
+    """scenarios/packed_drive.py's checks on a consistent fake run pass, and
+    fail when QEMU's packed-ring indices or ring addresses disagree, when the
+    wrap counter never flips, and when a refusal is not one usage line."""
+
+    def run_checks(self, mutate=None):
+        from scenarios import packed_drive as pd
+        sc = pd.SCENARIO
+        ctx = Context(sc, FakeMachine(), [], "/nonexistent", None)
+        ctx.addresses = {"rng0": "0000:01:00.0", "blk0": "0000:02:00.0",
+                         "rng1": "0000:03:00.0"}
+        status = {"reset": 0, "ack": 1, "driver": 3, "features": 3, "fok": 0x0b,
+                  "vring": 0x0b, "dok": 0x0f, "reset2": 0}
+        guest = {"transports": ["VIRTIO_F_VERSION_1: x", "VIRTIO_F_RING_PACKED: x",
+                                "VIRTIO_RING_F_INDIRECT_DESC: x",
+                                "VIRTIO_RING_F_EVENT_IDX: x"], "dev-features": []}
+        ring = {"size": pd.SIZE, "desc_addr": 0x10000, "driver_addr": 0x11000,
+                "device_addr": 0x12000, "layout": "packed"}
+        docs, slot, wrap = [], 0, 1
+        for ck, cmd in pd.STEPS:
+            name = ck[len("rng0-"):]
+            st = status.get(name, 0x0f)
+            ctx.snapshots[ck] = {"rng0": qstatus(4, EMPTY, guest, qstatus_bits(st), 1)}
+            q = {"vring-num": pd.SIZE, "vring-desc": 0x10000, "vring-avail": 0x11000,
+                 "vring-used": 0x12000}
+            doc = {}
+            if name == "vring":
+                doc = {"vring": dict(ring)}
+            elif name.startswith("post"):
+                slot += 2 if cmd.count("w:") == 2 and "--indirect" not in cmd else 1
+                if slot >= pd.SIZE:
+                    slot, wrap = slot - pd.SIZE, 1 - wrap
+                doc = {"indirect": "--indirect" in cmd}
+            elif name.startswith("poll"):
+                doc = {"count": 1, "used": {"len": None}}
+            elif name.startswith("show"):
+                doc = {"vring": {"next_avail": slot, "last_used": slot, "in_flight": 0,
+                                 "broken": False, "used_wrap_counter": wrap}}
+                q.update({"last-avail-idx": slot, "used-idx": slot})
+            if name == "reset2":
+                q["vring-desc"] = 0
+            ctx.queue_snapshots[ck] = {"rng0": [q]}
+            docs.append(doc)
+        # each poll's used length: the writable bytes its post asked for
+        lengths = {}
+        for (ck, cmd) in pd.STEPS:
+            if "-post" in ck:
+                lengths[ck.replace("-post", "-poll")] = sum(
+                    int(w[2:]) for w in cmd.split() if w.startswith("w:"))
+        for i, (ck, _) in enumerate(pd.STEPS):
+            if ck in lengths:
+                docs[i]["used"]["len"] = lengths[ck]
+        if mutate:
+            mutate(ctx, dict(zip((ck for ck, _ in pd.STEPS), docs)))
+        put(ctx, "drive-jsonl", "\n".join(json.dumps(d) for d in docs).encode())
+        put(ctx, "drive-err", b"")
+        pd.check_steps(ctx)
+        return ctx.failures
+
+    def test_consistent_run_passes(self):
+        self.assertEqual(self.run_checks(), [])
+
+    def test_qemu_index_differs(self):
+        def m(ctx, docs):
+            ctx.queue_snapshots["rng0-show-3"]["rng0"][0]["used-idx"] += 1
+        f = self.run_checks(m)
+        self.assertTrue(any("last_used" in x for x in f), f)
+
+    def test_ring_address_differs(self):
+        def m(ctx, docs):
+            ctx.queue_snapshots["rng0-vring"]["rng0"][0]["vring-avail"] = 0x99000
+        f = self.run_checks(m)
+        self.assertTrue(any("driver_addr" in x for x in f), f)
+
+    def test_wrap_never_flips(self):
+        def m(ctx, docs):
+            for k, d in docs.items():
+                if "vring" in d and "used_wrap_counter" in d["vring"]:
+                    d["vring"]["used_wrap_counter"] = 1
+        f = self.run_checks(m)
+        self.assertTrue(any("wrap counter never flipped" in x for x in f), f)
+
+    def test_indirect_took_more_slots(self):
+        def m(ctx, docs):
+            docs["rng0-show-ind"]["vring"]["next_avail"] = 3
+        f = self.run_checks(m)
+        self.assertTrue(any("indirect chain took" in x for x in f), f)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
