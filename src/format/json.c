@@ -1,58 +1,166 @@
+/* The JSON renderer: writes the report tree straight into one growing
+ * buffer. It used to build a cJSON tree first, which cost a few
+ * allocations per report node; reports of hostile devices (a thousand
+ * queues) made that the bulk of the work. The output is byte for byte what
+ * cJSON 1.7 prints for the same tree (tests/unit/test_format.c compares
+ * the two), so scripts see no change. */
 #include "format/render.h"
 
-#include <cjson/cJSON.h>
+#include <float.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-static cJSON *to_json(const struct rnode *n);
+struct jbuf {
+	char *p;
+	size_t len, cap;
+	bool failed; /* an allocation failed: the result is NULL */
+};
 
-/* A document's object starts with the contract's version. */
-static cJSON *container_to_json_doc(const struct rnode *n, bool doc)
+static bool reserve(struct jbuf *b, size_t n)
 {
-	cJSON *j = n->kind == R_OBJ ? cJSON_CreateObject() : cJSON_CreateArray();
+	size_t cap;
+	char *p;
 
-	if (doc && n->kind == R_OBJ)
-		cJSON_AddNumberToObject(j, "schema_version", REPORT_SCHEMA_VERSION);
-	for (const struct rnode *c = n->child; c; c = c->next) {
-		cJSON *v = to_json(c);
-
-		if (n->kind == R_OBJ)
-			cJSON_AddItemToObject(j, c->key ? c->key : "", v);
-		else
-			cJSON_AddItemToArray(j, v);
+	if (b->failed)
+		return false;
+	if (b->len + n + 1 <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 256;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p) {
+		b->failed = true;
+		return false;
 	}
-	return j;
+	b->p = p;
+	b->cap = cap;
+	return true;
 }
 
-static cJSON *container_to_json(const struct rnode *n)
+static void put(struct jbuf *b, const char *s, size_t n)
 {
-	return container_to_json_doc(n, false);
+	if (!reserve(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
 }
 
-/* Numbers go through double in cJSON; every integer the tool reports as a
- * number stays below 2^53 (64-bit values that may not are strings). */
-static cJSON *to_json(const struct rnode *n)
+static void putc_(struct jbuf *b, char c)
 {
-	switch (n->kind) {
-	case R_OBJ:
-	case R_ARR:
-		return container_to_json(n);
-	case R_UINT:
-		return cJSON_CreateNumber((double)n->v.u);
-	case R_INT:
-		return cJSON_CreateNumber((double)n->v.i);
-	case R_BOOL:
-		return cJSON_CreateBool(n->v.b);
-	case R_STR:
-		return cJSON_CreateString(n->v.s);
-	case R_NULL:
-		break;
+	put(b, &c, 1);
+}
+
+static void tabs(struct jbuf *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		putc_(b, '\t');
+}
+
+/* cJSON's escaping: the two JSON metacharacters and the short escapes,
+ * other control bytes as \u00XX, everything else (UTF-8 included) as is. */
+static void put_string(struct jbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+
+	putc_(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[6] = {'\\', 0, '0', '0', 0, 0};
+		size_t n = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(b, run, (size_t)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"':
+		case '\\':
+			esc[1] = (char)c;
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		default:
+			esc[1] = 'u';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		put(b, esc, n);
 	}
-	return cJSON_CreateNull();
+	put(b, run, (size_t)(s - run));
+	putc_(b, '"');
+}
+
+/* cJSON's test of "reads back": equal within a relative DBL_EPSILON. */
+static bool close_enough(double a, double b)
+{
+	double fa = a < 0 ? -a : a, fb = b < 0 ? -b : b, d = a - b;
+
+	return (d < 0 ? -d : d) <= (fa > fb ? fa : fb) * DBL_EPSILON;
+}
+
+/* Numbers as cJSON prints them: through double, as an integer when the
+ * value fits an int, else with 15 significant digits, or 17 when 15 do not
+ * read back (close enough). Every integer the tool reports as a number
+ * stays below 2^52 (64-bit values that may not are strings), so all of
+ * them come out exactly. */
+static void put_number(struct jbuf *b, double d)
+{
+	char tmp[32];
+	double back;
+	int n;
+
+	if (d >= -2147483648.0 && d <= 2147483647.0 && d == (double)(int)d)
+		n = snprintf(tmp, sizeof(tmp), "%d", (int)d);
+	else {
+		n = snprintf(tmp, sizeof(tmp), "%1.15g", d);
+		if (sscanf(tmp, "%lg", &back) != 1 || !close_enough(back, d))
+			n = snprintf(tmp, sizeof(tmp), "%1.17g", d);
+	}
+	put(b, tmp, n > 0 ? (size_t)n : 0);
+}
+
+static void put_value(struct jbuf *b, const struct rnode *n, bool pretty, unsigned depth);
+
+/* cJSON's layout: objects one member a line, indented by tabs, with a tab
+ * after the colon; arrays on one line, ", " between elements, but one
+ * level deeper for the objects in them. */
+static void member(struct jbuf *b, const char *key, bool *first, bool pretty, unsigned depth)
+{
+	if (!*first) {
+		putc_(b, ',');
+		if (pretty)
+			putc_(b, '\n');
+	}
+	*first = false;
+	if (pretty)
+		tabs(b, depth + 1);
+	put_string(b, key);
+	put(b, pretty ? ":\t" : ":", pretty ? 2 : 1);
 }
 
 /* Every RF_UNKNOWN node under n, by its dotted path from the document
- * (array elements by index, as `expect` paths), mapped to why. */
-static void collect_unavailable(const struct rnode *n, const char *path, cJSON *map)
+ * (array elements by index, as `expect` paths), as members path: why. */
+static void put_unavailable(struct jbuf *b, const struct rnode *n, const char *path, bool *first,
+			    bool pretty, unsigned depth)
 {
 	unsigned i = 0;
 
@@ -64,55 +172,131 @@ static void collect_unavailable(const struct rnode *n, const char *path, cJSON *
 				 c->key ? c->key : "");
 		else
 			snprintf(sub, sizeof(sub), "%s%s%u", path, *path ? "." : "", i);
-		if (c->flags & RF_UNKNOWN)
-			cJSON_AddItemToObject(map, sub, cJSON_CreateString(c->why ? c->why : ""));
-		else
-			collect_unavailable(c, sub, map);
+		if (c->flags & RF_UNKNOWN) {
+			member(b, sub, first, pretty, depth);
+			put_string(b, c->why ? c->why : "");
+		} else {
+			put_unavailable(b, c, sub, first, pretty, depth);
+		}
 	}
+}
+
+static bool has_unknown(const struct rnode *n)
+{
+	for (const struct rnode *c = n->child; c; c = c->next)
+		if ((c->flags & RF_UNKNOWN) || has_unknown(c))
+			return true;
+	return false;
 }
 
 /* A document (the root object, or each object of a root array as in
- * `list`) says which of its fields could not be read and why. */
-static void add_unavailable(const struct rnode *doc, cJSON *j)
+ * `list`) starts with the contract's version and ends with which of its
+ * fields could not be read and why ("unavailable", when any). */
+static void put_object(struct jbuf *b, const struct rnode *n, bool pretty, unsigned depth, bool doc)
 {
-	cJSON *map = cJSON_CreateObject();
+	bool first = true;
 
-	collect_unavailable(doc, "", map);
-	if (map->child)
-		cJSON_AddItemToObject(j, "unavailable", map);
-	else
-		cJSON_Delete(map);
+	putc_(b, '{');
+	if (pretty)
+		putc_(b, '\n');
+	if (doc) {
+		member(b, "schema_version", &first, pretty, depth);
+		put_number(b, REPORT_SCHEMA_VERSION);
+	}
+	for (const struct rnode *c = n->child; c; c = c->next) {
+		member(b, c->key ? c->key : "", &first, pretty, depth);
+		put_value(b, c, pretty, depth + 1);
+	}
+	if (doc && has_unknown(n)) {
+		bool inner = true;
+
+		member(b, "unavailable", &first, pretty, depth);
+		putc_(b, '{');
+		if (pretty)
+			putc_(b, '\n');
+		put_unavailable(b, n, "", &inner, pretty, depth + 1);
+		if (pretty) {
+			putc_(b, '\n');
+			tabs(b, depth + 1);
+		}
+		putc_(b, '}');
+	}
+	if (pretty) {
+		if (!first)
+			putc_(b, '\n');
+		tabs(b, depth);
+	}
+	putc_(b, '}');
 }
 
-static cJSON *document_to_json(const struct rnode *root)
+static void put_array(struct jbuf *b, const struct rnode *n, bool pretty, unsigned depth)
 {
-	cJSON *j;
-
-	if (root->kind == R_OBJ) {
-		j = container_to_json_doc(root, true);
-		add_unavailable(root, j);
-	} else if (root->kind == R_ARR) {
-		j = cJSON_CreateArray();
-		for (const struct rnode *c = root->child; c; c = c->next) {
-			cJSON *el = c->kind == R_OBJ ? container_to_json_doc(c, true) : to_json(c);
-
-			if (c->kind == R_OBJ)
-				add_unavailable(c, el);
-			cJSON_AddItemToArray(j, el);
-		}
-	} else {
-		j = to_json(root);
+	putc_(b, '[');
+	for (const struct rnode *c = n->child; c; c = c->next) {
+		put_value(b, c, pretty, depth + 1);
+		if (c->next)
+			put(b, ", ", pretty ? 2 : 1);
 	}
-	return j;
+	putc_(b, ']');
+}
+
+static void put_value(struct jbuf *b, const struct rnode *n, bool pretty, unsigned depth)
+{
+	switch (n->kind) {
+	case R_OBJ:
+		put_object(b, n, pretty, depth, false);
+		return;
+	case R_ARR:
+		put_array(b, n, pretty, depth);
+		return;
+	case R_UINT:
+		put_number(b, (double)n->v.u);
+		return;
+	case R_INT:
+		put_number(b, (double)n->v.i);
+		return;
+	case R_BOOL:
+		put(b, n->v.b ? "true" : "false", n->v.b ? 4 : 5);
+		return;
+	case R_STR:
+		if (n->v.s) {
+			put_string(b, n->v.s);
+			return;
+		}
+		break;
+	case R_NULL:
+		break;
+	}
+	put(b, "null", 4);
 }
 
 char *render_json_string(const struct rnode *root, bool pretty)
 {
-	cJSON *j = document_to_json(root);
-	char *s = pretty ? cJSON_Print(j) : cJSON_PrintUnformatted(j);
+	struct jbuf b = {0};
 
-	cJSON_Delete(j);
-	return s;
+	if (!root)
+		return NULL;
+	if (root->kind == R_OBJ) {
+		put_object(&b, root, pretty, 0, true);
+	} else if (root->kind == R_ARR) {
+		putc_(&b, '[');
+		for (const struct rnode *c = root->child; c; c = c->next) {
+			if (c->kind == R_OBJ)
+				put_object(&b, c, pretty, 1, true);
+			else
+				put_value(&b, c, pretty, 1);
+			if (c->next)
+				put(&b, ", ", pretty ? 2 : 1);
+		}
+		putc_(&b, ']');
+	} else {
+		put_value(&b, root, pretty, 0);
+	}
+	if (b.failed || !b.p) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
 }
 
 void render_json(FILE *f, const struct rnode *root, bool pretty)
@@ -123,7 +307,7 @@ void render_json(FILE *f, const struct rnode *root, bool pretty)
 		fputs(s, f);
 		fputc('\n', f);
 	}
-	cJSON_free(s);
+	free(s);
 }
 
 void render(FILE *f, const struct rnode *root, const struct render_opts *o)

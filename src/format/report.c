@@ -1,6 +1,7 @@
 #include "format/report.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,27 +25,106 @@ static void mark_oom(struct rnode *p)
 		r->flags |= RF_OOM;
 }
 
+/* A report's nodes and strings come from one arena that r_free() drops
+ * whole: a report of a thousand queues is tens of thousands of nodes, and
+ * a few mallocs for each (node, key, label, format) were most of the cost
+ * of building and freeing it. Chunks double from RARENA_FIRST up to
+ * RARENA_MAX; a bigger piece gets a chunk of its own. */
+#define RARENA_FIRST 2048
+#define RARENA_MAX   (64 * 1024)
+
+struct rchunk {
+	struct rchunk *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+struct rarena {
+	struct rchunk *head;
+	size_t next_size;
+};
+
+static void *arena_alloc(struct rarena *a, size_t n)
+{
+	struct rchunk *c = a->head;
+	size_t size;
+
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	if (c && c->size - c->used >= n) {
+		c->used += n;
+		return (char *)c->data + c->used - n;
+	}
+	size = n > a->next_size ? n : a->next_size;
+	c = malloc(sizeof(*c) + size);
+	if (!c)
+		return NULL;
+	c->size = size;
+	c->used = n;
+	c->next = a->head;
+	a->head = c;
+	if (a->next_size < RARENA_MAX)
+		a->next_size *= 2;
+	return c->data;
+}
+
+static void *arena_zalloc(struct rarena *a, size_t n)
+{
+	void *p = arena_alloc(a, n);
+
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+static char *arena_strdup(struct rarena *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = arena_alloc(a, n);
+
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+static void arena_free(struct rarena *a)
+{
+	struct rchunk *c = a->head;
+
+	while (c) {
+		struct rchunk *next = c->next;
+
+		free(c);
+		c = next;
+	}
+	free(a);
+}
+
 static bool dup_into(struct rnode *n, char **dst, const char *s)
 {
 	if (!s)
 		return true;
-	*dst = strdup(s);
+	*dst = arena_strdup(n->arena, s);
 	if (*dst)
 		return true;
 	mark_oom(n);
 	return false;
 }
 
-/* A new node under p; p NULL makes a root. NULL when out of memory. */
+/* A new node under p; p NULL makes a root (and its arena). NULL when out
+ * of memory. */
 static struct rnode *make(struct rnode *p, enum rkind kind, const char *key, const char *label)
 {
-	struct rnode *n = calloc(1, sizeof(*n));
+	struct rarena *a = p ? p->arena : calloc(1, sizeof(*a));
+	struct rnode *n = a ? arena_zalloc(a, sizeof(*n)) : NULL;
 
-	if (!n || (key && !(n->key = strdup(key))) || (label && !(n->label = strdup(label)))) {
-		if (n) {
-			free(n->key);
-			free(n);
-		}
+	if (!p && a)
+		a->next_size = RARENA_FIRST;
+	if (n)
+		n->arena = a;
+	if (!n || (key && !(n->key = arena_strdup(a, key))) ||
+	    (label && !(n->label = arena_strdup(a, label)))) {
+		if (!p && a)
+			arena_free(a);
 		mark_oom(p);
 		return NULL;
 	}
@@ -77,28 +157,6 @@ bool r_complete(const struct rnode *root)
 	return root && !(root->flags & RF_OOM);
 }
 
-static void free_node(struct rnode *n)
-{
-	struct rnode *c = n->child;
-
-	while (c) {
-		struct rnode *next = c->next;
-
-		free_node(c);
-		c = next;
-	}
-	free(n->key);
-	free(n->label);
-	free(n->fmt);
-	free(n->annot);
-	free(n->why);
-	if (n->kind == R_STR)
-		free(n->v.s);
-	free(n);
-}
-
-/* Frees a whole report; only roots are freed, never a node still linked
- * into a parent. */
 struct rnode *r_new_root_array(unsigned flags)
 {
 	struct rnode *n = make(NULL, R_ARR, NULL, NULL);
@@ -108,10 +166,12 @@ struct rnode *r_new_root_array(unsigned flags)
 	return n;
 }
 
+/* Frees a whole report (its arena): only roots are freed, never a node
+ * still linked into a parent. */
 void r_free(struct rnode *n)
 {
 	if (n)
-		free_node(n);
+		arena_free(n->arena);
 }
 
 struct rnode *r_obj(struct rnode *p, const char *key, const char *label)
@@ -251,8 +311,7 @@ struct rnode *r_annot(struct rnode *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	free(n->annot);
-	n->annot = NULL;
+	n->annot = NULL; /* the old one stays in the arena until r_free */
 	dup_into(n, &n->annot, buf);
 	return n;
 }
@@ -328,10 +387,35 @@ static void unlink_node(struct rnode *n)
 	n->parent = NULL;
 }
 
-void r_move(struct rnode *n, struct rnode *new_parent)
+/* A copy of n (and its subtree) as the last child of p, in p's arena. */
+static struct rnode *copy_into(struct rnode *p, const struct rnode *n)
+{
+	struct rnode *c = add(p, n->kind, n->key, n->label);
+
+	if (!c)
+		return NULL;
+	c->flags = n->flags;
+	c->v = n->v;
+	/* a failed copy leaves NULL (and the report marked incomplete) */
+	if (n->kind == R_STR && !dup_into(c, &c->v.s, n->v.s))
+		c->kind = R_NULL;
+	dup_into(c, &c->fmt, n->fmt);
+	dup_into(c, &c->annot, n->annot);
+	for (const struct rnode *k = n->child; k; k = k->next)
+		copy_into(c, k);
+	return c;
+}
+
+struct rnode *r_move(struct rnode *n, struct rnode *new_parent)
 {
 	if (!n || !new_parent)
-		return;
+		return NULL;
+	if (n->arena != new_parent->arena) {
+		struct rnode *c = copy_into(new_parent, n);
+
+		unlink_node(n);
+		return c;
+	}
 	unlink_node(n);
 	n->parent = new_parent;
 	if (new_parent->last)
@@ -339,4 +423,5 @@ void r_move(struct rnode *n, struct rnode *new_parent)
 	else
 		new_parent->child = n;
 	new_parent->last = n;
+	return n;
 }

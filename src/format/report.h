@@ -47,6 +47,7 @@ struct rnode {
 		char *s;
 	} v;
 	struct rnode *parent, *child, *last, *next;
+	struct rarena *arena; /* where this report's nodes and strings live */
 };
 
 struct rnode *r_new_root(void);
@@ -86,8 +87,10 @@ struct rnode *r_hex64(struct rnode *p, const char *key, const char *label, uint6
 struct rnode *r_bytes(struct rnode *p, const char *key, const char *label, const uint8_t *buf,
 		      unsigned len);
 
-/* Moves a node (and its subtree) to the end of another container. */
-void r_move(struct rnode *n, struct rnode *new_parent);
+/* Moves a node (and its subtree) to the end of another container and
+ * returns it there. Between two reports the subtree is copied into the
+ * new one (each report owns its memory): use the returned node, not n. */
+struct rnode *r_move(struct rnode *n, struct rnode *new_parent);
 
 struct rnode *r_annot(struct rnode *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct rnode *r_find(const struct rnode *obj, const char *key);

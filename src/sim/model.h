@@ -367,6 +367,8 @@ const struct model_access *model_log_entry(const struct pdev *d, size_t i);
 size_t model_write_count(const struct pdev *d);
 /* Accesses of the driver to the named register since the last clear. */
 size_t model_access_count(const struct pdev *d, const char *what, bool write);
+/* Every protocol error counts; the text of the first 256 is kept (past
+ * those, model_error() says it was not). */
 size_t model_error_count(const struct pdev *d);
 const char *model_error(const struct pdev *d, size_t i); /* NULL past the end */
 /* Clears both the log and the error list. */

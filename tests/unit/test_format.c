@@ -107,6 +107,187 @@ static void test_paths(void)
 	r_free(root);
 }
 
+/* The reference: the tree through cJSON, as the renderer used to do it. */
+static cJSON *to_cjson(const struct rnode *n)
+{
+	cJSON *j;
+
+	switch (n->kind) {
+	case R_OBJ:
+	case R_ARR:
+		j = n->kind == R_OBJ ? cJSON_CreateObject() : cJSON_CreateArray();
+		for (const struct rnode *c = n->child; c; c = c->next) {
+			if (n->kind == R_OBJ)
+				cJSON_AddItemToObject(j, c->key ? c->key : "", to_cjson(c));
+			else
+				cJSON_AddItemToArray(j, to_cjson(c));
+		}
+		return j;
+	case R_UINT:
+		return cJSON_CreateNumber((double)n->v.u);
+	case R_INT:
+		return cJSON_CreateNumber((double)n->v.i);
+	case R_BOOL:
+		return cJSON_CreateBool(n->v.b);
+	case R_STR:
+		return cJSON_CreateString(n->v.s);
+	case R_NULL:
+		break;
+	}
+	return cJSON_CreateNull();
+}
+
+/* The document as the cJSON renderer made it: the contract's version
+ * first, then the members, then "unavailable" (paths of unknown values). */
+static void unavailable_cjson(const struct rnode *n, const char *path, cJSON *map)
+{
+	unsigned i = 0;
+
+	for (const struct rnode *c = n->child; c; c = c->next, i++) {
+		char sub[512];
+
+		if (n->kind == R_OBJ)
+			snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "",
+				 c->key ? c->key : "");
+		else
+			snprintf(sub, sizeof(sub), "%s%s%u", path, *path ? "." : "", i);
+		if (c->flags & RF_UNKNOWN)
+			cJSON_AddItemToObject(map, sub, cJSON_CreateString(c->why ? c->why : ""));
+		else
+			unavailable_cjson(c, sub, map);
+	}
+}
+
+static cJSON *doc_cjson(const struct rnode *n)
+{
+	cJSON *j, *map;
+
+	if (n->kind != R_OBJ)
+		return to_cjson(n);
+	j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "schema_version", REPORT_SCHEMA_VERSION);
+	for (const struct rnode *c = n->child; c; c = c->next)
+		cJSON_AddItemToObject(j, c->key ? c->key : "", to_cjson(c));
+	map = cJSON_CreateObject();
+	unavailable_cjson(n, "", map);
+	if (map->child)
+		cJSON_AddItemToObject(j, "unavailable", map);
+	else
+		cJSON_Delete(map);
+	return j;
+}
+
+static cJSON *root_cjson(const struct rnode *root)
+{
+	cJSON *j;
+
+	if (root->kind != R_ARR)
+		return doc_cjson(root);
+	j = cJSON_CreateArray();
+	for (const struct rnode *c = root->child; c; c = c->next)
+		cJSON_AddItemToArray(j, doc_cjson(c));
+	return j;
+}
+
+static void same_as_cjson(const struct rnode *root, const char *what)
+{
+	for (int pretty = 0; pretty < 2; pretty++) {
+		cJSON *j = root_cjson(root);
+		char *want = pretty ? cJSON_Print(j) : cJSON_PrintUnformatted(j);
+		char *got = render_json_string(root, pretty);
+
+		if (!got || !want || strcmp(got, want) != 0)
+			printf("FAIL %s (%s): got\n%s\nwant\n%s\n", what,
+			       pretty ? "pretty" : "compact", got ? got : "(null)",
+			       want ? want : "(null)");
+		CHECK(got && want && strcmp(got, want) == 0);
+		free(got);
+		cJSON_free(want);
+		cJSON_Delete(j);
+	}
+}
+
+/* The renderer writes JSON itself; its output must stay byte for byte
+ * what cJSON printed before (scripts may compare it). */
+static void test_json_like_cjson(void)
+{
+	static const uint64_t nums[] = {0,
+					1,
+					255,
+					2147483647,
+					2147483648u,
+					4294967295u,
+					1099511627776ull,
+					999999999999999ull,
+					1000000000000001ull,
+					4503599627370497ull,
+					9007199254740991ull,
+					9007199254740993ull,
+					UINT64_MAX};
+	static const int64_t ints[] = {-1, -2147483648ll, -2147483649ll, INT64_MIN, INT64_MAX};
+	struct rnode *root = sample(), *o, *a, *e;
+	char ctl[40];
+
+	for (unsigned i = 0; i < 31; i++)
+		ctl[i] = (char)(i + 1);
+	memcpy(ctl + 31, "\"\\/\x7f\xc3\xa9x", 7);
+	ctl[39] = '\0';
+	r_str(root, "control bytes", NULL, ctl);
+	r_str(root, "", NULL, "");
+	r_str(root, "k\"ey\n", NULL, "v");
+	a = r_arr(root, "numbers", NULL, 0);
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		r_uint(a, NULL, NULL, nums[i], NULL);
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		r_int(a, NULL, NULL, ints[i]);
+	r_obj(root, "empty_obj", NULL);
+	r_arr(root, "empty_arr", NULL, 0);
+	o = r_obj(r_obj(root, "deep", NULL), "deeper", NULL);
+	e = r_arr(o, "mixed", NULL, 0);
+	r_obj(e, NULL, NULL);
+	r_arr(e, NULL, NULL, 0);
+	r_bool(r_obj(e, NULL, NULL), "x", NULL, false);
+	r_null(e, NULL, NULL);
+	r_unknown(root, "gone", "Gone", "not read (test)");
+	r_unknown(r_obj(o, "sub", NULL), "x", NULL, "why \"quoted\"");
+	r_unknown(r_arr(o, "arr", NULL, 0), NULL, NULL, "element");
+	same_as_cjson(root, "sample");
+	r_free(root);
+	root = r_new_root_array(0);
+	same_as_cjson(root, "empty array root");
+	r_uint(r_obj(root, NULL, NULL), "a", NULL, 1, NULL);
+	r_unknown(r_obj(root, NULL, NULL), "b", NULL, "b unknown");
+	r_obj(root, NULL, NULL);
+	r_uint(root, NULL, NULL, 5, NULL);
+	same_as_cjson(root, "array of documents");
+	r_free(root);
+	root = r_new_root();
+	same_as_cjson(root, "empty object root");
+	r_free(root);
+}
+
+/* Moving between two reports copies into the new one, which then
+ * survives the old one. */
+static void test_move_between(void)
+{
+	struct rnode *root = r_new_root(), *scratch = r_new_root(), *o, *moved;
+	char *s;
+
+	o = r_obj(scratch, "ext", "Ext");
+	r_annot(r_uint(o, "n", "N", 7, "0x%x"), "seven");
+	r_str(r_arr(o, "l", NULL, RF_LINES), NULL, NULL, "line");
+	moved = r_move(o, root);
+	CHECK(scratch->child == NULL);
+	r_free(scratch);
+	CHECK(moved && moved->parent == root && root->child == moved);
+	CHECK_STR(r_path(root, "ext.n")->fmt, "0x%x");
+	CHECK_STR(r_path(root, "ext.n")->annot, "seven");
+	s = render_json_string(root, false);
+	CHECK_STR(s, "{\"schema_version\":1,\"ext\":{\"n\":7,\"l\":[\"line\"]}}");
+	free(s);
+	r_free(root);
+}
+
 static void test_move(void)
 {
 	struct rnode *root = r_new_root(), *scratch = r_new_root();
@@ -215,5 +396,7 @@ int main(void)
 	test_text();
 	test_paths();
 	test_move();
+	test_json_like_cjson();
+	test_move_between();
 	return check_done();
 }
