@@ -26,6 +26,8 @@ CMD_HANDLER(cmd_status_step)
 	if (drive_device(s, a, &d, e))
 		return -1;
 	rc = vdev_step(&d->v, step, s->force, &r, e);
+	if (rc && r.refused)
+		verr_append(e, " (--force does it anyway)");
 	*out = report_device_root(s, d);
 	r_str(*out, "step", "Step", vstep_name(r.step));
 	r_status(*out, "status_before", "Status before", r.before);

@@ -56,9 +56,13 @@ static int open_dma(struct session *s, struct sdev *d, struct dma **out, struct 
 		return sim_dma_open(d->pci, sim, out, e);
 	rc = src && src->open_dma ? src->open_dma(src->ctx, d->pci, out, e)
 				  : dma_open(d->pci, s->dma, out, e);
-	/* the flag is the CLI's to name, when the user chose a kind */
+	/* the flag is the CLI's to name, when the user chose a kind, and
+	 * the one that would work when the IOMMU rules physical addresses out */
 	if (rc && s->dma != DMA_AUTO)
 		verr_prefix(e, "--dma %s", dma_kind_word(s->dma));
+	if (rc && s->dma != DMA_VFIO && e->code == VX_PERM &&
+	    dma_iommu_translates("/sys", &d->pci->addr))
+		verr_append(e, " (--dma vfio)");
 	return rc;
 }
 

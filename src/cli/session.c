@@ -164,7 +164,12 @@ static void apply_policy(struct session *s, struct sdev *d)
  * uses (its word was checked when the option was parsed). */
 static int apply_transport(struct session *s, struct sdev *d, struct verr *e)
 {
-	return vdev_use_interface(&d->v, s->transport, e);
+	if (vdev_use_interface(&d->v, s->transport, e)) {
+		verr_prefix(e, "--transport %s",
+			    s->transport == VDEV_IFACE_LEGACY ? "legacy" : "modern");
+		return -1;
+	}
+	return 0;
 }
 
 static struct sdev *find_open(struct session *s, const struct pci_addr *a)

@@ -89,6 +89,10 @@ int dma_open_at(struct pdev *pci, enum dma_kind kind, const char *sysfs_root, st
  * dma/backend.h): for device sources outside this layer, like the
  * simulator. Bus mastering is handled as for the others. */
 struct dma_backend;
+/* True when the IOMMU translates DMA for the function (its iommu_group
+ * type is not identity): physical addresses from pagemap would fault,
+ * VFIO's IOVAs work. */
+bool dma_iommu_translates(const char *sysfs_root, const struct pci_addr *a);
 int dma_open_backend(struct pdev *pci, const struct dma_backend *be, struct dma **out,
 		     struct verr *e);
 /* The same with a context for the backend (struct dma's ctx): what the

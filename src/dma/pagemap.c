@@ -25,18 +25,34 @@
 
 /* ---- checks ---- */
 
+/* The iommu_group type when it is not identity (the IOMMU translates). */
+static bool translated(const char *sysfs_root, const struct pci_addr *a, char *type, size_t len)
+{
+	char path[PATH_MAX];
+
+	return pci_sysfs_path(path, sizeof(path), sysfs_root, a, "iommu_group/type") &&
+	       sysattr_read(path, type, len) && strcmp(type, "identity") != 0;
+}
+
+bool dma_iommu_translates(const char *sysfs_root, const struct pci_addr *a)
+{
+	char type[64];
+
+	return translated(sysfs_root, a, type, sizeof(type));
+}
+
 int dma_pagemap_check_iommu(const char *sysfs_root, const struct pci_addr *a, struct verr *e)
 {
 	char path[PATH_MAX], type[64], name[PCI_ADDR_STRLEN];
 
 	if (!pci_sysfs_path(path, sizeof(path), sysfs_root, a, "iommu_group/type"))
 		return verr_set(e, VX_FAIL, "sysfs path too long");
-	if (!sysattr_read(path, type, sizeof(type)) || strcmp(type, "identity") == 0)
+	if (!translated(sysfs_root, a, type, sizeof(type)))
 		return 0;
 	pci_addr_format(a, name);
 	return verr_set(e, VX_PERM,
 			"the IOMMU translates DMA for %s (iommu_group type %s): physical addresses "
-			"would fault; bind it to vfio-pci and use --dma vfio",
+			"would fault; DMA through VFIO would work (bind the device to vfio-pci)",
 			name, type);
 }
 

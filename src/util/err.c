@@ -38,6 +38,19 @@ void verr_prefix(struct verr *e, const char *fmt, ...)
 	e->msg[n + len] = '\0';
 }
 
+void verr_append(struct verr *e, const char *fmt, ...)
+{
+	size_t len;
+	va_list ap;
+
+	if (!e || e->code == VX_OK)
+		return;
+	len = strlen(e->msg);
+	va_start(ap, fmt);
+	vsnprintf(e->msg + len, sizeof(e->msg) - len, fmt, ap);
+	va_end(ap);
+}
+
 void verr_clear(struct verr *e)
 {
 	e->code = VX_OK;

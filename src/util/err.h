@@ -34,6 +34,9 @@ int verr_set(struct verr *e, enum vx_code code, const char *fmt, ...)
 /* Puts "PREFIX: " before a recorded message (the CLI naming the flag a
  * lower layer's error came from); no-op when nothing was recorded. */
 void verr_prefix(struct verr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds text after a recorded message (the CLI's hint naming a flag that
+ * would help); no-op when nothing was recorded. Cut to fit. */
+void verr_append(struct verr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void verr_clear(struct verr *e);
 const char *vx_code_name(enum vx_code code);
 

@@ -161,11 +161,11 @@ int vdev_step(struct vdev *v, enum vstep s, bool force, struct vstep_result *r, 
 	}
 	r->step = s;
 	why = vstep_refusal(s, r->before, legacy);
-	if (why && !force)
-		return verr_set(e, VX_USAGE,
-				"refusing '%s' with status 0x%02x: %s (--force does it "
-				"anyway)",
-				rules[s].name, r->before, why);
+	if (why && !force) {
+		r->refused = true;
+		return verr_set(e, VX_USAGE, "refusing '%s' with status 0x%02x: %s", rules[s].name,
+				r->before, why);
+	}
 	if (apply_step(v, s, r, e) || v->ops->get_status(v, &r->after, e))
 		return -1;
 	r->needs_reset = r->after & VIRTIO_STATUS_DEVICE_NEEDS_RESET;

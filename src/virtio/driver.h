@@ -32,6 +32,7 @@ const char *vstep_refusal(enum vstep s, uint8_t status, bool legacy);
 struct vstep_result {
 	enum vstep step; /* the step actually taken (VSTEP_NEXT resolved) */
 	uint8_t before, after;
+	bool refused;		/* out of the spec's order and not forced: not taken */
 	bool refused_by_device; /* FEATURES_OK did not stick */
 	bool needs_reset;	/* DEVICE_NEEDS_RESET seen after the step */
 };

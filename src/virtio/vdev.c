@@ -111,11 +111,9 @@ int vdev_use_interface(struct vdev *v, enum vdev_iface want, struct verr *e)
 	const struct vtransport_ops *ops = default_ops(v);
 
 	if (want == VDEV_IFACE_LEGACY && v->kind == VDEV_MODERN)
-		return verr_set(
-			e, VX_USAGE,
-			"--transport legacy: PCI device %04x:%04x is modern-only and has no "
-			"legacy interface",
-			v->pci->vendor, v->pci->device);
+		return verr_set(e, VX_USAGE,
+				"PCI device %04x:%04x is modern-only and has no legacy interface",
+				v->pci->vendor, v->pci->device);
 	if (want == VDEV_IFACE_LEGACY)
 		ops = &virtio_legacy_ops;
 	if (ops != v->ops) {

@@ -318,7 +318,8 @@ static void test_iommu_check(void)
 	CHECK(dma_pagemap_check_iommu(fs.root, &a, &e) != 0);
 	CHECK_EQ(e.code, VX_PERM);
 	CHECK_STR(e.msg, "the IOMMU translates DMA for 0000:00:04.0 (iommu_group type DMA-FQ): "
-			 "physical addresses would fault; bind it to vfio-pci and use --dma vfio");
+			 "physical addresses would fault; DMA through VFIO would work (bind the "
+			 "device to vfio-pci)");
 	fakesys_text(&fs, "proc/sys/vm/nr_hugepages", "16\n");
 	CHECK_EQ(dma_pagemap_nr_hugepages(fakesys_path(&fs, "proc")), 16);
 	CHECK_EQ(dma_pagemap_nr_hugepages(fakesys_path(&fs, "nowhere")), 0);

@@ -476,6 +476,50 @@ static void test_errors(void)
 	fakesys_destroy(&fs);
 }
 
+/* libpci reports a malformed resource file through its error callback,
+ * which must not return (its default exits the process). The guard makes
+ * it an error of the open, and everything goes on: the same source opens
+ * the function once the file is right again, and a second fatal error is
+ * caught as well (the guard was left clean). */
+static void test_libpci_fatal(void)
+{
+	struct fakesys fs;
+	struct verr e = {0};
+	struct psys *s;
+	struct pdev *d = NULL;
+	struct pci_addr a;
+
+	if (!setup(&fs, 256, 7, true))
+		return;
+	s = psys_open_live(fs.root, &e);
+	CHECK(s != NULL);
+	if (!s) {
+		fakesys_destroy(&fs);
+		return;
+	}
+	pci_addr_parse(NET, &a);
+	CHECK(fakesys_text(&fs, NET_DIR "/resource", "not a resource line\n"));
+	for (int round = 0; round < 2; round++) {
+		verr_clear(&e);
+		CHECK_EQ(psys_open_device(s, &a, &d, &e), -1);
+		CHECK(d == NULL);
+		CHECK_EQ(e.code, VX_FAIL);
+		CHECK(strstr(e.msg, "libpci failed to read the sysfs entry: Syntax error in ") ==
+		      e.msg);
+		CHECK(strstr(e.msg, NET "/resource") != NULL);
+		CHECK(strchr(e.msg, '\n') == NULL);
+	}
+	CHECK(fakesys_text(&fs, NET_DIR "/resource",
+			   "0x000000000000c040 0x000000000000c07f 0x0000000000040101\n"));
+	verr_clear(&e);
+	CHECK_EQ(psys_open_device(s, &a, &d, &e), 0);
+	CHECK_STR(e.msg, "");
+	CHECK(d && d->vendor == 0x1af4);
+	pdev_close(d);
+	psys_close(s);
+	fakesys_destroy(&fs);
+}
+
 /* Read-only: config reads through libpci and sysfs attributes; no BAR
  * register is touched and nothing is opened for writing. */
 static void test_real_sys(void)
@@ -617,6 +661,7 @@ int main(void)
 	test_lockdown();
 	test_permission();
 	test_errors();
+	test_libpci_fatal();
 	test_real_sys();
 	test_removed();
 	test_sigbus();

@@ -2,6 +2,7 @@
  * (linux-sysfs method), BAR registers through the sysfs resourceN files,
  * the bound driver from the sysfs driver link. */
 #include "pci/backend/backend.h"
+#include "pci/backend/libpci_guard.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -56,10 +57,12 @@ static int sysfs_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t
 			  struct verr *e)
 {
 	uint8_t b[4] = {0};
+	struct lpci_status st;
 
-	if (!pci_read_block(priv_of(d)->pd, (int)off, b, (int)width))
-		return verr_set(e, VX_DEVICE, "reading %u bytes at 0x%x of %s/config failed", width,
-				off, priv_of(d)->dir);
+	if (!lpci_read_block(priv_of(d)->pd, (int)off, b, (int)width, &st))
+		return verr_set(e, st.fatal ? VX_FAIL : VX_DEVICE,
+				"reading %u bytes at 0x%x of %s/config failed%s%s", width, off,
+				priv_of(d)->dir, st.msg[0] ? ": " : "", st.msg);
 	*val = pci_le_value(b, width);
 	return 0;
 }
@@ -70,12 +73,16 @@ static int sysfs_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_
 			   struct verr *e)
 {
 	uint8_t b[4];
+	struct lpci_status st;
 	int err;
 
 	pci_le_bytes(val, width, b);
 	errno = 0;
-	if (!pci_write_block(priv_of(d)->pd, (int)off, b, (int)width)) {
+	if (!lpci_write_block(priv_of(d)->pd, (int)off, b, (int)width, &st)) {
 		err = errno;
+		if (st.fatal)
+			return verr_set(e, VX_FAIL, "config write of %u bytes at 0x%x failed: %s",
+					width, off, st.msg);
 		return verr_set(e, err == EPERM || err == EACCES ? VX_PERM : VX_DEVICE,
 				"config write of %u bytes at 0x%x failed: %s%s", width, off,
 				err ? strerror(err) : "short write",
@@ -411,8 +418,7 @@ static void sysfs_close(struct pdev *d)
 		if (p->bar[i].fd >= 0)
 			close(p->bar[i].fd);
 	}
-	if (p->pd)
-		pci_free_dev(p->pd);
+	lpci_free_dev(p->pd);
 	free(p);
 	d->priv = NULL;
 }
@@ -491,29 +497,28 @@ static int check_entry(const char *root, const struct pci_addr *a, int fill, cha
 static struct pci_dev *get_dev(struct pci_access *pacc, const char *root, const struct pci_addr *a,
 			       int fill, char *dir, size_t len, struct verr *e)
 {
-	struct pci_dev *pd;
-
 	if (check_entry(root, a, fill, dir, len, e))
 		return NULL;
-	pd = pci_get_dev(pacc, (int)a->domain, (int)a->bus, (int)a->dev, (int)a->func);
-	if (!pd) {
-		verr_set(e, VX_FAIL, "out of memory");
-		return NULL;
-	}
-	pci_fill_info(pd, fill);
-	return pd;
+	return lpci_get_dev(pacc, (int)a->domain, (int)a->bus, (int)a->dev, (int)a->func, fill, e);
 }
 
 /* The last dword of each size is probed: the config file is as long as the
- * kernel lets this process read (64 bytes without CAP_SYS_ADMIN). */
-static unsigned probe_cfg_size(struct pci_dev *pd)
+ * kernel lets this process read (64 bytes without CAP_SYS_ADMIN). 0 after
+ * a libpci fatal error (e set). */
+static unsigned probe_cfg_size(struct pci_dev *pd, struct verr *e)
 {
 	static const unsigned sizes[] = {4096, 256};
+	struct lpci_status st;
 	uint8_t b[4];
 
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-		if (pci_read_block(pd, (int)sizes[i] - 4, b, 4))
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (lpci_read_block(pd, (int)sizes[i] - 4, b, 4, &st))
 			return sizes[i];
+		if (st.fatal) {
+			verr_set(e, VX_FAIL, "libpci failed to read config space: %s", st.msg);
+			return 0;
+		}
+	}
 	return 64;
 }
 
@@ -598,7 +603,11 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struc
 		return -1;
 	}
 	fill_identity(d);
-	d->cfg_size = probe_cfg_size(p->pd);
+	d->cfg_size = probe_cfg_size(p->pd, e);
+	if (!d->cfg_size) {
+		pdev_close(d);
+		return -1;
+	}
 	if (d->cfg_size < PCI_CFG_SPACE_SIZE)
 		snprintf(d->cfg_why, sizeof(d->cfg_why),
 			 "not readable without root: Linux lets other users read only the first "
@@ -629,6 +638,6 @@ int sysfs_scan_entry(struct pci_access *pacc, const char *sysfs_root, const stru
 	out->subsys_device = pd->subsys_id;
 	out->class_code = (uint32_t)pd->device_class << 8 | pd->prog_if;
 	fill_driver(dir, out->driver, sizeof(out->driver));
-	pci_free_dev(pd);
+	lpci_free_dev(pd);
 	return 0;
 }

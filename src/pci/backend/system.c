@@ -1,13 +1,12 @@
 #include "pci/system.h"
 
 #include "pci/backend/backend.h"
+#include "pci/backend/libpci_guard.h"
 #include "pci/backend/vfio.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <pci/pci.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,44 +25,6 @@ static struct sys_state *state(const struct psys *s)
 	return s->priv;
 }
 
-/* libpci messages can span lines and carry no program name; ours are one
- * prefixed line so they read like the rest of the tool's diagnostics. */
-static void print_libpci(const char *kind, const char *fmt, va_list ap)
-{
-	char msg[512];
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	for (char *c = msg; *c; c++)
-		if (*c == '\n' || *c == '\r')
-			*c = ' ';
-	fprintf(stderr, "virtioctl: %slibpci: %s\n", kind, msg);
-}
-
-/* libpci's error handler must not return, and it has no context argument
- * to recover through. The known causes (missing sysfs files, a missing
- * devices directory) are checked before every libpci call that could end
- * here, so this is reached only on something like memory exhaustion. */
-static void __attribute__((noreturn, format(printf, 1, 2))) libpci_error(char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	print_libpci("fatal: ", fmt, ap);
-	va_end(ap);
-	exit(VX_FAIL);
-}
-
-static void __attribute__((format(printf, 1, 2))) libpci_warning(char *fmt, ...)
-{
-	int saved = errno; /* callers report errno after libpci returns */
-	va_list ap;
-
-	va_start(ap, fmt);
-	print_libpci("warning: ", fmt, ap);
-	va_end(ap);
-	errno = saved;
-}
-
 static struct sys_state *state_alloc(struct verr *e)
 {
 	struct sys_state *s = calloc(1, sizeof(*s));
@@ -79,8 +40,7 @@ static struct psys *wrap(const struct psys_ops *ops, struct sys_state *st, struc
 	struct psys *s = psys_new(ops, st, e);
 
 	if (!s) {
-		if (st->pacc)
-			pci_cleanup(st->pacc);
+		lpci_close(st->pacc);
 		dumpfile_free(st->dump);
 		free(st);
 	}
@@ -100,25 +60,11 @@ static int devices_dir(const struct sys_state *s, char *buf, size_t len)
 static int init_libpci(struct sys_state *s, struct verr *e)
 {
 	char path[PATH_MAX];
-	struct pci_access *a;
 
 	if (snprintf(path, sizeof(path), "%s/bus/pci", s->root) >= (int)sizeof(path))
 		return verr_set(e, VX_FAIL, "sysfs root path is too long");
-	a = pci_alloc();
-	if (!a)
-		return verr_set(e, VX_FAIL, "out of memory");
-	a->error = libpci_error;
-	a->warning = libpci_warning;
-	a->method = PCI_ACCESS_SYS_BUS_PCI;
-	a->writeable = 0; /* config is opened read-write only for an actual write */
-	if (pci_set_param(a, "sysfs.path", path) != 0) {
-		pci_cleanup(a);
-		return verr_set(e, VX_UNAVAILABLE,
-				"libpci was built without the linux-sysfs method");
-	}
-	pci_init(a);
-	s->pacc = a;
-	return 0;
+	s->pacc = lpci_open(path, e);
+	return s->pacc ? 0 : -1;
 }
 
 struct psys *psys_open_live(const char *sysfs_root, struct verr *e)
@@ -169,8 +115,7 @@ static void sys_close(struct psys *ps)
 {
 	struct sys_state *s = state(ps);
 
-	if (s->pacc)
-		pci_cleanup(s->pacc);
+	lpci_close(s->pacc);
 	dumpfile_free(s->dump);
 	free(s);
 }
