@@ -1,11 +1,12 @@
 #include "check.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int n_checks, n_failed;
+static int n_checks, n_failed, n_skipped;
 
 void check_impl(bool ok, const char *file, int line, const char *expr)
 {
@@ -37,10 +38,48 @@ void check_eq_str(const char *got, const char *want, const char *file, int line,
 	}
 }
 
+void check_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	n_checks++;
+	n_failed++;
+	fputs("FAIL ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+void check_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	n_skipped++;
+	fputs("skip: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
 int check_done(void)
 {
 	printf("%d checks, %d passed, %d failed\n", n_checks, n_checks - n_failed, n_failed);
+	if (n_checks == 0 && n_skipped) {
+		printf("skipped: this host lacks what every test here needs\n");
+		return 77;
+	}
+	if (n_checks == 0) {
+		printf("FAIL no check ran: a test that checks nothing proves nothing\n");
+		return 1;
+	}
 	return n_failed ? 1 : 0;
+}
+
+bool check_host_suite(int argc, char **argv)
+{
+	return argc > 1 && strcmp(argv[1], "--host") == 0;
 }
 
 const char *fixture(const char *name)

@@ -163,21 +163,10 @@ static void test_small_ring(void)
 	struct rnode *out;
 	const struct rnode *n;
 
-	memset(&f, 0, sizeof(f));
-	model_spec_init(&spec, MODEL_ID_BLOCK, MODEL_MODERN);
-	spec.writable = true;
+	fixture_spec(&spec, MODEL_ID_BLOCK, MODEL_MODERN);
 	spec.queue_max[0] = 64;
-	f.pci = model_pdev_new(&spec, &e);
-	if (!f.pci || vdev_open(f.pci, &f.v, &e) ||
-	    dma_open_backend(f.pci, &model_dma_backend, &f.dma, &e)) {
-		printf("FAIL model: %s\n", e.msg);
-		CHECK(0);
-		if (f.pci)
-			fixture_close(&f);
+	if (!fixture_open_spec(&f, &spec, VDEV_IFACE_DEFAULT))
 		return;
-	}
-	vdev_allow_select(&f.v, true, NULL);
-	model_use_builtin_handlers(f.pci);
 	CHECK(run_bench(&f, &out, &e) == 0);
 	if (e.msg[0])
 		printf("# %s\n", e.msg);

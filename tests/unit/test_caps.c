@@ -23,8 +23,7 @@ static int walk(const char *file, const char *addr, struct vcaps *c)
 	CHECK(sys != NULL);
 	CHECK(pci_addr_parse(addr, &a));
 	if (!sys || psys_open_device(sys, &a, &dev, &e)) {
-		printf("FAIL open %s %s: %s\n", file, addr, e.msg);
-		CHECK(0);
+		check_fail("setup: open %s %s: %s", file, addr, e.msg);
 		return -1;
 	}
 	return vcaps_walk(dev, c, &e);

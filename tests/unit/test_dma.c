@@ -4,6 +4,7 @@
  * this process's own memory (pagemap needs root; no device is touched: the
  * command register is never written here). */
 #include "check.h"
+#include "model_fixture.h"
 #include "fakesys.h"
 #include "dma/backend.h"
 #include "sim/model.h"
@@ -167,16 +168,13 @@ static void test_contiguous_runs(void)
 static struct pdev *model(bool writable, uint16_t cmd)
 {
 	struct model_spec s;
-	struct verr e = {0};
 	struct pdev *d;
 
-	model_spec_init(&s, MODEL_ID_RNG, MODEL_MODERN);
+	fixture_spec(&s, MODEL_ID_RNG, MODEL_MODERN);
 	s.writable = writable;
-	d = model_pdev_new(&s, &e);
+	d = fixture_pdev(&s);
 	if (d)
 		model_poke_cfg(d, CMD, 2, cmd, NULL);
-	else
-		printf("model: %s\n", e.msg);
 	return d;
 }
 

@@ -190,8 +190,7 @@ static void test_untrusted_device(void)
 		CHECK(vring_poll(r, &u, 1, &n, 100, NULL, &e) == -1);
 		CHECK_EQ(e.code, VX_DEVICE);
 		if (!strstr(e.msg, cases[i].msg))
-			printf("FAIL case %zu: %s\n", i, e.msg);
-		CHECK(strstr(e.msg, cases[i].msg) != NULL);
+			check_fail("case %zu: \"%s\" does not say \"%s\"", i, e.msg, cases[i].msg);
 		/* A broken ring takes no more work. */
 		verr_clear(&e);
 		CHECK(vring_post(r, &seg, 1, &head, &e) == -1);
@@ -249,8 +248,7 @@ static void run_selftest(unsigned type, enum model_transport t, const char *want
 		return;
 	rc = selftest_run(&f.v, f.dma, rings, 8, &o, out, &e);
 	if (rc)
-		printf("FAIL selftest type %u: %s\n", type, e.msg);
-	CHECK(rc == 0);
+		check_fail("selftest type %u: %s", type, e.msg);
 	n = r_path(out, "passed");
 	CHECK(n && n->v.b);
 	CHECK_EQ(status_of(&f), 0); /* reset at the end */

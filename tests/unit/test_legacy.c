@@ -2,6 +2,7 @@
  * transitional devices, with MSI-X disabled and enabled (the header grows
  * by the two vector registers and the device config moves). */
 #include "check.h"
+#include "model_fixture.h"
 #include "sim/model.h"
 #include "virtio/legacy.h"
 #include "virtio/legacy_regs.h"
@@ -11,30 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct fixture {
-	struct pdev *d;
-	struct vdev v;
-};
-
+/* A model opened as the virtio layer sees it, selector writes allowed,
+ * no DMA memory and no queue handlers (these tests read registers). */
 static bool open_model(struct fixture *f, unsigned type, enum model_transport t, const char *driver)
 {
 	struct model_spec s;
-	struct verr e = {0};
 
-	model_spec_init(&s, type, t);
-	s.writable = true;
+	fixture_spec(&s, type, t);
 	s.driver = driver;
-	f->d = model_pdev_new(&s, &e);
-	if (!f->d) {
-		printf("FAIL model_pdev_new: %s\n", e.msg);
-		return false;
-	}
-	if (vdev_open(f->d, &f->v, &e)) {
-		printf("FAIL vdev_open: %s\n", e.msg);
-		return false;
-	}
-	vdev_allow_select(&f->v, true, NULL);
-	return true;
+	return fixture_open_flags(f, &s, VDEV_IFACE_DEFAULT, FX_NO_DMA | FX_NO_HANDLERS);
 }
 
 static void msix_enable(struct pdev *d, bool on)
@@ -76,17 +62,17 @@ static void test_open_legacy_only(void)
 	CHECK(o->legacy_ring);
 	CHECK(vdev_regs_readable(&f.v));
 	CHECK(o->get_device_features(&f.v, &feat, &e) == 0);
-	CHECK_EQ(feat,
-		 (model_spec(f.d)->features | model_spec(f.d)->legacy_only_features) & 0xffffffffu);
+	CHECK_EQ(feat, (model_spec(f.pci)->features | model_spec(f.pci)->legacy_only_features) &
+			       0xffffffffu);
 	CHECK(feat & (1u << MODEL_F_ANY_LAYOUT));
-	model_state(f.d)->status = MODEL_S_ACKNOWLEDGE;
+	model_state(f.pci)->status = MODEL_S_ACKNOWLEDGE;
 	CHECK(o->get_status(&f.v, &st, &e) == 0);
 	CHECK_EQ(st, MODEL_S_ACKNOWLEDGE);
 	CHECK(o->get_num_queues(&f.v, &nq, &e) == 0);
 	CHECK_EQ(nq, 1);
-	CHECK_EQ(model_state(f.d)->queue_select, 0);
-	CHECK(no_model_errors(f.d));
-	pdev_close(f.d);
+	CHECK_EQ(model_state(f.pci)->queue_select, 0);
+	CHECK(no_model_errors(f.pci));
+	fixture_close(&f);
 }
 
 static void test_queue_regs_and_selector_restore(void)
@@ -98,8 +84,8 @@ static void test_queue_regs_and_selector_restore(void)
 
 	if (!open_model(&f, MODEL_ID_NET, MODEL_LEGACY, NULL))
 		return;
-	model_state(f.d)->queue_select = 1;
-	model_state(f.d)->queue[0].pfn = 0x12345;
+	model_state(f.pci)->queue_select = 1;
+	model_state(f.pci)->queue[0].pfn = 0x12345;
 	CHECK(f.v.ops->get_queue(&f.v, 0, &r, &e) == 0);
 	CHECK_EQ(r.size, 256);
 	CHECK(r.enable);
@@ -107,28 +93,28 @@ static void test_queue_regs_and_selector_restore(void)
 	CHECK_EQ(r.driver, 0x12345000ull + 16 * 256);
 	CHECK_EQ(r.device, 0x12347000ull);
 	CHECK_EQ(r.msix_vector, VIRTIO_MSI_NO_VECTOR);
-	CHECK_EQ(model_state(f.d)->queue_select, 1);
+	CHECK_EQ(model_state(f.pci)->queue_select, 1);
 	CHECK(f.v.ops->get_num_queues(&f.v, &nq, &e) == 0);
 	CHECK_EQ(nq, 2);
-	CHECK_EQ(model_state(f.d)->queue_select, 1);
+	CHECK_EQ(model_state(f.pci)->queue_select, 1);
 
 	/* Without selector writes: queue registers refused, features and
 	 * status still read (the legacy header needs no selector for them). */
 	vdev_allow_select(&f.v, false, "bound (test)");
-	model_log_clear(f.d);
+	model_log_clear(f.pci);
 	CHECK(f.v.ops->get_queue(&f.v, 0, &r, &e) == -1);
 	CHECK_EQ(e.code, VX_PERM);
 	CHECK_STR(e.msg, "bound (test)");
-	CHECK_EQ(model_write_count(f.d), 0);
+	CHECK_EQ(model_write_count(f.pci), 0);
 	verr_clear(&e);
 	{
 		uint64_t x;
 
 		CHECK(f.v.ops->get_driver_features(&f.v, &x, &e) == 0);
 	}
-	CHECK_EQ(model_write_count(f.d), 0);
-	CHECK(no_model_errors(f.d));
-	pdev_close(f.d);
+	CHECK_EQ(model_write_count(f.pci), 0);
+	CHECK(no_model_errors(f.pci));
+	fixture_close(&f);
 }
 
 static void test_config_moves_with_msix(void)
@@ -156,13 +142,13 @@ static void test_config_moves_with_msix(void)
 	CHECK_EQ(h.config_offset, 0x14);
 	CHECK_EQ(h.queue_num, 256);
 
-	msix_enable(f.d, true);
+	msix_enable(f.pci, true);
 	CHECK_EQ(legacy_config_offset(&f.v), LEG_CONFIG_OFF_MSIX);
 	memset(buf, 0, sizeof(buf));
 	CHECK(vdev_read_config(&f.v, buf, sizeof(buf), &got, &e) == 0);
 	CHECK_EQ(buf[0] | buf[1] << 8, 2048);
-	model_state(f.d)->config_vector = 0;
-	model_state(f.d)->queue[0].msix_vector = 1;
+	model_state(f.pci)->config_vector = 0;
+	model_state(f.pci)->queue[0].msix_vector = 1;
 	CHECK(f.v.ops->get_config_vector(&f.v, &vec, &e) == 0);
 	CHECK_EQ(vec, 0);
 	CHECK(legacy_header_read(&f.v, &h, &e) == 0);
@@ -176,8 +162,8 @@ static void test_config_moves_with_msix(void)
 		CHECK(f.v.ops->get_queue(&f.v, 0, &r, &e) == 0);
 		CHECK_EQ(r.msix_vector, 1);
 	}
-	CHECK(no_model_errors(f.d));
-	pdev_close(f.d);
+	CHECK(no_model_errors(f.pci));
+	fixture_close(&f);
 }
 
 /* No generation counter: the config is read twice and compared. */
@@ -192,23 +178,23 @@ static void test_config_read_twice(void)
 	if (!open_model(&f, MODEL_ID_RNG, MODEL_LEGACY, NULL))
 		return;
 	CHECK(f.v.ops->get_config_generation == NULL);
-	model_log_clear(f.d);
+	model_log_clear(f.pci);
 	CHECK(vdev_read_config(&f.v, buf, sizeof(buf), &got, &e) == 0);
-	reads = model_access_count(f.d, "device_cfg", false);
+	reads = model_access_count(f.pci, "device_cfg", false);
 	CHECK_EQ(reads % 2, 0);
-	pdev_close(f.d);
+	fixture_close(&f);
 
 	if (!open_model(&f, MODEL_ID_NET, MODEL_LEGACY, NULL))
 		return;
-	model_log_clear(f.d);
+	model_log_clear(f.pci);
 	CHECK(vdev_read_config(&f.v, buf, sizeof(buf), &got, &e) == 0);
 	CHECK(got >= 8);
 	CHECK_EQ(buf[0], 0x52);
 	CHECK_EQ(buf[5], 0x56);
 	/* mac as 6 single bytes, status as one 16-bit read, and again */
-	CHECK(model_access_count(f.d, "device_cfg", false) >= 2 * 7);
-	CHECK(no_model_errors(f.d));
-	pdev_close(f.d);
+	CHECK(model_access_count(f.pci, "device_cfg", false) >= 2 * 7);
+	CHECK(no_model_errors(f.pci));
+	fixture_close(&f);
 }
 
 static void test_setup_queue(void)
@@ -220,7 +206,7 @@ static void test_setup_queue(void)
 
 	if (!open_model(&f, MODEL_ID_RNG, MODEL_LEGACY, NULL))
 		return;
-	st = model_state(f.d);
+	st = model_state(f.pci);
 	a.desc = 0x40000000u;
 	legacy_ring_layout(a.desc, 8, &a.driver, &a.device);
 	CHECK_EQ(a.driver, 0x40000000u + 128);
@@ -261,8 +247,8 @@ static void test_setup_queue(void)
 	CHECK(f.v.ops->setup_queue(&f.v, 1, &a, &e) == -1);
 	CHECK(strstr(e.msg, "does not exist") != NULL);
 	verr_clear(&e);
-	CHECK(no_model_errors(f.d));
-	pdev_close(f.d);
+	CHECK(no_model_errors(f.pci));
+	fixture_close(&f);
 }
 
 static void test_setup_queue_msix(void)
@@ -274,8 +260,8 @@ static void test_setup_queue_msix(void)
 
 	if (!open_model(&f, MODEL_ID_RNG, MODEL_LEGACY, NULL))
 		return;
-	st = model_state(f.d);
-	msix_enable(f.d, true);
+	st = model_state(f.pci);
+	msix_enable(f.pci, true);
 	legacy_ring_layout(a.desc, 8, &a.driver, &a.device);
 	CHECK(f.v.ops->set_config_vector(&f.v, 0, &e) == 0);
 	CHECK_EQ(st->config_vector, 0);
@@ -286,13 +272,13 @@ static void test_setup_queue_msix(void)
 	CHECK(strstr(e.msg, "refused") != NULL);
 	CHECK_EQ(st->queue[0].pfn, 0);
 	verr_clear(&e);
-	model_log_clear(f.d);
+	model_log_clear(f.pci);
 	a.msix_vector = 1;
 	CHECK(f.v.ops->setup_queue(&f.v, 0, &a, &e) == 0);
 	CHECK_EQ(st->queue[0].msix_vector, 1);
 	CHECK_EQ(st->queue[0].pfn, 0x40000);
-	CHECK(no_model_errors(f.d));
-	pdev_close(f.d);
+	CHECK(no_model_errors(f.pci));
+	fixture_close(&f);
 }
 
 static void test_notify_isr_features(void)
@@ -309,28 +295,28 @@ static void test_notify_isr_features(void)
 	CHECK_EQ(loc.off, 0x10);
 	CHECK_EQ(loc.width, 2);
 	CHECK_EQ(loc.id, 0);
-	model_state(f.d)->isr = 1;
+	model_state(f.pci)->isr = 1;
 	CHECK(f.v.ops->read_isr(&f.v, &isr, &e) == 0);
 	CHECK_EQ(isr, 1);
-	CHECK_EQ(model_state(f.d)->isr, 0);
+	CHECK_EQ(model_state(f.pci)->isr, 0);
 	CHECK(f.v.ops->set_driver_features(&f.v, 1ull << 32, &e) == -1);
 	CHECK_EQ(e.code, VX_USAGE);
 	verr_clear(&e);
 	CHECK(f.v.ops->set_driver_features(&f.v, 1u << MODEL_F_INDIRECT_DESC, &e) == 0);
-	CHECK_EQ(model_state(f.d)->driver_features, 1u << MODEL_F_INDIRECT_DESC);
-	CHECK(no_model_errors(f.d));
-	pdev_close(f.d);
+	CHECK_EQ(model_state(f.pci)->driver_features, 1u << MODEL_F_INDIRECT_DESC);
+	CHECK(no_model_errors(f.pci));
+	fixture_close(&f);
 
 	/* A bound device: the ISR is never read, whatever the caller wants. */
 	if (!open_model(&f, MODEL_ID_RNG, MODEL_LEGACY, "virtio-pci"))
 		return;
-	model_state(f.d)->isr = 1;
-	model_log_clear(f.d);
+	model_state(f.pci)->isr = 1;
+	model_log_clear(f.pci);
 	CHECK(f.v.ops->read_isr(&f.v, &isr, &e) == -1);
 	CHECK_EQ(e.code, VX_PERM);
-	CHECK_EQ(model_access_count(f.d, "isr", false), 0);
-	CHECK_EQ(model_state(f.d)->isr, 1);
-	pdev_close(f.d);
+	CHECK_EQ(model_access_count(f.pci, "isr", false), 0);
+	CHECK_EQ(model_state(f.pci)->isr, 1);
+	fixture_close(&f);
 }
 
 static void test_interface_choice(void)
@@ -358,7 +344,7 @@ static void test_interface_choice(void)
 	CHECK(f.v.ops == &virtio_modern_ops);
 	CHECK(vdev_use_interface(&f.v, VDEV_IFACE_DEFAULT, &e) == 0);
 	CHECK(f.v.ops == &virtio_modern_ops);
-	pdev_close(f.d);
+	fixture_close(&f);
 
 	if (!open_model(&f, MODEL_ID_NET, MODEL_MODERN, NULL))
 		return;
@@ -366,7 +352,7 @@ static void test_interface_choice(void)
 	CHECK_EQ(e.code, VX_USAGE);
 	CHECK(f.v.ops == &virtio_modern_ops);
 	CHECK(!legacy_present(&f.v, NULL));
-	pdev_close(f.d);
+	fixture_close(&f);
 
 	/* legacy-only: "modern" keeps the only interface there is */
 	if (!open_model(&f, MODEL_ID_NET, MODEL_LEGACY, NULL))
@@ -374,7 +360,7 @@ static void test_interface_choice(void)
 	CHECK(vdev_use_interface(&f.v, VDEV_IFACE_MODERN, &e) == 0);
 	CHECK(f.v.ops == &virtio_legacy_ops);
 	CHECK(legacy_present(&f.v, NULL));
-	pdev_close(f.d);
+	fixture_close(&f);
 }
 
 static void test_unreachable_bar(void)
@@ -384,10 +370,10 @@ static void test_unreachable_bar(void)
 	struct pdev *d;
 	struct vdev v;
 
-	model_spec_init(&s, MODEL_ID_BLOCK, MODEL_LEGACY);
+	fixture_spec(&s, MODEL_ID_BLOCK, MODEL_LEGACY);
+	s.writable = false;
 	s.bar_why = "no resource files (test)";
-	d = model_pdev_new(&s, &e);
-	CHECK(d != NULL);
+	d = fixture_pdev(&s);
 	if (!d)
 		return;
 	CHECK(vdev_open(d, &v, &e) == 0);

@@ -92,9 +92,8 @@ static void test_vring_roundtrip(void)
 		fixture_close(&f);
 		return;
 	}
-	CHECK(vring_create(&f.v, f.dma, 0, 0, 0, VIRTIO_MSI_NO_VECTOR, &ring, &e) == 0);
-	if (!ring) {
-		printf("FAIL vring_create: %s\n", e.msg);
+	if (vring_create(&f.v, f.dma, 0, 0, 0, VIRTIO_MSI_NO_VECTOR, &ring, &e)) {
+		check_fail("setup: vring_create: %s", e.msg);
 		fixture_close(&f);
 		return;
 	}
@@ -140,9 +139,8 @@ static void run_selftest(unsigned type, enum model_transport t)
 	out = r_new_root();
 	rc = selftest_run(&f.v, f.dma, rings, 8, &o, out, &e);
 	if (rc)
-		printf("FAIL legacy selftest type %u (%s): %s\n", type,
-		       t == MODEL_LEGACY ? "legacy" : "transitional", e.msg);
-	CHECK(rc == 0);
+		check_fail("legacy selftest type %u (%s): %s", type,
+			   t == MODEL_LEGACY ? "legacy" : "transitional", e.msg);
 	n = r_path(out, "passed");
 	CHECK(n && n->v.b);
 	CHECK_EQ(model_state(f.pci)->status, 0);

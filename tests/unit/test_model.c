@@ -1,6 +1,7 @@
 /* The test device model itself, through the pdev_* API only, so the other
  * unit tests can trust what it shows them. */
 #include "check.h"
+#include "model_fixture.h"
 #include "sim/model.h"
 
 #include <stdio.h>
@@ -38,19 +39,12 @@ enum {
 static struct pdev *make(unsigned type, enum model_transport t, void (*tweak)(struct model_spec *))
 {
 	struct model_spec s;
-	struct verr e = {0};
-	struct pdev *d;
 
-	model_spec_init(&s, type, t);
-	s.writable = true;
+	fixture_spec(&s, type, t);
 	s.dma_identity = true;
 	if (tweak)
 		tweak(&s);
-	d = model_pdev_new(&s, &e);
-	if (!d)
-		printf("FAIL model_pdev_new: %s\n", e.msg);
-	CHECK(d != NULL);
-	return d;
+	return fixture_pdev(&s);
 }
 
 static uint64_t rd(struct pdev *d, unsigned bar, uint64_t off, unsigned w)
@@ -1194,19 +1188,14 @@ static void *translate(void *ctx, uint64_t addr, size_t len)
 static struct pdev *make_iommu(unsigned type, enum model_transport t, struct fake_iommu *io)
 {
 	struct model_spec s;
-	struct verr e = {0};
-	struct pdev *d;
 
 	io->base = aligned_alloc(4096, 4 * 4096);
 	io->len = 4 * 4096;
 	memset(io->base, 0, io->len);
-	model_spec_init(&s, type, t);
-	s.writable = true;
+	fixture_spec(&s, type, t);
 	s.dma_translate = translate;
 	s.dma_ctx = io;
-	d = model_pdev_new(&s, &e);
-	CHECK(d != NULL);
-	return d;
+	return fixture_pdev(&s);
 }
 
 /* Legacy PFNs hold 44-bit addresses: heap pointers do not fit, so this

@@ -3,6 +3,7 @@
  * write policy (a bound device sees no writes; selectors are restored),
  * and the config-window fallback. */
 #include "check.h"
+#include "model_fixture.h"
 #include "cli/report.h"
 #include "sim/model.h"
 
@@ -17,19 +18,17 @@ struct fx {
 
 static bool open_fx(struct fx *f, struct model_spec *spec, bool allow_select)
 {
-	struct verr e = {0};
-
 	memset(f, 0, sizeof(*f));
-	session_init(&f->s);
-	f->s.sysfs_root = "/nonexistent";
 	spec->addr = (struct pci_addr){0, 0x42, 0, 0};
-	f->d.pci = model_pdev_new(spec, &e);
-	if (!f->d.pci || vdev_open(f->d.pci, &f->d.v, &e)) {
-		printf("FAIL open: %s\n", e.msg);
-		CHECK(0);
+	f->d.pci = fixture_pdev(spec);
+	if (!f->d.pci)
+		return false;
+	if (!fixture_vdev(f->d.pci, &f->d.v, VDEV_IFACE_DEFAULT, allow_select)) {
+		pdev_close(f->d.pci);
 		return false;
 	}
-	vdev_allow_select(&f->d.v, allow_select, "not allowed (test)");
+	session_init(&f->s);
+	f->s.sysfs_root = "/nonexistent";
 	f->root = r_new_root();
 	return true;
 }
@@ -46,7 +45,7 @@ static const struct rnode *at(const struct fx *f, const char *path)
 	const struct rnode *n = r_path(f->root, path);
 
 	if (!n)
-		printf("FAIL missing %s\n", path);
+		check_fail("missing %s", path);
 	return n;
 }
 
