@@ -20,54 +20,10 @@ import tempfile
 import time
 import unittest
 
-import jsonschema
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vctl import EXIT, FIXTURES as FIX, PERM, SCHEMA, TOP, VIRTIOCTL, command_table, run, run_json, scalars, schema_validator  # noqa: E402,F401
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
-FIX = os.path.join(TOP, "tests", "fixtures")
-SCHEMA = os.path.join(TOP, "docs", "schema")
-VIRTIOCTL = os.environ.get("VIRTIOCTL") or os.path.join(TOP, "build", "virtioctl")
-
-EXIT = {"ok": 0, "usage": 2, "nodev": 3, "notvirtio": 4, "input": 9, "unavailable": 10}
 NULL_WORDS = ("n/a", "none", "unknown")  # the text words for null (docs/json.md)
-
-
-def run(*args, check=None):
-    # Standard input is never a terminal here: no command reads it as a script.
-    p = subprocess.run([VIRTIOCTL, *args], capture_output=True, text=True, timeout=60,
-                       stdin=subprocess.DEVNULL)
-    if check is not None and p.returncode != check:
-        raise AssertionError("virtioctl %s: exit %d, want %d\nstdout:%s\nstderr:%s" % (
-            " ".join(args), p.returncode, check, p.stdout, p.stderr))
-    return p
-
-
-SCHEMA_OF = {"common": "common-command"}  # common.schema.json: shared definitions
-
-
-def schema_validator(name):
-    name = SCHEMA_OF.get(name, name)
-    store = {}
-    for f in os.listdir(SCHEMA):
-        with open(os.path.join(SCHEMA, f)) as fh:
-            s = json.load(fh)
-        store[s["$id"]] = s
-    s = store["https://virtioctl.invalid/schema/%s.schema.json" % name]
-    resolver = jsonschema.RefResolver(base_uri=s["$id"], referrer=s, store=store)
-    return jsonschema.Draft7Validator(s, resolver=resolver)
-
-
-def scalars(node, path=""):
-    """Yields (path, key, value) for every scalar in a JSON document but its
-    schema_version (the JSON contract's, not the device's)."""
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k == "schema_version" and not path:
-                continue
-            yield from scalars(v, path + "." + k) if isinstance(v, (dict, list)) else [(path, k, v)]
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from scalars(v, "%s.%d" % (path, i)) if isinstance(v, (dict, list)) else [(path, None, v)]
 
 
 def sysfs_virtio_functions():
@@ -88,7 +44,7 @@ def sysfs_virtio_functions():
 
 class Fixtures(unittest.TestCase):
     def test_list_dump_file(self):
-        p = run("--json", "-F", os.path.join(FIX, "host-all.txt"), "list", check=0)
+        p = run("--json", "-F", os.path.join(FIX, "host-all.txt"), "list", want=0)
         doc = json.loads(p.stdout)
         schema_validator("list").validate(doc)
         self.assertEqual([d["address"] for d in doc],
@@ -102,7 +58,7 @@ class Fixtures(unittest.TestCase):
         v = schema_validator("dump")
         for slot, dev_id in want.items():
             f = os.path.join(FIX, "host-00-%s.0.txt" % slot)
-            doc = json.loads(run("--json", "-F", f, "dump", "00:%s.0" % slot, check=0).stdout)
+            doc = run_json("-F", f, "dump", "00:%s.0" % slot)
             v.validate(doc)
             self.assertEqual(doc["virtio_device_id"], dev_id)
             self.assertEqual(doc["transport"], "modern")
@@ -117,8 +73,8 @@ class Fixtures(unittest.TestCase):
     def test_text_agrees_with_json(self):
         f = os.path.join(FIX, "host-00-03.0.txt")
         for cmd in ("caps", "dump", "status"):
-            doc = json.loads(run("--json", "-F", f, cmd, "00:03.0", check=0).stdout)
-            text = run("-F", f, cmd, "00:03.0", check=0).stdout
+            doc = run_json("-F", f, cmd, "00:03.0")
+            text = run("-F", f, cmd, "00:03.0", want=0).stdout
             for path, key, value in scalars(doc):
                 shown = {True: "yes", False: "no"}.get(value, str(value))
                 if value is None:
@@ -135,27 +91,27 @@ class Fixtures(unittest.TestCase):
         row0 = open(f).read().splitlines()[1].split()[1:]
         cmd, st = int(row0[5] + row0[4], 16), int(row0[7] + row0[6], 16)
         for c in ("caps", "dump"):
-            doc = json.loads(run("--json", "-F", f, c, "00:03.0", check=0).stdout)
+            doc = json.loads(run("--json", "-F", f, c, "00:03.0", want=0).stdout)
             self.assertEqual(doc["pci_command"]["value"], cmd)
             self.assertEqual(doc["pci_command"]["memory_decode"], bool(cmd & 2))
             self.assertEqual(doc["pci_command"]["bus_master"], bool(cmd & 4))
             self.assertEqual(doc["pci_command"]["intx_disable"], bool(cmd & 0x400))
             self.assertEqual(doc["pci_status"]["value"], st)
             self.assertEqual(doc["pci_status"]["capabilities_list"], bool(st & 0x10))
-        text = run("-F", f, "caps", "00:03.0", check=0).stdout
+        text = run("-F", f, "caps", "00:03.0", want=0).stdout
         self.assertRegex(text, r"Bus master: +(yes|no)")
 
     def test_looping_chain_is_reported_not_fatal(self):
-        p = run("--json", "-F", os.path.join(FIX, "caps-loop.txt"), "caps", "00:02.0", check=0)
+        p = run("--json", "-F", os.path.join(FIX, "caps-loop.txt"), "caps", "00:02.0", want=0)
         doc = json.loads(p.stdout)
         self.assertEqual(doc["capability_chain_problem"], "chain looped at 0x40")
         self.assertEqual(len(doc["pci_capabilities"]), 6)
-        t = run("-F", os.path.join(FIX, "caps-loop.txt"), "caps", "00:02.0", check=0).stdout
+        t = run("-F", os.path.join(FIX, "caps-loop.txt"), "caps", "00:02.0", want=0).stdout
         self.assertIn("chain looped at 0x40", t)
 
     def test_bad_capability_is_flagged(self):
         doc = json.loads(run("--json", "-F", os.path.join(FIX, "caps-bar7.txt"), "caps", "00:02.0",
-                             check=0).stdout)
+                             want=0).stdout)
         self.assertEqual(doc["capabilities"][0]["check"], "BAR index 7 is above 5")
         self.assertTrue(any("BAR index 7" in n for n in doc["notes"]))
 
@@ -183,7 +139,7 @@ class Schemas(unittest.TestCase):
                         ("pcie-virtio-blk-4k.txt", None)):
             path = os.path.join(FIX, f)
             if addr is None:
-                addr = json.loads(run("--json", "-F", path, "list", check=0).stdout)[0]["address"]
+                addr = json.loads(run("--json", "-F", path, "list", want=0).stdout)[0]["address"]
             self.check(path, addr)
 
     def test_every_command_has_a_schema(self):
@@ -194,10 +150,10 @@ class Schemas(unittest.TestCase):
 
     def test_one_pci_id_format(self):
         f = os.path.join(FIX, "host-all.txt")
-        listed = {d["address"]: d["pci_id"] for d in json.loads(run("--json", "-F", f, "list", check=0).stdout)}
+        listed = {d["address"]: d["pci_id"] for d in json.loads(run("--json", "-F", f, "list", want=0).stdout)}
         for addr, pci_id in listed.items():
             for cmd in ("caps", "dump", "irqs"):
-                doc = json.loads(run("--json", "-F", f, cmd, addr, check=0).stdout)
+                doc = json.loads(run("--json", "-F", f, cmd, addr, want=0).stdout)
                 self.assertEqual(doc["pci_id"], pci_id)
                 self.assertEqual(pci_id, "%04x:%04x" % (doc["pci"]["vendor_id"], doc["pci"]["device_id"]))
 
@@ -224,14 +180,14 @@ class Unavailable(unittest.TestCase):
     def test_whole_answer_missing_exits_10(self):
         for cmd in ("config", "common", "features"):
             for fmt in ([], ["--json"]):
-                p = run(*fmt, "-F", self.F, cmd, "00:03.0", check=EXIT["unavailable"])
+                p = run(*fmt, "-F", self.F, cmd, "00:03.0", want=EXIT["unavailable"])
                 self.assertEqual(p.stdout, "")
                 self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
                 self.assertIn("not readable: ", p.stderr)
                 self.assertIn("-F dump file", p.stderr)
 
     def test_dump_marks_each_missing_section(self):
-        doc = json.loads(run("--json", "-F", self.F, "dump", "00:03.0", check=0).stdout)
+        doc = json.loads(run("--json", "-F", self.F, "dump", "00:03.0", want=0).stdout)
         schema_validator("dump").validate(doc)
         self.assertEqual(doc["register_access"], "none")
         for k in ("device_status", "device_features", "driver_features", "feature_bits",
@@ -244,7 +200,7 @@ class Unavailable(unittest.TestCase):
             for part in path.split("."):
                 node = node[int(part)] if isinstance(node, list) else node[part]
             self.assertIsNone(node, path)
-        text = run("-F", self.F, "dump", "00:03.0", check=0).stdout
+        text = run("-F", self.F, "dump", "00:03.0", want=0).stdout
         self.assertRegex(text, r"Feature bits: +unknown \(")
         self.assertNotIn("(none)", text)
         self.assertRegex(text, r"Register access: +none \(")
@@ -258,15 +214,15 @@ class ShortConfigSpace(unittest.TestCase):
     TRANSITIONAL = os.path.join(FIX, "guest-transitional-net-x.txt")
 
     def test_caps_not_readable(self):
-        doc = json.loads(run("--json", "-F", self.MODERN, "dump", "00:04.0", check=0).stdout)
+        doc = json.loads(run("--json", "-F", self.MODERN, "dump", "00:04.0", want=0).stdout)
         schema_validator("dump").validate(doc)
-        doc = json.loads(run("--json", "-F", self.MODERN, "caps", "00:04.0", check=0).stdout)
+        doc = json.loads(run("--json", "-F", self.MODERN, "caps", "00:04.0", want=0).stdout)
         for k in ("pci_capabilities", "capabilities", "msix"):
             self.assertIsNone(doc[k], k)
             self.assertIn("first 64 bytes", doc["unavailable"][k])
         self.assertNotIn("capability_chain_problem", doc)
         self.assertEqual(doc["transport"], "modern")  # device ID 0x1053
-        text = run("-F", self.MODERN, "caps", "00:04.0", check=0).stdout
+        text = run("-F", self.MODERN, "caps", "00:04.0", want=0).stdout
         self.assertNotRegex(text, r"0xff +no")
         self.assertNotIn("looped", text)
         self.assertRegex(text, r"PCI capabilities: +unknown \(the dump holds only the first 64")
@@ -274,21 +230,21 @@ class ShortConfigSpace(unittest.TestCase):
     def test_transitional_is_unknown_not_legacy(self):
         for cmd in ("list", "dump"):
             args = ("list",) if cmd == "list" else ("dump", "00:04.0")
-            doc = json.loads(run("--json", "-F", self.TRANSITIONAL, *args, check=0).stdout)
+            doc = json.loads(run("--json", "-F", self.TRANSITIONAL, *args, want=0).stdout)
             schema_validator(cmd).validate(doc)
             d = doc[0] if cmd == "list" else doc
             self.assertIsNone(d["transport"], cmd)
             self.assertIn("first 64 bytes", d["unavailable"]["transport"])
-        text = run("-F", self.TRANSITIONAL, "list", check=0).stdout
+        text = run("-F", self.TRANSITIONAL, "list", want=0).stdout
         self.assertIn("unknown", text)
         self.assertNotIn("legacy", text)
         # with the whole dump, the same device is transitional
         doc = json.loads(run("--json", "-F", os.path.join(FIX, "guest-transitional-net.txt"),
-                             "list", check=0).stdout)
+                             "list", want=0).stdout)
         self.assertEqual(doc[0]["transport"], "transitional")
 
     def test_registers_reason_names_the_capabilities(self):
-        p = run("-F", self.MODERN, "irqs", "00:04.0", check=0)
+        p = run("-F", self.MODERN, "irqs", "00:04.0", want=0)
         self.assertIn("MSI-X:", p.stdout)
         self.assertNotIn("no usable virtio 1.x", p.stdout)
 
@@ -301,7 +257,7 @@ class LegacyIrqsVendor(unittest.TestCase):
     MIXED = os.path.join(FIX, "guest-mixed.txt")
 
     def test_list_transports(self):
-        doc = json.loads(run("--json", "-F", self.MIXED, "list", check=0).stdout)
+        doc = run_json("-F", self.MIXED, "list")
         schema_validator("list").validate(doc)
         self.assertEqual([(d["address"], d["transport"], d["resources"]) for d in doc],
                          [("0000:00:03.0", "legacy", None), ("0000:00:04.0", "transitional", None),
@@ -314,25 +270,25 @@ class LegacyIrqsVendor(unittest.TestCase):
                                   ([], "00:04.0", "modern"),
                                   (["--transport", "legacy"], "00:04.0", "legacy"),
                                   (["--transport", "modern"], "01:00.0", "modern")):
-            doc = json.loads(run("--json", "-F", self.MIXED, *opts, "dump", addr, check=0).stdout)
+            doc = run_json("-F", self.MIXED, *opts, "dump", addr)
             v.validate(doc)
             self.assertEqual(doc["interface"], iface, (opts, addr))
             # a device with a legacy interface has the key, null here (no registers)
             self.assertEqual("legacy_header" in doc, addr != "01:00.0")
             self.assertIsNone(doc.get("legacy_header"))
-        p = run("-F", self.MIXED, "--transport", "legacy", "dump", "01:00.0", check=EXIT["usage"])
+        p = run("-F", self.MIXED, "--transport", "legacy", "dump", "01:00.0", want=EXIT["usage"])
         self.assertIn("modern-only", p.stderr)
-        p = run("-F", self.MIXED, "--transport", "pci", "dump", "00:04.0", check=EXIT["usage"])
+        p = run("-F", self.MIXED, "--transport", "pci", "dump", "00:04.0", want=EXIT["usage"])
         self.assertIn("expected modern or legacy", p.stderr)
 
     def test_irqs_from_config_space(self):
         v = schema_validator("irqs")
-        doc = json.loads(run("--json", "-F", self.MIXED, "irqs", "00:04.0", check=0).stdout)
+        doc = run_json("-F", self.MIXED, "irqs", "00:04.0")
         v.validate(doc)
         self.assertEqual(doc["msix"]["table_size"], 4)
         self.assertFalse(doc["msix"]["enabled"])
         # the table's place as integers, as in `caps`
-        caps = json.loads(run("--json", "-F", self.MIXED, "caps", "00:04.0", check=0).stdout)
+        caps = json.loads(run("--json", "-F", self.MIXED, "caps", "00:04.0", want=0).stdout)
         for k in ("table_bar", "table_offset", "pba_bar", "pba_offset"):
             self.assertEqual(doc["msix"][k], caps["msix"][k], k)
         self.assertEqual([r["vector"] for r in doc["vectors"]], [0, 1, 2, 3])
@@ -341,23 +297,23 @@ class LegacyIrqsVendor(unittest.TestCase):
         self.assertIsNone(doc["intx"]["isr"])
         self.assertIsNone(doc["linux_irqs"])
         # the legacy blk: MSI-X (2 vectors) not enabled by anyone yet
-        doc = json.loads(run("--json", "-F", self.MIXED, "irqs", "00:03.0", check=0).stdout)
+        doc = run_json("-F", self.MIXED, "irqs", "00:03.0")
         v.validate(doc)
         self.assertEqual((doc["msix"]["table_size"], doc["msix"]["enabled"]), (2, False))
         self.assertEqual(doc["intx"]["line"], 11)
 
     def test_vendor_none(self):
-        doc = json.loads(run("--json", "-F", self.MIXED, "vendor", "00:04.0", check=0).stdout)
+        doc = run_json("-F", self.MIXED, "vendor", "00:04.0")
         self.assertEqual(doc["vendor"], {})
         self.assertTrue(any("no vendor extension" in n for n in doc["notes"]))
-        dump = json.loads(run("--json", "-F", self.MIXED, "dump", "00:04.0", check=0).stdout)
+        dump = run_json("-F", self.MIXED, "dump", "00:04.0")
         self.assertNotIn("vendor", dump)
 
     def test_text_agrees_with_json(self):
         for cmd, addr in (("irqs", "00:04.0"), ("irqs", "00:03.0"), ("dump", "00:03.0"),
                           ("vendor", "00:04.0")):
-            doc = json.loads(run("--json", "-F", self.MIXED, cmd, addr, check=0).stdout)
-            text = run("-F", self.MIXED, cmd, addr, check=0).stdout
+            doc = run_json("-F", self.MIXED, cmd, addr)
+            text = run("-F", self.MIXED, cmd, addr, want=0).stdout
             for path, key, value in scalars(doc):
                 shown = {True: "yes", False: "no"}.get(value, str(value))
                 if value is None:
@@ -372,17 +328,17 @@ class LegacyIrqsVendor(unittest.TestCase):
 class Errors(unittest.TestCase):
     def test_bad_address(self):
         for a in ("00:04", "0000:00:20.0", "zz:00.0", "0000:00:04.0x"):
-            p = run("dump", a, check=EXIT["usage"])
+            p = run("dump", a, want=EXIT["usage"])
             self.assertIn("not a PCI address", p.stderr)
             self.assertEqual(p.stdout, "")
             self.assertEqual(len(p.stderr.strip().splitlines()), 1)
 
     def test_missing_device(self):
-        p = run("-F", os.path.join(FIX, "host-all.txt"), "dump", "00:09.0", check=EXIT["nodev"])
+        p = run("-F", os.path.join(FIX, "host-all.txt"), "dump", "00:09.0", want=EXIT["nodev"])
         self.assertIn("0000:00:09.0", p.stderr)
 
     def test_non_virtio(self):
-        p = run("-F", os.path.join(FIX, "host-all.txt"), "caps", "00:00.0", check=EXIT["notvirtio"])
+        p = run("-F", os.path.join(FIX, "host-all.txt"), "caps", "00:00.0", want=EXIT["notvirtio"])
         self.assertIn("not a virtio-pci device", p.stderr)
 
     def test_malformed_dumps(self):
@@ -416,7 +372,7 @@ class Errors(unittest.TestCase):
         with tempfile.NamedTemporaryFile(suffix=".vctl") as t:
             t.write(b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\n\x00\x00list\n")
             t.flush()
-            p = run("-f", t.name, check=EXIT["input"])
+            p = run("-f", t.name, want=EXIT["input"])
             self.assertIn("binary", p.stderr)
 
     def test_sigint_ends_one_command_with_130(self):
@@ -437,18 +393,18 @@ class Errors(unittest.TestCase):
         escaped: an escape sequence is shown, not obeyed."""
         esc = "\x1b]0;owned\x07\x1b[2J"
         shown = "\\x1b]0;owned\\x07\\x1b[2J"
-        p = run("frob" + esc, check=EXIT["usage"])
+        p = run("frob" + esc, want=EXIT["usage"])
         self.assertIn("frob" + shown, p.stderr)
         with tempfile.TemporaryDirectory() as d:
             name = os.path.join(d, "dump" + esc + ".txt")
             with open(os.path.join(FIX, "host-all.txt")) as src, open(name, "w") as dst:
                 dst.write(src.read())
-            p = run("-F", name, "dump", "00:09.0", check=EXIT["nodev"])
+            p = run("-F", name, "dump", "00:09.0", want=EXIT["nodev"])
             self.assertIn("dump" + shown + ".txt", p.stderr)
             script = os.path.join(d, "s" + esc)
             with open(script, "w") as f:
                 f.write("list " + esc + "\n")
-            p = run("-F", name, "-f", script, check=EXIT["usage"])
+            p = run("-F", name, "-f", script, want=EXIT["usage"])
             self.assertIn("s" + shown + ":1", p.stderr)
         p = subprocess.run([VIRTIOCTL, "-F", os.path.join(FIX, "host-all.txt")],
                            input="lis" + esc + "\n", capture_output=True, text=True,
@@ -459,26 +415,26 @@ class Errors(unittest.TestCase):
             self.assertFalse(any(ord(c) < 0x20 and c != "\n" for c in out), out)
 
     def test_help_wrapped_and_version_agrees(self):
-        table = json.loads(run("--json", "__commands", check=0).stdout)
-        texts = [run("--help", check=0).stdout]
-        texts += [run(c["name"], "--help", check=0).stdout for c in table["commands"]]
+        table = json.loads(run("--json", "__commands", want=0).stdout)
+        texts = [run("--help", want=0).stdout]
+        texts += [run(c["name"], "--help", want=0).stdout for c in table["commands"]]
         for t in texts:
             for line in t.splitlines():
                 self.assertLessEqual(len(line), 79, line)
-        self.assertEqual(run("version", check=0).stdout, run("--version", check=0).stdout)
-        self.assertEqual(run("--json", "version", check=0).stdout,
-                         run("--json", "--version", check=0).stdout)
+        self.assertEqual(run("version", want=0).stdout, run("--version", want=0).stdout)
+        self.assertEqual(run("--json", "version", want=0).stdout,
+                         run("--json", "--version", want=0).stdout)
 
     def test_usage(self):
-        run(check=EXIT["ok"])  # no command, stdin not a terminal: an empty script
-        run("frobnicate", check=EXIT["usage"])
-        run("-f", "-", "list", check=EXIT["usage"])
-        run("open", "00:01.0", check=EXIT["usage"])  # only in the shell or a script
-        run("caps", "00:01.0", "extra", check=EXIT["usage"])
-        run("--no-such-option", "list", check=EXIT["usage"])
-        self.assertIn("Usage: virtioctl", run("--help", check=0).stdout)
-        self.assertIn("caps <device>", run("caps", "--help", check=0).stdout)
-        self.assertRegex(run("--version", check=0).stdout, r"^virtioctl \d+\.\d+")
+        run(want=EXIT["ok"])  # no command, stdin not a terminal: an empty script
+        run("frobnicate", want=EXIT["usage"])
+        run("-f", "-", "list", want=EXIT["usage"])
+        run("open", "00:01.0", want=EXIT["usage"])  # only in the shell or a script
+        run("caps", "00:01.0", "extra", want=EXIT["usage"])
+        run("--no-such-option", "list", want=EXIT["usage"])
+        self.assertIn("Usage: virtioctl", run("--help", want=0).stdout)
+        self.assertIn("caps <device>", run("caps", "--help", want=0).stdout)
+        self.assertRegex(run("--version", want=0).stdout, r"^virtioctl \d+\.\d+")
 
 
 class Table(unittest.TestCase):
@@ -489,7 +445,7 @@ class Table(unittest.TestCase):
     FIX = os.path.join(FIX, "host-all.txt")
 
     def usage(self, *args, says):
-        p = run(*args, check=EXIT["usage"])
+        p = run(*args, want=EXIT["usage"])
         self.assertEqual(p.stdout, "")
         self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
         self.assertIn(says, p.stderr)
@@ -514,7 +470,7 @@ class Table(unittest.TestCase):
                    says="usage: features <device> negotiate")
 
     def test_dump_file_refuses_every_write(self):
-        table = json.loads(run("--json", "__commands", check=0).stdout)["commands"]
+        table = json.loads(run("--json", "__commands", want=0).stdout)["commands"]
         lines = []
         for c in table:
             for a in c["actions"]:
@@ -527,20 +483,20 @@ class Table(unittest.TestCase):
                     "post": ["0", "w:8"], "kick": ["0"], "poll": ["0"]}.get(c["name"], []))
         self.assertGreaterEqual(len(lines), 8)
         for line in lines:
-            p = run("-F", self.FIX, *line, check=5)
+            p = run("-F", self.FIX, *line, want=5)
             self.assertEqual(p.stderr.strip(),
                              "virtioctl: 0000:00:05.0: a -F dump file has no device to write to")
         # read-only ones are not refused (features has nothing to show from a
         # dump: unavailable, 10, not refused, 5)
         for line, status in ((["features", "00:05.0"], EXIT["unavailable"]),
                              (["status", "00:05.0"], 0), (["caps", "00:05.0"], 0)):
-            run("-F", self.FIX, *line, check=status)
+            run("-F", self.FIX, *line, want=status)
 
 
 @unittest.skipUnless(sysfs_virtio_functions(), "no virtio-pci functions on this machine")
 class LiveReadOnly(unittest.TestCase):
     def test_list_matches_sysfs(self):
-        doc = json.loads(run("--json", "list", check=0).stdout)
+        doc = run_json("list")
         schema_validator("list").validate(doc)
         live = sysfs_virtio_functions()
         self.assertEqual([d["address"] for d in doc], sorted(live))
@@ -556,7 +512,7 @@ class LiveReadOnly(unittest.TestCase):
         (bound devices, no --select), no ISR read."""
         v = schema_validator("irqs")
         for addr in sysfs_virtio_functions():
-            doc = json.loads(run("--json", "irqs", addr, check=0).stdout)
+            doc = run_json("irqs", addr)
             v.validate(doc)
             if not doc["driver"] or not (doc["msix"] or {}).get("enabled"):
                 continue
@@ -580,11 +536,11 @@ class LiveReadOnly(unittest.TestCase):
                     f.startswith("resource") and f != "resource" for f in os.listdir(base)):
                 continue
             tried += 1
-            p = run("config", addr, check=EXIT["unavailable"])
+            p = run("config", addr, want=EXIT["unavailable"])
             self.assertEqual(p.stdout, "")
             self.assertIn("no resource", p.stderr)
             self.assertIn("--select", p.stderr)
-            doc = json.loads(run("--json", "caps", addr, check=0).stdout)
+            doc = json.loads(run("--json", "caps", addr, want=0).stdout)
             self.assertEqual(doc["register_access"], "none")
         if not tried:
             self.skipTest("every bound function has resource files")
@@ -598,7 +554,7 @@ class LiveReadOnly(unittest.TestCase):
             if not vdevs or not os.path.exists(os.path.join(base, vdevs[0], "features")):
                 continue
             bits = open(os.path.join(base, vdevs[0], "features")).read().strip()
-            doc = json.loads(run("--json", "dump", addr, check=0).stdout)
+            doc = json.loads(run("--json", "dump", addr, want=0).stdout)
             want = sum(1 << i for i, b in enumerate(bits[:128]) if b == "1")
             self.assertEqual(int(doc["linux"]["features_ex"], 16), want)
             self.assertEqual(len(doc["linux"]["features_ex"]) - 2, 8 * min(4, (len(bits) + 31) // 32))
@@ -614,9 +570,9 @@ class LiveReadOnly(unittest.TestCase):
             # This machine's own devices are never written to: `dump` writes
             # selector registers of unbound devices, so those only get `caps`.
             if not os.path.exists("/sys/bus/pci/devices/%s/driver" % addr):
-                run("--json", "caps", addr, check=0)
+                run("--json", "caps", addr, want=0)
                 continue
-            p = run("--json", "dump", addr, check=0)
+            p = run("--json", "dump", addr, want=0)
             doc = json.loads(p.stdout)
             v.validate(doc)
             self.assertEqual(doc["address"], addr)

@@ -10,8 +10,8 @@ from the -F dump, status steps, feature names, literal choices, files)
 come through. A shell missing here fails the test: scripts/test installs
 bash-completion, zsh and fish."""
 
-import json
 import os
+import sys
 import shlex
 import shutil
 import subprocess
@@ -19,21 +19,11 @@ import tempfile
 import time
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
-FIX = os.path.join(TOP, "tests", "fixtures", "host-all.txt")
-COMPLETIONS = os.path.join(TOP, "completions")
-VIRTIOCTL = os.path.abspath(os.environ.get("VIRTIOCTL") or os.path.join(TOP, "build", "virtioctl"))
-BINDIR = os.path.dirname(VIRTIOCTL)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vctl import BINDIR, COMPLETIONS, TOP, VIRTIOCTL, command_table, fixture  # noqa: E402
 
-
-def table():
-    p = subprocess.run([VIRTIOCTL, "--json", "__commands"], capture_output=True, text=True,
-                       check=True)
-    return json.loads(p.stdout)
-
-
-TABLE = table()
+FIX = fixture("host-all.txt")
+TABLE = command_table()
 ONESHOT = sorted(c["name"] for c in TABLE["commands"] if not c["session_only"])
 GLOBAL = sorted("--" + o["name"] for o in TABLE["global_options"])
 COMMANDS = {c["name"]: c for c in TABLE["commands"]}

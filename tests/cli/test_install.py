@@ -6,13 +6,14 @@ command's name."""
 
 import filecmp
 import os
+import sys
 import shutil
 import subprocess
 import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vctl import COMPLETIONS, MAN  # noqa: E402
 ENV = os.environ
 
 
@@ -46,7 +47,7 @@ class Install(unittest.TestCase):
 
     def test_man_page(self):
         page = self.path("MANDIR", "man1", "virtioctl.1")
-        self.assertTrue(filecmp.cmp(page, os.path.join(TOP, "man", "virtioctl.1"), shallow=False))
+        self.assertTrue(filecmp.cmp(page, MAN, shallow=False))
         p = subprocess.run(["groff", "-man", "-ww", "-z", page], capture_output=True, text=True)
         self.assertEqual((p.returncode, p.stderr), (0, ""))
 
@@ -57,7 +58,7 @@ class Install(unittest.TestCase):
                 ("FISH_DIR", "virtioctl.fish", "virtioctl.fish", "share/fish/vendor_completions.d")):
             with self.subTest(shell=var):
                 f = self.path(var, name)
-                self.assertTrue(filecmp.cmp(f, os.path.join(TOP, "completions", src),
+                self.assertTrue(filecmp.cmp(f, os.path.join(COMPLETIONS, src),
                                             shallow=False), f)
                 if not ENV.get(var + "_OPTION"):
                     # The defaults: the standard places under the prefix.

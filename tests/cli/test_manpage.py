@@ -10,26 +10,18 @@ the table and not to the man page (or the other way round) fails here;
 scripts take every candidate from the binary, and test_completion.py checks
 what they offer against the same table."""
 
-import json
 import os
+import sys
 import re
 import shutil
 import subprocess
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
-MAN = os.path.join(TOP, "man", "virtioctl.1")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vctl import MAN, TOP, VIRTIOCTL, command_table, run  # noqa: E402,F401
+
 SYNC = os.path.join(TOP, "man", "sync.py")
-VIRTIOCTL = os.environ.get("VIRTIOCTL") or os.path.join(TOP, "build", "virtioctl")
-
-
-def run(*args):
-    return subprocess.run([VIRTIOCTL, *args], capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL)
-
-
-TABLE = json.loads(run("--json", "__commands").stdout)
+TABLE = command_table()
 COMMANDS = {c["name"]: c for c in TABLE["commands"]}
 
 

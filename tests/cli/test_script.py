@@ -6,17 +6,15 @@ statuses, and JSON Lines output parsed back."""
 
 import json
 import os
-import subprocess
+import sys
 import tempfile
 import textwrap
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
-FIX = os.path.join(TOP, "tests", "fixtures", "host-all.txt")
-VIRTIOCTL = os.environ.get("VIRTIOCTL") or os.path.join(TOP, "build", "virtioctl")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vctl import EXPECT, INPUT, NODEV, OK, USAGE, VIRTIOCTL, fixture, run  # noqa: E402,F401
 
-OK, USAGE, NODEV, EXPECT, INPUT = 0, 2, 3, 7, 9
+FIX = fixture("host-all.txt")
 
 
 def error_validator():
@@ -49,13 +47,11 @@ class ScriptCase(unittest.TestCase):
 
     def run_script(self, text, *opts, stdin=False, want=None):
         path = self.script(text)
-        args = [VIRTIOCTL, "-F", FIX, *opts]
         if stdin:
-            p = subprocess.run(args, input=open(path).read(), capture_output=True, text=True,
-                               timeout=60)
+            with open(path) as f:
+                p = run("-F", FIX, *opts, input=f.read())
         else:
-            p = subprocess.run(args + ["-f", path], capture_output=True, text=True, timeout=60,
-                               stdin=subprocess.DEVNULL)
+            p = run("-F", FIX, *opts, "-f", path)
         if want is not None:
             self.assertEqual(p.returncode, want, "stdout:\n%s\nstderr:\n%s" % (p.stdout, p.stderr))
         return p, path
@@ -95,8 +91,7 @@ class Syntax(ScriptCase):
     def test_standard_input_is_a_script(self):
         p, _ = self.run_script(GOOD, stdin=True, want=OK)
         self.assertRegex(p.stderr, r"^virtioctl: stdin:14: ")
-        p = subprocess.run([VIRTIOCTL, "-F", FIX, "-f", "-"], input="version\n",
-                           capture_output=True, text=True, timeout=60)
+        p = run("-F", FIX, "-f", "-", input="version\n")
         self.assertEqual(p.returncode, OK, p.stderr)
         self.assertIn("0.1", p.stdout)
 
@@ -134,8 +129,7 @@ class Syntax(ScriptCase):
         self.assertIn("-F, --simulate and -f are given when virtioctl starts", p.stderr)
 
     def test_missing_script_file(self):
-        p = subprocess.run([VIRTIOCTL, "-f", os.path.join(self.dir.name, "nope.vctl")],
-                           capture_output=True, text=True, timeout=60)
+        p = run("-f", os.path.join(self.dir.name, "nope.vctl"))
         self.assertEqual(p.returncode, INPUT)
         self.assertIn("nope.vctl: No such file", p.stderr)
 
@@ -144,14 +138,11 @@ class Syntax(ScriptCase):
             caps
             expect virtio_device_id == 4
             """)
-        p = subprocess.run([VIRTIOCTL, "-F", FIX, "-f", path, "00:05.0"], capture_output=True,
-                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+        p = run("-F", FIX, "-f", path, "00:05.0")
         self.assertEqual(p.returncode, OK, p.stderr)
-        p = subprocess.run([VIRTIOCTL, "-F", FIX, "-f", path, "list"], capture_output=True,
-                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+        p = run("-F", FIX, "-f", path, "list")
         self.assertEqual(p.returncode, USAGE, p.stderr)
-        p = subprocess.run([VIRTIOCTL, "-F", FIX, "-f", path, "00:09.0"], capture_output=True,
-                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+        p = run("-F", FIX, "-f", path, "00:09.0")
         self.assertEqual(p.returncode, NODEV, p.stderr)
 
     def test_quit_ends_the_script(self):
@@ -226,8 +217,7 @@ class Failures(ScriptCase):
                 self.assertIn(msg, p.stderr)
 
     def test_expect_outside_a_script(self):
-        p = subprocess.run([VIRTIOCTL, "expect", "a", "==", "1"], capture_output=True,
-                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+        p = run("expect", "a", "==", "1")
         self.assertEqual(p.returncode, USAGE)
         self.assertIn("only in the shell or a script", p.stderr)
 

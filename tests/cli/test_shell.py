@@ -21,10 +21,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyshell import PtyProgram  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
-FIX = os.path.join(TOP, "tests", "fixtures", "host-all.txt")
-VIRTIOCTL = os.path.abspath(os.environ.get("VIRTIOCTL") or os.path.join(TOP, "build", "virtioctl"))
+from vctl import VIRTIOCTL, fixture  # noqa: E402
+
+FIX = fixture("host-all.txt")
 
 PROMPT = r"virtioctl> "
 VERSION = r"virtioctl \d+\.\d+"  # the text of `version` (and of --version)
