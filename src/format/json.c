@@ -27,7 +27,7 @@ static bool reserve(struct jbuf *b, size_t n)
 		return false;
 	if (b->len + n + 1 <= b->cap)
 		return true;
-	cap = b->cap ? b->cap : 256;
+	cap = b->cap ? b->cap : 4096;
 	while (cap < b->len + n + 1)
 		cap *= 2;
 	p = realloc(b->p, cap);
@@ -40,18 +40,20 @@ static bool reserve(struct jbuf *b, size_t n)
 	return true;
 }
 
+/* The terminating NUL is written once, at the end (render_json_string);
+ * reserve() keeps a byte for it. */
 static void put(struct jbuf *b, const char *s, size_t n)
 {
 	if (!reserve(b, n))
 		return;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
-	b->p[b->len] = '\0';
 }
 
 static void putc_(struct jbuf *b, char c)
 {
-	put(b, &c, 1);
+	if (b->len + 2 <= b->cap || reserve(b, 1))
+		b->p[b->len++] = c;
 }
 
 static void tabs(struct jbuf *b, unsigned n)
@@ -65,18 +67,23 @@ static void tabs(struct jbuf *b, unsigned n)
 static void put_string(struct jbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
+	/* every byte that needs an escape: strcspn finds the next one */
+	static const char special[] = "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d"
+				      "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b"
+				      "\x1c\x1d\x1e\x1f";
 
 	putc_(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	for (;;) {
+		size_t plain = strcspn(s, special);
+		unsigned char c;
 		char esc[6] = {'\\', 0, '0', '0', 0, 0};
 		size_t n = 2;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		put(b, run, (size_t)(s - run));
-		run = s + 1;
+		put(b, s, plain);
+		s += plain;
+		c = (unsigned char)*s++;
+		if (!c)
+			break;
 		switch (c) {
 		case '"':
 		case '\\':
@@ -105,7 +112,6 @@ static void put_string(struct jbuf *b, const char *s)
 		}
 		put(b, esc, n);
 	}
-	put(b, run, (size_t)(s - run));
 	putc_(b, '"');
 }
 
@@ -128,13 +134,23 @@ static void put_number(struct jbuf *b, double d)
 	double back;
 	int n;
 
-	if (d >= -2147483648.0 && d <= 2147483647.0 && d == (double)(int)d)
-		n = snprintf(tmp, sizeof(tmp), "%d", (int)d);
-	else {
-		n = snprintf(tmp, sizeof(tmp), "%1.15g", d);
-		if (sscanf(tmp, "%lg", &back) != 1 || !close_enough(back, d))
-			n = snprintf(tmp, sizeof(tmp), "%1.17g", d);
+	/* Integers below 10^15 print in full either way: no printf needed. */
+	if (d > -1e15 && d < 1e15 && d == (double)(long long)d) {
+		long long v = (long long)d;
+		unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+		char *p = tmp + sizeof(tmp);
+
+		do
+			*--p = (char)('0' + u % 10);
+		while (u /= 10);
+		if (v < 0)
+			*--p = '-';
+		put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+		return;
 	}
+	n = snprintf(tmp, sizeof(tmp), "%1.15g", d);
+	if (sscanf(tmp, "%lg", &back) != 1 || !close_enough(back, d))
+		n = snprintf(tmp, sizeof(tmp), "%1.17g", d);
 	put(b, tmp, n > 0 ? (size_t)n : 0);
 }
 
@@ -296,6 +312,7 @@ char *render_json_string(const struct rnode *root, bool pretty)
 		free(b.p);
 		return NULL;
 	}
+	b.p[b.len] = '\0';
 	return b.p;
 }
 

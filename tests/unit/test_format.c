@@ -219,12 +219,15 @@ static void test_json_like_cjson(void)
 					4294967295u,
 					1099511627776ull,
 					999999999999999ull,
+					1000000000000000ull,
 					1000000000000001ull,
 					4503599627370497ull,
 					9007199254740991ull,
 					9007199254740993ull,
 					UINT64_MAX};
-	static const int64_t ints[] = {-1, -2147483648ll, -2147483649ll, INT64_MIN, INT64_MAX};
+	static const int64_t ints[] = {
+		-1,	   -2147483648ll, -2147483649ll, -999999999999999ll, -1000000000000000ll,
+		INT64_MIN, INT64_MAX};
 	struct rnode *root = sample(), *o, *a, *e;
 	char ctl[40];
 
