@@ -470,7 +470,7 @@ class Table(unittest.TestCase):
                    says="usage: features <device> negotiate")
 
     def test_dump_file_refuses_every_write(self):
-        table = json.loads(run("--json", "__commands", want=0).stdout)["commands"]
+        table = command_table()["commands"]
         lines = []
         for c in table:
             for a in c["actions"]:
@@ -483,7 +483,7 @@ class Table(unittest.TestCase):
                     "post": ["0", "w:8"], "kick": ["0"], "poll": ["0"]}.get(c["name"], []))
         self.assertGreaterEqual(len(lines), 8)
         for line in lines:
-            p = run("-F", self.FIX, *line, want=5)
+            p = run("-F", self.FIX, *line, want=PERM)
             self.assertEqual(p.stderr.strip(),
                              "virtioctl: 0000:00:05.0: a -F dump file has no device to write to")
         # read-only ones are not refused (features has nothing to show from a

@@ -20,7 +20,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_cli import TOP, VIRTIOCTL  # noqa: E402
+from vctl import TOP, VIRTIOCTL  # noqa: E402
 
 # Address in the examples -> spec of the simulated device standing in for it.
 DEVICES = [

@@ -16,9 +16,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_cli import TOP, VIRTIOCTL, run, schema_validator  # noqa: E402
-
-USAGE, NODEV, PERM, DEVICE, TIMEOUT = 2, 3, 5, 6, 8
+from vctl import DEVICE, NODEV, PERM, TIMEOUT, TOP, USAGE, VIRTIOCTL, run, schema_validator  # noqa: E402,F401
 SELFTEST_TYPES = ["block", "entropy", "console", "net"]
 
 
@@ -26,18 +24,18 @@ def sim(*specs):
     return [a for s in specs for a in ("--simulate", s)]
 
 
-def script(specs, text, device, *opts, check=None):
+def script(specs, text, device, *opts, want=None):
     with tempfile.NamedTemporaryFile("w", suffix=".vctl", delete=False) as f:
         f.write(text)
     try:
-        return run(*sim(*specs), *opts, "-f", f.name, device, check=check)
+        return run(*sim(*specs), *opts, "-f", f.name, device, want=want)
     finally:
         os.unlink(f.name)
 
 
 class Listing(unittest.TestCase):
     def test_list_two_devices(self):
-        p = run(*sim("block", "entropy"), "--json", "list", check=0)
+        p = run(*sim("block", "entropy"), "--json", "list", want=0)
         doc = json.loads(p.stdout)
         schema_validator("list").validate(doc)
         self.assertEqual([d["address"] for d in doc], ["0000:00:01.0", "0000:00:02.0"])
@@ -50,23 +48,23 @@ class Listing(unittest.TestCase):
 
     def test_transports_and_driver(self):
         p = run(*sim("net,transport=legacy", "console,transport=transitional",
-                     "block,driver=virtio-pci"), "--json", "list", check=0)
+                     "block,driver=virtio-pci"), "--json", "list", want=0)
         doc = json.loads(p.stdout)
         self.assertEqual([d["transport"] for d in doc], ["legacy", "transitional", "modern"])
         self.assertEqual([d["pci_id"] for d in doc], ["1af4:1000", "1af4:1003", "1af4:1042"])
         self.assertEqual(doc[2]["driver"], "virtio-pci")
 
     def test_simulate_list(self):
-        p = run("--simulate", "list", check=0)
+        p = run("--simulate", "list", want=0)
         for word in ("net", "block", "console", "entropy", "transport=", "queues=",
                      "queue_size=", "driver=", "bug=", "reset-ignored", "no-isr-cap"):
             self.assertIn(word, p.stdout)
-        doc = json.loads(run("--json", "--simulate", "list", check=0).stdout)
+        doc = json.loads(run("--json", "--simulate", "list", want=0).stdout)
         self.assertEqual({t["name"]: t["virtio_device_id"] for t in doc["types"]}["entropy"], 4)
         self.assertEqual(len(doc["bugs"]), 9)
 
     def test_docs_name_every_type_key_and_knob(self):
-        doc = json.loads(run("--json", "--simulate", "list", check=0).stdout)
+        doc = json.loads(run("--json", "--simulate", "list", want=0).stdout)
         text = open(os.path.join(TOP, "docs", "simulate.md")).read()
         for t in doc["types"]:
             self.assertRegex(text, r"\| `%s` \|" % re.escape(t["name"]))
@@ -84,34 +82,34 @@ class Views(unittest.TestCase):
         for cmd in ("caps", "common", "features", "config", "status", "dump", "irqs", "vendor"):
             for addr in ("00:01.0", "00:02.0", "00:03.0"):
                 with self.subTest(cmd=cmd, addr=addr):
-                    p = run(*sim(*self.SPECS), "--json", cmd, addr, check=0)
+                    p = run(*sim(*self.SPECS), "--json", cmd, addr, want=0)
                     doc = json.loads(p.stdout)
                     self.assertEqual(doc["address"], "0000:" + addr)
 
     def test_dump_schema(self):
         for addr in ("00:01.0", "00:02.0", "00:03.0"):
-            doc = json.loads(run(*sim(*self.SPECS), "--json", "dump", addr, check=0).stdout)
+            doc = json.loads(run(*sim(*self.SPECS), "--json", "dump", addr, want=0).stdout)
             schema_validator("dump").validate(doc)
             # No Linux side, and the report says why.
             self.assertIsNone(doc["linux"])
             self.assertIn("Linux: none, the device is simulated (--simulate)", doc["notes"])
 
     def test_legacy_header(self):
-        p = run(*sim("net,transport=legacy"), "dump", "00:01.0", check=0)
+        p = run(*sim("net,transport=legacy"), "dump", "00:01.0", want=0)
         self.assertIn("Legacy header:", p.stdout)
         self.assertIn("Transport:              legacy", p.stdout)
         doc = json.loads(run(*sim("net,transport=legacy"), "--json", "dump", "00:01.0",
-                             check=0).stdout)
+                             want=0).stdout)
         self.assertEqual(doc["legacy_header"]["host_features"] & (1 << 5), 1 << 5)  # MAC
 
     def test_missing_device(self):
-        p = run(*sim("block"), "caps", "00:02.0", check=NODEV)
+        p = run(*sim("block"), "caps", "00:02.0", want=NODEV)
         self.assertIn("no simulated device at 0000:00:02.0", p.stderr)
 
 
 class Driving(unittest.TestCase):
     def test_selftest_block_json(self):
-        p = run(*sim("block"), "--json", "selftest", "00:01.0", check=0)
+        p = run(*sim("block"), "--json", "selftest", "00:01.0", want=0)
         doc = json.loads(p.stdout)
         self.assertIs(doc["passed"], True)
         self.assertEqual(doc["data_length"], 4096)
@@ -121,13 +119,13 @@ class Driving(unittest.TestCase):
             for tr in ("modern", "transitional", "legacy"):
                 with self.subTest(type=t, transport=tr):
                     p = run(*sim("%s,transport=%s" % (t, tr)), "--json", "selftest",
-                            "00:01.0", check=0)
+                            "00:01.0", want=0)
                     doc = json.loads(p.stdout)
                     self.assertIs(doc["passed"], True)
                     self.assertEqual(doc["interface"], "legacy" if tr == "legacy" else "modern")
 
     def test_bench(self):
-        p = run(*sim("block"), "--json", "bench", "00:01.0", "--duration", "50", check=0)
+        p = run(*sim("block"), "--json", "bench", "00:01.0", "--duration", "50", want=0)
         doc = json.loads(p.stdout)
         self.assertTrue(all(r["ops"] > 0 for r in doc["results"]))
 
@@ -148,19 +146,19 @@ class Driving(unittest.TestCase):
             vring show 0
             status
             expect device_status == ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK
-            """, "00:01.0", check=0)
+            """, "00:01.0", want=0)
         self.assertIn("DRIVER_OK", p.stdout)
 
     def test_queue_options(self):
-        p = run(*sim("net,queues=5,queue_size=64"), "--json", "common", "00:01.0", check=0)
+        p = run(*sim("net,queues=5,queue_size=64"), "--json", "common", "00:01.0", want=0)
         doc = json.loads(p.stdout)
         self.assertEqual(doc["num_queues"], 5)
         self.assertEqual({q["size"] for q in doc["queues"]}, {64})
 
     def test_dma_kind(self):
-        p = run(*sim("entropy"), "--dma", "vfio", "selftest", "00:01.0", check=USAGE)
+        p = run(*sim("entropy"), "--dma", "vfio", "selftest", "00:01.0", want=USAGE)
         self.assertIn("own DMA memory", p.stderr)
-        run(*sim("entropy"), "--dma", "auto", "selftest", "00:01.0", check=0)
+        run(*sim("entropy"), "--dma", "auto", "selftest", "00:01.0", want=0)
 
 
 class Safety(unittest.TestCase):
@@ -172,51 +170,51 @@ class Safety(unittest.TestCase):
     def test_bound_refused(self):
         for cmd in self.WRITES:
             with self.subTest(cmd=cmd):
-                p = run(*sim("entropy,driver=virtio_pci"), *cmd, check=PERM)
+                p = run(*sim("entropy,driver=virtio_pci"), *cmd, want=PERM)
                 self.assertIn("bound to kernel driver virtio_pci", p.stderr)
                 # The remedy is no host command: this device is simulated.
                 self.assertNotIn("/sys/bus/pci", p.stderr)
 
     def test_bound_reads_and_force(self):
-        p = run(*sim("entropy,driver=virtio_pci"), "--json", "dump", "00:01.0", check=0)
+        p = run(*sim("entropy,driver=virtio_pci"), "--json", "dump", "00:01.0", want=0)
         self.assertEqual(json.loads(p.stdout)["driver"], "virtio_pci")
-        run(*sim("entropy,driver=virtio_pci"), "--force", "status", "00:01.0", "reset", check=0)
-        run(*sim("entropy,driver=virtio_pci"), "--force", "selftest", "00:01.0", check=0)
+        run(*sim("entropy,driver=virtio_pci"), "--force", "status", "00:01.0", "reset", want=0)
+        run(*sim("entropy,driver=virtio_pci"), "--force", "selftest", "00:01.0", want=0)
 
     def test_vfio_pci_is_not_bound(self):
-        run(*sim("entropy,driver=vfio-pci"), "selftest", "00:01.0", check=0)
+        run(*sim("entropy,driver=vfio-pci"), "selftest", "00:01.0", want=0)
 
 
 class Knobs(unittest.TestCase):
     def test_reset_ignored(self):
         p = script(["block,bug=reset-ignored"], "status ack\nstatus reset\n", "00:01.0",
-                   check=TIMEOUT)
+                   want=TIMEOUT)
         self.assertIn("reset not confirmed", p.stderr)
-        run(*sim("block"), "status", "00:01.0", "reset", check=0)
+        run(*sim("block"), "status", "00:01.0", "reset", want=0)
 
     def test_used_len_overflow(self):
-        p = run(*sim("entropy,bug=used-len-overflow"), "selftest", "00:01.0", check=DEVICE)
+        p = run(*sim("entropy,bug=used-len-overflow"), "selftest", "00:01.0", want=DEVICE)
         self.assertIn("exceeds", p.stdout + p.stderr)
 
     def test_used_id_bogus(self):
-        run(*sim("entropy,bug=used-id-bogus"), "selftest", "00:01.0", check=DEVICE)
+        run(*sim("entropy,bug=used-id-bogus"), "selftest", "00:01.0", want=DEVICE)
 
     def test_no_isr_cap(self):
         doc = json.loads(run(*sim("block,bug=no-isr-cap"), "--json", "caps", "00:01.0",
-                             check=0).stdout)
+                             want=0).stdout)
         self.assertNotIn("isr", [c["type"] for c in doc["capabilities"]])
-        doc = json.loads(run(*sim("block"), "--json", "caps", "00:01.0", check=0).stdout)
+        doc = json.loads(run(*sim("block"), "--json", "caps", "00:01.0", want=0).stdout)
         self.assertIn("isr", [c["type"] for c in doc["capabilities"]])
 
     def test_status_reserved_bits(self):
         p = script(["block,bug=status-reserved-bits"], "status ack\nstatus\n", "00:01.0",
-                   "--json", check=0)
+                   "--json", want=0)
         last = json.loads(p.stdout.splitlines()[-1])
         self.assertEqual(last["device_status"], 0x21)
 
     def test_several_knobs(self):
         p = run(*sim("block,bug=queue-size-odd+no-isr-cap,bug=status-reserved-bits"),
-                "--json", "common", "00:01.0", check=0)
+                "--json", "common", "00:01.0", want=0)
         self.assertEqual(json.loads(p.stdout)["queues"][0]["size"], 255)
 
 
@@ -236,26 +234,26 @@ class Errors(unittest.TestCase):
         for spec, msg in self.BAD.items():
             for cmd in (["list"], ["caps", "00:01.0"], []):
                 with self.subTest(spec=spec, cmd=cmd):
-                    p = run("--simulate", spec, *cmd, check=USAGE)
+                    p = run("--simulate", spec, *cmd, want=USAGE)
                     self.assertTrue(p.stderr.startswith("virtioctl: --simulate '%s': " % spec))
                     self.assertIn(msg, p.stderr)
                     self.assertEqual(len(p.stderr.strip().splitlines()), 1)
 
     def test_with_dump_file(self):
         p = run("--simulate", "block", "-F", os.path.join(TOP, "tests", "fixtures",
-                                                          "host-all.txt"), "list", check=USAGE)
+                                                          "host-all.txt"), "list", want=USAGE)
         self.assertIn("-F and --simulate", p.stderr)
 
     def test_too_many(self):
-        run(*sim(*["entropy"] * 31), "list", check=0)
-        p = run(*sim(*["entropy"] * 32), "list", check=USAGE)
+        run(*sim(*["entropy"] * 31), "list", want=0)
+        p = run(*sim(*["entropy"] * 32), "list", want=USAGE)
         self.assertIn("at most 31", p.stderr)
 
     def test_after_the_command(self):
-        p = run("--json", "list", "--simulate", "block", check=0)
+        p = run("--json", "list", "--simulate", "block", want=0)
         self.assertEqual(len(json.loads(p.stdout)), 1)
-        run("list", "--simulate", "block,queues=0", check=USAGE)
-        p = run("list", "--simulate", "list", check=USAGE)
+        run("list", "--simulate", "block,queues=0", want=USAGE)
+        p = run("list", "--simulate", "list", want=USAGE)
         self.assertIn("--simulate list comes alone", p.stderr)
 
 

@@ -126,9 +126,8 @@ static bool add_args(struct line *l, const char *spec, int from, const struct ch
 						     : NULL;
 
 		if (!w) {
-			printf("FAIL no sample word for argument kind '%s' (%s)\n",
-			       kind ? kind : "?", spec);
-			CHECK(0);
+			check_fail("no sample word for argument kind '%s' (%s)", kind ? kind : "?",
+				   spec);
 			return false;
 		}
 		push(l, w);

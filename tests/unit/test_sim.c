@@ -366,7 +366,7 @@ static struct model_spec spec_with(unsigned type, enum model_transport t, unsign
 {
 	struct model_spec s;
 
-	model_spec_init(&s, type, t);
+	fixture_spec(&s, type, t);
 	s.bugs = bugs;
 	return s;
 }
