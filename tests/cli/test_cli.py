@@ -21,7 +21,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vctl import EXIT, FIXTURES as FIX, PERM, SCHEMA, TOP, VIRTIOCTL, command_table, run, run_json, scalars, schema_validator  # noqa: E402,F401
+from vctl import EXIT, FIXTURES as FIX, PERM, SCHEMA, SCHEMA_OF, TOP, VIRTIOCTL, command_table, run, run_json, scalars, schema_validator  # noqa: E402,F401
 
 NULL_WORDS = ("n/a", "none", "unknown")  # the text words for null (docs/json.md)
 
