@@ -17,7 +17,8 @@ ALLOWED = {
     "dma": {"pci/backend", "pci", "util"},
     "virtio": {"dma", "pci", "format", "util"},
     "sim": {"dma", "pci", "util"},
-    "cli": {"sim", "virtio", "dma", "linux", "pci/backend", "pci", "format", "util"},
+    "conform": {"virtio", "linux", "dma", "pci", "format", "util"},
+    "cli": {"conform", "sim", "virtio", "dma", "linux", "pci/backend", "pci", "format", "util"},
 }
 
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -25,7 +25,10 @@
  *   the table cannot disagree. Defaults and ranges live in the row only:
  *   OPT_FLAG(name, short, help), OPT_UINT(name, short, META, min, max,
  *   default, help), OPT_STRING / OPT_FILE(name, short, META, help),
- *   OPT_CHOICE(name, short, META, &list, help). Values are checked while
+ *   OPT_CHOICE(name, short, META, &list, help), and OPT_FLAG_WRITES(name,
+ *   short, help) for a flag that makes the command write to its device
+ *   (check --active): dispatch() then applies CMD_WRITES's rules to the
+ *   line, and the `safety` test tries every flag. Values are checked while
  *   parsing: a bad one is a usage error (exit status 2) naming the option
  *   and what it takes; help, the man page and completion show the rest.
  * - run: the handler; it builds the report into *out (see cmd_fn).
@@ -113,11 +116,19 @@ struct cmd_opt {
 	bool has_default;  /* OPT_UINT, OPT_CHOICE: the value when not given */
 	uint64_t def;
 	const struct choices *choices; /* OPT_CHOICE */
+	/* Given, the option makes the command write to its device (check
+	 * --active): dispatch() applies the rules of CMD_WRITES. */
+	bool writes;
 };
 
 #define OPT_FLAG(n, sh, h)                                               \
 	{                                                                \
 		.name = n, .short_name = sh, .type = OPT_FLAG, .help = h \
+	}
+/* A flag that makes the command write to its device. */
+#define OPT_FLAG_WRITES(n, sh, h)                                                        \
+	{                                                                                \
+		.name = n, .short_name = sh, .type = OPT_FLAG, .help = h, .writes = true \
 	}
 #define OPT_UINT(n, sh, meta, lo, hi, d, h)                                                       \
 	{                                                                                         \
@@ -206,6 +217,9 @@ const struct cmd_action *command_action(const struct command *c, const char *wor
 					unsigned *choice);
 /* Whether running c with action act (NULL: none) can write to the device. */
 bool command_writes(const struct command *c, const struct cmd_action *act);
+/* Whether this command line writes: its row or action has CMD_WRITES, or
+ * an option given has .writes. */
+bool command_line_writes(const struct command *c, const struct cmd_args *a);
 /* The one-line argument synopsis, derived from args and actions:
  * "<device> [set|negotiate] [feature...]". */
 const char *command_synopsis(const struct command *c, char *buf, size_t len);

@@ -183,6 +183,16 @@ bool command_writes(const struct command *c, const struct cmd_action *act)
 	return ((act ? act->flags : c->flags) & CMD_WRITES) != 0;
 }
 
+bool command_line_writes(const struct command *c, const struct cmd_args *a)
+{
+	if (command_writes(c, a->action))
+		return true;
+	for (size_t i = 0; i < command_opt_count(c) && i < CMD_MAX_OPTS; i++)
+		if (c->opts[i].writes && a->opt[i].given)
+			return true;
+	return false;
+}
+
 static void append(char *buf, size_t len, size_t *o, const char *fmt, const char *s)
 {
 	if (*o < len)

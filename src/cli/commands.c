@@ -83,6 +83,20 @@ static const struct cmd_opt bench_opts[] = {
 	{0},
 };
 
+static const struct cmd_opt check_opts[] = {
+	[CHECK_ACTIVE] = OPT_FLAG_WRITES(
+		"active", 0,
+		"also drive the device (reset, negotiation, a queue, one request); refused on a "
+		"device bound to a kernel driver unless --force"),
+	[CHECK_ONLY] = OPT_STRING("only", 0, "IDS",
+				  "run only these checks: ids, or prefixes ending in '*', "
+				  "comma-separated"),
+	[CHECK_STRICT] =
+		OPT_FLAG("strict", 0, "failed SHOULD checks count for the exit status too"),
+	[CHECK_LIST] = OPT_FLAG("list", 'l', "list the checks instead of running them"),
+	{0},
+};
+
 /* ---- actions ---- */
 
 static const struct cmd_action features_actions[] = {
@@ -317,6 +331,20 @@ static const struct command table[] = {
 	 .flags = CMD_DEVICE | CMD_WRITES,
 	 .opts = bench_opts,
 	 .run = cmd_bench},
+	{.name = "check",
+	 .args = "[device]",
+	 .summary = "judge the device against the virtio 1.3 specification",
+	 .help = "Runs the conformance checks (see 'check --list' and docs/checks.md): PCI "
+		 "identity, capabilities, MSI-X, registers, device configuration ranges and, for "
+		 "a device a kernel driver owns, what Linux negotiated. Each check passes, fails "
+		 "(what was seen, what the spec requires) or is skipped (why). Read-only by "
+		 "default: on a bound device nothing is written, so registers behind selectors "
+		 "are read only with --select. --active also drives the device (reset, "
+		 "FEATURES_OK, queue setup, a self-test request) and resets it at the end. Exit "
+		 "status 11 when a MUST check failed (or a SHOULD one with --strict).",
+	 .flags = CMD_DEVICE,
+	 .opts = check_opts,
+	 .run = cmd_check},
 	{.name = "shell",
 	 .args = "[device]",
 	 .summary = "start the interactive shell",

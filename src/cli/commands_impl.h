@@ -15,6 +15,7 @@ enum { POST_INDIRECT };
 enum { VRING_IRQ, VRING_RING };
 enum { ST_BYTES, ST_TIMEOUT, ST_ENDPOINT, ST_PATH, ST_ARP, ST_RING };
 enum { BENCH_DURATION, BENCH_RING };
+enum { CHECK_ACTIVE, CHECK_ONLY, CHECK_STRICT, CHECK_LIST };
 
 CMD_HANDLER(cmd_list);
 CMD_HANDLER(cmd_caps);
@@ -36,6 +37,7 @@ CMD_HANDLER(cmd_kick);
 CMD_HANDLER(cmd_poll);
 CMD_HANDLER(cmd_selftest);
 CMD_HANDLER(cmd_bench);
+CMD_HANDLER(cmd_check);
 CMD_HANDLER(cmd_version);
 /* Shell, scripts, completion (cmd_session.c, expect.c, complete.c, help.c). */
 CMD_HANDLER(cmd_shell);

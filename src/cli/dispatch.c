@@ -54,14 +54,15 @@ static int check_mode(const struct session *s, const struct command *c, struct v
  * before the handler runs: nothing is written to a -F dump, to a device
  * bound to a kernel driver other than vfio-pci (unless --force), or to a
  * device its backend did not open writable. A command writes when its row,
- * or the row of the action given, has CMD_WRITES (command.h). */
+ * or the row of the action given, has CMD_WRITES, or an option given is a
+ * writing one (check --active; command.h). */
 static int check_safety(struct session *s, const struct command *c, const struct cmd_args *a,
 			struct verr *e)
 {
 	char addr[PCI_ADDR_STRLEN];
 	struct sdev *d;
 
-	if (!command_writes(c, a->action))
+	if (!command_line_writes(c, a))
 		return 0;
 	if (session_device(s, a->argc > 0 ? a->argv[0] : NULL, &d, e))
 		return -1;

@@ -20,6 +20,7 @@ static const struct {
 	{VX_INPUT, "malformed or unreadable input file (-F dump, script)"},
 	{VX_UNAVAILABLE, "the data asked for cannot be reached here (config, common or "
 			 "features without register access; the message says why)"},
+	{VX_CHECK, "check: the device failed a MUST check (or a SHOULD check with --strict)"},
 };
 
 #define HELP_WIDTH 79

@@ -124,6 +124,21 @@ static void default_device_cfg(struct model_spec *s)
 		memcpy(s->device_cfg, tag, sizeof(tag));
 		s->device_cfg_len = sizeof(tag);
 		break;
+	case MODEL_ID_SCSI:
+		/* QEMU's values: one request queue, sense 96 and CDB 32 bytes
+		 * (virtio 1.3 5.6.4), max_target 255 and max_lun 16383 (the
+		 * spec's SHOULD bounds); a region left empty would read 0xff. */
+		model_put(s->device_cfg, 4, 1);		 /* num_queues */
+		model_put(s->device_cfg + 4, 4, 126);	 /* seg_max */
+		model_put(s->device_cfg + 8, 4, 0xffff); /* max_sectors */
+		model_put(s->device_cfg + 12, 4, 128);	 /* cmd_per_lun */
+		model_put(s->device_cfg + 16, 4, 16);	 /* event_info_size */
+		model_put(s->device_cfg + 20, 4, 96);	 /* sense_size */
+		model_put(s->device_cfg + 24, 4, 32);	 /* cdb_size */
+		model_put(s->device_cfg + 30, 2, 255);	 /* max_target; max_channel 0 */
+		model_put(s->device_cfg + 32, 4, 16383); /* max_lun */
+		s->device_cfg_len = 36;
+		break;
 	default:
 		model_types_spec_init(s);
 		break;

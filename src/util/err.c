@@ -69,6 +69,7 @@ static const char *const vx_names[] = {
 	[VX_TIMEOUT] = "timeout",
 	[VX_INPUT] = "malformed input",
 	[VX_UNAVAILABLE] = "unavailable",
+	[VX_CHECK] = "check failed",
 };
 
 const char *vx_code_name(enum vx_code code)

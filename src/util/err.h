@@ -19,6 +19,7 @@ enum vx_code {
 	VX_TIMEOUT = 8,	     /* the device did not answer in time */
 	VX_INPUT = 9,	     /* malformed input file (-F dump, script file) */
 	VX_UNAVAILABLE = 10, /* the data asked for cannot be reached here */
+	VX_CHECK = 11,	     /* `check`: the device failed a MUST check (SHOULD with --strict) */
 };
 
 struct verr {

@@ -62,6 +62,12 @@ enum {
 
 /* ---- network device ---- */
 
+/* virtio 1.3, 5.1.4.1 Device Requirements: Device configuration layout. */
+static const struct cfg_range net_pairs_range = {1, 0x8000, false, "5.1.4.1"};
+static const struct cfg_range net_mtu_range = {68, 65535, false, "5.1.4.1"};
+static const struct cfg_range net_key_range = {40, 0xff, false, "5.1.4.1"};
+static const struct cfg_range net_indir_range = {128, 0xffff, false, "5.1.4.1"};
+
 static const struct cfg_name net_status[] = {{1, "LINK_UP"}, {2, "ANNOUNCE"}, {0, NULL}};
 static const struct cfg_name net_speed[] = {{0xffffffff, "unknown"}, {0, NULL}};
 static const struct cfg_name net_duplex[] = {
@@ -81,16 +87,16 @@ static const struct cfg_field net_fields[] = {
 	{AT("status", "Status", 6), U16, .features = FB(NET_F_STATUS), .fmt = HEX16,
 	 .flags = net_status},
 	{AT("max_virtqueue_pairs", "Max virtqueue pairs", 8), U16,
-	 .features = FB(NET_F_MQ) | FB(NET_F_RSS)},
-	{AT("mtu", "MTU", 10), U16, .features = FB(NET_F_MTU)},
+	 .features = FB(NET_F_MQ) | FB(NET_F_RSS), .range = &net_pairs_range},
+	{AT("mtu", "MTU", 10), U16, .features = FB(NET_F_MTU), .range = &net_mtu_range},
 	{AT("speed", "Speed (Mbit/s)", 12), U32, .features = FB(NET_F_SPEED_DUPLEX),
 	 .values = net_speed},
 	{AT("duplex", "Duplex", 16), U8, .features = FB(NET_F_SPEED_DUPLEX), .fmt = HEX8,
 	 .values = net_duplex},
 	{AT("rss_max_key_size", "RSS max key size", 17), U8,
-	 .features = FB(NET_F_RSS) | FB(NET_F_HASH_REPORT)},
+	 .features = FB(NET_F_RSS) | FB(NET_F_HASH_REPORT), .range = &net_key_range},
 	{AT("rss_max_indirection_table_length", "RSS max indirection table length", 18), U16,
-	 .features = FB(NET_F_RSS)},
+	 .features = FB(NET_F_RSS), .range = &net_indir_range},
 	{AT("supported_hash_types", "Supported hash types", 20), U32,
 	 .features = FB(NET_F_RSS) | FB(NET_F_HASH_REPORT), .fmt = HEX32,
 	 .flags = net_hash_types},
@@ -181,6 +187,13 @@ static const struct cfg_field balloon_fields[] = {
 	 .fmt = HEX32},
 };
 
+/* virtio 1.3, 5.6.4: "max_channel SHOULD be zero. max_target SHOULD be
+ * less than or equal to 255. max_lun SHOULD be less than or equal to
+ * 16383." */
+static const struct cfg_range scsi_channel_range = {0, 0, true, "5.6.4"};
+static const struct cfg_range scsi_target_range = {0, 255, true, "5.6.4"};
+static const struct cfg_range scsi_lun_range = {0, 16383, true, "5.6.4"};
+
 static const struct cfg_field scsi_fields[] = {
 	{AT("num_queues", "Request queues", 0), U32},
 	{AT("seg_max", "Max segments", 4), U32},
@@ -189,9 +202,9 @@ static const struct cfg_field scsi_fields[] = {
 	{AT("event_info_size", "Event info size", 16), U32},
 	{AT("sense_size", "Sense size", 20), U32},
 	{AT("cdb_size", "CDB size", 24), U32},
-	{AT("max_channel", "Max channel", 28), U16},
-	{AT("max_target", "Max target", 30), U16},
-	{AT("max_lun", "Max LUN", 32), U32},
+	{AT("max_channel", "Max channel", 28), U16, .range = &scsi_channel_range},
+	{AT("max_target", "Max target", 30), U16, .range = &scsi_target_range},
+	{AT("max_lun", "Max LUN", 32), U32, .range = &scsi_lun_range},
 };
 
 /* ---- GPU, input, vsock ---- */
@@ -316,9 +329,13 @@ static const struct cfg_field p9_fields[] = {
 	 .features = FB(P9_F_MOUNT_TAG)},
 };
 
+/* virtio 1.3, 5.11.4.2: "The device MUST set num_request_queues to 1 or
+ * greater." */
+static const struct cfg_range fs_queues_range = {1, 0xffffffff, false, "5.11.4.2"};
+
 static const struct cfg_field fs_fields[] = {
 	{AT("tag", "Tag", 0), .kind = CF_STR, .size = 36},
-	{AT("num_request_queues", "Request queues", 36), U32},
+	{AT("num_request_queues", "Request queues", 36), U32, .range = &fs_queues_range},
 	{AT("notify_buf_size", "Notify buffer size", 40), U32,
 	 .features = FB(FS_F_NOTIFICATION)},
 };
@@ -475,6 +492,12 @@ static uint64_t get_le(const uint8_t *p, unsigned size)
 static bool offered(const struct cfg_field *f, uint64_t features, bool known)
 {
 	return f->features == 0 || !known || (f->features & features) != 0;
+}
+
+/* For range checks: the field exists for certain. */
+static bool offered_bits(const struct cfg_field *f, uint64_t offered)
+{
+	return f->features == 0 || (f->features & offered) != 0;
 }
 
 /* Whether the field's bytes lie inside the region. The variable-size tag
@@ -687,6 +710,29 @@ void virtio_cfg_decode(const struct cfg_layout *l, const uint8_t *cfg, unsigned 
 	if (!l || !cfg)
 		return;
 	decode_fields(l->fields, l->nfields, cfg, len, 0, offered_features, features_known, out);
+}
+
+static void ranges_of(const struct cfg_field *fields, size_t n, const uint8_t *cfg, unsigned len,
+		      unsigned base, uint64_t offered, cfg_range_fn *fn, void *ctx)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_field *f = &fields[i];
+		unsigned off = base + f->offset;
+
+		if (!offered_bits(f, offered) || !field_fits(f, cfg, len, off))
+			continue;
+		if (f->kind == CF_STRUCT)
+			ranges_of(f->sub, f->nsub, cfg, len, off, offered, fn, ctx);
+		else if (f->range && f->kind <= CF_X64)
+			fn(ctx, f, off, get_le(cfg + off, f->size));
+	}
+}
+
+void virtio_cfg_ranges(const struct cfg_layout *l, const uint8_t *cfg, unsigned len,
+		       uint64_t offered, cfg_range_fn *fn, void *ctx)
+{
+	if (l && cfg)
+		ranges_of(l->fields, l->nfields, cfg, len, 0, offered, fn, ctx);
 }
 
 void virtio_cfg_hexdump(const uint8_t *cfg, unsigned len, struct rnode *out)

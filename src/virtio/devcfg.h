@@ -44,6 +44,14 @@ struct cfg_name {
 	const char *name;
 };
 
+/* A bound the spec puts on a field's value: min <= value <= max. `check`
+ * verifies it (the devcfg.ranges checks); the decoder ignores it. */
+struct cfg_range {
+	uint64_t min, max;
+	bool should;	     /* a SHOULD of the spec; false: a MUST */
+	const char *section; /* virtio 1.3 section stating it */
+};
+
 struct cfg_field {
 	const char *key;   /* JSON key: the spec's field name */
 	const char *label; /* for people */
@@ -65,6 +73,7 @@ struct cfg_field {
 	const struct cfg_variant *variants; /* CF_UNION members */
 	size_t nvariants;
 	unsigned select_at;
+	const struct cfg_range *range; /* NULL: the spec bounds nothing */
 };
 
 struct cfg_variant {
@@ -93,6 +102,13 @@ const struct cfg_layout *virtio_cfg_layouts(size_t *count);
  * (console emerg_wr, GPU events_clear) and padding are not shown. */
 void virtio_cfg_decode(const struct cfg_layout *l, const uint8_t *cfg, unsigned len,
 		       uint64_t offered_features, bool features_known, struct rnode *out);
+
+/* Calls fn for every integer field that has a range, exists (no feature
+ * condition, or one of its bits is in `offered`: pass only bits known to
+ * be offered) and fits in len bytes, with its offset and value. */
+typedef void cfg_range_fn(void *ctx, const struct cfg_field *f, unsigned off, uint64_t value);
+void virtio_cfg_ranges(const struct cfg_layout *l, const uint8_t *cfg, unsigned len,
+		       uint64_t offered, cfg_range_fn *fn, void *ctx);
 
 /* For device types without a layout: the region as bytes, key "raw". */
 void virtio_cfg_hexdump(const uint8_t *cfg, unsigned len, struct rnode *out);

@@ -368,3 +368,32 @@ const char *vfeatures_hex(const struct vfeatures *f, char *buf, size_t len)
 		o += (size_t)snprintf(buf + o, len - o, "%08x", (unsigned)f->w[i]);
 	return buf;
 }
+
+#define DEP(bit) (UINT64_C(1) << (bit))
+
+/* virtio 1.3, 5.1.3.1 (network device: "Feature bit requirements") and
+ * 5.2.5.2 (block device: "MUST offer [FLUSH] if they offer
+ * VIRTIO_BLK_F_CONFIG_WCE"). */
+static const struct feature_dep deps[] = {
+	{VIRTIO_DEV_NET, 7, DEP(1), "5.1.3.1"},		    /* GUEST_TSO4: GUEST_CSUM */
+	{VIRTIO_DEV_NET, 8, DEP(1), "5.1.3.1"},		    /* GUEST_TSO6: GUEST_CSUM */
+	{VIRTIO_DEV_NET, 9, DEP(7) | DEP(8), "5.1.3.1"},    /* GUEST_ECN: GUEST_TSO4 or 6 */
+	{VIRTIO_DEV_NET, 10, DEP(1), "5.1.3.1"},	    /* GUEST_UFO: GUEST_CSUM */
+	{VIRTIO_DEV_NET, 11, DEP(0), "5.1.3.1"},	    /* HOST_TSO4: CSUM */
+	{VIRTIO_DEV_NET, 12, DEP(0), "5.1.3.1"},	    /* HOST_TSO6: CSUM */
+	{VIRTIO_DEV_NET, 13, DEP(11) | DEP(12), "5.1.3.1"}, /* HOST_ECN: HOST_TSO4 or 6 */
+	{VIRTIO_DEV_NET, 14, DEP(0), "5.1.3.1"},	    /* HOST_UFO: CSUM */
+	{VIRTIO_DEV_NET, 18, DEP(17), "5.1.3.1"},	    /* CTRL_RX: CTRL_VQ */
+	{VIRTIO_DEV_NET, 19, DEP(17), "5.1.3.1"},	    /* CTRL_VLAN: CTRL_VQ */
+	{VIRTIO_DEV_NET, 21, DEP(17), "5.1.3.1"},	    /* GUEST_ANNOUNCE: CTRL_VQ */
+	{VIRTIO_DEV_NET, 22, DEP(17), "5.1.3.1"},	    /* MQ: CTRL_VQ */
+	{VIRTIO_DEV_NET, 23, DEP(17), "5.1.3.1"},	    /* CTRL_MAC_ADDR: CTRL_VQ */
+	{VIRTIO_DEV_NET, 60, DEP(17), "5.1.3.1"},	    /* RSS: CTRL_VQ */
+	{VIRTIO_DEV_BLOCK, 11, DEP(9), "5.2.5.2"},	    /* CONFIG_WCE: FLUSH */
+};
+
+const struct feature_dep *virtio_feature_deps(size_t *count)
+{
+	*count = ARRAY_SIZE(deps);
+	return deps;
+}

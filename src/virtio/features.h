@@ -54,6 +54,18 @@ bool vfeatures_has(const struct vfeatures *f, unsigned bit);
 uint64_t vfeatures_low64(const struct vfeatures *f);
 /* "0x" and 8 hex digits per word read, most significant word first. */
 const char *vfeatures_hex(const struct vfeatures *f, char *buf, size_t len);
+/* "Feature A requires feature B": the spec's dependency lists. A device
+ * MUST NOT offer `bit` without at least one of `requires_any` (virtio 1.3,
+ * 2.2.2), nor a driver accept it so. */
+struct feature_dep {
+	unsigned device_id;
+	unsigned bit;
+	uint64_t requires_any;
+	const char *section; /* where the spec states it */
+};
+
+/* Every dependency; the table tests and `check` read it. */
+const struct feature_dep *virtio_feature_deps(size_t *count);
 
 /* True for bits whose meaning the transport defines for every device. */
 bool virtio_feature_is_transport(unsigned bit);

@@ -98,7 +98,7 @@ enum virtio_pci_id_kind virtio_pci_classify(uint16_t vendor, uint16_t device)
 }
 
 /* The spec's "Transitional PCI Device ID" table. */
-static int transitional_table(uint16_t device)
+int virtio_pci_transitional_type(uint16_t device)
 {
 	switch (device) {
 	case 0x1000:
@@ -136,5 +136,5 @@ int virtio_pci_device_type(uint16_t device, uint16_t subsys_device)
 	 * ID, e.g. QEMU's 0x1100, so the table is the better guess then. */
 	if (subsys_device != 0 && subsys_device <= span)
 		return subsys_device;
-	return transitional_table(device);
+	return virtio_pci_transitional_type(device);
 }

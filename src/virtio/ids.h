@@ -73,5 +73,9 @@ enum virtio_pci_id_kind virtio_pci_classify(uint16_t vendor, uint16_t device);
  * not a plausible ID the spec's transitional table decides. Callers check
  * the vendor with virtio_pci_classify() first. */
 int virtio_pci_device_type(uint16_t device, uint16_t subsys_device);
+/* The virtio device type the spec's Transitional PCI Device ID table gives
+ * a PCI device ID (virtio 1.3, 4.1.2.1), or -1 when the table has no such
+ * ID. */
+int virtio_pci_transitional_type(uint16_t device);
 
 #endif

@@ -84,11 +84,21 @@ int st_roundtrip(struct st *t, unsigned q, const struct vseg *segs, unsigned n, 
 	uint16_t head;
 	bool suppressed;
 
-	if (vring_post(r, segs, n, &head, e) || vring_kick(r, &suppressed, e) ||
-	    vring_poll(r, u, 1, &got, t->o->timeout_ms, t->o->cancel, e))
+	if (vring_post(r, segs, n, &head, e) || vring_kick(r, &suppressed, e))
 		return -1;
+	if (vring_poll(r, u, 1, &got, t->o->timeout_ms, t->o->cancel, e)) {
+		if (t->o->fault)
+			*t->o->fault = vring_fault(r);
+		if (t->o->completed && vring_fault(r) != VRING_FAULT_NONE)
+			*t->o->completed = true;
+		return -1;
+	}
+	if (t->o->completed)
+		*t->o->completed = true;
 	if (u->id != head) {
 		vused_free(u, 1);
+		if (t->o->fault)
+			*t->o->fault = VRING_FAULT_USED_ID;
 		return verr_set(e, VX_DEVICE, "used id %u, expected %u", u->id, head);
 	}
 	return 0;

@@ -24,6 +24,11 @@ struct selftest_opts {
 	/* Packed virtqueues: negotiates VIRTIO_F_RING_PACKED; a device that
 	 * does not offer it fails the test with VX_USAGE. */
 	bool packed;
+	/* When not NULL: what the device did wrong on a request, if it broke
+	 * the ring protocol (VRING_FAULT_NONE otherwise); for `check`. */
+	enum vring_fault *fault;
+	/* When not NULL: set when a used element came back at all. */
+	bool *completed;
 };
 
 /* Runs the self-test of v's device type. Queues it sets up go into

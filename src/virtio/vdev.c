@@ -268,31 +268,51 @@ static int read_until_stable(struct vdev *v, const uint8_t *w, uint8_t *buf, uns
 		CONFIG_READ_TRIES);
 }
 
-int vdev_read_config(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, struct verr *e)
+/* How many bytes of the region to read, and the access width of each. */
+static int config_plan(struct vdev *v, unsigned len, uint8_t *w, unsigned *n, struct verr *e)
 {
 	const struct cfg_layout *l =
 		v->device_id >= 0 ? virtio_cfg_layout((unsigned)v->device_id) : NULL;
-	uint8_t w[VDEV_CONFIG_MAX];
-	unsigned n;
 
 	if (!vdev_regs_readable(v))
 		return verr_set(e, VX_UNAVAILABLE, "%s", v->regs_why);
-	n = v->ops->config_len(v);
-	if (n > len)
-		n = len;
+	*n = v->ops->config_len(v);
+	if (*n > len)
+		*n = len;
 	/* Reading past a known struct only costs time (4 KiB regions are
 	 * common); variable-length layouts (9p's tag) need the whole region. */
-	if (l && !has_variable_tail(l) && n > l->size)
-		n = l->size;
+	if (l && !has_variable_tail(l) && *n > l->size)
+		*n = l->size;
 	/* Unknown layouts are shown as a hex dump: the first 256 bytes are
 	 * plenty, and byte reads through a config window are slow. */
-	if (!l && n > VDEV_CONFIG_UNKNOWN_MAX)
-		n = VDEV_CONFIG_UNKNOWN_MAX;
-	memset(w, 1, sizeof(w));
+	if (!l && *n > VDEV_CONFIG_UNKNOWN_MAX)
+		*n = VDEV_CONFIG_UNKNOWN_MAX;
+	memset(w, 1, VDEV_CONFIG_MAX);
 	if (l)
-		mark_widths(l->fields, l->nfields, 0, w, n);
+		mark_widths(l->fields, l->nfields, 0, w, *n);
+	return 0;
+}
+
+int vdev_read_config(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, struct verr *e)
+{
+	uint8_t w[VDEV_CONFIG_MAX];
+	unsigned n;
+
+	if (config_plan(v, len, w, &n, e))
+		return -1;
 	if (v->ops->get_config_generation ? read_by_generation(v, w, buf, n, e)
 					  : read_until_stable(v, w, buf, n, e))
+		return -1;
+	*got = n;
+	return 0;
+}
+
+int vdev_config_snapshot(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, struct verr *e)
+{
+	uint8_t w[VDEV_CONFIG_MAX];
+	unsigned n;
+
+	if (config_plan(v, len, w, &n, e) || read_snapshot(v, w, buf, n, e))
 		return -1;
 	*got = n;
 	return 0;

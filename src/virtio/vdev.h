@@ -158,6 +158,11 @@ const char *virtio_status_str(uint8_t status, char *buf, unsigned len);
  * a layout is known. Returns bytes read. */
 int vdev_read_config(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, struct verr *e);
 
+/* One read of the device config region with each field's own access
+ * width (as vdev_read_config), without the generation loop: for checks
+ * that compare snapshots themselves. len is capped like vdev_read_config. */
+int vdev_config_snapshot(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, struct verr *e);
+
 extern const struct vtransport_ops virtio_modern_ops;
 extern const struct vtransport_ops virtio_legacy_ops;
 

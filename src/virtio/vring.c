@@ -302,10 +302,16 @@ int vring_kick_needed(struct vring *r, bool *notified, struct verr *e)
 
 /* The device broke the protocol (e says how): no more posts or polls
  * until a reset. */
-static int mark_broken(struct vring *r)
+static int mark_broken(struct vring *r, enum vring_fault fault)
 {
 	r->broken = true;
+	r->fault = fault;
 	return -1;
+}
+
+enum vring_fault vring_fault(const struct vring *r)
+{
+	return r->fault;
 }
 
 static int take_used(struct vring *r, uint32_t id, uint32_t len, struct vused *u, struct verr *e)
@@ -315,14 +321,14 @@ static int take_used(struct vring *r, uint32_t id, uint32_t len, struct vused *u
 
 	if (id >= r->size || !r->chains[id].busy) {
 		verr_set(e, VX_DEVICE, "device error: used id %u is not in flight", id);
-		return mark_broken(r);
+		return mark_broken(r, VRING_FAULT_USED_ID);
 	}
 	c = &r->chains[id];
 	if (len > c->writable) {
 		verr_set(e, VX_DEVICE,
 			 "device error: used len %u exceeds the chain's %u writable bytes", len,
 			 c->writable);
-		return mark_broken(r);
+		return mark_broken(r, VRING_FAULT_USED_LEN);
 	}
 	u->id = (uint16_t)id;
 	u->len = len;
@@ -428,7 +434,7 @@ int vring_poll_wait(struct vring *r, struct vused *out, unsigned max, unsigned *
 		int got = r->ops->peek_used(r, &id, &len, e);
 
 		if (got < 0)
-			return mark_broken(r);
+			return mark_broken(r, VRING_FAULT_USED_IDX);
 		if (got == 0)
 			break;
 		if (take_used(r, id, len, &out[*n], e))

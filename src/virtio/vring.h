@@ -55,6 +55,14 @@ struct vused {
 
 struct vring;
 
+/* Why a ring stopped taking work after a device error (vring_fault). */
+enum vring_fault {
+	VRING_FAULT_NONE,
+	VRING_FAULT_USED_ID,  /* a used id that is not a chain in flight */
+	VRING_FAULT_USED_LEN, /* a used len beyond the chain's writable bytes */
+	VRING_FAULT_USED_IDX, /* used idx ran ahead of the ring (packed: a bad used descriptor) */
+};
+
 /* Ring layouts, for choosing one (the CLI's --ring): the word of each. */
 enum vring_layout { VRING_SPLIT, VRING_PACKED, VRING_LAYOUT_COUNT };
 const char *vring_layout_word(unsigned layout); /* NULL past the end */
@@ -78,6 +86,7 @@ typedef int vring_wait_fn(void *ctx, int timeout_ms);
 void vring_destroy(struct vring *r);
 
 unsigned vring_index(const struct vring *r);
+enum vring_fault vring_fault(const struct vring *r);
 uint16_t vring_size(const struct vring *r);
 bool vring_is_packed(const struct vring *r);
 unsigned vring_in_flight(const struct vring *r);

@@ -79,7 +79,8 @@ struct vring {
 	unsigned index;
 	uint16_t size;
 	bool event_idx, indirect_ok, notification_data;
-	bool broken; /* the device broke the protocol: no more posts */
+	bool broken;		/* the device broke the protocol: no more posts */
+	enum vring_fault fault; /* how */
 	uint16_t msix_vector;
 	struct dma_mem mem[3];
 	unsigned nmem;

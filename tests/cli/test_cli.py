@@ -493,6 +493,207 @@ class Table(unittest.TestCase):
             run("-F", self.FIX, *line, want=status)
 
 
+def check_json(*args, code):
+    """`virtioctl --json [-F FILE] check ...`, validated against the schema."""
+    p = run("--json", *args, want=code)
+    doc = json.loads(p.stdout)
+    schema_validator("check").validate(doc)
+    return doc, p
+
+
+def results(doc, result=None):
+    return {r["id"]: r for a in doc["areas"] for r in a["results"]
+            if result is None or r["result"] == result}
+
+
+class CheckCommand(unittest.TestCase):
+    """`check` on fixtures: the failures of issue 10, exit statuses, --only,
+    --strict, --list, text against JSON, scripts."""
+
+    def test_list(self):
+        doc, _ = check_json("check", "--list", code=EXIT["ok"])
+        ids = [c["id"] for c in doc["checks"]]
+        self.assertGreaterEqual(len(ids), 40)
+        self.assertEqual(len(ids), len(set(ids)))
+        text = run("check", "--list", want=EXIT["ok"]).stdout
+        for c in doc["checks"]:
+            self.assertIn(c["id"], text)
+
+    def test_issue_example_caps(self):
+        """The dump `caps` shows as all "ok" fails exactly the four rules
+        it breaks, and exits with 11."""
+        doc, p = check_json("-F", os.path.join(FIX, "check-issue-caps.txt"), "check",
+                            "00:02.0", code=EXIT["check"])
+        self.assertEqual(sorted(results(doc, "fail")),
+                         ["cap.isr.present", "cap.pci_cfg.present", "cap.shm.unique_id",
+                          "cap.vendor.length"])
+        for r in results(doc, "fail").values():
+            self.assertTrue(r["seen"] and r["required"])
+        self.assertEqual(doc["verdict"], "fail")
+        self.assertEqual(doc["counts"]["must_failed"], 4)
+        self.assertIn("4 MUST checks failed", p.stderr)
+        # Failures come first: the first area holds a failure, and within
+        # it the failures lead.
+        self.assertEqual(doc["areas"][0]["results"][0]["result"], "fail")
+        # A dump has no registers: those checks are skipped, with a reason.
+        r = results(doc)["regs.queue_size"]
+        self.assertEqual((r["result"], r["skip_kind"]), ("skip", "unreachable"))
+        self.assertEqual(results(doc)["active.reset"]["skip_kind"], "needs_active")
+
+    def test_issue_example_transitional(self):
+        doc, _ = check_json("-F", os.path.join(FIX, "check-transitional-subsys.txt"), "check",
+                            "00:03.0", code=EXIT["check"])
+        self.assertEqual(list(results(doc, "fail")), ["pci.transitional.subsystem"])
+        self.assertEqual(results(doc)["pci.class"]["result"], "pass")
+
+    def test_fixtures_fail_their_rule(self):
+        """Each malformed capability fixture fails its own rule, no other."""
+        want = {"caps-bar-unimpl.txt": "cap.bar.implemented", "caps-loop.txt": "cap.chain",
+                "caps-mult3.txt": "cap.notify.multiplier",
+                "caps-misaligned.txt": "cap.device.align",
+                "caps-short-common.txt": "cap.common.length", "caps-truncated.txt": "cap.len",
+                "caps-unknown-type.txt": "cap.pci_cfg.present"}
+        for f, rule in want.items():
+            doc, _ = check_json("-F", os.path.join(FIX, f), "check", "00:02.0",
+                                code=EXIT["check"])
+            self.assertEqual(list(results(doc, "fail")), [rule], f)
+
+    def test_correct_dumps_pass(self):
+        for f, addr in [("host-00-02.0.txt", "00:02.0"), ("pcie-virtio-blk-4k.txt", "01:00.0"),
+                        ("guest-transitional-net.txt", "00:04.0"),
+                        ("guest-legacy-blk.txt", "00:03.0")]:
+            doc, _ = check_json("-F", os.path.join(FIX, f), "check", addr, code=EXIT["ok"])
+            self.assertEqual(results(doc, "fail"), {}, f)
+            self.assertEqual(doc["verdict"], "pass")
+
+    def test_strict(self):
+        """A SHOULD failure (a reserved BAR index) counts only with --strict."""
+        dump = os.path.join(FIX, "caps-bar7.txt")
+        doc, _ = check_json("-F", dump, "check", "00:02.0", code=EXIT["ok"])
+        self.assertEqual(list(results(doc, "fail")), ["cap.bar.index"])
+        self.assertEqual(results(doc)["cap.bar.index"]["level"], "SHOULD")
+        doc, _ = check_json("-F", dump, "check", "00:02.0", "--strict", code=EXIT["check"])
+        self.assertTrue(doc["strict"])
+        self.assertEqual(doc["verdict"], "fail")
+
+    def test_only(self):
+        dump = os.path.join(FIX, "check-issue-caps.txt")
+        doc, _ = check_json("-F", dump, "check", "00:02.0", "--only", "pci.*,cap.chain",
+                            code=EXIT["ok"])
+        self.assertEqual(sorted(results(doc)), sorted(
+            ["cap.chain", "pci.device_id", "pci.transitional.revision",
+             "pci.transitional.subsystem", "pci.modern.revision", "pci.modern.subsystem",
+             "pci.class"]))
+        doc, _ = check_json("-F", dump, "check", "00:02.0", "--only", "cap.isr.present",
+                            code=EXIT["check"])
+        self.assertEqual(doc["counts"]["checks"], 1)
+        p = run("-F", dump, "check", "00:02.0", "--only", "cap.nope", want=EXIT["usage"])
+        self.assertIn("check --list", p.stderr)
+
+    def test_usage_and_refusals(self):
+        run("check", want=EXIT["usage"])
+        run("check", "--list", "00:02.0", want=EXIT["usage"])
+        # --active writes: a dump file has nothing to write to.
+        p = run("-F", os.path.join(FIX, "host-00-02.0.txt"), "check", "00:02.0", "--active",
+                want=EXIT["perm"])
+        self.assertIn("dump file", p.stderr)
+
+    def test_text_agrees_with_json(self):
+        args = ["-F", os.path.join(FIX, "check-issue-caps.txt"), "check", "00:02.0"]
+        doc = json.loads(run("--json", *args, want=EXIT["check"]).stdout)
+        text = run(*args, want=EXIT["check"]).stdout
+        for r in results(doc).values():
+            self.assertIn(r["id"], text)
+            for k in ("seen", "required", "reason"):
+                if r[k]:
+                    self.assertIn(r[k], text)
+        self.assertIn("Verdict:", text.splitlines()[-1])
+
+    def test_script_json_lines(self):
+        """In a script with --json each check is one JSON Lines record, and
+        a failing one is followed by its error record (exit status 11); a
+        leading '-' keeps it from stopping the script."""
+        p = subprocess.run([VIRTIOCTL, "--json", "-F", os.path.join(FIX, "check-issue-caps.txt"),
+                            "-f", "-"], input="-check 00:02.0\ncheck --list\n",
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = [json.loads(line) for line in p.stdout.splitlines()]
+        self.assertEqual(len(lines), 3)
+        v = schema_validator("check")
+        v.validate(lines[0])
+        v.validate(lines[2])
+        schema_validator("error").validate(lines[1])
+        self.assertEqual(lines[0]["verdict"], "fail")
+        self.assertEqual((lines[1]["command"], lines[1]["error"]["exit_status"]),
+                         ("check", EXIT["check"]))
+        self.assertIn("checks", lines[2])
+
+
+# The checks each misbehaviour knob of the simulator must fail (issue 10):
+# those and no other. A knob the simulator lists without an entry fails.
+KNOB_CHECKS = {
+    "reset-ignored": ["active.reset"],
+    "features-ok-always": ["active.features_ok.unoffered"],
+    "queue-size-odd": ["regs.queue_size"],
+    "used-len-overflow": ["active.used.len"],
+    "used-id-bogus": ["active.used.id"],
+    "config-generation-stuck": ["regs.config_generation"],
+    "notify-off-out-of-range": ["active.notify", "cap.notify.queues"],
+    "no-isr-cap": ["cap.isr.present"],
+    "status-reserved-bits": ["active.status.reserved"],
+}
+
+
+class CheckSimulated(unittest.TestCase):
+    """`check --active` on the simulator: every type passes every check
+    without knobs; each knob fails its own checks and no other, with exit
+    status 11 when one of them is a MUST (SHOULD ones with --strict)."""
+
+    SIM = json.loads(run("--json", "--simulate", "list", want=0).stdout)
+
+    def test_every_type_passes(self):
+        for t in self.SIM["types"]:
+            for transport in ("modern", "transitional", "legacy"):
+                spec = "%s,transport=%s" % (t["name"], transport)
+                p = run("--json", "--simulate", spec, "check", "--active", "00:01.0")
+                if transport != "modern" and p.returncode == EXIT["usage"]:
+                    continue  # a type without a transitional PCI device ID
+                self.assertEqual(p.returncode, EXIT["ok"], (spec, p.stderr))
+                doc = json.loads(p.stdout)
+                schema_validator("check").validate(doc)
+                self.assertEqual(doc["mode"], "active")
+                self.assertEqual(results(doc, "fail"), {}, spec)
+                # Active checks ran: none was left for want of --active.
+                self.assertFalse([r for r in results(doc).values()
+                                  if r["skip_kind"] == "needs_active"], spec)
+
+    def test_each_knob_fails_its_checks(self):
+        levels = {c["id"]: c["level"] for c in
+                  json.loads(run("--json", "check", "--list", want=0).stdout)["checks"]}
+        for b in self.SIM["bugs"]:
+            self.assertIn(b["name"], KNOB_CHECKS)
+            want = sorted(KNOB_CHECKS[b["name"]])
+            must = any(levels[c] == "MUST" for c in want)
+            spec = "net,bug=" + b["name"]
+            doc, _ = check_json("--simulate", spec, "check", "--active", "00:01.0",
+                                code=EXIT["check"] if must else EXIT["ok"])
+            self.assertEqual(sorted(results(doc, "fail")), want, spec)
+            check_json("--simulate", spec, "check", "--active", "--strict", "00:01.0",
+                       code=EXIT["check"])
+
+    def test_read_only_bound(self):
+        """A simulated device bound to a driver: the read-only check passes
+        what it can reach, writes nothing (BARs hidden, no --select), and
+        --active is refused like any writing command."""
+        doc, _ = check_json("--simulate", "block,driver=virtio_blk", "check", "00:01.0",
+                            code=EXIT["ok"])
+        self.assertEqual(doc["driver"], "virtio_blk")
+        self.assertEqual(results(doc)["regs.queue_size"]["result"], "skip")
+        p = run("--simulate", "block,driver=virtio_blk", "check", "--active", "00:01.0",
+                want=EXIT["perm"])
+        self.assertIn("refusing", p.stderr)
+
+
 @unittest.skipUnless(sysfs_virtio_functions(), "no virtio-pci functions on this machine")
 class LiveReadOnly(unittest.TestCase):
     def test_list_matches_sysfs(self):
@@ -579,6 +780,25 @@ class LiveReadOnly(unittest.TestCase):
             if doc["driver"]:
                 # A bound device: nothing behind a selector was read.
                 self.assertIsNone(doc["queues"])
+
+    def test_check_every_function(self):
+        """`check` read-only (no --select, no --active) on this machine's
+        bound devices completes; what it cannot reach is skipped with a
+        reason. Unbound ones are left alone: read-only checks write
+        selectors there."""
+        for addr in sysfs_virtio_functions():
+            if not os.path.exists("/sys/bus/pci/devices/%s/driver" % addr):
+                continue
+            p = run("--json", "check", addr)
+            self.assertIn(p.returncode, (EXIT["ok"], EXIT["check"]), p.stderr)
+            doc = json.loads(p.stdout)
+            schema_validator("check").validate(doc)
+            self.assertEqual(doc["mode"], "read-only")
+            for r in results(doc).values():
+                if r["result"] == "skip":
+                    self.assertTrue(r["reason"], r)
+                if r["id"].startswith("active."):
+                    self.assertEqual(r["skip_kind"], "needs_active")
 
 
 def unprivileged(*args):

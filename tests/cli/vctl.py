@@ -17,10 +17,11 @@ VIRTIOCTL = os.path.abspath(os.environ.get("VIRTIOCTL") or os.path.join(TOP, "bu
 BINDIR = os.path.dirname(VIRTIOCTL)
 
 # src/util/err.h: exit statuses are part of the interface.
-OK, FAIL, USAGE, NODEV, NOTVIRTIO, PERM, DEVICE, EXPECT, TIMEOUT, INPUT, UNAVAILABLE = range(11)
+OK, FAIL, USAGE, NODEV, NOTVIRTIO, PERM, DEVICE, EXPECT, TIMEOUT, INPUT, UNAVAILABLE, CHECK = \
+    range(12)
 EXIT = {"ok": OK, "fail": FAIL, "usage": USAGE, "nodev": NODEV, "notvirtio": NOTVIRTIO,
         "perm": PERM, "device": DEVICE, "expect": EXPECT, "timeout": TIMEOUT, "input": INPUT,
-        "unavailable": UNAVAILABLE}
+        "unavailable": UNAVAILABLE, "check": CHECK}
 
 
 def fixture(name):

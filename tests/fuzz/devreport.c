@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/report.h"
+#include "conform/conform.h"
 #include "virtio/caps.h"
 #include "virtio/vdev.h"
 
@@ -56,6 +57,24 @@ static void build_all(struct session *s, struct sdev *d)
 	r_free(root);
 }
 
+/* `check` read-only: every check on the hostile device, counted right. */
+static void check_all(struct sdev *d)
+{
+	struct conform_env env = {.v = &d->v, .bound_driver = d->bound ? "virtio-pci" : ""};
+	struct conform_opts o = {NULL, 0, false};
+	struct conform_summary sum;
+	struct rnode *root = r_new_root();
+	struct verr e = {0};
+	size_t n;
+
+	conform_checks(&n);
+	FUZZ_ASSERT(conform_run(&env, &o, root, &sum, &e) == 0);
+	FUZZ_ASSERT(sum.checks == n && sum.passed + sum.failed + sum.skipped == n);
+	FUZZ_ASSERT(sum.must_failed + sum.should_failed == sum.failed);
+	fuzz_render(root);
+	r_free(root);
+}
+
 void fuzz_device_reports(struct pdev *pci, bool bound, bool select)
 {
 	struct session s;
@@ -78,6 +97,7 @@ void fuzz_device_reports(struct pdev *pci, bool bound, bool select)
 	if (bound && select)
 		vdev_use_window(&d.v);
 	build_all(&s, &d);
+	check_all(&d);
 	if (d.v.kind != VDEV_MODERN && vdev_use_interface(&d.v, VDEV_IFACE_LEGACY, &e) == 0)
 		build_all(&s, &d);
 out:

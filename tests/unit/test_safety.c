@@ -7,6 +7,8 @@
  *   CMD_WRITES is refused with VX_PERM and the driver's name, and no write
  *   reaches the device: also with --select, which lets selector writes
  *   through the pdev layer, so only dispatch() stands in the way.
+ * - Each flag option is tried too: one that writes (check --active) must
+ *   be marked so in the table and then counts as writing.
  * - Every other one is not refused; with --select it writes nothing but
  *   selector registers (and the config-access window that carries them),
  *   without it nothing at all. A row that writes without CMD_WRITES fails.
@@ -323,10 +325,38 @@ static void check_case(const struct command *c, const struct cmd_action *act, co
 	*(writes ? &n_writing : &n_reading) += 1;
 }
 
+/* Every flag option of a command without an action word, on its own: one
+ * that makes the command write (check --active) must say so (.writes) and
+ * then counts like CMD_WRITES (refused on a bound device, without a write,
+ * allowed otherwise); one that does not say so must write nothing. */
+static void check_flag_options(const struct command *c)
+{
+	for (size_t i = 0; i < command_opt_count(c); i++) {
+		bool writes = command_writes(c, NULL) || c->opts[i].writes;
+		char opt[64];
+		struct line l;
+		size_t o;
+
+		if (c->opts[i].type != OPT_FLAG || !build(&l, c, NULL, NULL))
+			continue;
+		snprintf(opt, sizeof(opt), "--%s", c->opts[i].name);
+		push(&l, opt);
+		o = strlen(l.text);
+		snprintf(l.text + o, sizeof(l.text) - o, " %s", opt);
+		check_bound(&l, writes);
+		if (writes)
+			check_allowed(&l);
+		*(writes ? &n_writing : &n_reading) += 1;
+	}
+}
+
 /* What the rules rest on: a command that can write names its device. */
 static void check_table_shape(const struct command *c)
 {
 	bool any_writes = command_writes(c, NULL);
+
+	for (size_t i = 0; i < command_opt_count(c); i++)
+		any_writes |= c->opts[i].writes;
 
 	for (size_t i = 0; i < command_action_count(c); i++)
 		any_writes |= command_writes(c, &c->actions[i]);
@@ -349,8 +379,10 @@ static void test_every_row(void)
 		check_table_shape(c);
 		if (!(c->flags & CMD_DEVICE) || (c->flags & (CMD_HIDDEN | CMD_SESSION)))
 			continue;
-		if (c->run)
+		if (c->run) {
 			check_case(c, NULL, NULL);
+			check_flag_options(c);
+		}
 		for (size_t k = 0; k < command_action_count(c); k++) {
 			const struct cmd_action *act = &c->actions[k];
 
@@ -363,7 +395,8 @@ static void test_every_row(void)
 	}
 	/* The table as it stands: the walk reached the rows it should. */
 	printf("%d writing and %d read-only lines\n", n_writing, n_reading);
-	CHECK(n_writing >= 14); /* 7 status steps, set, negotiate, vring setup, post...bench */
+	CHECK(n_writing >= 15); /* 7 status steps, set, negotiate, vring setup, post...bench,
+				   check --active */
 	CHECK(n_reading >= 9);	/* caps ... vendor, features, status, vring show */
 }
 
