@@ -15,6 +15,11 @@ enum { POST_INDIRECT };
 enum { VRING_IRQ, VRING_RING };
 enum { ST_BYTES, ST_TIMEOUT, ST_ENDPOINT, ST_PATH, ST_ARP, ST_RING };
 enum { BENCH_DURATION, BENCH_RING };
+/* Options of metrics, dump, diff, watch. */
+enum { METRICS_TEXTFILE };
+enum { DUMP_ALL };
+enum { DIFF_IGNORE };
+enum { WATCH_INTERVAL, WATCH_COUNT };
 
 CMD_HANDLER(cmd_list);
 CMD_HANDLER(cmd_caps);
@@ -28,6 +33,9 @@ CMD_HANDLER(cmd_status_step); /* a->choice: enum vstep */
 CMD_HANDLER(cmd_dump);
 CMD_HANDLER(cmd_irqs);
 CMD_HANDLER(cmd_vendor);
+CMD_HANDLER(cmd_metrics);
+CMD_HANDLER(cmd_diff);
+CMD_HANDLER(cmd_watch);
 CMD_HANDLER(cmd_help);
 CMD_HANDLER(cmd_vring_setup);
 CMD_HANDLER(cmd_vring_show);
