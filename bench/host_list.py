@@ -1,8 +1,12 @@
 """virtioctl's read-only commands vs lspci, on this machine, in the same run.
 
-Read-only on both sides: `virtioctl list` vs `lspci`, and
+Read-only on both sides: `virtioctl list` vs `lspci`,
 `virtioctl --json dump ADDR` vs `lspci -vvv -s ADDR` (no --select, no
---force: virtioctl writes nothing to a device bound to a driver).  Each
+--force: virtioctl writes nothing to a device bound to a driver), and for
+the whole host `virtioctl metrics` and `virtioctl --json dump --all` vs
+`lspci -vvv -d 1af4:` (every virtio function; `metrics` never writes).
+Separately, the cost of `virtioctl watch --interval 1000` as the share of
+one CPU it uses over --watch-seconds (its rusage over the wall time).  Each
 command runs REPS times, the two of a pair interleaved (A B, B A, A B, ...)
 so that drift on the machine hits both alike, after a few warm-up runs.
 Per run: wall time (time.perf_counter around fork, exec and wait) and CPU
@@ -102,6 +106,17 @@ def callgrind_instructions(argv):
     return int(m.group(1)) if m else None
 
 
+def watch_cost(virtioctl, seconds):
+    """CPU share of `virtioctl watch --interval 1000 --count N` (N polls,
+    about N seconds): its user+system time over its wall time."""
+    print("[bench] host: virtioctl watch --interval 1000 for %d s ..." % seconds,
+          file=sys.stderr, flush=True)
+    argv = [virtioctl, "watch", "--interval", "1000", "--count", str(seconds)]
+    wall, cpu, _, rc = _run_once(argv)
+    return {"argv": ["virtioctl"] + argv[1:], "wall_s": wall, "cpu_s": cpu,
+            "cpu_share": cpu / wall if wall else None, "exit": rc}
+
+
 def first_virtio_device(virtioctl):
     r = subprocess.run([virtioctl, "--json", "list"], stdout=subprocess.PIPE, text=True)
     try:
@@ -152,6 +167,9 @@ def add_arguments(ap):
                     "block device, else the first driver-bound device)")
     ap.add_argument("--no-callgrind", action="store_true",
                     help="skip the instruction counts under valgrind")
+    ap.add_argument("--watch-seconds", type=int, default=30,
+                    help="how long `virtioctl watch --interval 1000` runs for its CPU share "
+                    "(default 30; 0 skips it)")
 
 
 def run(a, virtioctl):
@@ -163,6 +181,8 @@ def run(a, virtioctl):
     pairs = [
         ("list", [virtioctl, "list"], ["lspci"]),
         ("dump", [virtioctl, "--json", "dump", addr], ["lspci", "-vvv", "-s", addr]),
+        ("metrics", [virtioctl, "metrics"], ["lspci", "-vvv", "-d", "1af4:"]),
+        ("dumpall", [virtioctl, "--json", "dump", "--all"], ["lspci", "-vvv", "-d", "1af4:"]),
     ]
     rows = []
     for name, va, la in pairs:
@@ -186,7 +206,9 @@ def run(a, virtioctl):
     if not GNU_TIME:
         print("[bench] host: no /usr/bin/time (apt-get install time): no peak RSS",
               file=sys.stderr)
+    watch = watch_cost(virtioctl, a.watch_seconds) if a.watch_seconds > 0 else None
     return {"machine": machine_info(), "device": addr, "reps": a.reps, "warmup": a.warmup,
+            "watch": watch,
             "rss_runs": min(a.reps, RSS_REPS) if GNU_TIME else 0,
             "gnu_time_floor_kib": peak_rss_kib(["true"]) if GNU_TIME else None,
             "lspci": _version(["lspci", "--version"]),
@@ -196,11 +218,11 @@ def run(a, virtioctl):
 
 
 def print_table(res, f=sys.stdout):
-    print("%-6s %-22s %12s %12s %7s" % ("pair", "measure", "virtioctl", "lspci", "ratio"),
+    print("%-8s %-22s %12s %12s %7s" % ("pair", "measure", "virtioctl", "lspci", "ratio"),
           file=f)
 
     def line(name, what, v, p, r, fmt):
-        print("%-6s %-22s %12s %12s %7s" % (name, what, fmt(v), fmt(p),
+        print("%-8s %-22s %12s %12s %7s" % (name, what, fmt(v), fmt(p),
                                              "%.2f" % r if r else "-"), file=f)
 
     for row in res["rows"]:
@@ -219,7 +241,12 @@ def print_table(res, f=sys.stdout):
             line("", "instructions", v.get("instructions"), p.get("instructions"),
                  row["ratio_instructions"], lambda x: "{:,}".format(x) if x else "-")
     print("list = `virtioctl list` vs `lspci`; dump = `virtioctl --json dump %s` vs "
-          "`lspci -vvv -s %s`" % (res["device"], res["device"]), file=f)
+          "`lspci -vvv -s %s`;\nmetrics = `virtioctl metrics`, dumpall = `virtioctl --json "
+          "dump --all`, both vs `lspci -vvv -d 1af4:`" % (res["device"], res["device"]), file=f)
+    w = res.get("watch")
+    if w:
+        print("watch --interval 1000: %.1f ms CPU in %.1f s = %.3f%% of one CPU (exit %d)" % (
+            w["cpu_s"] * 1e3, w["wall_s"], 100 * w["cpu_share"], w["exit"]), file=f)
     print("ratio = virtioctl / lspci (below 1: virtioctl is cheaper); %d interleaved runs "
           "each (peak RSS: %d under GNU time, whose own floor is %s KiB)"
           % (res["reps"], res["rss_runs"], res["gnu_time_floor_kib"]), file=f)

@@ -97,6 +97,33 @@ static const struct cmd_opt check_opts[] = {
 	{0},
 };
 
+static const struct cmd_opt metrics_opts[] = {
+	[METRICS_TEXTFILE] = OPT_FILE("textfile", 0, "FILE",
+				      "write FILE atomically (node_exporter's textfile collector) "
+				      "instead of standard output"),
+	{0},
+};
+
+static const struct cmd_opt dump_opts[] = {
+	[DUMP_ALL] = OPT_FLAG("all", 'a', "every virtio-pci function in one document"),
+	{0},
+};
+
+static const struct cmd_opt diff_opts[] = {
+	[DIFF_IGNORE] = OPT_STRING("ignore", 'i', "KEYS",
+				   "keys to leave out at any depth, comma-separated (default: "
+				   "notes); e.g. notes,address,linux"),
+	{0},
+};
+
+static const struct cmd_opt watch_opts[] = {
+	[WATCH_INTERVAL] = OPT_UINT("interval", 0, "MS", 10, OPT_UNBOUNDED, 1000,
+				    "poll every MS milliseconds"),
+	[WATCH_COUNT] = OPT_UINT_NODEF("count", 'n', "N", 1, OPT_UNBOUNDED,
+				       "stop after N polls (without it: until Ctrl-C)"),
+	{0},
+};
+
 /* ---- actions ---- */
 
 static const struct cmd_action features_actions[] = {
@@ -213,13 +240,16 @@ static const struct command table[] = {
 	 .actions = status_actions,
 	 .run = cmd_status},
 	{.name = "dump",
-	 .args = "<device>",
+	 .args = "[device]",
 	 .summary = "everything: identity, caps, status, features, common, config",
 	 .help = "All of the above in one report, with the Linux driver-model view (driver, "
 		 "virtio bus device, what the driver created, negotiated features and status from "
 		 "sysfs, compared with the registers where both can be read) and the sections of "
-		 "any vendor extension that knows the device.",
+		 "any vendor extension that knows the device. --all: every virtio-pci function in "
+		 "one document, {devices: [dump...], skipped: [{address, reason}]}; functions "
+		 "bound to vfio-pci are skipped (opening them through VFIO resets them).",
 	 .flags = CMD_DEVICE,
+	 .opts = dump_opts,
 	 .run = cmd_dump},
 	{.name = "irqs",
 	 .args = "<device>",
@@ -242,6 +272,49 @@ static const struct command table[] = {
 		 "`dump` includes the same sections. Read-only.",
 	 .flags = CMD_DEVICE,
 	 .run = cmd_vendor},
+	{.name = "metrics",
+	 .args = "[device...]",
+	 .summary = "Prometheus metrics of every virtio-pci function",
+	 .help = "Prints the Prometheus text exposition format (0.0.4) for every virtio-pci "
+		 "function, or the ones given: an info metric (type, transport, PCI driver, "
+		 "virtio bus device, virtio driver, what it created), the status byte and each "
+		 "status bit, offered and negotiated feature bits, the queue count, per MSI-X "
+		 "vector its interrupt count from /proc/interrupts labelled with its queue, how "
+		 "long the collection took, and what could not be read "
+		 "(virtioctl_collection_errors, by reason: never a 0 in its place). Read-only "
+		 "whatever the options: no selector write, no ISR read, no VFIO open. --json "
+		 "prints the same model as JSON. See docs/monitoring.md.",
+	 .opts = metrics_opts,
+	 .run = cmd_metrics},
+	{.name = "diff",
+	 .args = "<dump> <dump>",
+	 .summary = "compare two devices or saved dumps field by field",
+	 .help = "Each DUMP is a saved '--json dump' (or 'dump --all') file or a live DEVICE "
+		 "(dumped now, as `dump` reads it); a PCI address means a device (./00:02.0 names "
+		 "a file). "
+		 "Prints every field that differs (identity, capabilities, status, features, "
+		 "queues, configuration, Linux view) by its JSON path with both values as JSON; "
+		 "arrays of rows are matched by bit, index, offset, vector, irq or address "
+		 "(feature_bits[bit=29].driver). Notes are left out unless --ignore says "
+		 "otherwise. Exit status as diff(1): 0 equal, 1 different, 2 and up for errors. "
+		 "For a device before and after a migration, across hosts, or against a "
+		 "baseline.",
+	 .opts = diff_opts,
+	 .run = cmd_diff},
+	{.name = "watch",
+	 .args = "[device...]",
+	 .summary = "follow devices: a snapshot, then every change",
+	 .help = "Polls every virtio-pci function, or the ones given, reading only what needs no "
+		 "write: driver binding (PCI driver, virtio bus device and driver), status, "
+		 "negotiated and offered features, the device configuration with its "
+		 "config_generation, per MSI-X vector interrupt counts (interrupts.QUEUE), and "
+		 "functions appearing and disappearing. Prints the first snapshot, then only "
+		 "changes: a table per poll, or with --json one event per line (time, address, "
+		 "event snapshot|changed|appeared|disappeared, field, old, new). Ctrl-C ends it "
+		 "with status 0. No selector write, no ISR read, no VFIO open, whatever the "
+		 "options.",
+	 .opts = watch_opts,
+	 .run = cmd_watch},
 	{.name = "vring",
 	 .args = "<device>",
 	 .summary = "set up or decode a test virtqueue",

@@ -16,6 +16,11 @@ enum { VRING_IRQ, VRING_RING };
 enum { ST_BYTES, ST_TIMEOUT, ST_ENDPOINT, ST_PATH, ST_ARP, ST_RING };
 enum { BENCH_DURATION, BENCH_RING };
 enum { CHECK_ACTIVE, CHECK_ONLY, CHECK_STRICT, CHECK_LIST };
+/* Options of metrics, dump, diff, watch. */
+enum { METRICS_TEXTFILE };
+enum { DUMP_ALL };
+enum { DIFF_IGNORE };
+enum { WATCH_INTERVAL, WATCH_COUNT };
 
 CMD_HANDLER(cmd_list);
 CMD_HANDLER(cmd_caps);
@@ -29,6 +34,9 @@ CMD_HANDLER(cmd_status_step); /* a->choice: enum vstep */
 CMD_HANDLER(cmd_dump);
 CMD_HANDLER(cmd_irqs);
 CMD_HANDLER(cmd_vendor);
+CMD_HANDLER(cmd_metrics);
+CMD_HANDLER(cmd_diff);
+CMD_HANDLER(cmd_watch);
 CMD_HANDLER(cmd_help);
 CMD_HANDLER(cmd_vring_setup);
 CMD_HANDLER(cmd_vring_show);

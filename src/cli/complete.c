@@ -245,13 +245,20 @@ static void gen_operands(struct cctx *c)
 	add_features(c, expect_device_id(c->s));
 }
 
+/* `diff`: a device, or a saved `--json dump` file. */
+static void gen_dumps(struct cctx *c)
+{
+	gen_devices(c);
+	gen_files(c);
+}
+
 static const struct {
 	const char *kind;
 	void (*gen)(struct cctx *c);
 } kinds[] = {
-	{"device", gen_devices}, {"queue", gen_queues},	    {"feature", gen_features},
-	{"file", gen_files},	 {"command", gen_commands}, {"path", gen_paths},
-	{"op", gen_ops},	 {"operand", gen_operands},
+	{"dump", gen_dumps},	   {"device", gen_devices}, {"queue", gen_queues},
+	{"feature", gen_features}, {"file", gen_files},	    {"command", gen_commands},
+	{"path", gen_paths},	   {"op", gen_ops},	    {"operand", gen_operands},
 };
 
 /* Argument i of an args spec, by its kind. */

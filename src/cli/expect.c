@@ -186,6 +186,27 @@ static bool compare_u(enum op op, uint64_t l, uint64_t r)
 	}
 }
 
+/* Measured values (seconds): ordering only, bit operators never hold. */
+static bool compare_d(enum op op, double l, double r)
+{
+	switch (op) {
+	case OP_EQ:
+		return l == r;
+	case OP_NE:
+		return l != r;
+	case OP_LE:
+		return l <= r;
+	case OP_GE:
+		return l >= r;
+	case OP_LT:
+		return l < r;
+	case OP_GT:
+		return l > r;
+	default:
+		return false;
+	}
+}
+
 static bool compare_i(enum op op, int64_t l, int64_t r)
 {
 	if (op == OP_SET || op == OP_NONE_SET || op == OP_EQ || op == OP_NE)
@@ -203,6 +224,9 @@ static void describe(const struct rnode *n, char *buf, size_t len)
 		break;
 	case R_INT:
 		snprintf(buf, len, "%lld", (long long)n->v.i);
+		break;
+	case R_DOUBLE:
+		snprintf(buf, len, "%g", n->v.d);
 		break;
 	case R_BOOL:
 		snprintf(buf, len, "%s", n->v.b ? "true" : "false");
@@ -274,6 +298,8 @@ static int check(struct session *s, const struct rnode *n, const struct expr *x,
 		return -1;
 	if (n->kind == R_INT)
 		return compare_i(x->op, n->v.i, (int64_t)r) ? 0 : not_held(x, n, e);
+	if (n->kind == R_DOUBLE)
+		return compare_d(x->op, n->v.d, (double)r) ? 0 : not_held(x, n, e);
 	l = n->kind == R_BOOL ? n->v.b : n->v.u;
 	return compare_u(x->op, l, r) ? 0 : not_held(x, n, e);
 }

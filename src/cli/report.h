@@ -78,6 +78,9 @@ int report_show(struct session *s, const struct cmd_args *a, struct rnode **out,
 #define SHOW(...)	  SHOW_(false, __VA_ARGS__)
 #define SHOW_PARTIAL(...) SHOW_(true, __VA_ARGS__)
 
+/* `dump` of one device (addr NULL or "": the current one). */
+int report_dump(struct session *s, const char *addr, struct rnode **out, struct verr *e);
+
 /* The identity header every device command's report starts with:
  * address, virtio device ID and type, transport and interface, PCI IDs,
  * driver, register access, virtio bus device. */

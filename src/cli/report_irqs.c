@@ -124,24 +124,13 @@ static void queue_vectors(struct rctx *c, struct irqs *q)
  * order the kernel allocated them in (vector 0 first). */
 static void map_linux(struct rctx *c, struct irqs *q)
 {
-	const struct linux_view *lv = &c->lv;
-	unsigned n = lv->n_msi_irqs < LINUX_VIEW_MAX_IRQS ? lv->n_msi_irqs : LINUX_VIEW_MAX_IRQS;
-	bool exact = true;
+	bool exact;
 
 	q->mapping = NULL;
-	if (!c->have_lv || !lv->has_msi_irqs || !lv->msix || !n || !q->vec_irq)
+	if (!c->have_lv || !q->vec_irq || !c->lv.has_msi_irqs || !c->lv.msix || !c->lv.n_msi_irqs)
 		return;
-	for (unsigned i = 0; i < n; i++) {
-		const struct irq_line *l =
-			q->have_procs ? irq_table_find(&q->procs, lv->msi_irqs[i]) : NULL;
-		int idx = l ? irq_msi_index(l, &c->d->pci->addr) : -1;
-
-		exact &= idx >= 0;
-		if (idx < 0)
-			idx = (int)i;
-		if ((unsigned)idx < q->table_size)
-			q->vec_irq[idx] = lv->msi_irqs[i];
-	}
+	exact = irq_map_msix(&c->lv, q->have_procs ? &q->procs : NULL, &c->d->pci->addr, q->vec_irq,
+			     q->table_size);
 	q->mapping = exact ? "exact (irq chip and hwirq in /proc/interrupts)"
 			   : "msi_irqs in ascending order (the kernel allocates in vector order)";
 }

@@ -219,3 +219,13 @@ int session_device(struct session *s, const char *addr, struct sdev **out, struc
 	*out = d;
 	return 0;
 }
+
+void session_drop_last(struct session *s, unsigned keep)
+{
+	while (s->ndev > keep && !s->dev[s->ndev - 1]->release) {
+		struct sdev *d = s->dev[--s->ndev];
+
+		pdev_close(d->pci);
+		free(d);
+	}
+}

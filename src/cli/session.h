@@ -111,5 +111,9 @@ bool session_on_host(const struct session *s);
  * or --force; unbound devices are writable. Whether a command may write at
  * all is dispatch()'s decision (the CMD_WRITES rules). */
 int session_device(struct session *s, const char *addr, struct sdev **out, struct verr *e);
+/* Closes the devices opened after the first `keep` (for commands that
+ * visit every function, beyond SESSION_MAX_DEVICES), stopping at one that
+ * was given queues: that one stays open until the end. */
+void session_drop_last(struct session *s, unsigned keep);
 
 #endif

@@ -191,7 +191,7 @@ static void put_unavailable(struct jbuf *b, const struct rnode *n, const char *p
 		if (c->flags & RF_UNKNOWN) {
 			member(b, sub, first, pretty, depth);
 			put_string(b, c->why ? c->why : "");
-		} else {
+		} else if (!(c->flags & RF_DOC)) { /* a document inside lists its own */
 			put_unavailable(b, c, sub, first, pretty, depth);
 		}
 	}
@@ -200,7 +200,7 @@ static void put_unavailable(struct jbuf *b, const struct rnode *n, const char *p
 static bool has_unknown(const struct rnode *n)
 {
 	for (const struct rnode *c = n->child; c; c = c->next)
-		if ((c->flags & RF_UNKNOWN) || has_unknown(c))
+		if ((c->flags & RF_UNKNOWN) || (!(c->flags & RF_DOC) && has_unknown(c)))
 			return true;
 	return false;
 }
@@ -260,7 +260,8 @@ static void put_value(struct jbuf *b, const struct rnode *n, bool pretty, unsign
 {
 	switch (n->kind) {
 	case R_OBJ:
-		put_object(b, n, pretty, depth, false);
+		/* RF_DOC: a document of its own (each device of dump --all) */
+		put_object(b, n, pretty, depth, n->flags & RF_DOC);
 		return;
 	case R_ARR:
 		put_array(b, n, pretty, depth);
@@ -270,6 +271,9 @@ static void put_value(struct jbuf *b, const struct rnode *n, bool pretty, unsign
 		return;
 	case R_INT:
 		put_number(b, (double)n->v.i);
+		return;
+	case R_DOUBLE:
+		put_number(b, n->v.d);
 		return;
 	case R_BOOL:
 		put(b, n->v.b ? "true" : "false", n->v.b ? 4 : 5);
@@ -331,6 +335,8 @@ void render(FILE *f, const struct rnode *root, const struct render_opts *o)
 {
 	if (o->format == OUT_JSON)
 		render_json(f, root, o->pretty);
+	else if (root->flags & RF_METRICS)
+		render_metrics(f, root);
 	else
 		render_text(f, root);
 }

@@ -22,6 +22,9 @@ struct render_opts {
 void render_text(FILE *f, const struct rnode *root);
 /* One JSON document followed by a newline. */
 void render_json(FILE *f, const struct rnode *root, bool pretty);
+/* A metrics model (format/metrics.h) in the Prometheus text exposition
+ * format 0.0.4. */
+void render_metrics(FILE *f, const struct rnode *root);
 void render(FILE *f, const struct rnode *root, const struct render_opts *o);
 /* The JSON document as a malloc'd string (tests, JSON Lines). */
 char *render_json_string(const struct rnode *root, bool pretty);

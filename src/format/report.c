@@ -277,6 +277,15 @@ struct rnode *r_unknownf(struct rnode *p, const char *key, const char *label, co
 	return r_unknown(p, key, label, buf);
 }
 
+struct rnode *r_double(struct rnode *p, const char *key, const char *label, double v)
+{
+	struct rnode *n = add(p, R_DOUBLE, key, label);
+
+	if (n)
+		n->v.d = v;
+	return n;
+}
+
 struct rnode *r_hex64(struct rnode *p, const char *key, const char *label, uint64_t v)
 {
 	return r_strf(p, key, label, "0x%016llx", (unsigned long long)v);
@@ -401,6 +410,7 @@ static struct rnode *copy_into(struct rnode *p, const struct rnode *n)
 		c->kind = R_NULL;
 	dup_into(c, &c->fmt, n->fmt);
 	dup_into(c, &c->annot, n->annot);
+	dup_into(c, &c->why, n->why); /* RF_UNKNOWN's reason goes along */
 	for (const struct rnode *k = n->child; k; k = k->next)
 		copy_into(c, k);
 	return c;

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum rkind { R_OBJ, R_ARR, R_UINT, R_INT, R_BOOL, R_STR, R_NULL };
+enum rkind { R_OBJ, R_ARR, R_UINT, R_INT, R_BOOL, R_STR, R_NULL, R_DOUBLE };
 
 /* Rendering hints; text only, JSON ignores them. */
 enum rflag {
@@ -30,6 +30,12 @@ enum rflag {
 	RF_UNKNOWN = 1u << 6,
 	/* scalar: "label value", no colon or alignment (`virtioctl 0.1.0`) */
 	RF_PLAIN = 1u << 7,
+	/* root: a metrics model (format/metrics.h); text output is the
+	 * Prometheus exposition format instead of labelled lines */
+	RF_METRICS = 1u << 8,
+	/* object inside a report: rendered in JSON as a document of its own
+	 * (schema_version, unavailable), as each device of `dump --all` */
+	RF_DOC = 1u << 9,
 };
 
 struct rnode {
@@ -43,6 +49,7 @@ struct rnode {
 	union {
 		uint64_t u;
 		int64_t i;
+		double d;
 		bool b;
 		char *s;
 	} v;
@@ -81,6 +88,8 @@ struct rnode *r_none(struct rnode *p, const char *key, const char *label);
 struct rnode *r_unknown(struct rnode *p, const char *key, const char *label, const char *why);
 struct rnode *r_unknownf(struct rnode *p, const char *key, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* A measured quantity that is not an integer (seconds, say). */
+struct rnode *r_double(struct rnode *p, const char *key, const char *label, double v);
 /* A 64-bit value as the JSON string "0x%016llx" (JSON numbers lose bits). */
 struct rnode *r_hex64(struct rnode *p, const char *key, const char *label, uint64_t v);
 /* Bytes as a lowercase hex string; text renders a hex dump. */

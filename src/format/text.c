@@ -88,6 +88,9 @@ static const char *scalar_text(const struct rnode *n, char *buf, size_t len)
 	case R_INT:
 		snprintf(buf, len, "%" PRId64, n->v.i);
 		return buf;
+	case R_DOUBLE:
+		snprintf(buf, len, "%g", n->v.d);
+		return buf;
 	case R_BOOL:
 		return n->v.b ? "yes" : "no";
 	case R_STR:

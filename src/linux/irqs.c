@@ -219,3 +219,37 @@ int irq_msi_index(const struct irq_line *l, const struct pci_addr *a)
 		return -1;
 	return (int)(l->hwirq & 0x7ff);
 }
+
+bool irq_map_msix(const struct linux_view *lv, const struct irq_table *t, const struct pci_addr *a,
+		  unsigned *vec_irq, unsigned nvec)
+{
+	unsigned n = lv->n_msi_irqs < LINUX_VIEW_MAX_IRQS ? lv->n_msi_irqs : LINUX_VIEW_MAX_IRQS;
+	bool exact = true;
+
+	for (unsigned i = 0; i < nvec; i++)
+		vec_irq[i] = 0;
+	if (!lv->has_msi_irqs || !lv->msix || !n)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		const struct irq_line *l = t ? irq_table_find(t, lv->msi_irqs[i]) : NULL;
+		int idx = l ? irq_msi_index(l, a) : -1;
+
+		exact &= idx >= 0;
+		if (idx < 0)
+			idx = (int)i;
+		if ((unsigned)idx < nvec)
+			vec_irq[idx] = lv->msi_irqs[i];
+	}
+	return exact;
+}
+
+const char *irq_virtio_name(const char *actions, const char *virtio_dev, char *buf, size_t len)
+{
+	size_t dl = strlen(virtio_dev);
+
+	if (!*virtio_dev || strncmp(actions, virtio_dev, dl) != 0 || actions[dl] != '-' ||
+	    !actions[dl + 1] || strchr(actions, ','))
+		return NULL;
+	snprintf(buf, len, "%s", actions + dl + 1);
+	return buf;
+}

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "pci/addr.h"
+#include "linux/view.h"
 
 struct irq_line {
 	unsigned irq;
@@ -58,4 +59,17 @@ const struct irq_line *irq_table_find(const struct irq_table *t, unsigned irq);
  * when the chip does not say (or names another function). */
 int irq_msi_index(const struct irq_line *l, const struct pci_addr *a);
 
+/* Which Linux IRQ each MSI-X vector of the function at a became:
+ * vec_irq[i] for vector i, 0 for none. Exact where the chip and hwirq say
+ * (irq_msi_index), else msi_irqs in ascending order, the order the kernel
+ * allocates them in (vector 0 first). Returns true when every IRQ was
+ * placed exactly; false also when MSI-X is off or sysfs lists no IRQ. t
+ * may be NULL (no /proc/interrupts). */
+bool irq_map_msix(const struct linux_view *lv, const struct irq_table *t, const struct pci_addr *a,
+		  unsigned *vec_irq, unsigned nvec);
+/* The queue part of a virtio-pci IRQ name: "req.0" for "virtio1-req.0"
+ * and "config" for "virtio1-config" when virtio_dev is "virtio1"; NULL for
+ * another device's name, a shared line ("virtio0, virtio1") or INTx
+ * ("virtio1"). */
+const char *irq_virtio_name(const char *actions, const char *virtio_dev, char *buf, size_t len);
 #endif

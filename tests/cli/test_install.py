@@ -64,6 +64,34 @@ class Install(unittest.TestCase):
                     # The defaults: the standard places under the prefix.
                     self.assertEqual(ENV[var], os.path.join(ENV["PREFIX"], suffix))
 
+    def test_systemd_units(self):
+        """The service runs the installed binary on the configured file; the
+        units parse cleanly (systemd-analyze verify, with the binary path
+        pointed at the staged copy: it is not installed for real)."""
+        unit_dir = self.path("UNIT_DIR")
+        if not ENV.get("UNIT_DIR_OPTION"):
+            self.assertEqual(ENV["UNIT_DIR"], os.path.join(ENV["PREFIX"], "lib/systemd/system"))
+        service = open(os.path.join(unit_dir, "virtioctl-metrics.service")).read()
+        textfile = ENV["METRICS_TEXTFILE"]
+        exe = os.path.join(ENV["BINDIR"], "virtioctl")
+        self.assertIn("\nExecStart=%s metrics --textfile %s\n" % (exe, textfile), service)
+        self.assertIn("\nReadWritePaths=%s\n" % os.path.dirname(textfile), service)
+        timer = open(os.path.join(unit_dir, "virtioctl-metrics.timer")).read()
+        self.assertIn("\nOnUnitActiveSec=", timer)
+        if not shutil.which("systemd-analyze"):
+            self.skipTest("systemd-analyze not installed")
+        with tempfile.TemporaryDirectory() as d:
+            staged = self.path("BINDIR", "virtioctl")
+            with open(os.path.join(d, "virtioctl-metrics.service"), "w") as f:
+                f.write(service.replace(exe + " ", staged + " "))
+            with open(os.path.join(d, "virtioctl-metrics.timer"), "w") as f:
+                f.write(timer)
+            p = subprocess.run(["systemd-analyze", "verify", "--man=no",
+                                os.path.join(d, "virtioctl-metrics.service"),
+                                os.path.join(d, "virtioctl-metrics.timer")],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual((p.returncode, p.stdout + p.stderr), (0, ""))
+
     def test_bash_loads_it_by_name(self):
         """bash-completion's loader looks for a file named after the command."""
         d = self.path("BASH_DIR")

@@ -127,6 +127,8 @@ static cJSON *to_cjson(const struct rnode *n)
 		return cJSON_CreateNumber((double)n->v.u);
 	case R_INT:
 		return cJSON_CreateNumber((double)n->v.i);
+	case R_DOUBLE:
+		return cJSON_CreateNumber(n->v.d);
 	case R_BOOL:
 		return cJSON_CreateBool(n->v.b);
 	case R_STR:

@@ -1,0 +1,106 @@
+/* Building the metrics model (metrics.h). */
+#include "format/metrics.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const type_names[] = {[M_GAUGE] = "gauge", [M_COUNTER] = "counter"};
+
+struct rnode *m_new(void)
+{
+	struct rnode *root = r_new_root();
+
+	if (root) {
+		root->flags |= RF_METRICS;
+		r_arr(root, "families", "Families", 0);
+	}
+	return root;
+}
+
+struct rnode *m_family(struct rnode *root, const struct mfamily_spec *spec)
+{
+	struct rnode *f = r_obj(root ? r_find(root, "families") : NULL, NULL, NULL);
+
+	r_str(f, "name", "name", spec->name);
+	r_str(f, "type", "type", type_names[spec->type]);
+	r_str(f, "help", "help", spec->help);
+	r_arr(f, "samples", "samples", RF_TABLE);
+	return f;
+}
+
+static struct rnode *sample(struct rnode *family)
+{
+	struct rnode *s = r_obj(family ? r_find(family, "samples") : NULL, NULL, NULL);
+
+	r_obj(s, "labels", NULL);
+	return s;
+}
+
+struct rnode *m_sample_uint(struct rnode *family, uint64_t value)
+{
+	struct rnode *s = sample(family);
+
+	r_uint(s, "value", NULL, value, NULL);
+	return s;
+}
+
+struct rnode *m_sample_double(struct rnode *family, double value)
+{
+	struct rnode *s = sample(family);
+
+	r_double(s, "value", NULL, value);
+	return s;
+}
+
+void m_label(struct rnode *sample, const char *name, const char *value)
+{
+	r_str(sample ? r_find(sample, "labels") : NULL, name, NULL, value ? value : "");
+}
+
+void m_labelf(struct rnode *sample, const char *name, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	m_label(sample, name, buf);
+}
+
+unsigned m_count_samples(const struct rnode *root)
+{
+	const struct rnode *fams = root ? r_find(root, "families") : NULL;
+	unsigned n = 0;
+
+	for (const struct rnode *f = fams ? fams->child : NULL; f; f = f->next)
+		n += r_count(r_find(f, "samples"));
+	return n;
+}
+
+static bool name_chars(const char *s, const char *first_extra, const char *extra)
+{
+	if (!s || !*s)
+		return false;
+	for (const char *p = s; *p; p++) {
+		bool alpha = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_';
+		bool digit = *p >= '0' && *p <= '9';
+		const char *more = p == s ? first_extra : extra;
+
+		if (!alpha && !(digit && p != s) && !(*more && strchr(more, *p)))
+			return false;
+	}
+	return true;
+}
+
+bool m_valid_metric_name(const char *s)
+{
+	return name_chars(s, ":", ":");
+}
+
+bool m_valid_label_name(const char *s)
+{
+	/* names starting with __ are reserved for Prometheus itself */
+	return name_chars(s, "", "") && strncmp(s, "__", 2) != 0;
+}
