@@ -463,6 +463,7 @@ static bool run_request(struct ck_state *st, struct ck_out *o)
 	const struct conform_env *env = st->env;
 	struct selftest_opts so = {.timeout_ms = env->timeout_ms ? env->timeout_ms : 2000,
 				   .cancel = env->cancel,
+				   .no_host_stimulus = true,
 				   .fault = &st->st_fault,
 				   .completed = &st->st_completed};
 	struct verr e = {0};

@@ -27,6 +27,10 @@ struct selftest_opts {
 	/* When not NULL: what the device did wrong on a request, if it broke
 	 * the ring protocol (VRING_FAULT_NONE otherwise); for `check`. */
 	enum vring_fault *fault;
+	/* No one injects anything on the host side (`check`): a test whose
+	 * request only completes on such a stimulus (input: an event) stops
+	 * before waiting for it, with VX_USAGE. */
+	bool no_host_stimulus;
 	/* When not NULL: set when a used element came back at all. */
 	bool *completed;
 };

@@ -223,5 +223,11 @@ int st_run_input(struct st *t, struct verr *e)
 	if (st_step(t, "event-buffers", vring_kick(t->rings[IN_EVENTQ], &suppressed, e), e,
 		    "8 buffers of 8 bytes"))
 		return -1;
+	/* An input device sends events only when something happens: with
+	 * nobody to press a key, waiting would only time out. */
+	if (t->o->no_host_stimulus) {
+		verr_set(e, VX_USAGE, "an event needs the host to inject one");
+		return st_step(t, "event", -1, e, NULL);
+	}
 	return check_event(t, bits, sizes, e);
 }

@@ -980,6 +980,27 @@ static void test_request_needs_input(void)
 	close_dev(&t);
 }
 
+/* An input device answers only when the host injects an event: a check,
+ * which injects none, skips active.request instead of timing out on it
+ * (found on QEMU's virtio-keyboard in the vm check scenario). */
+static void test_request_needs_stimulus(void)
+{
+	struct conform_summary sum;
+	struct tdev t = {0};
+	struct rnode *root;
+	const struct rnode *row;
+
+	if (!open_model(&t, 18 /* input */, M, NULL, NULL))
+		return;
+	root = run(&t, true, "active.request", &sum);
+	row = result_of(root, "active.request");
+	CHECK_STR(field(row, "result"), "skip");
+	CHECK_STR(field(row, "skip_kind"), "not_applicable");
+	CHECK(strstr(field(row, "reason"), "inject") != NULL);
+	r_free(root);
+	close_dev(&t);
+}
+
 int main(void)
 {
 	test_clean();
@@ -989,5 +1010,6 @@ int main(void)
 	test_bound_read_only();
 	test_only_and_needs();
 	test_request_needs_input();
+	test_request_needs_stimulus();
 	return check_done();
 }
