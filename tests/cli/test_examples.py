@@ -45,6 +45,10 @@ EXCEPTIONS = {
         "-F reads an lspci dump of real hardware; -F and --simulate exclude each other",
     "virtioctl shell 00:05.0":
         "interactive: needs a terminal (the shell runs in test_shell.py)",
+    "virtioctl watch 00:02.0             # a snapshot, then every change (interrupt counts...)":
+        "runs until Ctrl-C (watch with --count runs in test_watch.py)",
+    "virtioctl metrics --textfile /var/lib/prometheus/node-exporter/virtioctl.prom":
+        "writes this machine's node_exporter directory (--textfile runs in test_metrics.py)",
 }
 
 ADDR = re.compile(r"\b((?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])\b")
