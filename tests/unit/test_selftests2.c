@@ -5,6 +5,7 @@
  * scenario proves them against QEMU, failing cases included.) */
 #include "check.h"
 #include "model_fixture.h"
+#include "selftest_run.h"
 
 #include "sim/model_types.h"
 #include "virtio/selftest.h"
@@ -15,63 +16,6 @@
 #define NET_F_CTRL_VQ 17
 #define NET_F_CTRL_RX 18
 
-struct run {
-	struct fixture f;
-	struct rnode *out;
-	struct verr e;
-	int rc;
-};
-
-static bool open_spec(struct run *r, unsigned type, void (*edit)(struct model_spec *s))
-{
-	struct model_spec spec;
-
-	memset(r, 0, sizeof(*r));
-	model_spec_init(&spec, type, MODEL_MODERN);
-	if (edit)
-		edit(&spec);
-	return fixture_open_spec(&r->f, &spec, VDEV_IFACE_DEFAULT);
-}
-
-/* Runs the self-test; the device must end reset with its rings freed and
- * the model must have seen no driver error. */
-static void run(struct run *r, const struct selftest_opts *o)
-{
-	struct vring *rings[8] = {0};
-	struct verr e = {0};
-	uint8_t status = 0xee;
-
-	r->out = r_new_root();
-	r->rc = selftest_run(&r->f.v, r->f.dma, rings, 8, o, r->out, &r->e);
-	CHECK(r->f.v.ops->get_status(&r->f.v, &status, &e) == 0);
-	CHECK_EQ(status, 0);
-	for (unsigned q = 0; q < 8; q++)
-		CHECK(rings[q] == NULL);
-	CHECK_EQ(model_error_count(r->f.pci), 0);
-	if (model_error_count(r->f.pci))
-		model_log_dump(r->f.pci, stdout);
-}
-
-static void done(struct run *r)
-{
-	r_free(r->out);
-	fixture_close(&r->f);
-}
-
-static bool passed(const struct run *r)
-{
-	const struct rnode *n = r_path(r->out, "passed");
-
-	return n && n->kind == R_BOOL && n->v.b;
-}
-
-static const char *str_at(const struct run *r, const char *path)
-{
-	const struct rnode *n = r_path(r->out, path);
-
-	return n && n->kind == R_STR ? n->v.s : "";
-}
-
 /* The detail of the step named `name`, or "" when there is none. */
 static const char *step_detail(const struct run *r, const char *name)
 {
@@ -79,9 +23,9 @@ static const char *step_detail(const struct run *r, const char *name)
 
 	for (unsigned i = 0; i < 64; i++) {
 		snprintf(path, sizeof(path), "steps.%u.step", i);
-		if (strcmp(str_at(r, path), name) == 0) {
+		if (strcmp(run_str(r, path), name) == 0) {
 			snprintf(path, sizeof(path), "steps.%u.detail", i);
-			return str_at(r, path);
+			return run_str(r, path);
 		}
 	}
 	return "";
@@ -98,48 +42,48 @@ static void test_net_ctrl(void)
 	struct selftest_opts o = {.timeout_ms = 1000};
 	struct run r;
 
-	if (!open_spec(&r, MODEL_ID_NET, net_ctrl))
+	if (!run_open_spec(&r, MODEL_ID_NET, net_ctrl))
 		return;
-	run(&r, &o);
+	run_selftest(&r, &o);
 	if (r.rc)
 		printf("FAIL net selftest: %s\n", r.e.msg);
-	CHECK(r.rc == 0 && passed(&r));
-	CHECK_STR(str_at(&r, "mac"), "52:54:00:12:34:56");
-	CHECK_STR(str_at(&r, "checks.0.check"), "ctrl-rx-promisc-on");
-	CHECK_STR(str_at(&r, "checks.2.check"), "ctrl-mac-table-set");
-	CHECK_STR(str_at(&r, "checks.2.got"), "0");
+	CHECK(r.rc == 0 && run_passed(&r));
+	CHECK_STR(run_str(&r, "mac"), "52:54:00:12:34:56");
+	CHECK_STR(run_str(&r, "checks.0.check"), "ctrl-rx-promisc-on");
+	CHECK_STR(run_str(&r, "checks.2.check"), "ctrl-mac-table-set");
+	CHECK_STR(run_str(&r, "checks.2.got"), "0");
 	CHECK_EQ(model_net_ctrl_count(r.f.pci, 0), 2); /* promiscuous on, off */
 	CHECK_EQ(model_net_ctrl_count(r.f.pci, 1), 1); /* MAC_TABLE_SET */
 	CHECK_EQ(model_net_frame_count(r.f.pci), 1);
-	done(&r);
+	run_done(&r);
 
 	/* VIRTIO_NET_ERR: the first command's known answer fails the test. */
-	if (!open_spec(&r, MODEL_ID_NET, net_ctrl))
+	if (!run_open_spec(&r, MODEL_ID_NET, net_ctrl))
 		return;
 	CHECK(model_net_set_ctrl_ack(r.f.pci, 1, &r.e) == 0);
-	run(&r, &o);
-	CHECK(r.rc != 0 && !passed(&r));
+	run_selftest(&r, &o);
+	CHECK(r.rc != 0 && !run_passed(&r));
 	CHECK_EQ(r.e.code, VX_DEVICE);
 	CHECK_STR(r.e.msg, "ctrl-rx-promisc-on: expected 0 (VIRTIO_NET_OK), got 1");
-	CHECK_STR(str_at(&r, "checks.0.got"), "1");
+	CHECK_STR(run_str(&r, "checks.0.got"), "1");
 	CHECK_EQ(model_net_ctrl_count(r.f.pci, 1), 0);
-	done(&r);
+	run_done(&r);
 
 	/* Without CTRL_VQ: the transmit alone, and a step that says so. */
-	if (!open_spec(&r, MODEL_ID_NET, NULL))
+	if (!run_open_spec(&r, MODEL_ID_NET, NULL))
 		return;
-	run(&r, &o);
-	CHECK(r.rc == 0 && passed(&r));
+	run_selftest(&r, &o);
+	CHECK(r.rc == 0 && run_passed(&r));
 	CHECK_STR(step_detail(&r, "ctrl"), "CTRL_VQ not offered");
-	done(&r);
+	run_done(&r);
 
 	/* --arp with something that is no IPv4 address: a usage error. */
-	if (!open_spec(&r, MODEL_ID_NET, net_ctrl))
+	if (!run_open_spec(&r, MODEL_ID_NET, net_ctrl))
 		return;
 	o.arp = "10.0.2";
-	run(&r, &o);
+	run_selftest(&r, &o);
 	CHECK(r.rc != 0 && r.e.code == VX_USAGE);
-	done(&r);
+	run_done(&r);
 }
 
 static uint64_t vsock_cid;
@@ -158,23 +102,23 @@ static void test_vsock(void)
 	struct run r;
 
 	vsock_cid = 42;
-	if (!open_spec(&r, 19, vsock))
+	if (!run_open_spec(&r, 19, vsock))
 		return;
-	run(&r, &o);
+	run_selftest(&r, &o);
 	if (r.rc)
 		printf("FAIL vsock selftest: %s\n", r.e.msg);
-	CHECK(r.rc == 0 && passed(&r));
-	CHECK_STR(str_at(&r, "checks.0.got"), "42");
-	done(&r);
+	CHECK(r.rc == 0 && run_passed(&r));
+	CHECK_STR(run_str(&r, "checks.0.got"), "42");
+	run_done(&r);
 
 	/* CID 2 is the host's: not a guest's. */
 	vsock_cid = 2;
-	if (!open_spec(&r, 19, vsock))
+	if (!run_open_spec(&r, 19, vsock))
 		return;
-	run(&r, &o);
-	CHECK(r.rc != 0 && !passed(&r));
+	run_selftest(&r, &o);
+	CHECK(r.rc != 0 && !run_passed(&r));
 	CHECK_STR(r.e.msg, "guest_cid: expected 3 to 4294967294, got 2");
-	done(&r);
+	run_done(&r);
 }
 
 /* Without MULTIPORT, port 0 transmits: the bytes reach the model. */
@@ -185,14 +129,14 @@ static void test_console(void)
 	size_t len = 0;
 	struct run r;
 
-	if (!open_spec(&r, MODEL_ID_CONSOLE, NULL))
+	if (!run_open_spec(&r, MODEL_ID_CONSOLE, NULL))
 		return;
-	run(&r, &o);
-	CHECK(r.rc == 0 && passed(&r));
+	run_selftest(&r, &o);
+	CHECK(r.rc == 0 && run_passed(&r));
 	CHECK_STR(step_detail(&r, "transmit"), "completed");
 	out = model_console_output(r.f.pci, &len);
 	CHECK(out && len == 28 && memcmp(out, "virtioctl console self-test\n", 28) == 0);
-	done(&r);
+	run_done(&r);
 }
 
 /* 9p and fs need --path: a usage error before any request. */
@@ -201,12 +145,12 @@ static void test_path_required(void)
 	struct selftest_opts o = {.timeout_ms = 1000};
 	struct run r;
 
-	if (!open_spec(&r, MODEL_ID_9P, NULL))
+	if (!run_open_spec(&r, MODEL_ID_9P, NULL))
 		return;
-	run(&r, &o);
+	run_selftest(&r, &o);
 	CHECK(r.rc != 0 && r.e.code == VX_USAGE);
 	CHECK_STR(r.e.msg, "9p needs --path PATH");
-	done(&r);
+	run_done(&r);
 }
 
 int main(void)
