@@ -145,7 +145,7 @@ static bool features_acceptable(const struct model *m)
 	if ((off & MODEL_BIT(MODEL_F_ACCESS_PLATFORM)) &&
 	    !(drv & MODEL_BIT(MODEL_F_ACCESS_PLATFORM)))
 		return false;
-	return true;
+	return model_types_features_ok(m);
 }
 
 static void start_reset(struct model *m)
@@ -183,6 +183,8 @@ static void status_write(struct model *m, uint8_t v, bool modern)
 	if (modern && (v & MODEL_S_DRIVER_OK) && !(v & MODEL_S_FEATURES_OK))
 		model_err(m, "DRIVER_OK set without FEATURES_OK");
 	m->st.status = v;
+	if ((v & MODEL_S_DRIVER_OK) && !(old & MODEL_S_DRIVER_OK))
+		model_types_driver_ok(m);
 }
 
 /* Reserved status bit the status-reserved-bits knob shows. */

@@ -1,5 +1,5 @@
-/* Defaults, state and handler installation for model_scsi.c, model_pmem.c
- * and model_iommu.c. */
+/* Defaults, state and handler installation for model_scsi.c, model_pmem.c,
+ * model_iommu.c and the other model_<type>.c. */
 #include "sim/model_types_impl.h"
 
 #include <stdlib.h>
@@ -23,6 +23,7 @@ struct model_types *model_types_of(struct model *m)
 	m->types->endpoint = 0x0100;
 	m->types->gpu_w = m->types->gpu_edid_w = 1280;
 	m->types->gpu_h = 800;
+	m->types->mem_host_blocks = 2;
 	return m->types;
 }
 
@@ -80,6 +81,9 @@ void model_types_spec_init(struct model_spec *s)
 	case MODEL_ID_GPU:
 		model_gpu_spec(s);
 		break;
+	case MODEL_ID_MEM:
+		model_mem_spec(s);
+		break;
 	default:
 		break;
 	}
@@ -96,6 +100,9 @@ void model_types_use_handlers(struct pdev *d)
 		break;
 	case MODEL_ID_PMEM:
 		model_set_handler(d, 0, model_pmem_handler, NULL);
+		break;
+	case MODEL_ID_MEM:
+		model_set_handler(d, 0, model_mem_handler, NULL);
 		break;
 	case MODEL_ID_IOMMU:
 		model_set_handler(d, 0, model_iommu_handler, NULL);
@@ -129,4 +136,15 @@ bool model_types_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64
 	default:
 		return false;
 	}
+}
+
+bool model_types_features_ok(const struct model *m)
+{
+	return m->spec.device_id != MODEL_ID_MEM || model_mem_features_ok(m);
+}
+
+void model_types_driver_ok(struct model *m)
+{
+	if (m->spec.device_id == MODEL_ID_MEM)
+		model_mem_driver_ok(m);
 }

@@ -13,6 +13,7 @@ enum {
 	MODEL_ID_INPUT = 18,
 	MODEL_ID_CRYPTO = 20,
 	MODEL_ID_IOMMU = 23,
+	MODEL_ID_MEM = 24,
 	MODEL_ID_PMEM = 27,
 };
 
@@ -29,6 +30,7 @@ model_handler_fn model_balloon_handler; /* inflate, deflate, stats */
 model_handler_fn model_crypto_handler;	/* data queue 0, control queue 1 */
 model_handler_fn model_gpu_handler;	/* control queue: 2D commands, display info, EDID */
 model_handler_fn model_input_handler;	/* event queue: events queued by the test */
+model_handler_fn model_mem_handler;	/* guest-request queue: PLUG, UNPLUG, UNPLUG_ALL, STATE */
 
 /* SCSI: INQUIRY vendor and product (QEMU's "QEMU", "QEMU HARDDISK" by
  * default); the data is the disk of model_blk_set_disk() (1 MiB of zeros
@@ -73,5 +75,14 @@ unsigned model_crypto_destroyed(const struct pdev *d);
  * (1280 unless a test changes it); resource commands that ended OK. */
 int model_gpu_set_edid_width(struct pdev *d, uint32_t w, struct verr *e);
 unsigned model_gpu_ok_count(const struct pdev *d);
+
+/* virtio-mem (64 blocks of 2 MiB, nothing requested at first): the blocks
+ * the host asks for more at each DRIVER_OK (2; 0: the host never changes
+ * requested_size), and plugged_stuck: the config's plugged_size no longer
+ * follows the plugged blocks (a wrong known answer). model_mem_plugged()
+ * is the host's view (QEMU's `size`); requests seen by type 0-3. */
+int model_mem_set(struct pdev *d, unsigned host_blocks, bool plugged_stuck, struct verr *e);
+uint64_t model_mem_plugged(const struct pdev *d);
+unsigned model_mem_requests(const struct pdev *d, unsigned type);
 
 #endif

@@ -45,6 +45,11 @@ struct model_types {
 
 	uint8_t net_ack;
 	unsigned net_ctrl[MODEL_NET_CLASSES];
+
+	uint64_t mem_map, mem_size; /* plugged blocks (bit per block), bytes */
+	unsigned mem_host_blocks;   /* the host's requested-size step */
+	bool mem_cfg_stuck;
+	unsigned mem_requests[4];
 };
 
 /* NULL (with an error in the model's list) when out of memory. */
@@ -53,10 +58,19 @@ struct model_types *model_types_of(struct model *m);
 /* True when a device-config write is the device's business (ignored
  * here): model_regs.c asks before storing it. */
 bool model_types_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64_t v);
+/* What a type adds to FEATURES_OK (false: refused) and does when the
+ * driver sets DRIVER_OK: model_regs.c calls them. */
+bool model_types_features_ok(const struct model *m);
+void model_types_driver_ok(struct model *m);
 bool model_balloon_cfg_write(struct model *m, uint64_t rel);
 bool model_input_cfg_write(struct model *m, uint64_t rel, unsigned width, uint64_t v);
 void model_input_spec(struct model_spec *s);
 void model_crypto_spec(struct model_spec *s);
 void model_gpu_spec(struct model_spec *s);
+void model_mem_spec(struct model_spec *s);
+/* virtio-mem: FEATURES_OK refused without UNPLUGGED_INACCESSIBLE when
+ * offered (QEMU); the host's requested-size change at DRIVER_OK. */
+bool model_mem_features_ok(const struct model *m);
+void model_mem_driver_ok(struct model *m);
 
 #endif

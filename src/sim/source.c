@@ -3,6 +3,8 @@
  * the source lives (a shell session), like hardware. */
 #include "sim/source.h"
 
+#include "sim/model_types.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +18,7 @@ static const struct sim_type types[] = {
 	{"net", NULL, MODEL_ID_NET, true},	    {"block", "blk", MODEL_ID_BLOCK, true},
 	{"console", NULL, MODEL_ID_CONSOLE, true},  {"entropy", "rng", MODEL_ID_RNG, true},
 	{"balloon", NULL, MODEL_ID_BALLOON, false}, {"scsi", NULL, MODEL_ID_SCSI, false},
-	{"9p", NULL, MODEL_ID_9P, false},
+	{"9p", NULL, MODEL_ID_9P, false},	    {"mem", NULL, MODEL_ID_MEM, true},
 };
 
 static const struct sim_key keys[] = {
@@ -269,7 +271,7 @@ int sim_spec_parse(const char *spec, unsigned index, struct sim_spec *out, struc
 	if (!type)
 		return bad(e, spec, t,
 			   "not a simulated device type (net, block, console, entropy, "
-			   "balloon, scsi, 9p)");
+			   "balloon, scsi, 9p, mem)");
 	if (comma && parse_keys(&w, spec, comma + 1, e))
 		return -1;
 	model_spec_init(&out->model, type->id, w.transport);

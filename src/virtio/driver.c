@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "virtio/features.h"
+#include "virtio/ids.h"
 
 struct step_rule {
 	const char *name;
@@ -240,10 +241,17 @@ int features_parse(const char *spec, unsigned device_id, uint64_t current, uint6
 	return 0;
 }
 
+/* VIRTIO_MEM_F_UNPLUGGED_INACCESSIBLE (virtio 1.4, 5.15.3). */
+#define MEM_F_UNPLUGGED_INACCESSIBLE 1
+
 uint64_t features_default(const struct vdev *v, uint64_t offered)
 {
 	uint64_t want = 1ull << VIRTIO_FB_VERSION_1 | 1ull << VIRTIO_FB_ACCESS_PLATFORM;
 
-	(void)v;
+	/* QEMU's virtio-mem refuses FEATURES_OK without it when it offers it
+	 * (5.15.5: a device MAY); virtioctl never touches the device's memory,
+	 * plugged or not, so accepting it costs nothing. */
+	if (v && v->device_id == VIRTIO_DEV_MEM)
+		want |= 1ull << MEM_F_UNPLUGGED_INACCESSIBLE;
 	return offered & want;
 }

@@ -54,7 +54,8 @@ int features_parse(const char *spec, unsigned device_id, uint64_t current, uint6
 		   struct verr *e);
 /* The default set `features negotiate` takes: VERSION_1 and
  * ACCESS_PLATFORM when offered (a device offering ACCESS_PLATFORM refuses
- * FEATURES_OK without it), plus what the self-tests need. */
+ * FEATURES_OK without it), and for virtio-mem UNPLUGGED_INACCESSIBLE when
+ * offered (the same with QEMU's), plus what the self-tests need. */
 uint64_t features_default(const struct vdev *v, uint64_t offered);
 
 #endif

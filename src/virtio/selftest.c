@@ -217,6 +217,11 @@ struct selftest_def {
 /* IOMMU: INPUT_RANGE, DOMAIN_RANGE, MAP_UNMAP, PROBE (virtio 1.3, 5.13.3). */
 #define IOMMU_WANT (1ull << 0 | 1ull << 1 | 1ull << 2 | 1ull << 4)
 
+/* mem: ACPI_PXM (node_id valid), UNPLUGGED_INACCESSIBLE (QEMU refuses
+ * FEATURES_OK without it when it offers it; the test never touches the
+ * region anyway). */
+#define MEM_WANT (1ull << 0 | 1ull << 1)
+
 /* net: MAC, CTRL_VQ, CTRL_RX (virtio 1.3, 5.1.3). */
 #define NET_WANT (1ull << 5 | 1ull << 17 | 1ull << 18)
 
@@ -227,6 +232,7 @@ static const struct selftest_def tests[] = {
 	{VIRTIO_DEV_NET, st_run_net, false, NET_WANT},
 	{VIRTIO_DEV_SCSI, st_run_scsi, true, 0},
 	{VIRTIO_DEV_PMEM, st_run_pmem, false, 0},
+	{VIRTIO_DEV_MEM, st_run_mem, false, MEM_WANT},
 	{VIRTIO_DEV_IOMMU, st_run_iommu, false, IOMMU_WANT},
 	{VIRTIO_DEV_BALLOON, st_run_balloon, false, 1ull << 1 /* STATS_VQ */},
 	{VIRTIO_DEV_INPUT, st_run_input, false, 0},

@@ -42,6 +42,7 @@ int st_read_config(struct st *t, uint8_t *buf, unsigned len, unsigned need, stru
 /* The per-type tests outside selftest.c (selftest_<type>.c). */
 int st_run_scsi(struct st *t, struct verr *e);
 int st_run_pmem(struct st *t, struct verr *e);
+int st_run_mem(struct st *t, struct verr *e);
 int st_run_iommu(struct st *t, struct verr *e);
 int st_run_balloon(struct st *t, struct verr *e);
 int st_run_input(struct st *t, struct verr *e);

@@ -63,7 +63,7 @@ CASES = [
     ("help ", ONESHOT),
     ("-F %s poll 00:05.0 0 --t" % FIX, ["--timeout", "--transport"]),
     ("frobnicate ", []),
-    ("--simulate ", ["9p", "balloon", "block", "console", "entropy", "list", "net", "scsi"]),
+    ("--simulate ", ["9p", "balloon", "block", "console", "entropy", "list", "mem", "net", "scsi"]),
     ("--simulate bl", ["block"]),
     ("--simulate block --simulate net caps 0000:00:0", ["0000:00:01.0", "0000:00:02.0"]),
     ("--simulate entropy status 00:01.0 ", STEPS),
