@@ -344,16 +344,22 @@ static int plug_unplug(struct st *t, const struct mem_cfg *c, struct verr *e)
 }
 
 /* `check` has no host to change requested_size: one STATE request of the
- * first block, which changes nothing, is the request it completes. */
-static int state_only(struct st *t, const struct mem_cfg *c, struct verr *e)
+ * first block, which changes nothing, is the request it completes; the
+ * config is read again, as the usable region may have grown meanwhile. */
+static int state_only(struct st *t, struct verr *e)
 {
-	if (c->usable < c->block_size)
+	struct mem_cfg c;
+	unsigned state = 0;
+
+	if (snapshot(t, &c, e))
+		return st_step(t, "state", -1, e, NULL);
+	if (c.usable < c.block_size)
 		return st_step(
 			t, "state",
 			verr_set(e, VX_USAGE,
 				 "the usable region is empty until the host requests memory"),
 			e, NULL);
-	return expect_ack(t, "state", MEM_REQ_STATE, c->addr, &(unsigned){0}, e);
+	return expect_ack(t, "state", MEM_REQ_STATE, c.addr, &state, e);
 }
 
 int st_run_mem(struct st *t, struct verr *e)
@@ -363,7 +369,7 @@ int st_run_mem(struct st *t, struct verr *e)
 	if (read_cfg(t, &before, e) || st_setup_queue(t, 0, e) || st_driver_ok(t, e))
 		return -1;
 	if (t->o->no_host_stimulus)
-		return state_only(t, &before, e);
+		return state_only(t, e);
 	if (config_change(t, &before, &after, e))
 		return -1;
 	return plug_unplug(t, &after, e);
