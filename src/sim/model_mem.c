@@ -1,9 +1,9 @@
 /* virtio-mem in the model (virtio 1.4, 5.15), answering as QEMU 7.2 does:
  * 64 blocks of 2 MiB at 0x140000000, UNPLUGGED_INACCESSIBLE offered and
  * required, nothing requested at first. The model plays the host too:
- * when the driver sets DRIVER_OK it asks for MODEL_MEM_HOST_BLOCKS blocks
- * more (as a QMP qom-set of requested-size would; back to that many when
- * the region is full), growing the usable region and sending a config
+ * when the driver sets DRIVER_OK it asks for 2 blocks more (as a QMP
+ * qom-set of requested-size would; back to 2 when the region is full;
+ * a test may make it ask for fewer), growing the usable region and sending a config
  * change. PLUG, UNPLUG, UNPLUG_ALL and STATE keep a block bitmap and
  * plugged_size as QEMU's virtio_mem_state_change_request() does. */
 #include "sim/model_types_impl.h"
@@ -51,13 +51,16 @@ bool model_mem_features_ok(const struct model *m)
 void model_mem_driver_ok(struct model *m)
 {
 	struct model_types *s = model_types_of(m);
-	uint64_t bs = cfg(m, C_BLOCK), region = cfg(m, C_REGION), req, usable;
+	uint64_t bs = cfg(m, C_BLOCK), region = cfg(m, C_REGION), req = cfg(m, C_REQUESTED);
+	uint64_t step, usable;
 
 	if (!s || !s->mem_host_blocks || !bs)
 		return;
-	req = cfg(m, C_REQUESTED) + (uint64_t)s->mem_host_blocks * bs;
-	if (req > region)
-		req = (uint64_t)s->mem_host_blocks * bs;
+	step = (uint64_t)(s->mem_host_blocks < 0 ? -s->mem_host_blocks : s->mem_host_blocks) * bs;
+	if (s->mem_host_blocks < 0)
+		req = req > step ? req - step : 0;
+	else
+		req = req + step <= region ? req + step : step;
 	usable = req + MEM_USABLE_EXTRA < region ? req + MEM_USABLE_EXTRA : region;
 	if (usable < cfg(m, C_USABLE))
 		usable = cfg(m, C_USABLE);
@@ -169,7 +172,7 @@ int model_mem_handler(struct pdev *d, unsigned qidx, const struct model_chain *c
 	return 0;
 }
 
-int model_mem_set(struct pdev *d, unsigned host_blocks, bool plugged_stuck, struct verr *e)
+int model_mem_set(struct pdev *d, int host_blocks, bool plugged_stuck, struct verr *e)
 {
 	struct model_types *s = model_types_of(model_of(d));
 

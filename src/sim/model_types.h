@@ -78,10 +78,10 @@ unsigned model_gpu_ok_count(const struct pdev *d);
 
 /* virtio-mem (64 blocks of 2 MiB, nothing requested at first): the blocks
  * the host asks for more at each DRIVER_OK (2; 0: the host never changes
- * requested_size), and plugged_stuck: the config's plugged_size no longer
- * follows the plugged blocks (a wrong known answer). model_mem_plugged()
- * is the host's view (QEMU's `size`); requests seen by type 0-3. */
-int model_mem_set(struct pdev *d, unsigned host_blocks, bool plugged_stuck, struct verr *e);
+ * requested_size; negative: it asks for fewer, down to 0), and plugged_stuck: the config's
+ * plugged_size no longer follows the plugged blocks (a wrong known answer). model_mem_plugged() is
+ * the host's view (QEMU's `size`); requests seen by type 0-3. */
+int model_mem_set(struct pdev *d, int host_blocks, bool plugged_stuck, struct verr *e);
 uint64_t model_mem_plugged(const struct pdev *d);
 unsigned model_mem_requests(const struct pdev *d, unsigned type);
 

@@ -47,7 +47,7 @@ struct model_types {
 	unsigned net_ctrl[MODEL_NET_CLASSES];
 
 	uint64_t mem_map, mem_size; /* plugged blocks (bit per block), bytes */
-	unsigned mem_host_blocks;   /* the host's requested-size step */
+	int mem_host_blocks;	    /* the host's requested-size step */
 	bool mem_cfg_stuck;
 	unsigned mem_requests[4];
 };

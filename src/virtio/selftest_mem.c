@@ -313,18 +313,14 @@ static int find_block(struct st *t, const struct mem_cfg *c, uint64_t *addr, str
  * unplugged before the test ends, so the device is left as found. */
 static int plug_unplug(struct st *t, const struct mem_cfg *c, struct verr *e)
 {
-	char x[96], g[96];
 	unsigned state;
 	uint64_t addr = 0;
 	struct verr fin = {0};
 	int rc;
 
-	snprintf(x, sizeof(x), "requested_size >= plugged_size + block_size (0x%llx)",
-		 (unsigned long long)(c->plugged + c->block_size));
-	snprintf(g, sizeof(g), "requested_size 0x%llx", (unsigned long long)c->requested);
-	/* QEMU NACKs a plug beyond the requested size. */
-	if (st_expect(t, "room to plug", x, g, c->requested >= c->plugged + c->block_size, e) ||
-	    find_block(t, c, &addr, e))
+	/* A plug beyond requested_size is not refused here but by the device
+	 * (QEMU: NACK), so the test also shows that the device refuses it. */
+	if (find_block(t, c, &addr, e))
 		return -1;
 	r_hex64(t->out, "block_addr", "Block plugged", addr);
 	if (expect_ack(t, "plug", MEM_REQ_PLUG, addr, &state, e))

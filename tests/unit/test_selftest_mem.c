@@ -1,8 +1,9 @@
 /* The virtio-mem self-test against the device model: it passes when the
  * host's requested-size change arrives and plugged_size follows the plug
  * and the unplug; it fails, naming what it expected and what it got, when
- * plugged_size does not follow (the known answer wrong), when the config
- * is not sane, and when the host never changes requested_size. The block
+ * plugged_size does not follow (the known answer wrong), when the device
+ * NACKs the plug, when the config is not sane, and when the host never
+ * changes requested_size. The block
  * it plugged is always given back. */
 #include "check.h"
 #include "model_fixture.h"
@@ -167,6 +168,32 @@ static void test_bad_config(void)
 	run_done(&r);
 }
 
+/* The host asks for less than is plugged plus a block: the device NACKs
+ * the plug (QEMU does), and the test fails on its known answer. */
+static void requested_4m(struct model_spec *s)
+{
+	s->device_cfg[32 + 3] = 0x08; /* usable_region_size 128 MiB */
+	s->device_cfg[48 + 2] = 0x40; /* requested_size 4 MiB */
+}
+
+static void test_nack(void)
+{
+	struct selftest_opts o = {.timeout_ms = 1000};
+	struct run r;
+
+	if (!run_open_spec(&r, MODEL_ID_MEM, requested_4m))
+		return;
+	CHECK(model_mem_set(r.f.pci, -2, false, &r.e) == 0);
+	run_selftest(&r, &o);
+	CHECK(r.rc != 0 && r.e.code == VX_DEVICE);
+	CHECK_EQ(uint_at(&r, "config_after.requested_size"), 0);
+	CHECK_STR(r.e.msg, "plug: expected ACK (0), got NACK (1)");
+	CHECK_EQ(model_mem_requests(r.f.pci, 0), 1);
+	CHECK_EQ(model_mem_requests(r.f.pci, 1), 0);
+	CHECK_EQ(model_mem_plugged(r.f.pci), 0);
+	run_done(&r);
+}
+
 /* `check --active`: no host, one STATE request and nothing plugged. */
 static void test_no_host_stimulus(void)
 {
@@ -200,6 +227,7 @@ int main(void)
 	test_plugged_stuck();
 	test_no_change();
 	test_bad_config();
+	test_nack();
 	test_no_host_stimulus();
 	test_features_default();
 	return check_done();
