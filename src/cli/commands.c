@@ -214,7 +214,8 @@ static const struct command table[] = {
 		 "(VIRTIO_F_VERSION_1 or VERSION_1), bit numbers or a 0x mask; '+NAME'/'-NAME' "
 		 "edit the current set. Only bits the device offers, after DRIVER and before "
 		 "FEATURES_OK, unless --force. 'negotiate' takes the default set: VERSION_1, and "
-		 "ACCESS_PLATFORM when offered.",
+		 "ACCESS_PLATFORM when offered; for virtio-mem also UNPLUGGED_INACCESSIBLE when "
+		 "offered (QEMU refuses FEATURES_OK without it).",
 	 .flags = CMD_DEVICE,
 	 .actions = features_actions,
 	 .run = cmd_features},
@@ -384,7 +385,10 @@ static const struct command table[] = {
 		 "DETACH for --endpoint (each status OK); 9p sends Tversion (9P2000.L), Tattach, "
 		 "Twalk, Tgetattr, Tlopen and Tread of --path, fs FUSE_INIT, LOOKUP, OPEN, READ "
 		 "and RELEASE of --path (bytes read equal to the file's size; data_sha256 of its "
-		 "content; the mount tag reported); vsock reads the guest CID (3 or more). --ring "
+		 "content; the mount tag reported); vsock reads the guest CID (3 or more); memory "
+		 "(virtio-mem) reads block size and region, waits (--timeout) for the host to "
+		 "change requested_size (QEMU: QMP qom-set requested-size), then plugs and unplugs "
+		 "one block (ACK each, plugged_size following, STATE confirming). --ring "
 		 "packed drives packed virtqueues. The "
 		 "device is reset at the end. Exit status 0 only when it passed; JSON has passed, "
 		 "steps, checks (expected and got) and data_sha256 (entropy, block, SCSI, 9p, fs).",
