@@ -124,6 +124,24 @@ class Driving(unittest.TestCase):
                     self.assertIs(doc["passed"], True)
                     self.assertEqual(doc["interface"], "legacy" if tr == "legacy" else "modern")
 
+    def test_selftest_mem(self):
+        """The simulated host raises requested_size by two blocks at each
+        DRIVER_OK; the device keeps its state from one self-test to the
+        next in a script, and each finds the block unplugged again."""
+        p = run(*sim("mem"), "--json", "selftest", "00:01.0", want=0)
+        doc = json.loads(p.stdout)
+        self.assertIs(doc["passed"], True)
+        self.assertEqual(doc["block_size"], 2 << 20)
+        self.assertEqual(doc["region_addr"], "0x0000000140000000")
+        self.assertEqual(doc["config_after"]["requested_size"], 4 << 20)
+        self.assertEqual(doc["block_addr"], "0x0000000140000000")
+        checks = {c["check"]: c for c in doc["checks"]}
+        self.assertEqual(checks["plugged_size after plug"]["got"], "0x200000")
+        p = script(["mem"], "selftest\nselftest\n", "00:01.0", "--json", want=0)
+        docs = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+        self.assertEqual([d["config_after"]["requested_size"] for d in docs],
+                         [4 << 20, 8 << 20])
+
     def test_bench(self):
         p = run(*sim("block"), "--json", "bench", "00:01.0", "--duration", "50", want=0)
         doc = json.loads(p.stdout)
