@@ -60,22 +60,32 @@ static void decode(const uint8_t *b, struct mem_cfg *c)
 	c->requested = st_get_le(b + 48, 8);
 }
 
-/* One snapshot of the config, with the generation it was read at. */
+/* One snapshot of the config and the generation it was read at: the
+ * generation read before and after must agree (4.1.4.3.1), so a change
+ * in between is never recorded with the wrong generation. */
 static int snapshot(struct st *t, struct mem_cfg *c, struct verr *e)
 {
+	int (*gen)(struct vdev *, uint32_t *, struct verr *) = t->v->ops->get_config_generation;
 	uint8_t b[MEM_CFG_LEN];
-	unsigned got = 0;
 
-	c->have_gen = t->v->ops->get_config_generation != NULL;
-	if (c->have_gen && t->v->ops->get_config_generation(t->v, &c->gen, e))
-		return -1;
-	if (vdev_read_config(t->v, b, sizeof(b), &got, e))
-		return -1;
-	if (got < MEM_CFG_LEN)
-		return verr_set(e, VX_DEVICE, "device config has %u bytes, need %u", got,
-				MEM_CFG_LEN);
-	decode(b, c);
-	return 0;
+	c->have_gen = gen != NULL;
+	for (unsigned i = 0; i < 8; i++) {
+		uint32_t g1 = 0, g2 = 0;
+		unsigned got = 0;
+
+		if ((gen && gen(t->v, &g1, e)) || vdev_read_config(t->v, b, sizeof(b), &got, e) ||
+		    (gen && gen(t->v, &g2, e)))
+			return -1;
+		if (got < MEM_CFG_LEN)
+			return verr_set(e, VX_DEVICE, "device config has %u bytes, need %u", got,
+					MEM_CFG_LEN);
+		if (g1 == g2) {
+			c->gen = g1;
+			decode(b, c);
+			return 0;
+		}
+	}
+	return verr_set(e, VX_DEVICE, "config_generation changed during each of 8 reads");
 }
 
 /* What a driver relies on before it asks for a block (5.15.4.2): a

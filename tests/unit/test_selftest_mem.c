@@ -168,6 +168,27 @@ static void test_bad_config(void)
 	run_done(&r);
 }
 
+/* config-generation-stuck: the config moves under the same generation
+ * (block_size's low byte here), so the values read are not sane. */
+static void gen_stuck(struct model_spec *s)
+{
+	s->bugs |= MODEL_BUG_CONFIG_GENERATION_STUCK;
+}
+
+static void test_generation_stuck(void)
+{
+	struct selftest_opts o = {.timeout_ms = 1000};
+	struct run r;
+
+	if (!run_open_spec(&r, MODEL_ID_MEM, gen_stuck))
+		return;
+	run_selftest(&r, &o);
+	CHECK(r.rc != 0 && r.e.code == VX_DEVICE);
+	CHECK(strstr(check_row(&r, "config"), "|not ok") != NULL);
+	CHECK_EQ(model_mem_requests(r.f.pci, 3), 0);
+	run_done(&r);
+}
+
 /* The host asks for less than is plugged plus a block: the device NACKs
  * the plug (QEMU does), and the test fails on its known answer. */
 static void requested_4m(struct model_spec *s)
@@ -228,6 +249,7 @@ int main(void)
 	test_no_change();
 	test_bad_config();
 	test_nack();
+	test_generation_stuck();
 	test_no_host_stimulus();
 	test_features_default();
 	return check_done();
