@@ -33,6 +33,7 @@ void model_mem_spec(struct model_spec *s)
 	model_put(c + C_REGION, 8, (uint64_t)MEM_BLOCKS * MEM_BLOCK);
 	s->device_cfg_len = MEM_CFG_LEN;
 	s->features |= MODEL_BIT(MEM_F_INACCESS);
+	s->queue_max[0] = 128; /* QEMU's guest-request queue */
 }
 
 static uint64_t cfg(const struct model *m, unsigned off)
