@@ -229,3 +229,15 @@ void session_drop_last(struct session *s, unsigned keep)
 		free(d);
 	}
 }
+
+void session_close_last(struct session *s, unsigned keep)
+{
+	while (s->ndev > keep) {
+		struct sdev *d = s->dev[--s->ndev];
+
+		if (d->release)
+			d->release(s, d);
+		pdev_close(d->pci);
+		free(d);
+	}
+}

@@ -115,5 +115,9 @@ int session_device(struct session *s, const char *addr, struct sdev **out, struc
  * visit every function, beyond SESSION_MAX_DEVICES), stopping at one that
  * was given queues: that one stays open until the end. */
 void session_drop_last(struct session *s, unsigned keep);
+/* Closes the devices opened after the first `keep`, each after its
+ * release hook (reset, queue memory freed): for commands that drive every
+ * function in turn (check --all --active). */
+void session_close_last(struct session *s, unsigned keep);
 
 #endif
