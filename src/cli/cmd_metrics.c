@@ -408,6 +408,8 @@ static int collect(struct mc *m, const struct pci_addr *a, bool given, struct ve
 
 	if (psys_open_config(m->sys, a, &pci, &oe) == 0) {
 		pdev_allow_writes(pci, false, "metrics writes nothing");
+		/* read-only and closed below: each config dword read once */
+		pdev_cfg_snapshot(pci, true);
 		if (!pdev_has_bar_access(pci) &&
 		    virtio_pci_classify(pci->vendor, pci->device) == VPCI_ID_MODERN) {
 			add_without_registers(m, pci);

@@ -211,11 +211,15 @@ int dispatch(struct session *s, int argc, char **argv, const char *where)
 		rc = verr_set(&e, VX_USAGE, "--simulate list comes alone, without a command");
 	if (rc == 0)
 		rc = check_fixed(s, dump_file, nsimulate, script, &e);
+	/* A line that writes nothing reads each config dword of a device
+	 * once (see pdev_cfg_snapshot); the snapshots end with the line. */
+	session_snapshot(s, rc == 0 && !command_line_writes(c, &a));
 	if (rc == 0 && pr.help)
 		print_command_help(stdout, c);
 	else if (rc == 0 && (rc = check_mode(s, c, &e)) == 0 &&
 		 (rc = check_safety(s, c, &a, &e)) == 0)
 		rc = run(s, c, &a, &e);
+	session_snapshot(s, false);
 	free(a.argv);
 	return rc ? fail_record(s, c->name, &e, where) : VX_OK;
 }

@@ -80,6 +80,9 @@ struct session {
 	/* SIGTERM or SIGHUP arrived: leave, through session_fini. */
 	volatile sig_atomic_t signalled;
 	char *history; /* shell: history file, NULL when not kept */
+	/* The command being run writes nothing: the devices it opens keep a
+	 * config-space snapshot until it ends (dispatch; pdev_cfg_snapshot). */
+	bool snapshot;
 	/* The report of the last command that made one; `expect` tests it. */
 	struct rnode *last;
 };
@@ -119,5 +122,10 @@ void session_drop_last(struct session *s, unsigned keep);
  * release hook (reset, queue memory freed): for commands that drive every
  * function in turn (check --all --active). */
 void session_close_last(struct session *s, unsigned keep);
+/* Starts (on) or ends config-space snapshots for the devices of one
+ * command (dispatch): on only for a command line that writes nothing;
+ * off drops every open device's snapshot, so the next command, or the
+ * shell's prompt, reads the devices again. */
+void session_snapshot(struct session *s, bool on);
 
 #endif
