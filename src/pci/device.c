@@ -23,6 +23,11 @@ struct pdev_cfg_snap {
 	uint8_t have[PCI_CFG_SPACE_EXP_SIZE / 4 / 8]; /* a bit per dword read */
 };
 
+static bool snap_has(const struct pdev_cfg_snap *c, unsigned dw)
+{
+	return c->have[dw / 8] & 1u << dw % 8;
+}
+
 void pdev_cfg_snapshot(struct pdev *d, bool on)
 {
 	if (!on) {
@@ -45,7 +50,7 @@ static int snap_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val
 
 	if (dw >= PCI_CFG_SPACE_EXP_SIZE / 4)
 		return d->ops->cfg_read(d, off, width, val, e);
-	if (!(c->have[dw / 8] & 1u << dw % 8)) {
+	if (!snap_has(c, dw)) {
 		if (dw * 4 + 4 > d->cfg_size || d->ops->cfg_read(d, dw * 4, 4, &v, NULL))
 			return d->ops->cfg_read(d, off, width, val, e);
 		c->val[dw] = v;
@@ -54,6 +59,33 @@ static int snap_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val
 	v = c->val[dw] >> (off % 4 * 8);
 	*val = width == 4 ? v : v & ((1u << width * 8) - 1);
 	return 0;
+}
+
+void pdev_cfg_prefetch(struct pdev *d, unsigned off, unsigned len)
+{
+	uint8_t buf[PCI_CFG_SPACE_EXP_SIZE];
+	unsigned a, b;
+
+	if (!d->snap || !d->ops->cfg_snapshots || !d->ops->cfg_read_block || d->removed)
+		return;
+	a = off / 4;
+	b = off + len > d->cfg_size ? d->cfg_size / 4 : (off + len + 3) / 4;
+	/* only the dwords not held yet: a snapshot never re-reads one */
+	while (a < b && snap_has(d->snap, a))
+		a++;
+	while (b > a && snap_has(d->snap, b - 1))
+		b--;
+	if (a >= b || d->ops->cfg_read_block(d, a * 4, buf, (b - a) * 4, NULL))
+		return;
+	for (unsigned dw = a; dw < b; dw++) {
+		if (snap_has(d->snap, dw))
+			continue;
+		d->snap->val[dw] = (uint32_t)buf[(dw - a) * 4] |
+				   (uint32_t)buf[(dw - a) * 4 + 1] << 8 |
+				   (uint32_t)buf[(dw - a) * 4 + 2] << 16 |
+				   (uint32_t)buf[(dw - a) * 4 + 3] << 24;
+		d->snap->have[dw / 8] |= (uint8_t)(1u << dw % 8);
+	}
 }
 
 int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e)

@@ -57,6 +57,11 @@ struct pdev_ops {
 	 * (pdev_cfg_snapshot): each costs something (sysfs: a syscall and a
 	 * config access a hypervisor traps) and has no side effect. */
 	bool cfg_snapshots;
+	/* Optional, with cfg_snapshots: reads len bytes (dword-aligned) at
+	 * off in one backend call (sysfs: one pread, one syscall; the kernel
+	 * still makes one config access per dword). */
+	int (*cfg_read_block)(struct pdev *d, unsigned off, uint8_t *buf, unsigned len,
+			      struct verr *e);
 };
 
 struct pdev_cfg_snap;
@@ -128,6 +133,13 @@ bool pdev_has_bar_access(const struct pdev *d);
  * a value read twice is the value of its first read: a snapshot, as
  * lspci's one read of config space is. */
 void pdev_cfg_snapshot(struct pdev *d, bool on);
+/* With a snapshot on: reads the dwords of [off, off + len) it does not
+ * hold yet in one backend call where the backend can (a capability's
+ * body, the BARs), so a walk that then reads the fields one by one makes
+ * one syscall per structure instead of one per field. Reads nothing
+ * without a snapshot, nothing outside config space, and never fails: a
+ * block that does not read leaves the fields to be read one by one. */
+void pdev_cfg_prefetch(struct pdev *d, unsigned off, unsigned len);
 
 /* 0 when the function still answers; VX_NODEV ("device removed: WHY")
  * when its sysfs entry is gone or its vendor ID reads 0xffff or fails, and

@@ -696,6 +696,22 @@ static void test_cfg_snapshot(void)
 	poke(&fs, 0x2c, 0x2222);
 	CHECK_EQ(pdev_bar_write(d, 4, 0x10, 4, 1, &e), 0);
 	CHECK_EQ(pdev_cfg_read16(d, 0x2c), 0x2222);
+	/* a prefetch reads the dwords not held yet in one block, and keeps
+	 * them; held ones are not read again */
+	pdev_cfg_snapshot(d, false);
+	pdev_cfg_prefetch(d, 0x30, 8); /* no snapshot: nothing */
+	pdev_cfg_snapshot(d, true);
+	poke(&fs, 0x30, 0x1234);
+	CHECK_EQ(pdev_cfg_read16(d, 0x30), 0x1234);
+	poke(&fs, 0x30, 0x5678);
+	poke(&fs, 0x34, 0x9abc);
+	poke(&fs, 0x38, 0xdef0);
+	pdev_cfg_prefetch(d, 0x30, 12);
+	poke(&fs, 0x34, 0x1111);
+	poke(&fs, 0x38, 0x2222);
+	CHECK_EQ(pdev_cfg_read16(d, 0x30), 0x1234);
+	CHECK_EQ(pdev_cfg_read16(d, 0x34), 0x9abc);
+	CHECK_EQ(pdev_cfg_read16(d, 0x38), 0xdef0);
 	/* the removal check reads past it, and ends it */
 	pdev_cfg_snapshot(d, true);
 	CHECK_EQ(pdev_cfg_read16(d, 0), 0x1af4);

@@ -67,6 +67,18 @@ static int sysfs_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t
 	return 0;
 }
 
+static int sysfs_cfg_read_block(struct pdev *d, unsigned off, uint8_t *buf, unsigned len,
+				struct verr *e)
+{
+	struct lpci_status st;
+
+	if (!lpci_read_block(priv_of(d)->pd, (int)off, buf, (int)len, &st))
+		return verr_set(e, st.fatal ? VX_FAIL : VX_DEVICE,
+				"reading %u bytes at 0x%x of %s/config failed%s%s", len, off,
+				priv_of(d)->dir, st.msg[0] ? ": " : "", st.msg);
+	return 0;
+}
+
 static void refresh_decode(struct pdev *d);
 
 static int sysfs_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val,
@@ -457,6 +469,7 @@ static const struct pdev_ops sysfs_ops = {
 	 * machines); reads have no side effect: read-only commands may keep
 	 * them (pdev_cfg_snapshot says when that is safe). */
 	.cfg_snapshots = true,
+	.cfg_read_block = sysfs_cfg_read_block,
 };
 
 /* ---- opening ---- */
@@ -546,12 +559,20 @@ static void fill_bars(struct pdev *d)
 {
 	struct pci_dev *pd = priv_of(d)->pd;
 	uint32_t raw[PCI_NUM_BARS] = {0}, hdr = 0;
+	uint8_t b[4 * PCI_NUM_BARS];
 	unsigned nbars;
 
 	sysfs_cfg_read(d, PCI_CFG_HEADER_TYPE, 1, &hdr, NULL);
 	nbars = pci_header_num_bars((uint8_t)hdr);
-	for (unsigned i = 0; i < nbars; i++)
-		sysfs_cfg_read(d, PCI_CFG_BAR0 + 4 * i, 4, &raw[i], NULL);
+	/* one pread for the BAR registers (the kernel still reads them one
+	 * dword at a time): a syscall is what a config read costs in an
+	 * emulated guest; the dwords one by one when the block fails */
+	if (nbars && sysfs_cfg_read_block(d, PCI_CFG_BAR0, b, 4 * nbars, NULL) == 0)
+		for (unsigned i = 0; i < nbars; i++)
+			raw[i] = pci_le_value(b + 4 * i, 4);
+	else
+		for (unsigned i = 0; i < nbars; i++)
+			sysfs_cfg_read(d, PCI_CFG_BAR0 + 4 * i, 4, &raw[i], NULL);
 	pci_bars_decode(raw, nbars, d->bar);
 	if (!(pd->known_fields & PCI_FILL_SIZES))
 		return;
