@@ -183,6 +183,15 @@ def make_scenario(functions, rounds, reps, out):
             got = None
         if got != want:
             ctx.fail("list gave %s, QEMU has %s" % (got, want))
+        try:
+            rows = {d["address"]: d for d in json.loads(lst.text)} if lst else {}
+        except (ValueError, KeyError, TypeError):
+            rows = {}
+        for dev in ctx.scenario.devices:
+            row = rows.get(ctx.addresses.get(dev.id), {})
+            if row.get("transport") != dev.transport:
+                ctx.fail("list: transport %s, want %s" % (row.get("transport"), dev.transport),
+                         device=dev)
         lv = ctx.result("once-lspci-vvv")
         if lv and lv.text.count("\n\n") + (0 if lv.text.endswith("\n\n") else 1) < functions:
             ctx.fail("lspci -vvv shows fewer than %d functions" % functions)

@@ -9,14 +9,6 @@
 #include "linux/view.h"
 #include "virtio/ids.h"
 
-/* The capabilities of a function opened for this walk alone: each config
- * dword is read once (pdev_cfg_snapshot). */
-static int walk_once(struct pdev *d, struct vcaps *caps, struct verr *e)
-{
-	pdev_cfg_snapshot(d, true);
-	return vcaps_walk(d, caps, e);
-}
-
 /* Transitional and legacy share PCI IDs; only the capabilities tell, and
  * without them (64 bytes of config space) the transport is unknown. */
 static void list_transport(struct psys *sys, const struct psys_entry *p, struct rnode *row)
@@ -27,7 +19,7 @@ static void list_transport(struct psys *sys, const struct psys_entry *p, struct 
 
 	if (virtio_pci_classify(p->vendor, p->device) == VPCI_ID_MODERN) {
 		r_str(row, "transport", "transport", vdev_kind_name(VDEV_MODERN));
-	} else if (psys_open_config(sys, &p->addr, &d, &e) || walk_once(d, &caps, &e)) {
+	} else if (psys_open_caps(sys, &p->addr, &d, &e) || vcaps_walk(d, &caps, &e)) {
 		r_unknown(row, "transport", "transport", e.msg);
 	} else {
 		enum vdev_kind k = vdev_kind_of(d, &caps);
