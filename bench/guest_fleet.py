@@ -155,7 +155,7 @@ def _timing_lines(cmds):
     return "\n".join("\t\tt %s %s" % (n, c) for n, c in cmds)
 
 
-def make_scenario(functions, rounds, reps, out):
+def make_scenario(functions, rounds, reps, out, icount=None):
     nvirtio = functions - BUILTIN
     if not 1 <= nvirtio <= len(POOL):
         raise SystemExit("bench fleet: sizes from %d to %d functions" % (BUILTIN + 1,
@@ -233,6 +233,9 @@ def make_scenario(functions, rounds, reps, out):
         script=script,
         checks=[check],
         files={"usr/bin/lspci": "/usr/bin/lspci"},
+        # guest time from instructions executed, not from the host's clock:
+        # the load of a shared machine no longer stretches the timings
+        qemu_args=["-icount", "shift=%d,sleep=off" % icount] if icount is not None else [],
         timeout=240 + rounds * reps * len(COMMANDS) * functions // 2,
     )
 
@@ -276,6 +279,10 @@ def add_arguments(ap):
                     help="fleet: timing rounds per guest, order alternating (default 4)")
     ap.add_argument("--fleet-reps", type=int, default=3, metavar="K",
                     help="fleet: runs of each command per round, timed together (default 3)")
+    ap.add_argument("--icount", type=int, default=None, metavar="SHIFT",
+                    help="fleet: run the guests with -icount shift=SHIFT,sleep=off: guest "
+                         "time counts instructions (2^SHIFT ns each), independent of the "
+                         "host's load")
 
 
 def run(a, virtioctl, cache, harness_args):
@@ -301,10 +308,11 @@ def run(a, virtioctl, cache, harness_args):
     except HarnessError as e:
         raise SystemExit("bench: guest assets: %s" % e)
     res = {"guest_kernel": ast.kver, "rounds": a.fleet_rounds, "reps": a.fleet_reps,
+           "icount": a.icount,
            "sizes": [], "ok": True, "failures": []}
     for n in sizes:
         out = Collected()
-        sc = make_scenario(n, a.fleet_rounds, a.fleet_reps, out)
+        sc = make_scenario(n, a.fleet_rounds, a.fleet_reps, out, a.icount)
         print("[bench] fleet: %d PCI functions (%d virtio), %d round(s) x %d run(s)"
               % (n, n - BUILTIN, a.fleet_rounds, a.fleet_reps), file=sys.stderr, flush=True)
         t0 = time.monotonic()

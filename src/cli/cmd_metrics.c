@@ -356,7 +356,6 @@ static void checks(struct mc *m, struct mdev *d)
 	struct conform_opts o = {0};
 	struct conform_summary sum;
 	struct conform_env env = {0};
-	struct rnode *scratch = r_new_root();
 	struct verr e = {0};
 	bool bound = d->pci->driver[0] && strcmp(d->pci->driver, "vfio-pci") != 0;
 
@@ -365,13 +364,13 @@ static void checks(struct mc *m, struct mdev *d)
 	env.lv = d->have_lv ? &d->lv : NULL;
 	env.dump_file = m->s->dump_file != NULL;
 	env.cancel = &m->s->cancel;
-	if (!scratch || conform_run(&env, &o, scratch, &sum, &e) || !r_complete(scratch)) {
+	/* the counts alone: no report tree is built for results nobody reads */
+	if (conform_run(&env, &o, NULL, &sum, &e)) {
 		error(m, d->addr, "checks", "out_of_memory");
 	} else {
 		failures(m, d, "must", sum.must_failed);
 		failures(m, d, "should", sum.should_failed);
 	}
-	r_free(scratch);
 }
 
 static void add(struct mc *m, struct mdev *d)
