@@ -47,7 +47,6 @@ BUILTIN = 4     # q35 with -nodefaults: 00:00.0, 00:1f.0, 00:1f.2, 00:1f.3
 
 # The virtio devices in the order sizes take them: types interleaved.
 # (id, QEMU device, backend args, disk) -- "{tmp}" is the run's temp dir.
-POOL = []
 _ROTATION = ["blk", "net", "rng", "ser", "scsi", "kbd", "p9", "blk", "net", "rng", "ser",
              "scsi", "tab", "crypto", "blk", "net", "rng", "ser", "scsi", "mouse", "p9",
              "blk", "net", "rng", "bal", "gpu", "blk", "blk"]
