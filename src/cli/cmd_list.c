@@ -19,7 +19,7 @@ static void list_transport(struct psys *sys, const struct psys_entry *p, struct 
 
 	if (virtio_pci_classify(p->vendor, p->device) == VPCI_ID_MODERN) {
 		r_str(row, "transport", "transport", vdev_kind_name(VDEV_MODERN));
-	} else if (psys_open_config(sys, &p->addr, &d, &e) || vcaps_walk(d, &caps, &e)) {
+	} else if (psys_open_caps(sys, &p->addr, &d, &e) || vcaps_walk(d, &caps, &e)) {
 		r_unknown(row, "transport", "transport", e.msg);
 	} else {
 		enum vdev_kind k = vdev_kind_of(d, &caps);
@@ -58,7 +58,8 @@ static void list_row(struct session *s, struct psys *sys, struct rnode *t,
 	char addr[PCI_ADDR_STRLEN];
 	struct linux_view lv;
 	const char *root = session_sysfs_root(s); /* NULL: -F, --simulate */
-	bool have_lv = root && linux_view_read(root, &p->addr, &lv) == 0;
+	/* the names are all `list` shows of it */
+	bool have_lv = root && linux_view_read_names(root, &p->addr, &lv) == 0;
 
 	pci_addr_format(&p->addr, addr);
 	r_str(row, "address", "address", addr);

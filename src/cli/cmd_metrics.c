@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "conform/conform.h"
 #include "format/metrics.h"
 #include "linux/irqs.h"
 #include "linux/resources.h"
@@ -35,6 +36,7 @@ enum fam {
 	F_QUEUES,
 	F_MSIX_VECTORS,
 	F_INTERRUPTS,
+	F_CHECK_FAILURES,
 	F_ERRORS,
 	F_DURATION,
 	F_COUNT
@@ -61,6 +63,9 @@ static const struct mfamily_spec families[F_COUNT] = {
 	[F_INTERRUPTS] = {"virtioctl_interrupts_total", M_COUNTER,
 			  "Interrupts of one MSI-X vector, all CPUs, from /proc/interrupts; queue "
 			  "is the vector's name after virtioN- (config, req.0, input.0...)."},
+	[F_CHECK_FAILURES] = {"virtioctl_check_failures", M_GAUGE,
+			      "Conformance checks (virtio 1.3, as `virtioctl check` runs them "
+			      "read-only) the device failed, by level: must or should."},
 	[F_ERRORS] = {"virtioctl_collection_errors", M_GAUGE,
 		      "Values this collection could not read, by device, item and reason; the "
 		      "values themselves are left out, not reported as 0."},
@@ -334,6 +339,40 @@ int msix_counts(struct pdev *pci, const struct linux_view *lv, const struct irq_
 	return n;
 }
 
+static void failures(struct mc *m, const struct mdev *d, const char *level, unsigned n)
+{
+	struct rnode *s = m_sample_uint(m->fam[F_CHECK_FAILURES], n);
+
+	m_label(s, "address", d->addr);
+	m_label(s, "level", level);
+}
+
+/* The read-only conformance checks of `check DEVICE`, counted by level:
+ * config space the collection read already (the snapshot keeps it), the
+ * registers reachable without a selector write, the Linux view. Nothing
+ * is written: v allows no selector write, the pdev no write at all. */
+static void checks(struct mc *m, struct mdev *d)
+{
+	struct conform_opts o = {0};
+	struct conform_summary sum;
+	struct conform_env env = {0};
+	struct verr e = {0};
+	bool bound = d->pci->driver[0] && strcmp(d->pci->driver, "vfio-pci") != 0;
+
+	env.v = d->v;
+	env.bound_driver = bound ? d->pci->driver : "";
+	env.lv = d->have_lv ? &d->lv : NULL;
+	env.dump_file = m->s->dump_file != NULL;
+	env.cancel = &m->s->cancel;
+	/* the counts alone: no report tree is built for results nobody reads */
+	if (conform_run(&env, &o, NULL, &sum, &e)) {
+		error(m, d->addr, "checks", "out_of_memory");
+	} else {
+		failures(m, d, "must", sum.must_failed);
+		failures(m, d, "should", sum.should_failed);
+	}
+}
+
 static void add(struct mc *m, struct mdev *d)
 {
 	info(m, d);
@@ -341,6 +380,8 @@ static void add(struct mc *m, struct mdev *d)
 	features(m, d);
 	queues(m, d);
 	interrupts(m, d);
+	if (d->v)
+		checks(m, d);
 }
 
 static void add_dev(struct mc *m, struct mdev *d)
@@ -370,31 +411,6 @@ void metrics_add(struct mc *m, struct pdev *pci, struct vdev *v)
 	free(d);
 }
 
-/* A modern function whose BARs cannot be reached (no resource files, a
- * driver owns them): no register behind its virtio capabilities can be
- * read, so they are not walked; only the generic chain, for MSI-X. Config
- * reads are what a collection costs (each one trapped by a hypervisor):
- * this halves them. */
-static void add_without_registers(struct mc *m, struct pdev *pci)
-{
-	struct mdev *d = calloc(1, sizeof(*d));
-	struct pci_caps *caps = calloc(1, sizeof(*caps));
-
-	if (!d || !caps) {
-		m->root->flags |= RF_OOM;
-	} else {
-		pci_caps_walk(pci, caps);
-		pci_addr_format(&pci->addr, d->addr);
-		d->pci = pci;
-		d->device_id = virtio_pci_device_type(pci->device, pci->subsys_device);
-		d->transport = vdev_kind_name(VDEV_MODERN);
-		d->msix = &caps->msix;
-		add_dev(m, d);
-	}
-	free(caps);
-	free(d);
-}
-
 /* Opens a function for reading only: through libpci and resource files,
  * never VFIO, and with writes (selectors included) refused. A function
  * given by the user must be there; one found by the scan that vanished or
@@ -408,12 +424,8 @@ static int collect(struct mc *m, const struct pci_addr *a, bool given, struct ve
 
 	if (psys_open_config(m->sys, a, &pci, &oe) == 0) {
 		pdev_allow_writes(pci, false, "metrics writes nothing");
-		if (!pdev_has_bar_access(pci) &&
-		    virtio_pci_classify(pci->vendor, pci->device) == VPCI_ID_MODERN) {
-			add_without_registers(m, pci);
-			pdev_close(pci);
-			return 0;
-		}
+		/* read-only and closed below: each config dword read once */
+		pdev_cfg_snapshot(pci, true);
 		if (vdev_open(pci, &v, &oe) == 0) {
 			vdev_allow_select(&v, false, "metrics writes no selector");
 			metrics_add(m, pci, &v);

@@ -50,6 +50,13 @@ int report_dump(struct session *s, const char *addr, struct rnode **out, struct 
 			   sizeof(dump_sections) / sizeof(dump_sections[0]), true, e);
 }
 
+const char *every_skip_why(const struct session *s, const struct psys_entry *p)
+{
+	if (session_on_host(s) && strcmp(p->driver, "vfio-pci") == 0)
+		return "bound to vfio-pci: opening it would reset it (name it to open it)";
+	return NULL;
+}
+
 /* A function dump --all leaves out, and why. */
 static void skipped(struct rnode *arr, const char *addr, const char *why)
 {
@@ -66,14 +73,13 @@ static void dump_one(struct session *s, const struct psys_entry *p, struct rnode
 {
 	char addr[PCI_ADDR_STRLEN];
 	unsigned keep = s->ndev;
+	const char *why = every_skip_why(s, p);
 	struct verr e = {0};
 	struct rnode *r = NULL;
 
 	pci_addr_format(&p->addr, addr);
-	/* opening through VFIO resets the device, and a VM may own it */
-	if (session_on_host(s) && strcmp(p->driver, "vfio-pci") == 0) {
-		skipped(skip, addr,
-			"bound to vfio-pci: opening it would reset it (dump it by name)");
+	if (why) {
+		skipped(skip, addr, why);
 		return;
 	}
 	if (report_dump(s, addr, &r, &e) == 0 && r_complete(r)) {

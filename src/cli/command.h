@@ -119,6 +119,12 @@ struct cmd_opt {
 	/* Given, the option makes the command write to its device (check
 	 * --active): dispatch() applies the rules of CMD_WRITES. */
 	bool writes;
+	/* Given, the command visits every virtio-pci function and names none
+	 * (dump --all, check --all): the shell's open device does not stand
+	 * in for a device argument, and when the line writes, dispatch()
+	 * leaves the rules of CMD_WRITES to each function the handler
+	 * visits (dispatch_may_write) instead of applying them to one. */
+	bool every;
 };
 
 #define OPT_FLAG(n, sh, h)                                               \
@@ -129,6 +135,11 @@ struct cmd_opt {
 #define OPT_FLAG_WRITES(n, sh, h)                                                        \
 	{                                                                                \
 		.name = n, .short_name = sh, .type = OPT_FLAG, .help = h, .writes = true \
+	}
+/* A flag that makes the command visit every function (see .every). */
+#define OPT_FLAG_EVERY(n, sh, h)                                                        \
+	{                                                                               \
+		.name = n, .short_name = sh, .type = OPT_FLAG, .help = h, .every = true \
 	}
 #define OPT_UINT(n, sh, meta, lo, hi, d, h)                                                       \
 	{                                                                                         \
@@ -220,6 +231,9 @@ bool command_writes(const struct command *c, const struct cmd_action *act);
 /* Whether this command line writes: its row or action has CMD_WRITES, or
  * an option given has .writes. */
 bool command_line_writes(const struct command *c, const struct cmd_args *a);
+/* Whether this command line visits every function: an option given has
+ * .every (dump --all, check --all). */
+bool command_line_every(const struct command *c, const struct cmd_args *a);
 /* The one-line argument synopsis, derived from args and actions:
  * "<device> [set|negotiate] [feature...]". */
 const char *command_synopsis(const struct command *c, char *buf, size_t len);

@@ -193,6 +193,14 @@ bool command_line_writes(const struct command *c, const struct cmd_args *a)
 	return false;
 }
 
+bool command_line_every(const struct command *c, const struct cmd_args *a)
+{
+	for (size_t i = 0; i < command_opt_count(c) && i < CMD_MAX_OPTS; i++)
+		if (c->opts[i].every && a->opt[i].given)
+			return true;
+	return false;
+}
+
 static void append(char *buf, size_t len, size_t *o, const char *fmt, const char *s)
 {
 	if (*o < len)

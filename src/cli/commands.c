@@ -94,6 +94,9 @@ static const struct cmd_opt check_opts[] = {
 	[CHECK_STRICT] =
 		OPT_FLAG("strict", 0, "failed SHOULD checks count for the exit status too"),
 	[CHECK_LIST] = OPT_FLAG("list", 'l', "list the checks instead of running them"),
+	[CHECK_ALL] = OPT_FLAG_EVERY("all", 'a',
+				     "every virtio-pci function in one document; with --active, "
+				     "each bound one is refused and left untouched"),
 	{0},
 };
 
@@ -105,7 +108,7 @@ static const struct cmd_opt metrics_opts[] = {
 };
 
 static const struct cmd_opt dump_opts[] = {
-	[DUMP_ALL] = OPT_FLAG("all", 'a', "every virtio-pci function in one document"),
+	[DUMP_ALL] = OPT_FLAG_EVERY("all", 'a', "every virtio-pci function in one document"),
 	{0},
 };
 
@@ -280,7 +283,8 @@ static const struct command table[] = {
 		 "function, or the ones given: an info metric (type, transport, PCI driver, "
 		 "virtio bus device, virtio driver, what it created), the status byte and each "
 		 "status bit, offered and negotiated feature bits, the queue count, per MSI-X "
-		 "vector its interrupt count from /proc/interrupts labelled with its queue, how "
+		 "vector its interrupt count from /proc/interrupts labelled with its queue, the "
+		 "read-only conformance checks of `check` failed by level (must, should), how "
 		 "long the collection took, and what could not be read "
 		 "(virtioctl_collection_errors, by reason: never a 0 in its place). Read-only "
 		 "whatever the options: no selector write, no ISR read, no VFIO open. --json "
@@ -418,7 +422,14 @@ static const struct command table[] = {
 		 "default: on a bound device nothing is written, so registers behind selectors "
 		 "are read only with --select. --active also drives the device (reset, "
 		 "FEATURES_OK, queue setup, a self-test request) and resets it at the end. Exit "
-		 "status 11 when a MUST check failed (or a SHOULD one with --strict).",
+		 "status 11 when a MUST check failed (or a SHOULD one with --strict). --all: every "
+		 "virtio-pci function in one document, {mode, strict, devices: [check...], "
+		 "skipped: [{address, reason, exit_status}], counts, exit_status}; functions "
+		 "bound to vfio-pci are skipped; with --active each function goes through the "
+		 "rules of writing commands (a bound one is refused, not written; --force is "
+		 "not taken). Its exit status is the worst: a function that could not be "
+		 "checked (its own status, the first in address order), else 11 when one "
+		 "failed, else 0.",
 	 .flags = CMD_DEVICE,
 	 .opts = check_opts,
 	 .run = cmd_check},

@@ -15,12 +15,17 @@ enum { POST_INDIRECT };
 enum { VRING_IRQ, VRING_RING };
 enum { ST_BYTES, ST_TIMEOUT, ST_ENDPOINT, ST_PATH, ST_ARP, ST_RING };
 enum { BENCH_DURATION, BENCH_RING };
-enum { CHECK_ACTIVE, CHECK_ONLY, CHECK_STRICT, CHECK_LIST };
+enum { CHECK_ACTIVE, CHECK_ONLY, CHECK_STRICT, CHECK_LIST, CHECK_ALL };
 /* Options of metrics, dump, diff, watch. */
 enum { METRICS_TEXTFILE };
 enum { DUMP_ALL };
 enum { DIFF_IGNORE };
 enum { WATCH_INTERVAL, WATCH_COUNT };
+
+/* Why a command visiting every function (--all) leaves this one out, or
+ * NULL: a host function bound to vfio-pci (opening it through VFIO resets
+ * it, and a VM may own it). */
+const char *every_skip_why(const struct session *s, const struct psys_entry *p);
 
 CMD_HANDLER(cmd_list);
 CMD_HANDLER(cmd_caps);

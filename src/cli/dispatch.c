@@ -50,39 +50,62 @@ static int check_mode(const struct session *s, const struct command *c, struct v
 	return 0;
 }
 
-/* The safety rules of writing commands, applied here and nowhere else,
- * before the handler runs: nothing is written to a -F dump, to a device
- * bound to a kernel driver other than vfio-pci (unless --force), or to a
- * device its backend did not open writable. A command writes when its row,
- * or the row of the action given, has CMD_WRITES, or an option given is a
- * writing one (check --active; command.h). */
+/* The safety rules of writing commands, applied here and nowhere else
+ * (dispatch_may_write is this file's too): nothing is written to a -F
+ * dump, to a device bound to a kernel driver other than vfio-pci (unless
+ * --force), or to a device its backend did not open writable. */
+int dispatch_may_write(struct session *s, struct sdev *d, bool named, struct verr *e)
+{
+	char addr[PCI_ADDR_STRLEN];
+	bool sim;
+
+	pci_addr_format(&d->pci->addr, addr);
+	if (s->dump_file)
+		return verr_set(e, VX_PERM, "%s: a -F dump file has no device to write to", addr);
+	if (d->bound && !s->force) {
+		sim = sim_source_device(s->sys, &d->pci->addr) != NULL;
+		verr_set(e, VX_PERM, "%s is bound to kernel driver %s%s: refusing to write to it",
+			 addr, d->pci->driver, sim ? " (simulated, driver=)" : "");
+		/* --all takes no --force: the remedy is to name the device */
+		if (!named)
+			verr_append(e, " (name it to write to it)");
+		else if (sim)
+			verr_append(e, " (pass --force)");
+		else
+			verr_append(e,
+				    " (unbind it first: echo %s > /sys/bus/pci/drivers/%s/unbind; "
+				    "or pass --force)",
+				    addr, d->pci->driver);
+		return -1;
+	}
+	if (!d->pci->writable)
+		return verr_set(e, VX_PERM, "%s: %s", addr, d->pci->write_why);
+	return 0;
+}
+
+/* Before the handler runs: a command writes when its row, or the row of
+ * the action given, has CMD_WRITES, or an option given is a writing one
+ * (check --active; command.h). A line that visits every function (--all)
+ * names no device here: its handler asks dispatch_may_write for each
+ * function before writing to it. --force is not taken there: one line
+ * must not write to every bound device of a host (the root disk's
+ * among them); a bound device is written to only when named. */
 static int check_safety(struct session *s, const struct command *c, const struct cmd_args *a,
 			struct verr *e)
 {
-	char addr[PCI_ADDR_STRLEN];
 	struct sdev *d;
 
 	if (!command_line_writes(c, a))
 		return 0;
+	if (command_line_every(c, a))
+		return s->force ? verr_set(e, VX_USAGE,
+					   "%s --all writes to no bound device: --force is "
+					   "taken only with a device named",
+					   c->name)
+				: 0;
 	if (session_device(s, a->argc > 0 ? a->argv[0] : NULL, &d, e))
 		return -1;
-	pci_addr_format(&d->pci->addr, addr);
-	if (s->dump_file)
-		return verr_set(e, VX_PERM, "%s: a -F dump file has no device to write to", addr);
-	if (d->bound && !s->force && sim_source_device(s->sys, &d->pci->addr))
-		return verr_set(e, VX_PERM,
-				"%s is bound to kernel driver %s (simulated, driver=): refusing "
-				"to write to it (pass --force)",
-				addr, d->pci->driver);
-	if (d->bound && !s->force)
-		return verr_set(
-			e, VX_PERM,
-			"%s is bound to kernel driver %s: refusing to write to it (unbind it "
-			"first: echo %s > /sys/bus/pci/drivers/%s/unbind; or pass --force)",
-			addr, d->pci->driver, addr, d->pci->driver);
-	if (!d->pci->writable)
-		return verr_set(e, VX_PERM, "%s: %s", addr, d->pci->write_why);
-	return 0;
+	return dispatch_may_write(s, d, true, e);
 }
 
 /* Output that did not arrive (a full disk, a closed pipe) is a failure,
@@ -188,11 +211,15 @@ int dispatch(struct session *s, int argc, char **argv, const char *where)
 		rc = verr_set(&e, VX_USAGE, "--simulate list comes alone, without a command");
 	if (rc == 0)
 		rc = check_fixed(s, dump_file, nsimulate, script, &e);
+	/* A line that writes nothing reads each config dword of a device
+	 * once (see pdev_cfg_snapshot); the snapshots end with the line. */
+	session_snapshot(s, rc == 0 && !command_line_writes(c, &a));
 	if (rc == 0 && pr.help)
 		print_command_help(stdout, c);
 	else if (rc == 0 && (rc = check_mode(s, c, &e)) == 0 &&
 		 (rc = check_safety(s, c, &a, &e)) == 0)
 		rc = run(s, c, &a, &e);
+	session_snapshot(s, false);
 	free(a.argv);
 	return rc ? fail_record(s, c->name, &e, where) : VX_OK;
 }

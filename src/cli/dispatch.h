@@ -13,6 +13,14 @@ int dispatch(struct session *s, int argc, char **argv, const char *where);
 /* The same for a line of text (shell, scripts): split with line_split. */
 int dispatch_line(struct session *s, const char *line, const char *where);
 
+/* The rules of writing commands for one device: 0 when the command may
+ * write to it, else VX_PERM with why (a -F dump, bound to a kernel driver
+ * without --force, not opened writable). dispatch() applies them before
+ * a writing command runs; a handler visiting every function (--all)
+ * applies them to each before writing to it (named false: the message's
+ * remedy is then to name the device, not --force). */
+int dispatch_may_write(struct session *s, struct sdev *d, bool named, struct verr *e);
+
 /* Splits a line into words: blanks separate, '...' and "..." quote, a
  * backslash escapes, and a '#' that starts a word comments out the rest.
  * *argv is one malloc'd block (free(*argv) frees all), NULL-terminated. */

@@ -245,12 +245,13 @@ int parse_global(struct session *s, int argc, char **argv, int *i, struct parse_
 /* The one place that decides whether a command line named its device: the
  * first positional is the device when it parses as a PCI address; else,
  * with a device open in the shell, that device goes in front of the
- * others (`status ack` after `open 00:04.0`). a->argv has room for it. */
+ * others (`status ack` after `open 00:04.0`). a->argv has room for it.
+ * A line that visits every function (--all) names none. */
 static void use_current_device(const struct session *s, const struct command *c, struct cmd_args *a)
 {
 	struct pci_addr addr;
 
-	if (!(c->flags & CMD_DEVICE) || !s->current[0])
+	if (!(c->flags & CMD_DEVICE) || !s->current[0] || command_line_every(c, a))
 		return;
 	if (a->argc > 0 && pci_addr_parse(a->argv[0], &addr))
 		return;

@@ -198,6 +198,7 @@ int session_device(struct session *s, const char *addr, struct sdev **out, struc
 	if (*out) {
 		/* --select and --force hold for one command line in the shell. */
 		apply_policy(s, *out);
+		pdev_cfg_snapshot((*out)->pci, s->snapshot);
 		return apply_transport(s, *out, e);
 	}
 	if (s->ndev >= SESSION_MAX_DEVICES)
@@ -207,9 +208,14 @@ int session_device(struct session *s, const char *addr, struct sdev **out, struc
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return verr_set(e, VX_FAIL, "out of memory");
-	if ((s->source ? s->source->open(s->source->ctx, &a, &d->pci, e)
-		       : psys_open_device(sys, &a, &d->pci, e)) ||
-	    vdev_open(d->pci, &d->v, e) || apply_transport(s, d, e)) {
+	if (s->source ? s->source->open(s->source->ctx, &a, &d->pci, e)
+		      : psys_open_device(sys, &a, &d->pci, e)) {
+		free(d);
+		return -1;
+	}
+	/* before vdev_open: its capability walk is most of the reads */
+	pdev_cfg_snapshot(d->pci, s->snapshot);
+	if (vdev_open(d->pci, &d->v, e) || apply_transport(s, d, e)) {
 		pdev_close(d->pci);
 		free(d);
 		return -1;
@@ -228,4 +234,24 @@ void session_drop_last(struct session *s, unsigned keep)
 		pdev_close(d->pci);
 		free(d);
 	}
+}
+
+void session_close_last(struct session *s, unsigned keep)
+{
+	while (s->ndev > keep) {
+		struct sdev *d = s->dev[--s->ndev];
+
+		if (d->release)
+			d->release(s, d);
+		pdev_close(d->pci);
+		free(d);
+	}
+}
+
+void session_snapshot(struct session *s, bool on)
+{
+	s->snapshot = on;
+	if (!on)
+		for (unsigned i = 0; i < s->ndev; i++)
+			pdev_cfg_snapshot(s->dev[i]->pci, false);
 }

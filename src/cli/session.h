@@ -80,6 +80,9 @@ struct session {
 	/* SIGTERM or SIGHUP arrived: leave, through session_fini. */
 	volatile sig_atomic_t signalled;
 	char *history; /* shell: history file, NULL when not kept */
+	/* The command being run writes nothing: the devices it opens keep a
+	 * config-space snapshot until it ends (dispatch; pdev_cfg_snapshot). */
+	bool snapshot;
 	/* The report of the last command that made one; `expect` tests it. */
 	struct rnode *last;
 };
@@ -115,5 +118,14 @@ int session_device(struct session *s, const char *addr, struct sdev **out, struc
  * visit every function, beyond SESSION_MAX_DEVICES), stopping at one that
  * was given queues: that one stays open until the end. */
 void session_drop_last(struct session *s, unsigned keep);
+/* Closes the devices opened after the first `keep`, each after its
+ * release hook (reset, queue memory freed): for commands that drive every
+ * function in turn (check --all --active). */
+void session_close_last(struct session *s, unsigned keep);
+/* Starts (on) or ends config-space snapshots for the devices of one
+ * command (dispatch): on only for a command line that writes nothing;
+ * off drops every open device's snapshot, so the next command, or the
+ * shell's prompt, reads the devices again. */
+void session_snapshot(struct session *s, bool on);
 
 #endif

@@ -112,9 +112,9 @@ struct conform_summary {
 bool conform_pattern_valid(const char *pattern);
 
 /* Runs the checks, adds the results to `out` (areas, then counts and the
- * verdict) and fills `sum`. Returns -1 only when the run could not
- * happen at all (out of memory); failing checks are a result, not an
- * error. Active checks leave the device reset (when it resets at all). */
+ * verdict; out NULL: none, the counts alone) and fills `sum`. Returns -1 only when the run could
+ * not happen at all (out of memory); failing checks are a result, not an error. Active checks leave
+ * the device reset (when it resets at all). */
 int conform_run(const struct conform_env *env, const struct conform_opts *o, struct rnode *out,
 		struct conform_summary *sum, struct verr *e);
 

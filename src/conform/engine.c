@@ -186,8 +186,10 @@ int conform_run(const struct conform_env *env, const struct conform_opts *o, str
 	if (active_ran)
 		ck_active_finish(&st);
 	sum->ok = sum->must_failed == 0 && (!o->strict || sum->should_failed == 0);
-	add_areas(out, t, n, ran, res);
-	add_summary(out, sum, o->strict);
+	if (out) { /* NULL: the counts alone (metrics) */
+		add_areas(out, t, n, ran, res);
+		add_summary(out, sum, o->strict);
+	}
 	ck_free_state(&st);
 	free(res);
 	free(ran);

@@ -144,15 +144,43 @@ static const struct {
 	{"drm", "", "drm", NULL},
 };
 
-static void read_class(const char *vdir, size_t i, struct linux_resources *out)
+static bool listed(const struct names *top, const char *name)
+{
+	for (unsigned i = 0; i < top->n; i++)
+		if (strcmp(top->v[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Entries of `ents` (a directory's, sorted) with the prefix. */
+static void take(const struct names *ents, const char *prefix, struct names *out)
+{
+	size_t plen = strlen(prefix);
+
+	out->n = 0;
+	for (unsigned k = 0; k < ents->n; k++)
+		if (strncmp(ents->v[k], prefix, plen) == 0)
+			strcpy(out->v[out->n++], ents->v[k]);
+}
+
+/* One class; `top` is virtioN's own listing: a class directory that is
+ * not in it is not opened (one readdir instead of a failed open per
+ * class: what a syscall costs counts in an emulated guest). */
+static void read_class(const char *vdir, const struct names *top, size_t i,
+		       struct linux_resources *out)
 {
 	char dir[PATH_MAX], path[PATH_MAX], detail[128];
 	struct names ents;
 
+	if (classes[i].dir && !listed(top, classes[i].dir))
+		return;
 	if (classes[i].dir ? !path_of(dir, sizeof(dir), vdir, classes[i].dir, NULL)
 			   : snprintf(dir, sizeof(dir), "%s", vdir) >= (int)sizeof(dir))
 		return;
-	list_dir(dir, classes[i].prefix, &ents);
+	if (classes[i].dir)
+		list_dir(dir, classes[i].prefix, &ents);
+	else
+		take(top, classes[i].prefix, &ents);
 	for (unsigned k = 0; k < ents.n; k++) {
 		detail[0] = '\0';
 		if (classes[i].detail && path_of(path, sizeof(path), dir, ents.v[k], NULL))
@@ -161,11 +189,11 @@ static void read_class(const char *vdir, size_t i, struct linux_resources *out)
 	}
 }
 
-static void read_mount_tag(const char *vdir, struct linux_resources *out)
+static void read_mount_tag(const char *vdir, const struct names *top, struct linux_resources *out)
 {
 	char path[PATH_MAX], tag[64];
 
-	if (path_of(path, sizeof(path), vdir, "mount_tag", NULL) &&
+	if (listed(top, "mount_tag") && path_of(path, sizeof(path), vdir, "mount_tag", NULL) &&
 	    sysattr_read(path, tag, sizeof(tag)) && tag[0])
 		add(out, "9p_mount_tag", tag, NULL);
 }
@@ -290,14 +318,16 @@ unsigned linux_resources_read(const char *sysfs_root, const struct pci_addr *a,
 			      const struct linux_view *lv, struct linux_resources *out)
 {
 	char vdir[PATH_MAX];
+	struct names top;
 
 	memset(out, 0, sizeof(*out));
 	if (!sysfs_root || !lv->has_virtio_dev || !lv->has_virtio_driver ||
 	    !virtio_dir(sysfs_root, a, lv, vdir, sizeof(vdir)))
 		return 0;
+	list_dir(vdir, "", &top);
 	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-		read_class(vdir, i, out);
-	read_mount_tag(vdir, out);
+		read_class(vdir, &top, i, out);
+	read_mount_tag(vdir, &top, out);
 	read_driver_wide(sysfs_root, lv, out);
 	return out->n;
 }

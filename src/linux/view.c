@@ -91,11 +91,11 @@ static const struct {
 	{"vendor", parse_vendor},
 };
 
-static void read_virtio(const char *vdir, struct linux_view *v)
+static void read_virtio(const char *vdir, bool names_only, struct linux_view *v)
 {
 	char path[PATH_MAX], buf[1024];
 
-	for (size_t i = 0; i < sizeof(virtio_attrs) / sizeof(virtio_attrs[0]); i++)
+	for (size_t i = 0; i < sizeof(virtio_attrs) / sizeof(virtio_attrs[0]) && !names_only; i++)
 		if (join(path, sizeof(path), vdir, virtio_attrs[i].file) &&
 		    sysattr_read(path, buf, sizeof(buf)))
 			virtio_attrs[i].parse(buf, v);
@@ -131,7 +131,8 @@ static bool find_virtio_child(const char *dir, struct linux_view *v)
 
 /* The virtio bus entry is a link to the child directory; the child itself
  * serves when a tree lacks the bus directory. */
-static void read_virtio_dev(const char *root, const char *pcidir, struct linux_view *v)
+static void read_virtio_dev(const char *root, const char *pcidir, bool names_only,
+			    struct linux_view *v)
 {
 	char vdir[PATH_MAX];
 	int n = snprintf(vdir, sizeof(vdir), "%s/bus/virtio/devices/%s", root, v->virtio_dev);
@@ -140,7 +141,7 @@ static void read_virtio_dev(const char *root, const char *pcidir, struct linux_v
 		if (!join(vdir, sizeof(vdir), pcidir, v->virtio_dev))
 			return;
 	}
-	read_virtio(vdir, v);
+	read_virtio(vdir, names_only, v);
 }
 
 static int cmp_unsigned(const void *x, const void *y)
@@ -178,20 +179,33 @@ static void read_msi(const char *pcidir, struct linux_view *v)
 	      sizeof(v->msi_irqs[0]), cmp_unsigned);
 }
 
-int linux_view_read(const char *sysfs_root, const struct pci_addr *a, struct linux_view *out)
+static int read_view(const char *sysfs_root, const struct pci_addr *a, bool names_only,
+		     struct linux_view *out)
 {
 	char dir[PATH_MAX], path[PATH_MAX], buf[32];
 
 	memset(out, 0, sizeof(*out));
 	if (!sysfs_root || !pci_sysfs_path(dir, sizeof(dir), sysfs_root, a, NULL) || !is_dir(dir))
 		return -1;
-	if (join(path, sizeof(path), dir, "driver"))
-		out->has_pci_driver =
-			sysattr_link_basename(path, out->pci_driver, sizeof(out->pci_driver));
-	read_msi(dir, out);
-	if (join(path, sizeof(path), dir, "irq") && sysattr_read(path, buf, sizeof(buf)))
-		out->has_irq = parse_u32(buf, &out->irq);
+	if (!names_only) {
+		if (join(path, sizeof(path), dir, "driver"))
+			out->has_pci_driver = sysattr_link_basename(path, out->pci_driver,
+								    sizeof(out->pci_driver));
+		read_msi(dir, out);
+		if (join(path, sizeof(path), dir, "irq") && sysattr_read(path, buf, sizeof(buf)))
+			out->has_irq = parse_u32(buf, &out->irq);
+	}
 	if (find_virtio_child(dir, out))
-		read_virtio_dev(sysfs_root, dir, out);
+		read_virtio_dev(sysfs_root, dir, names_only, out);
 	return 0;
+}
+
+int linux_view_read(const char *sysfs_root, const struct pci_addr *a, struct linux_view *out)
+{
+	return read_view(sysfs_root, a, false, out);
+}
+
+int linux_view_read_names(const char *sysfs_root, const struct pci_addr *a, struct linux_view *out)
+{
+	return read_view(sysfs_root, a, true, out);
 }

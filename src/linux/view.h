@@ -61,5 +61,9 @@ struct linux_view {
  * device directory exists (parts may still be absent: see the flags), -1
  * when it does not or sysfs_root is NULL (a dump file). */
 int linux_view_read(const char *sysfs_root, const struct pci_addr *a, struct linux_view *out);
+/* Only the names: the virtio bus device (virtioN) and its driver, what
+ * `list` shows and what the resources are found by; the rest of *out is
+ * left unread (has_* false). A dozen syscalls fewer a function. */
+int linux_view_read_names(const char *sysfs_root, const struct pci_addr *a, struct linux_view *out);
 
 #endif

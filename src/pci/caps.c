@@ -81,10 +81,15 @@ const char *pci_ext_cap_name(unsigned id)
 
 static void decode_msix(struct pdev *d, uint8_t pos, struct msix_info *m)
 {
-	uint16_t ctrl = pdev_cfg_read16(d, pos + PCI_MSIX_FLAGS);
-	uint32_t table = pdev_cfg_read32(d, pos + PCI_MSIX_TABLE),
-		 pba = pdev_cfg_read32(d, pos + PCI_MSIX_PBA);
+	uint16_t ctrl;
+	uint32_t table, pba;
 	uint64_t table_len, pba_len;
+
+	/* the capability in one read where config reads are kept */
+	pdev_cfg_prefetch(d, pos, PCI_MSIX_PBA + 4);
+	ctrl = pdev_cfg_read16(d, pos + PCI_MSIX_FLAGS);
+	table = pdev_cfg_read32(d, pos + PCI_MSIX_TABLE);
+	pba = pdev_cfg_read32(d, pos + PCI_MSIX_PBA);
 
 	m->present = true;
 	m->offset = pos;

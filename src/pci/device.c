@@ -1,4 +1,5 @@
 #include "pci/device.h"
+#include "pci/regs.h"
 
 #include <stdlib.h>
 #include <stdio.h>
@@ -17,6 +18,76 @@ static int gone(const struct pdev *d, struct verr *e)
 	return verr_set(e, VX_NODEV, "%s: device removed", a);
 }
 
+struct pdev_cfg_snap {
+	uint32_t val[PCI_CFG_SPACE_EXP_SIZE / 4];
+	uint8_t have[PCI_CFG_SPACE_EXP_SIZE / 4 / 8]; /* a bit per dword read */
+};
+
+static bool snap_has(const struct pdev_cfg_snap *c, unsigned dw)
+{
+	return c->have[dw / 8] & 1u << dw % 8;
+}
+
+void pdev_cfg_snapshot(struct pdev *d, bool on)
+{
+	if (!on) {
+		free(d->snap);
+		d->snap = NULL;
+	} else if (!d->snap && d->ops->cfg_snapshots && !d->removed) {
+		/* out of memory: no snapshot, reads go to the backend */
+		d->snap = calloc(1, sizeof(*d->snap));
+	}
+}
+
+/* A read inside one dword (reads are naturally aligned, at most 4 bytes)
+ * from the snapshot, the dword read first when it was not. A dword that
+ * does not read is not kept: the read is then made as asked. */
+static int snap_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e)
+{
+	struct pdev_cfg_snap *c = d->snap;
+	unsigned dw = off / 4;
+	uint32_t v;
+
+	if (dw >= PCI_CFG_SPACE_EXP_SIZE / 4)
+		return d->ops->cfg_read(d, off, width, val, e);
+	if (!snap_has(c, dw)) {
+		if (dw * 4 + 4 > d->cfg_size || d->ops->cfg_read(d, dw * 4, 4, &v, NULL))
+			return d->ops->cfg_read(d, off, width, val, e);
+		c->val[dw] = v;
+		c->have[dw / 8] |= (uint8_t)(1u << dw % 8);
+	}
+	v = c->val[dw] >> (off % 4 * 8);
+	*val = width == 4 ? v : v & ((1u << width * 8) - 1);
+	return 0;
+}
+
+void pdev_cfg_prefetch(struct pdev *d, unsigned off, unsigned len)
+{
+	uint8_t buf[PCI_CFG_SPACE_EXP_SIZE];
+	unsigned a, b;
+
+	if (!d->snap || !d->ops->cfg_snapshots || !d->ops->cfg_read_block || d->removed)
+		return;
+	a = off / 4;
+	b = off + len > d->cfg_size ? d->cfg_size / 4 : (off + len + 3) / 4;
+	/* only the dwords not held yet: a snapshot never re-reads one */
+	while (a < b && snap_has(d->snap, a))
+		a++;
+	while (b > a && snap_has(d->snap, b - 1))
+		b--;
+	if (a >= b || d->ops->cfg_read_block(d, a * 4, buf, (b - a) * 4, NULL))
+		return;
+	for (unsigned dw = a; dw < b; dw++) {
+		if (snap_has(d->snap, dw))
+			continue;
+		d->snap->val[dw] = (uint32_t)buf[(dw - a) * 4] |
+				   (uint32_t)buf[(dw - a) * 4 + 1] << 8 |
+				   (uint32_t)buf[(dw - a) * 4 + 2] << 16 |
+				   (uint32_t)buf[(dw - a) * 4 + 3] << 24;
+		d->snap->have[dw / 8] |= (uint8_t)(1u << dw % 8);
+	}
+}
+
 int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e)
 {
 	if (d->removed)
@@ -25,11 +96,16 @@ int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, s
 		return verr_set(e, VX_FAIL,
 				"config read of %u bytes at 0x%x is outside %u-byte config space",
 				width, off, d->cfg_size);
+	/* ops that wrap the backend's (the virtio config-access window,
+	 * which writes config space behind this layer) read past it */
+	if (d->snap && d->ops->cfg_snapshots)
+		return snap_read(d, off, width, val, e);
 	return d->ops->cfg_read(d, off, width, val, e);
 }
 
 int pdev_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val, struct verr *e)
 {
+	pdev_cfg_snapshot(d, false); /* a command that writes reads the device */
 	if (d->removed)
 		return gone(d, e);
 	if (!d->writable)
@@ -113,6 +189,7 @@ int pdev_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width, ui
 int pdev_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t val,
 		   struct verr *e)
 {
+	pdev_cfg_snapshot(d, false); /* a command that writes reads the device */
 	if (d->removed)
 		return gone(d, e);
 	if (!d->writable)
@@ -143,6 +220,7 @@ int pdev_check_present(struct pdev *d, struct verr *e)
 		why = "vendor ID reads 0xffff";
 	if (!why)
 		return 0;
+	pdev_cfg_snapshot(d, false);
 	d->removed = 1;
 	pci_addr_format(&d->addr, a);
 	return verr_set(e, VX_NODEV, "%s: device removed (%s)", a, why);
@@ -168,6 +246,7 @@ void pdev_close(struct pdev *d)
 {
 	if (!d)
 		return;
+	pdev_cfg_snapshot(d, false);
 	if (d->ops && d->ops->close)
 		d->ops->close(d);
 	free(d);

@@ -53,7 +53,18 @@ struct pdev_ops {
 	/* Optional. True when addr lies in one of this device's BAR mappings;
 	 * called from a SIGBUS handler, so it may only read memory. */
 	bool (*maps)(const struct pdev *d, const void *addr);
+	/* True when config reads may be kept for one read-only command
+	 * (pdev_cfg_snapshot): each costs something (sysfs: a syscall and a
+	 * config access a hypervisor traps) and has no side effect. */
+	bool cfg_snapshots;
+	/* Optional, with cfg_snapshots: reads len bytes (dword-aligned) at
+	 * off in one backend call (sysfs: one pread, one syscall; the kernel
+	 * still makes one config access per dword). */
+	int (*cfg_read_block)(struct pdev *d, unsigned off, uint8_t *buf, unsigned len,
+			      struct verr *e);
 };
+
+struct pdev_cfg_snap;
 
 struct pdev {
 	const struct pdev_ops *ops;
@@ -84,6 +95,9 @@ struct pdev {
 	 * rather than read what is no longer a device. A signal handler may
 	 * set it. */
 	volatile sig_atomic_t removed;
+	/* Config dwords kept for one read-only command; NULL: every read
+	 * goes to the backend (see pdev_cfg_snapshot). */
+	struct pdev_cfg_snap *snap;
 };
 
 int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e);
@@ -101,6 +115,31 @@ int pdev_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned width, ui
 int pdev_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned width, uint64_t val,
 		   struct verr *e);
 bool pdev_has_bar_access(const struct pdev *d);
+
+/* A config-space snapshot for one read-only command: with `on`, each
+ * config dword is read from the backend once, on first use, and served
+ * from memory after that; reads narrower than a dword take their bytes
+ * from it. A walk of the capability chain that reads fields byte by byte
+ * then costs one backend read per dword it touches. Only backends whose
+ * ops say cfg_snapshots take one (sysfs); others read as before.
+ *
+ * What keeps it from serving stale data: it is dropped (and reads go to
+ * the backend again) by `off`, by any write to the function (config or
+ * BAR, tried or done: a command that writes never reads its own writes
+ * from it), when the function is found removed, and on close.
+ * pdev_check_present() reads past it. Whoever turns it on turns it off at
+ * the end of the command (dispatch() for session devices); a command
+ * that re-reads over time (watch) never turns it on. Within one command
+ * a value read twice is the value of its first read: a snapshot, as
+ * lspci's one read of config space is. */
+void pdev_cfg_snapshot(struct pdev *d, bool on);
+/* With a snapshot on: reads the dwords of [off, off + len) it does not
+ * hold yet in one backend call where the backend can (a capability's
+ * body, the BARs), so a walk that then reads the fields one by one makes
+ * one syscall per structure instead of one per field. Reads nothing
+ * without a snapshot, nothing outside config space, and never fails: a
+ * block that does not read leaves the fields to be read one by one. */
+void pdev_cfg_prefetch(struct pdev *d, unsigned off, unsigned len);
 
 /* 0 when the function still answers; VX_NODEV ("device removed: WHY")
  * when its sysfs entry is gone or its vendor ID reads 0xffff or fails, and

@@ -65,3 +65,11 @@ int psys_open_config(struct psys *s, const struct pci_addr *a, struct pdev **out
 		return s->ops->open_config(s, a, out, e);
 	return s->ops->open_device(s, a, out, e);
 }
+
+int psys_open_caps(struct psys *s, const struct pci_addr *a, struct pdev **out, struct verr *e)
+{
+	*out = NULL;
+	if (s->ops->open_caps)
+		return s->ops->open_caps(s, a, out, e);
+	return psys_open_config(s, a, out, e);
+}

@@ -43,6 +43,8 @@ struct psys_ops {
 	int (*open_device)(struct psys *s, const struct pci_addr *a, struct pdev **out,
 			   struct verr *e);
 	/* Config space only, for enumeration; NULL: open_device serves. */
+	int (*open_caps)(struct psys *s, const struct pci_addr *a, struct pdev **out,
+			 struct verr *e);
 	int (*open_config)(struct psys *s, const struct pci_addr *a, struct pdev **out,
 			   struct verr *e);
 	/* The sysfs tree the functions are found under; NULL: none (the
@@ -83,5 +85,12 @@ int psys_open_device(struct psys *s, const struct pci_addr *a, struct pdev **out
  * when it is bound to vfio-pci: opening a VFIO device resets it, and a VM
  * may own the group. For enumeration (`list`). */
 int psys_open_config(struct psys *s, const struct pci_addr *a, struct pdev **out, struct verr *e);
+/* Opens a function to walk its capabilities once (`list`'s transport):
+ * config space with a snapshot on (each dword read once, the header in
+ * one read), BAR kinds and sizes; no register access, no driver name, no
+ * write. Cheaper than psys_open_config where each syscall counts (an
+ * emulated guest). Falls back to psys_open_config where the backend has
+ * nothing lighter. */
+int psys_open_caps(struct psys *s, const struct pci_addr *a, struct pdev **out, struct verr *e);
 
 #endif

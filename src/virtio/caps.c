@@ -87,6 +87,9 @@ static void decode_vcap(struct pdev *d, uint8_t pos, struct vcap *c)
 	memset(c, 0, sizeof(*c));
 	c->offset = pos;
 	c->cap_len = pdev_cfg_read8(d, pos + VCAP_LEN);
+	/* the body in one read where config reads are kept (pdev_cfg_prefetch);
+	 * the fields below then come from memory */
+	pdev_cfg_prefetch(d, pos, c->cap_len);
 	c->cfg_type = pdev_cfg_read8(d, pos + VCAP_CFG_TYPE);
 	r = rule_for(c->cfg_type);
 	if (c->cap_len < (r ? r->min_cap_len : VCAP_MIN_LEN) || pos + c->cap_len > d->cfg_size) {

@@ -252,6 +252,27 @@ class Simulated(unittest.TestCase):
                                 item="status", reason="registers_unreachable"), [1])
         self.assertEqual(series(m, "virtioctl_device_status", address="0000:00:03.0"), [])
 
+    def test_check_failures(self):
+        """The read-only checks of `check`, by level: a device without its
+        ISR capability fails one MUST check; the correct ones none (0, not
+        left out); a bound one as `check` judges it read-only. The same
+        counts as `check --all`."""
+        specs = self.SPECS + ["--simulate", "entropy,bug=no-isr-cap"]
+        text = run(*specs, "metrics").stdout
+        promtool_check(self, text)
+        m = parse(text)
+        doc = json.loads(run("--json", *specs, "check", "--all", check=11).stdout)
+        self.assertEqual(len(doc["devices"]), 4)
+        for d in doc["devices"]:
+            for level in ("must", "should"):
+                self.assertEqual(series(m, "virtioctl_check_failures", address=d["address"],
+                                        level=level),
+                                 [d["counts"][level + "_failed"]], (d["address"], level))
+        self.assertEqual(series(m, "virtioctl_check_failures", address="0000:00:04.0",
+                                level="must"), [1])
+        self.assertEqual(series(m, "virtioctl_check_failures", address="0000:00:01.0",
+                                level="must"), [0])
+
     def test_state_a_script_gave_the_device(self):
         """In a script the simulated device keeps its state: metrics sees the
         status the script set (the writes are the script's, not metrics')."""
@@ -348,7 +369,7 @@ class Rules(unittest.TestCase):
         p = subprocess.run([PROMTOOL, "check", "rules", "virtioctl.rules.yml"], cwd=RULES,
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertIn("SUCCESS: 4 rules found", p.stdout)
+        self.assertIn("SUCCESS: 5 rules found", p.stdout)
 
     def test_alerts_fire_when_they_should(self):
         p = subprocess.run([PROMTOOL, "test", "rules", "virtioctl.rules.test.yml"], cwd=RULES,

@@ -89,6 +89,14 @@ static void test_bound(void)
 			return;
 		CHECK_EQ(linux_view_read(fs.root, &a, &v), 0);
 		check_bound(&v);
+		/* the names alone (list): the rest is left unread, not made up */
+		CHECK_EQ(linux_view_read_names(fs.root, &a, &v), 0);
+		CHECK(v.has_virtio_dev);
+		CHECK_STR(v.virtio_dev, "virtio3");
+		CHECK(v.has_virtio_driver);
+		CHECK_STR(v.virtio_driver, "vmw_vsock_virtio_transport");
+		CHECK(!v.has_features && !v.has_status && !v.has_msi_irqs && !v.has_irq);
+		CHECK(!v.has_pci_driver && !v.has_virtio_device_id);
 		fakesys_destroy(&fs);
 	}
 }

@@ -149,6 +149,10 @@ static void test_collect_modern_bound(void)
 	CHECK(has_line(t, "virtioctl_collection_errors{address=\"0000:42:00.0\","
 			  "item=\"negotiated_features\",reason=\"selector_write_needed\"} 1"));
 	CHECK(strstr(t, "virtioctl_collection_duration_seconds ") != NULL);
+	/* the read-only checks ran, with the rest of the collection's reads:
+	 * no write and no ISR read above; DEVICE_NEEDS_RESET is a SHOULD */
+	CHECK(has_line(t, "virtioctl_check_failures{address=\"0000:42:00.0\",level=\"must\"} 0"));
+	CHECK(has_line(t, "virtioctl_check_failures{address=\"0000:42:00.0\",level=\"should\"} 1"));
 	free(t);
 }
 

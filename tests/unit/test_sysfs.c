@@ -3,6 +3,7 @@
  * real /sys when it has the expected virtio functions. */
 #include "check.h"
 #include "fakesys.h"
+#include "cli/dispatch.h"
 #include "cli/session.h"
 #include "cli/shell.h"
 #include "pci/system.h"
@@ -648,6 +649,112 @@ static void test_sigbus(void)
 	close_all(d, s, &fs);
 }
 
+static void poke(struct fakesys *fs, off_t off, uint16_t v)
+{
+	uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+	int fd = open(fakesys_path(fs, NET_DIR "/config"), O_WRONLY);
+
+	CHECK(fd >= 0 && pwrite(fd, b, 2, off) == 2);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* pdev_cfg_snapshot: a dword is read once, then served from memory (the
+ * file changed under it is not seen); off, any write (config or BAR) and
+ * a removal check go to the file again. */
+static void test_cfg_snapshot(void)
+{
+	struct fakesys fs;
+	struct psys *s;
+	struct pdev *d;
+	struct verr e = {0};
+
+	if (!setup(&fs, 256, 7, true) || !(d = open_net(&fs, &s)))
+		return;
+	pdev_cfg_snapshot(d, true);
+	CHECK_EQ(pdev_cfg_read16(d, 0x2c), 0x1af4);
+	poke(&fs, 0x2c, 0xabcd);
+	poke(&fs, 0x2e, 0x4321);
+	poke(&fs, 0x30, 0x7777);
+	CHECK_EQ(pdev_cfg_read16(d, 0x2c), 0x1af4); /* kept */
+	CHECK_EQ(pdev_cfg_read8(d, 0x2e), 0x01);    /* same dword: kept */
+	CHECK_EQ(pdev_cfg_read32(d, 0x2c), 0x00011af4);
+	CHECK_EQ(pdev_cfg_read16(d, 0x30), 0x7777); /* first read of that dword */
+	pdev_cfg_snapshot(d, false);
+	CHECK_EQ(pdev_cfg_read16(d, 0x2c), 0xabcd);
+	/* a config write ends it */
+	pdev_cfg_snapshot(d, true);
+	CHECK_EQ(pdev_cfg_read16(d, 0x2c), 0xabcd);
+	poke(&fs, 0x2c, 0x1111);
+	pdev_allow_writes(d, true, NULL);
+	CHECK_EQ(pdev_cfg_write(d, 0x3c, 1, 0x0a, &e), 0);
+	CHECK_EQ(pdev_cfg_read16(d, 0x2c), 0x1111);
+	CHECK(d->snap == NULL);
+	/* so does a BAR write */
+	pdev_cfg_snapshot(d, true);
+	CHECK_EQ(pdev_cfg_read16(d, 0x2c), 0x1111);
+	poke(&fs, 0x2c, 0x2222);
+	CHECK_EQ(pdev_bar_write(d, 4, 0x10, 4, 1, &e), 0);
+	CHECK_EQ(pdev_cfg_read16(d, 0x2c), 0x2222);
+	/* a prefetch reads the dwords not held yet in one block, and keeps
+	 * them; held ones are not read again */
+	pdev_cfg_snapshot(d, false);
+	pdev_cfg_prefetch(d, 0x30, 8); /* no snapshot: nothing */
+	pdev_cfg_snapshot(d, true);
+	poke(&fs, 0x30, 0x1234);
+	CHECK_EQ(pdev_cfg_read16(d, 0x30), 0x1234);
+	poke(&fs, 0x30, 0x5678);
+	poke(&fs, 0x34, 0x9abc);
+	poke(&fs, 0x38, 0xdef0);
+	pdev_cfg_prefetch(d, 0x30, 12);
+	poke(&fs, 0x34, 0x1111);
+	poke(&fs, 0x38, 0x2222);
+	CHECK_EQ(pdev_cfg_read16(d, 0x30), 0x1234);
+	CHECK_EQ(pdev_cfg_read16(d, 0x34), 0x9abc);
+	CHECK_EQ(pdev_cfg_read16(d, 0x38), 0xdef0);
+	/* the removal check reads past it, and ends it */
+	pdev_cfg_snapshot(d, true);
+	CHECK_EQ(pdev_cfg_read16(d, 0), 0x1af4);
+	poke(&fs, 0, 0xffff);
+	CHECK_EQ(pdev_cfg_read16(d, 0), 0x1af4);
+	CHECK_EQ(pdev_check_present(d, &e), -1);
+	CHECK_EQ(e.code, VX_NODEV);
+	CHECK(d->snap == NULL);
+	CHECK_STR(d->ops->name, "sysfs");
+	close_all(d, s, &fs);
+}
+
+/* Through dispatch(), as the shell runs commands: a read-only command's
+ * devices have snapshots only while it runs; the device stays open, and
+ * the next command reads the file again. */
+static void test_snapshot_per_command(void)
+{
+	struct fakesys fs;
+	struct session ses;
+	char *caps[] = {"caps", NET, NULL};
+
+	if (!setup(&fs, 256, 7, true))
+		return;
+	session_init(&ses);
+	ses.sysfs_root = fs.root;
+	ses.proc_root = "/nonexistent";
+	ses.mode = MODE_SHELL;
+	session_settle(&ses);
+	CHECK_EQ(dispatch(&ses, 2, caps, NULL), VX_OK);
+	CHECK_EQ(ses.ndev, 1);
+	if (ses.ndev == 1) {
+		struct pdev *d = ses.dev[0]->pci;
+
+		CHECK(d->snap == NULL);
+		poke(&fs, 0x2c, 0xabcd);
+		CHECK_EQ(pdev_cfg_read16(d, 0x2c), 0xabcd);
+		CHECK_EQ(dispatch(&ses, 2, caps, NULL), VX_OK);
+		CHECK(d->snap == NULL);
+	}
+	session_fini(&ses);
+	fakesys_destroy(&fs);
+}
+
 int main(int argc, char **argv)
 {
 	if (check_host_suite(argc, argv)) {
@@ -660,6 +767,8 @@ int main(int argc, char **argv)
 	test_cfg_size();
 	test_bar_reads();
 	test_bar_writes();
+	test_cfg_snapshot();
+	test_snapshot_per_command();
 	test_decode();
 	test_no_resource_files();
 	test_lazy_mmap_failure();

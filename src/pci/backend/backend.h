@@ -42,6 +42,10 @@ void pci_le_bytes(uint32_t v, unsigned width, uint8_t *b);
 /* Live backend (sysfs.c). pacc must outlive the device. */
 int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
 		    struct pdev **out, struct verr *e);
+/* For psys_open_caps: config space (snapshot on) and BAR kinds and sizes
+ * only; no resourceN files, no identity files, no driver link. */
+int sysfs_pdev_open_caps(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
+			 struct pdev **out, struct verr *e);
 /* Fills one scan entry through libpci and sysfs; VX_NODEV when absent. */
 int sysfs_scan_entry(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
 		     struct psys_entry *out, struct verr *e);

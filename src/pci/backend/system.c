@@ -238,6 +238,14 @@ static int live_open_config(struct psys *ps, const struct pci_addr *a, struct pd
 	return sysfs_pdev_open(s->pacc, s->root, a, out, e);
 }
 
+static int live_open_caps(struct psys *ps, const struct pci_addr *a, struct pdev **out,
+			  struct verr *e)
+{
+	struct sys_state *s = state(ps);
+
+	return sysfs_pdev_open_caps(s->pacc, s->root, a, out, e);
+}
+
 static int dump_open_device(struct psys *ps, const struct pci_addr *a, struct pdev **out,
 			    struct verr *e)
 {
@@ -250,6 +258,7 @@ static const struct psys_ops live_ops = {
 	.scan = scan_live,
 	.open_device = live_open_device,
 	.open_config = live_open_config,
+	.open_caps = live_open_caps,
 	.sysfs_root = live_sysfs_root,
 	.close = sys_close,
 };
