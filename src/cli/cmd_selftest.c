@@ -54,9 +54,12 @@ CMD_HANDLER(cmd_selftest)
 				  .path = a->opt[ST_PATH].s,
 				  .arp = a->opt[ST_ARP].s,
 				  .packed = a->opt[ST_RING].u == VRING_PACKED};
+	struct vring_spin spin;
 	struct dma *dma;
 	struct sdev *d;
 
+	spin_from_args(a, ST_SPIN, &spin);
+	o.spin = &spin;
 	if (a->opt[ST_ENDPOINT].s && parse_endpoint(a->opt[ST_ENDPOINT].s, &o, e))
 		return -1;
 	if (prepare(s, a, selftest_exists, &d, &dma, out, e))
@@ -70,9 +73,12 @@ CMD_HANDLER(cmd_bench)
 				  .cancel = &s->cancel,
 				  .packed = a->opt[BENCH_RING].u == VRING_PACKED};
 	unsigned duration = (unsigned)a->opt[BENCH_DURATION].u;
+	struct vring_spin spin;
 	struct dma *dma;
 	struct sdev *d;
 
+	spin_from_args(a, BENCH_SPIN, &spin);
+	o.spin = &spin;
 	if (prepare(s, a, bench_exists, &d, &dma, out, e))
 		return -1;
 	return bench_run(&d->v, dma, drive_of(d)->rings, DRIVE_MAX_QUEUES, &o, duration, *out, e);

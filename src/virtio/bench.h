@@ -7,6 +7,11 @@
 
 #include "virtio/selftest.h"
 
+/* bench's spin budget unless told (--spin, --backoff): measured in the
+ * QEMU guest of bench/ (docs/performance.md). */
+#define BENCH_SPINS_DEFAULT   0u
+#define BENCH_BACKOFF_DEFAULT VRING_BACKOFF_NONE
+
 /* Runs each of the type's workloads for duration_ms; reports into out.
  * Same queue ownership and final reset as selftest_run(). */
 int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nrings,

@@ -4,6 +4,7 @@
 #include "virtio/vring_impl.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -67,7 +68,12 @@ int vring_create(struct vdev *v, struct dma *dma, unsigned q, uint16_t size, uin
 
 	if (!r)
 		return verr_set(e, VX_FAIL, "out of memory");
-	*r = (struct vring){.v = v, .dma = dma, .index = q, .msix_vector = msix_vector};
+	*r = (struct vring){
+		.v = v,
+		.dma = dma,
+		.index = q,
+		.msix_vector = msix_vector,
+		.spin = {VRING_SPINS_DEFAULT, VRING_BACKOFF_SLEEP, VRING_SLEEP_US_DEFAULT}};
 	if (pick_layout(r, features, e) || choose_size(v, q, size, &r->size, e) ||
 	    r->ops->alloc(r, e))
 		goto fail;
@@ -377,18 +383,95 @@ static int check_present(struct vring *r, long *next_check, struct verr *e)
 	return -1;
 }
 
-/* Spins briefly (a TCG round trip is tens of microseconds), then sleeps
- * in short steps so a long wait does not burn a core. */
+const char *vring_backoff_word(unsigned backoff)
+{
+	static const char *const words[VRING_BACKOFF_COUNT] = {"sleep", "yield", "pause", "none"};
+
+	return backoff < VRING_BACKOFF_COUNT ? words[backoff] : NULL;
+}
+
+void vring_set_spin(struct vring *r, const struct vring_spin *s)
+{
+	r->spin = *s;
+}
+
+void vring_get_wait_stats(const struct vring *r, struct vring_wait_stats *out)
+{
+	*out = r->wstats;
+}
+
+void vring_clear_wait_stats(struct vring *r)
+{
+	r->wstats = (struct vring_wait_stats){0};
+}
+
+enum vring_wait_step vring_spin_step(const struct vring_spin *s, uint64_t empty)
+{
+	static const enum vring_wait_step after[VRING_BACKOFF_COUNT] = {
+		[VRING_BACKOFF_SLEEP] = VRING_STEP_SLEEP,
+		[VRING_BACKOFF_YIELD] = VRING_STEP_YIELD,
+		[VRING_BACKOFF_PAUSE] = VRING_STEP_PAUSE,
+		[VRING_BACKOFF_NONE] = VRING_STEP_LOOK,
+	};
+
+	if (empty < s->spins || (unsigned)s->backoff >= VRING_BACKOFF_COUNT)
+		return VRING_STEP_LOOK;
+	return after[s->backoff];
+}
+
+static inline void cpu_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* One back-off step of the ring's spin budget (counted). */
+static void back_off(struct vring *r, uint64_t empty)
+{
+	struct timespec ts;
+
+	switch (vring_spin_step(&r->spin, empty)) {
+	case VRING_STEP_LOOK:
+		break;
+	case VRING_STEP_PAUSE:
+		r->wstats.pauses++;
+		cpu_pause();
+		break;
+	case VRING_STEP_YIELD:
+		r->wstats.yields++;
+		sched_yield();
+		break;
+	case VRING_STEP_SLEEP:
+		r->wstats.sleeps++;
+		ts = (struct timespec){r->spin.sleep_us / 1000000u,
+				       (long)(r->spin.sleep_us % 1000000u) * 1000};
+		nanosleep(&ts, NULL);
+		break;
+	}
+}
+
+/* Looks at the used side until something is there: the ring's spin
+ * budget, then its back-off (or the waiter, which blocks on an
+ * interrupt). The timeout, Ctrl-C and the device's presence are checked
+ * on every turn. */
 static int wait_used(struct vring *r, int timeout_ms, const volatile sig_atomic_t *cancel,
 		     vring_wait_fn *wait, void *ctx, struct verr *e)
 {
-	long deadline = now_us() + (long)timeout_ms * 1000;
-	long next_check = now_us() + PRESENCE_CHECK_US;
-	unsigned spins = 0;
+	long deadline, next_check;
+	uint64_t empty = 0;
 
+	if (r->ops->used_pending(r))
+		return 0;
+	r->wstats.waits++;
+	deadline = now_us() + (long)timeout_ms * 1000;
+	next_check = now_us() + PRESENCE_CHECK_US;
 	while (!r->ops->used_pending(r)) {
 		long left = deadline - now_us();
 
+		r->wstats.empty_looks++;
 		if (cancel && *cancel)
 			return verr_set(e, VX_FAIL, "interrupted");
 		if (left < 0) {
@@ -404,10 +487,8 @@ static int wait_used(struct vring *r, int timeout_ms, const volatile sig_atomic_
 		if (wait) {
 			if (wait(ctx, left > 100000 ? 100 : (int)(left / 1000) + 1) < 0)
 				return verr_set(e, VX_FAIL, "waiting for an interrupt failed");
-		} else if (++spins > 2000) {
-			struct timespec ts = {0, 20000};
-
-			nanosleep(&ts, NULL);
+		} else {
+			back_off(r, empty++);
 		}
 	}
 	return 0;

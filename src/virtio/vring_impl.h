@@ -102,6 +102,8 @@ struct vring {
 	 * with its wrap counter in bit 15. */
 	uint16_t avail_idx, kicked, last_used;
 	bool avail_wrap, used_wrap;
+	struct vring_spin spin; /* how waits spin and back off */
+	struct vring_wait_stats wstats;
 };
 
 /* Little-endian shared fields, read with acquire and written with
