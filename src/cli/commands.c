@@ -32,14 +32,14 @@ const struct choices backoff_choices = {.name_of = vring_backoff_word,
 
 /* How a wait for used elements spins and backs off (vring.h), the same
  * three options for poll, selftest and bench; only the defaults differ. */
-#define SPIN_OPTS(first, spins, backoff)                                                       \
+#define SPIN_OPTS(first, spins, backoff, sleep_us)                                             \
 	[first] = OPT_UINT("spin", 0, "N", 0, 1000000000, spins,                               \
 			   "empty looks at the used ring before backing off"),                 \
 	[first + 1] =                                                                          \
 		OPT_CHOICE_DEF("backoff", 0, "HOW", &backoff_choices, backoff,                 \
 			       "after the spin budget, before each look: sleep (--sleep-us), " \
 			       "yield (sched_yield), pause (CPU spin hint) or none"),          \
-	[first + 2] = OPT_UINT("sleep-us", 0, "US", 1, 1000000, VRING_SLEEP_US_DEFAULT,        \
+	[first + 2] = OPT_UINT("sleep-us", 0, "US", 1, 1000000, sleep_us,                      \
 			       "--backoff sleep: microseconds per sleep")
 
 static const struct cmd_opt poll_opts[] = {
@@ -50,7 +50,7 @@ static const struct cmd_opt poll_opts[] = {
 		OPT_FILE("output", 'o', "FILE", "write the bytes the device returned to FILE"),
 	[POLL_IRQ] = OPT_FLAG(
 		"irq", 0, "wait on the queue's MSI-X interrupt (vfio-pci; 'vring setup --irq')"),
-	SPIN_OPTS(POLL_SPIN, VRING_SPINS_DEFAULT, VRING_BACKOFF_SLEEP),
+	SPIN_OPTS(POLL_SPIN, VRING_SPINS_DEFAULT, VRING_BACKOFF_SLEEP, VRING_SLEEP_US_DEFAULT),
 	{0},
 };
 
@@ -87,7 +87,7 @@ static const struct cmd_opt selftest_opts[] = {
 	[ST_RING] = OPT_CHOICE_DEF("ring", 0, "LAYOUT", &ring_choices, VRING_SPLIT,
 				   "ring layout (packed: negotiates VIRTIO_F_RING_PACKED, "
 				   "refused when not offered)"),
-	SPIN_OPTS(ST_SPIN, VRING_SPINS_DEFAULT, VRING_BACKOFF_SLEEP),
+	SPIN_OPTS(ST_SPIN, VRING_SPINS_DEFAULT, VRING_BACKOFF_SLEEP, VRING_SLEEP_US_DEFAULT),
 	{0},
 };
 
@@ -97,7 +97,7 @@ static const struct cmd_opt bench_opts[] = {
 	[BENCH_RING] = OPT_CHOICE_DEF("ring", 0, "LAYOUT", &ring_choices, VRING_SPLIT,
 				      "ring layout (packed: negotiates VIRTIO_F_RING_PACKED, "
 				      "refused when not offered)"),
-	SPIN_OPTS(BENCH_SPIN, BENCH_SPINS_DEFAULT, BENCH_BACKOFF_DEFAULT),
+	SPIN_OPTS(BENCH_SPIN, BENCH_SPINS_DEFAULT, BENCH_BACKOFF_DEFAULT, BENCH_SLEEP_US_DEFAULT),
 	{0},
 };
 

@@ -7,10 +7,17 @@
 
 #include "virtio/selftest.h"
 
-/* bench's spin budget unless told (--spin, --backoff): measured in the
- * QEMU guest of bench/ (docs/performance.md). */
-#define BENCH_SPINS_DEFAULT   0u
-#define BENCH_BACKOFF_DEFAULT VRING_BACKOFF_NONE
+/* bench's spin budget unless told (--spin, --backoff, --sleep-us): 200
+ * empty looks (about one emulated round trip under TCG), then 1 us
+ * sleeps (in effect the timer slack, 50 us: the vCPU halts). Measured in
+ * the QEMU guest of bench/ (docs/performance.md): with QEMU held to one
+ * host CPU a spinning vCPU takes CPU time from the thread that completes
+ * the request, and pure polling ran 2-4x slower than sleeping; with a
+ * host CPU to spare, pure sleeping lost the completions that a short spin
+ * catches. */
+#define BENCH_SPINS_DEFAULT    200u
+#define BENCH_BACKOFF_DEFAULT  VRING_BACKOFF_SLEEP
+#define BENCH_SLEEP_US_DEFAULT 1u
 
 /* Runs each of the type's workloads for duration_ms; reports into out.
  * Same queue ownership and final reset as selftest_run(). */
