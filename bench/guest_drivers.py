@@ -1,29 +1,42 @@
 """virtioctl vs the Linux drivers, on the same devices in the same QEMU guest.
 
 One guest (tests/vm's harness: `-accel tcg`, q35, one vCPU) with a
-virtio-rng and a virtio-blk (a disk of a few MiB), each a modern PCIe
-endpoint behind its own root port.  Each round has two halves, in the
-order V K in odd rounds and K V in even ones (drift on the host then
-hits both sides alike, and the devices change hands only between halves):
+virtio-rng, a virtio-blk, a virtio-blk with packed=on, a virtio-scsi with
+one scsi-hd and a virtio-net whose frames go to a UDP socket of this
+process (-netdev socket,udp=), each a modern PCIe endpoint behind its own
+root port and each disk a few MiB.  Each round has two halves, in the order
+V K in odd rounds and K V in even ones (drift on the host then hits both
+sides alike, and the devices change hands only between halves):
 
-  V. both devices unbound (driver_override "none" before virtio_pci is
+  V. the devices unbound (driver_override "none" before virtio_pci is
      loaded, or after unbinding the kernel's driver); `virtioctl --json
-     bench DEVICE --duration MS` on each: polled, one queue, no interrupts;
+     bench DEVICE --duration MS` on each (--ring packed on the packed
+     disk), with bench's default spin budget; then again on the rng and
+     the split disk with --backoff none (pure busy polling) and on the
+     disk with --spin 0 (sleep at once);
   K. the kernel drivers bound to the same devices (driver_override
-     cleared, drivers_probe; virtio_rng and virtio_blk loaded); the same
-     workloads through them with bench/kread.c (virtioctl-bench-kread):
-     entropy as read() of 4 KiB from /dev/hwrng, block as 4 KiB O_DIRECT
+     cleared, drivers_probe); the same workloads through them with
+     bench/kread.c (virtioctl-bench-kread): entropy as read() of 4 KiB from
+     /dev/hwrng (64-byte device requests), block and SCSI as 4 KiB O_DIRECT
      reads cycling through the first MiB at queue depth 1 (pread) and 32
-     (Linux AIO); then busybox `dd iflag=direct` as a cross-check of QD1.
+     (Linux AIO), net as 60-byte frames sent on an AF_PACKET socket; then
+     busybox `dd iflag=direct` as a cross-check of QD1.
 
 At every checkpoint the host also reads QEMU's CPU time (/proc/PID/stat):
-how many host CPUs QEMU kept busy during each side's workloads.
+how many host CPUs QEMU kept busy during each run.  --qemu-cpus holds
+QEMU's threads to given host CPUs (the contended case).
 
-What makes the numbers trustworthy, checked by QEMU's side (QMP):
-  - every block read either side counted is in QEMU's own counters
-    (query-blockstats rd_operations and rd_bytes, read at checkpoints
-    around each run: they must have moved by exactly the reads counted);
+What makes the numbers trustworthy, checked by QEMU's side (QMP) and the
+host:
+  - every block or SCSI read either side counted is in QEMU's own counters
+    of that drive (query-blockstats rd_operations and rd_bytes, read at
+    checkpoints around each run: they must have moved by exactly the reads
+    counted), and runs on other devices moved no drive;
+  - every frame either side counted reached the host: the UDP socket's
+    datagrams (received + dropped by its queue) moved by exactly the frames
+    counted;
   - after each virtioctl run QEMU shows the device reset (status 0);
+  - the kernel's virtio_blk negotiated RING_PACKED on the packed disk;
   - /dev/hwrng is virtio_rng (rng_current), with khwrngd stopped
     (rng_quality 0) so that nothing else reads the device;
   - the kernel's device requests for entropy are counted from the RNG's
@@ -214,7 +227,7 @@ for a in %(devs)s; do
 done
 echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6
 vm_modprobe virtio_pci virtio_rng virtio_blk virtio_scsi sd_mod virtio_net
-vm_sh info "uname -r; grep -m1 'model name' /proc/cpuinfo; grep MemTotal /proc/meminfo"
+vm_sh info "uname -r; grep -m1 'model name' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo; grep MemTotal /proc/meminfo"
 %(rounds)s
 '''
 
@@ -236,6 +249,7 @@ class Collected:
         self.derived = {}       # name -> value computed by the check
         self.failures = []
         self.notes = []
+        self.pinned = False
 
 
 class FrameCounter:
@@ -243,9 +257,10 @@ class FrameCounter:
     127.0.0.1 that counts every datagram (one per frame QEMU sent), those
     the socket's queue dropped included (/proc/net/udp "drops")."""
 
-    def __init__(self):
+    def __init__(self, cpus=None):
         import socket
         import threading
+        self.cpus = cpus
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             self.sock.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE
@@ -260,6 +275,8 @@ class FrameCounter:
         self.thread.start()
 
     def _loop(self):
+        if self.cpus:       # off the CPUs QEMU is held to
+            os.sched_setaffinity(0, self.cpus)
         while True:
             try:
                 d = self.sock.recv(2048)
@@ -343,7 +360,16 @@ def _json(res):
         return None
 
 
-def make_scenario(rounds, duration_ms, disk_mib, kread, out, frames):
+def pin(pid, cpus):
+    """Every thread of pid onto cpus (threads created later inherit it)."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            os.sched_setaffinity(int(tid), cpus)
+        except OSError:
+            pass
+
+
+def make_scenario(rounds, duration_ms, disk_mib, kread, out, frames, qemu_cpus=None):
     cmd_timeout = 3 * duration_ms // 1000 + 60
     body = rounds_script(rounds)
     script = SCRIPT % {"duration": duration_ms, "cmd_timeout": cmd_timeout,
@@ -354,6 +380,9 @@ def make_scenario(rounds, duration_ms, disk_mib, kread, out, frames):
         frames QEMU sent, and the host CPU time QEMU has used (all its
         threads: vCPU, main loop, I/O workers)."""
         ck = ctx.checkpoints[-1]
+        if qemu_cpus and not out.pinned:
+            pin(ctx.machine.proc.pid, qemu_cpus)
+            out.pinned = True
         out.blockstats[ck] = {}
         for s in ctx.qmp.command("query-blockstats"):
             if s.get("device") in ("d0", "d1", "d2"):
@@ -535,6 +564,7 @@ def make_scenario(rounds, duration_ms, disk_mib, kread, out, frames):
         out.failures = ctx.failures
 
     hooks = {ck: record for r in range(1, rounds + 1) for ck in checkpoint_names(r)}
+    hooks["boot"] = record
     disk = ["-drive", "file={disk_%s},format=raw,if=none,id=%s"]
     return Scenario(
         name="bench",
@@ -644,6 +674,9 @@ def add_arguments(ap):
     ap.add_argument("--disk-mib", type=int, default=4,
                     help="virtio-blk disk size in MiB (default 4; reads use the first MiB)")
     ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("--qemu-cpus", metavar="LIST",
+                    help="hold QEMU (every thread) to these host CPUs, e.g. 1 (the "
+                         "contended case); the host's frame counter runs on the others")
     ap.add_argument("--keep", action="store_true", help="keep the guest's temp dir")
     ap.add_argument("--log-dir", help="keep the guest's console log here")
 
@@ -678,8 +711,12 @@ def run(a, virtioctl, kread, cache):
         signal.signal(s, vmrun._on_signal)
     vmrun.remove_stale_tmpdirs()
     out = Collected()
-    frames = FrameCounter()
-    sc = make_scenario(a.rounds, a.duration, a.disk_mib, kread, out, frames)
+    qcpus = None
+    if a.qemu_cpus:
+        qcpus = {int(x) for x in a.qemu_cpus.split(",")}
+    others = set(range(os.cpu_count() or 1)) - (qcpus or set())
+    frames = FrameCounter(others if qcpus and others else None)
+    sc = make_scenario(a.rounds, a.duration, a.disk_mib, kread, out, frames, qcpus)
     try:
         ast = assets.prepare(cache, sc.modules)
     except HarnessError as e:
@@ -704,6 +741,7 @@ def run(a, virtioctl, kread, cache):
         "qemu": qv,
         "accel": "tcg",
         "duration_ms": a.duration,
+        "qemu_cpus": sorted(qcpus) if qcpus else None,
         "rounds": a.rounds,
         "disk_mib": a.disk_mib,
         "derived": out.derived,

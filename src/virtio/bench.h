@@ -7,16 +7,18 @@
 
 #include "virtio/selftest.h"
 
-/* bench's spin budget unless told (--spin, --backoff, --sleep-us): 200
- * empty looks (about one emulated round trip under TCG), then 1 us
- * sleeps (in effect the timer slack, 50 us: the vCPU halts). Measured in
- * the QEMU guest of bench/ (docs/performance.md): with QEMU held to one
- * host CPU a spinning vCPU takes CPU time from the thread that completes
- * the request, and pure polling ran 2-4x slower than sleeping; with a
- * host CPU to spare, pure sleeping lost the completions that a short spin
- * catches. */
-#define BENCH_SPINS_DEFAULT    200u
+/* bench's spin budget unless told (--spin, --backoff, --sleep-us): 20
+ * empty looks, then 1 us sleeps, with the thread's timer slack at 1 us
+ * (`bench` sets it; the default 50 us would make each sleep 50 us longer):
+ * in a guest each sleep halts the vCPU briefly. Measured in the QEMU guest
+ * of bench/ (TCG, one vCPU; docs/performance.md): with QEMU held to one
+ * host CPU, a spinning vCPU takes CPU time from the thread that completes
+ * the request, and pure polling was 2-4x slower than short sleeps; a
+ * budget of 200 looks or a 50 us slack lost up to a third at queue depth
+ * 1. */
+#define BENCH_SPINS_DEFAULT    20u
 #define BENCH_BACKOFF_DEFAULT  VRING_BACKOFF_SLEEP
+#define BENCH_TIMER_SLACK_NS   1000u
 #define BENCH_SLEEP_US_DEFAULT 1u
 
 /* Runs each of the type's workloads for duration_ms; reports into out.
