@@ -41,8 +41,30 @@ struct workload {
 	 * the segment count. */
 	unsigned (*build)(const struct bctx *c, uint64_t n, struct reqbuf *buf, struct vseg *segs);
 	/* Checks a completed request; *bytes: what it counts as moved. */
-	int (*check)(const struct bctx *c, const struct vused *u, uint64_t *bytes, struct verr *e);
+	/* Checks a completed request whose buffers are seg[] (the device
+	 * wrote u->len bytes into the writable ones, in order); *bytes: what
+	 * it counts as moved. */
+	int (*check)(const struct bctx *c, const struct vused *u, const struct dma_mem *seg,
+		     uint64_t *bytes, struct verr *e);
 	unsigned descs; /* descriptors per request */
+};
+
+/* One request's DMA buffers, allocated once and reused by every request
+ * that takes the slot (as a kernel driver reuses its buffers): no
+ * allocation, copy of device-written data or free per request. */
+struct slot {
+	struct dma_mem seg[3];
+	unsigned nseg;
+};
+
+/* The slots of a workload: `depth` of them, a free list, and which slot
+ * each chain in flight (by id) uses. */
+struct slots {
+	struct slot *s;
+	unsigned n, nfree;
+	uint16_t *free;	 /* slot numbers */
+	uint16_t *of_id; /* chain id -> slot */
+	uint16_t ring_size;
 };
 
 struct tally {
@@ -72,9 +94,10 @@ static unsigned entropy_build(const struct bctx *c, uint64_t n, struct reqbuf *b
 }
 
 /* The device may return fewer bytes than asked (5.4.6.1), but some. */
-static int entropy_check(const struct bctx *c, const struct vused *u, uint64_t *bytes,
-			 struct verr *e)
+static int entropy_check(const struct bctx *c, const struct vused *u, const struct dma_mem *seg,
+			 uint64_t *bytes, struct verr *e)
 {
+	(void)seg;
 	(void)c;
 	if (u->len == 0)
 		return verr_set(e, VX_DEVICE, "entropy request: used len 0");
@@ -99,18 +122,20 @@ static unsigned block_build(const struct bctx *c, uint64_t n, struct reqbuf *buf
 
 /* A block read counts only when the device says it succeeded: all 4096
  * data bytes and the status byte written, status VIRTIO_BLK_S_OK. */
-static int block_check(const struct bctx *c, const struct vused *u, uint64_t *bytes, struct verr *e)
+static int block_check(const struct bctx *c, const struct vused *u, const struct dma_mem *seg,
+		       uint64_t *bytes, struct verr *e)
 {
+	const volatile uint8_t *status = seg[2].va;
+
 	(void)c;
 	if (u->len != BENCH_BLOCK + 1)
 		return verr_set(e, VX_DEVICE,
 				"block read: used len %u, expected %u data bytes + "
 				"status",
 				u->len, BENCH_BLOCK);
-	if (u->data[BENCH_BLOCK] != VIRTIO_BLK_S_OK)
+	if (*status != VIRTIO_BLK_S_OK)
 		return verr_set(e, VX_DEVICE,
-				"block read: request status %u (0 is VIRTIO_BLK_S_OK)",
-				u->data[BENCH_BLOCK]);
+				"block read: request status %u (0 is VIRTIO_BLK_S_OK)", *status);
 	*bytes = BENCH_BLOCK;
 	return 0;
 }
@@ -131,11 +156,13 @@ static unsigned scsi_build(const struct bctx *c, uint64_t n, struct reqbuf *buf,
 
 /* Counts only a READ(10) that came back VIRTIO_SCSI_S_OK, GOOD, with all
  * 4096 bytes (no residual) and the used len to match. */
-static int scsi_check(const struct bctx *c, const struct vused *u, uint64_t *bytes, struct verr *e)
+static int scsi_check(const struct bctx *c, const struct vused *u, const struct dma_mem *seg,
+		      uint64_t *bytes, struct verr *e)
 {
 	uint32_t want = ST_SCSI_RESP_FIXED + c->scsi.sense_size + BENCH_BLOCK;
+	struct vused resp = {u->id, u->len, seg[1].va}; /* the response, then the data */
 
-	if (st_scsi_check(&c->scsi, u, BENCH_BLOCK, e))
+	if (st_scsi_check(&c->scsi, &resp, BENCH_BLOCK, e))
 		return -1;
 	if (u->len != want)
 		return verr_set(e, VX_DEVICE, "READ(10): used len %u, expected %u", u->len, want);
@@ -165,8 +192,10 @@ static unsigned net_build(const struct bctx *c, uint64_t n, struct reqbuf *buf, 
 
 /* A transmit chain has no writable bytes: the ring already refused a
  * used len beyond 0. */
-static int net_check(const struct bctx *c, const struct vused *u, uint64_t *bytes, struct verr *e)
+static int net_check(const struct bctx *c, const struct vused *u, const struct dma_mem *seg,
+		     uint64_t *bytes, struct verr *e)
 {
+	(void)seg;
 	(void)c, (void)u, (void)e;
 	*bytes = BENCH_FRAME;
 	return 0;
@@ -182,15 +211,73 @@ static const struct workload loads[] = {
 	{"net-tx-60-qd128", VIRTIO_DEV_NET, 128, net_build, net_check, 1},
 };
 
-static int post_one(struct vring *r, const struct workload *w, const struct bctx *c, uint64_t n,
-		    struct verr *e)
+static void slots_free(struct dma *dma, struct slots *sl)
+{
+	for (unsigned i = 0; sl->s && i < sl->n; i++)
+		for (unsigned j = 0; j < sl->s[i].nseg; j++)
+			dma_free(dma, &sl->s[i].seg[j]);
+	free(sl->s);
+	free(sl->free);
+	free(sl->of_id);
+	*sl = (struct slots){0};
+}
+
+static int slots_new(struct slots *sl, unsigned depth, uint16_t ring_size, struct verr *e)
+{
+	*sl = (struct slots){.n = depth, .nfree = depth, .ring_size = ring_size};
+	sl->s = calloc(depth, sizeof(*sl->s));
+	sl->free = calloc(depth, sizeof(*sl->free));
+	sl->of_id = calloc(ring_size, sizeof(*sl->of_id));
+	if (!sl->s || !sl->free || !sl->of_id)
+		return verr_set(e, VX_FAIL, "out of memory");
+	for (unsigned i = 0; i < depth; i++)
+		sl->free[i] = (uint16_t)(depth - 1 - i);
+	return 0;
+}
+
+/* The slot's buffers, the first time it is used: a workload's segments
+ * have the same lengths in every request. */
+static int slot_fill(struct dma *dma, struct slot *sl, const struct vseg *segs, unsigned n,
+		     struct verr *e)
+{
+	for (; sl->nseg < n; sl->nseg++) {
+		uint32_t len = segs[sl->nseg].len;
+
+		if (dma_alloc(dma, len, len == VRING_PAGE ? VRING_PAGE : 8, &sl->seg[sl->nseg], e))
+			return -1;
+	}
+	return 0;
+}
+
+/* The n-th request, in a free slot's buffers (readable bytes copied in). */
+static int post_one(struct st *t, struct vring *r, const struct workload *w, const struct bctx *c,
+		    struct slots *sl, uint64_t n, struct verr *e)
 {
 	struct reqbuf buf;
 	struct vseg segs[3];
-	unsigned nseg = w->build(c, n, &buf, segs);
+	const struct dma_mem *mems[3];
+	unsigned nseg = w->build(c, n, &buf, segs), k;
+	struct slot *slot;
 	uint16_t head;
 
-	return vring_post(r, segs, nseg, &head, e);
+	if (sl->nfree == 0)
+		return verr_set(e, VX_FAIL, "internal: no free request slot");
+	k = sl->free[sl->nfree - 1];
+	slot = &sl->s[k];
+	if (slot_fill(t->dma, slot, segs, nseg, e))
+		return -1;
+	for (unsigned i = 0; i < nseg; i++) {
+		if (!segs[i].writable && segs[i].data)
+			memcpy(slot->seg[i].va, segs[i].data, segs[i].len);
+		mems[i] = &slot->seg[i];
+	}
+	if (vring_post_mem(r, segs, mems, nseg, &head, e))
+		return -1;
+	if (head >= sl->ring_size)
+		return verr_set(e, VX_FAIL, "internal: chain id %u past the ring", head);
+	sl->nfree--;
+	sl->of_id[head] = (uint16_t)k;
+	return 0;
 }
 
 /* Notifies only when the device asked for it (EVENT_IDX or flags): the
@@ -208,7 +295,7 @@ static int kick(struct vring *r, struct tally *t, struct verr *e)
 /* Takes what completed, checks and counts it; refills up to the depth
  * while the time lasts (one notification for the batch). */
 static int reap(struct st *t, struct vring *r, const struct workload *w, const struct bctx *c,
-		struct tally *tl, struct verr *e)
+		struct slots *sl, struct tally *tl, struct verr *e)
 {
 	struct vused u[BENCH_POLL_MAX];
 	unsigned n;
@@ -218,9 +305,11 @@ static int reap(struct st *t, struct vring *r, const struct workload *w, const s
 		return -1;
 	for (unsigned i = 0; rc == 0 && i < n; i++) {
 		uint64_t bytes = 0;
+		uint16_t k = sl->of_id[u[i].id]; /* the ring validated the id */
 
-		rc = w->check(c, &u[i], &bytes, e);
+		rc = w->check(c, &u[i], sl->s[k].seg, &bytes, e);
 		tl->bytes += bytes;
+		sl->free[sl->nfree++] = k;
 	}
 	vused_free(u, n);
 	tl->ops += rc ? 0 : n;
@@ -231,10 +320,10 @@ static int reap(struct st *t, struct vring *r, const struct workload *w, const s
  * too small for the workload's depth runs at the depth it holds, and the
  * report says so. */
 static int run_workload(struct st *t, struct vring *r, const struct workload *w,
-			const struct bctx *c, unsigned duration_ms, struct tally *tl,
-			struct verr *e)
+			const struct bctx *c, unsigned duration_ms, struct slots *sl,
+			struct tally *tl, struct verr *e)
 {
-	double t0 = now_s(), end = t0 + duration_ms / 1000.0;
+	double t0, end;
 	unsigned fits = vring_size(r) / w->descs;
 	uint64_t posted = 0;
 
@@ -243,17 +332,21 @@ static int run_workload(struct st *t, struct vring *r, const struct workload *w,
 	if (tl->depth == 0)
 		return verr_set(e, VX_DEVICE, "a %u-entry ring cannot hold one request",
 				vring_size(r));
+	if (slots_new(sl, tl->depth, vring_size(r), e))
+		return -1;
 	vring_clear_wait_stats(r);
+	t0 = now_s();
+	end = t0 + duration_ms / 1000.0;
 	while (posted < tl->depth)
-		if (post_one(r, w, c, posted++, e))
+		if (post_one(t, r, w, c, sl, posted++, e))
 			return -1;
 	if (kick(r, tl, e))
 		return -1;
 	while (tl->ops < posted) {
-		if (reap(t, r, w, c, tl, e))
+		if (reap(t, r, w, c, sl, tl, e))
 			return -1;
 		while (posted - tl->ops < tl->depth && now_s() < end)
-			if (post_one(r, w, c, posted++, e))
+			if (post_one(t, r, w, c, sl, posted++, e))
 				return -1;
 		if (posted > tl->ops && kick(r, tl, e))
 			return -1;
@@ -363,6 +456,7 @@ int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nr
 		.v = v, .dma = dma, .rings = rings, .nrings = nrings, .o = o, .event_idx = true};
 	struct bctx c = {0};
 	struct verr fin = {0};
+	struct slots slots[sizeof(loads) / sizeof(loads[0])] = {0};
 	struct rnode *arr;
 	unsigned queue;
 	int rc;
@@ -386,7 +480,7 @@ int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nr
 
 		if (loads[i].type != v->device_id)
 			continue;
-		rc = run_workload(&t, t.rings[queue], &loads[i], &c, duration_ms, &r, e);
+		rc = run_workload(&t, t.rings[queue], &loads[i], &c, duration_ms, &slots[i], &r, e);
 		if (rc == 0 && r.depth < loads[i].depth)
 			snprintf(detail, sizeof(detail),
 				 "queue depth %u: a %u-entry ring holds no more", r.depth,
@@ -395,7 +489,11 @@ int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nr
 		if (rc == 0)
 			report(arr, &loads[i], &r);
 	}
+	/* The requests' buffers go back only once the reset is confirmed:
+	 * before that the device may still write into them. */
 	if (st_finish(&t, rc ? &fin : e))
-		rc = -1;
+		return -1;
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		slots_free(dma, &slots[i]);
 	return rc ? -1 : 0;
 }

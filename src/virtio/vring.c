@@ -104,7 +104,8 @@ static void release_chain(struct vring *r, uint16_t id, bool relink)
 	struct chain *c = &r->chains[id];
 
 	for (unsigned i = 0; i < c->npieces; i++)
-		dma_free(r->dma, &c->pieces[i].m);
+		if (!c->pieces[i].borrowed)
+			dma_free(r->dma, &c->pieces[i].m);
 	if (c->indirect)
 		dma_free(r->dma, &c->table);
 	if (relink && c->nslots)
@@ -166,12 +167,14 @@ unsigned vring_in_flight(const struct vring *r)
 
 /* Segments are split so that no descriptor's buffer crosses a page: the
  * sysfs backend can only promise page-contiguous memory. */
-static unsigned count_pieces(const struct vseg *segs, unsigned n)
+static unsigned count_pieces(const struct vseg *segs, const struct dma_mem *const *mems, unsigned n)
 {
 	unsigned pieces = 0;
 
 	for (unsigned i = 0; i < n; i++)
-		pieces += segs[i].len ? (segs[i].len + VRING_PAGE - 1) / VRING_PAGE : 1;
+		pieces += (mems && mems[i]) || !segs[i].len
+				  ? 1
+				  : (segs[i].len + VRING_PAGE - 1) / VRING_PAGE;
 	return pieces;
 }
 
@@ -192,13 +195,37 @@ static int fill_piece(struct vring *r, struct chain *c, const struct vseg *s, ui
 	return 0;
 }
 
-/* The chain's buffers, page by page, on our side only. */
-static int fill_pieces(struct vring *r, struct chain *c, const struct vseg *segs, unsigned n,
-		       struct verr *e)
+/* The caller's DMA buffer as one piece: a DMA buffer beyond a page is
+ * contiguous on the bus (dma.h). */
+static int borrow_piece(struct chain *c, const struct vseg *s, const struct dma_mem *m,
+			struct verr *e)
+{
+	struct piece *p = &c->pieces[c->npieces];
+
+	if (!s->len || s->len > m->len || !m->va)
+		return verr_set(e, VX_USAGE, "a caller's buffer of %zu bytes for a %u-byte segment",
+				m->len, s->len);
+	*p = (struct piece){.m = *m, .len = s->len, .writable = s->writable, .borrowed = true};
+	if (s->writable) {
+		c->writable += s->len;
+		c->borrowed_writable = true;
+	}
+	c->npieces++;
+	return 0;
+}
+
+/* The chain's buffers, page by page, on our side only (or the caller's). */
+static int fill_pieces(struct vring *r, struct chain *c, const struct vseg *segs,
+		       const struct dma_mem *const *mems, unsigned n, struct verr *e)
 {
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t off = 0;
 
+		if (mems && mems[i]) {
+			if (borrow_piece(c, &segs[i], mems[i], e))
+				return -1;
+			continue;
+		}
 		do {
 			uint32_t len =
 				segs[i].len - off > VRING_PAGE ? VRING_PAGE : segs[i].len - off;
@@ -244,10 +271,10 @@ int vring_post(struct vring *r, const struct vseg *segs, unsigned n, uint16_t *h
 	return vring_post_flags(r, segs, n, 0, head, e);
 }
 
-int vring_post_flags(struct vring *r, const struct vseg *segs, unsigned n, unsigned flags,
-		     uint16_t *head, struct verr *e)
+static int post(struct vring *r, const struct vseg *segs, const struct dma_mem *const *mems,
+		unsigned n, unsigned flags, uint16_t *head, struct verr *e)
 {
-	unsigned pieces = count_pieces(segs, n);
+	unsigned pieces = count_pieces(segs, mems, n);
 	uint16_t id = r->free_head;
 	struct chain *c;
 
@@ -262,7 +289,7 @@ int vring_post_flags(struct vring *r, const struct vseg *segs, unsigned n, unsig
 	}
 	c->indirect = flags & VRING_POST_INDIRECT;
 	c->nslots = (uint16_t)(c->indirect ? 1 : pieces);
-	if (fill_pieces(r, c, segs, n, e) ||
+	if (fill_pieces(r, c, segs, mems, n, e) ||
 	    (c->indirect && dma_alloc(r->dma, 16 * (size_t)pieces, 16, &c->table, e))) {
 		c->nslots = 0; /* nothing taken from the free state yet */
 		if (c->indirect && !c->table.va)
@@ -276,6 +303,18 @@ int vring_post_flags(struct vring *r, const struct vseg *segs, unsigned n, unsig
 	r->ops->publish(r, id, c);
 	*head = id;
 	return 0;
+}
+
+int vring_post_flags(struct vring *r, const struct vseg *segs, unsigned n, unsigned flags,
+		     uint16_t *head, struct verr *e)
+{
+	return post(r, segs, NULL, n, flags, head, e);
+}
+
+int vring_post_mem(struct vring *r, const struct vseg *segs, const struct dma_mem *const *mems,
+		   unsigned n, uint16_t *head, struct verr *e)
+{
+	return post(r, segs, mems, n, 0, head, e);
 }
 
 static int notify(struct vring *r, struct verr *e)
@@ -338,11 +377,11 @@ static int take_used(struct vring *r, uint32_t id, uint32_t len, struct vused *u
 	}
 	u->id = (uint16_t)id;
 	u->len = len;
-	u->data = malloc(len ? len : 1);
-	if (!u->data)
+	u->data = c->borrowed_writable ? NULL : malloc(len ? len : 1);
+	if (!u->data && !c->borrowed_writable)
 		return verr_set(e, VX_FAIL, "out of memory");
 	/* The device fills writable buffers in chain order (virtio 1.3 2.7.4). */
-	for (unsigned i = 0; i < c->npieces && copied < len; i++) {
+	for (unsigned i = 0; u->data && i < c->npieces && copied < len; i++) {
 		const struct piece *p = &c->pieces[i];
 		uint32_t n = p->len < len - copied ? p->len : len - copied;
 

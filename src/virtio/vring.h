@@ -50,7 +50,10 @@ struct vseg {
 struct vused {
 	uint16_t id;
 	uint32_t len;
-	uint8_t *data; /* the first len bytes of the writable buffers (malloc'd) */
+	/* The first len bytes of the writable buffers (malloc'd); NULL when a
+	 * writable buffer was the caller's (vseg.mem): the caller reads its
+	 * own memory, len bytes in chain order. */
+	uint8_t *data;
 };
 
 struct vring;
@@ -146,6 +149,14 @@ int vring_post(struct vring *r, const struct vseg *segs, unsigned n, uint16_t *h
 /* The same with VRING_POST_* flags. */
 int vring_post_flags(struct vring *r, const struct vseg *segs, unsigned n, unsigned flags,
 		     uint16_t *head, struct verr *e);
+/* The same with the caller's DMA buffers: segment i is the first
+ * segs[i].len bytes of mems[i] (len <= mems[i]->len; data ignored), given
+ * to the device as it is: nothing copied in or out, never freed by the
+ * ring. The caller keeps the memory, changed by no one but the device,
+ * until the chain is used or the device reset: what a driver that reuses
+ * its buffers does (bench). The used element's data is then NULL. */
+int vring_post_mem(struct vring *r, const struct vseg *segs, const struct dma_mem *const *mems,
+		   unsigned n, uint16_t *head, struct verr *e);
 /* Notifies the device. *suppressed says the device had asked not to be
  * notified (we notify anyway: the user asked). */
 int vring_kick(struct vring *r, bool *suppressed, struct verr *e);
