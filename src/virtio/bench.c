@@ -269,6 +269,11 @@ static int post_one(struct st *t, struct vring *r, const struct workload *w, con
 	for (unsigned i = 0; i < nseg; i++) {
 		if (!segs[i].writable && segs[i].data)
 			memcpy(slot->seg[i].va, segs[i].data, segs[i].len);
+		/* What the checks read (block status, SCSI response) must be
+		 * this request's: the last one's answer is overwritten with a
+		 * value no success has. */
+		else if (segs[i].writable && segs[i].len < BENCH_BLOCK)
+			memset(slot->seg[i].va, 0xff, segs[i].len);
 		mems[i] = &slot->seg[i];
 	}
 	if (vring_post_mem(r, segs, mems, nseg, &head, e))

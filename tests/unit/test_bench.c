@@ -137,6 +137,34 @@ static void test_failed_reads(void)
 	fixture_close(&f);
 }
 
+/* A device that says it wrote data and status (used len 4097) but wrote
+ * nothing: the status byte is not this request's answer, and no read
+ * counts (bench reuses its buffers, so a stale or zeroed status byte must
+ * not pass for VIRTIO_BLK_S_OK). */
+static int silent_blk(struct pdev *d, unsigned qidx, const struct model_chain *c,
+		      uint32_t *used_len, void *ctx)
+{
+	(void)d, (void)qidx, (void)c, (void)ctx;
+	*used_len = 4097;
+	return 0;
+}
+
+static void test_unwritten_status(void)
+{
+	struct fixture f;
+	struct verr e = {0};
+	struct rnode *out;
+
+	if (!fixture_open(&f, MODEL_ID_BLOCK, MODEL_MODERN, VDEV_IFACE_DEFAULT))
+		return;
+	model_set_handler(f.pci, 0, silent_blk, NULL);
+	CHECK(run_bench(&f, &out, &e) == -1);
+	CHECK(strstr(e.msg, "request status 255") != NULL);
+	CHECK_EQ(r_count(r_path(out, "results")), 0);
+	r_free(out);
+	fixture_close(&f);
+}
+
 /* Less than one 4 KiB read of capacity: refused before any request. */
 static void test_tiny_disk(void)
 {
@@ -421,6 +449,7 @@ int main(void)
 	test_small_disk();
 	test_failed_reads();
 	test_tiny_disk();
+	test_unwritten_status();
 	test_small_ring();
 	test_entropy();
 	test_scsi();
