@@ -7,17 +7,16 @@
 
 #include "virtio/selftest.h"
 
-/* bench's spin budget unless told (--spin, --backoff, --sleep-us): 20
- * empty looks, then 1 us sleeps, with the thread's timer slack at 1 us
- * (`bench` sets it; the default 50 us would make each sleep 50 us longer):
- * in a guest each sleep halts the vCPU briefly. Measured in the QEMU guest
- * of bench/ (TCG, one vCPU; docs/performance.md): with QEMU held to one
- * host CPU, a spinning vCPU takes CPU time from the thread that completes
- * the request, and pure polling was 2-4x slower than short sleeps; a
- * budget of 200 looks or a 50 us slack lost up to a third at queue depth
- * 1. */
-#define BENCH_SPINS_DEFAULT    20u
-#define BENCH_BACKOFF_DEFAULT  VRING_BACKOFF_SLEEP
+/* bench's spin budget unless told (--spin, --backoff, --sleep-us): pure
+ * polling. Measured in the QEMU guest of bench/ (TCG, one vCPU;
+ * docs/performance.md): with the request buffers reused, polling beat 20
+ * looks then 1 us sleeps at queue depth 1 and was even at depth 32, with
+ * QEMU held to one host CPU and not; before the reuse, when each request
+ * cost more emulated work, short sleeps had won with QEMU held to one
+ * CPU. --backoff sleep --sleep-us 1 (with bench's 1 us timer slack) is the
+ * measured alternative. */
+#define BENCH_SPINS_DEFAULT    0u
+#define BENCH_BACKOFF_DEFAULT  VRING_BACKOFF_NONE
 #define BENCH_TIMER_SLACK_NS   1000u
 #define BENCH_SLEEP_US_DEFAULT 1u
 
