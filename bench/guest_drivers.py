@@ -11,9 +11,9 @@ sides alike, and the devices change hands only between halves):
   V. the devices unbound (driver_override "none" before virtio_pci is
      loaded, or after unbinding the kernel's driver); `virtioctl --json
      bench DEVICE --duration MS` on each (--ring packed on the packed
-     disk), with bench's default spin budget; then again on the rng and
-     the split disk with --backoff none (pure busy polling) and on the
-     disk with --spin 0 (sleep at once);
+     disk), with bench's default spin budget (pure polling); then again
+     on the rng and the split disk with --spin 20 --backoff sleep
+     --sleep-us 1 (look briefly, then short sleeps);
   K. the kernel drivers bound to the same devices (driver_override
      cleared, drivers_probe); the same workloads through them with
      bench/kread.c (virtioctl-bench-kread): entropy as read() of 4 KiB from
