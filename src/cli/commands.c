@@ -420,7 +420,8 @@ static const struct command table[] = {
 	{.name = "bench",
 	 .args = "<device>",
 	 .summary = "measure polled round trips on a queue",
-	 .help = "Entropy: 64-byte requests (virtio_rng's size), one in flight and 32; block: 4 "
+	 .help = "Entropy: 64-byte requests (virtio_rng's size), one in flight and 32 (or what the "
+		 "ring holds); block: 4 "
 		 "KiB reads at queue depth 1 and 32 (or what the ring holds) over the first MiB, "
 		 "or the whole disk if smaller; SCSI: READ(10) of 4 KiB from target 0 LUN 0, "
 		 "depth 1 and 32, over the first MiB; net: 60-byte broadcast frames (EtherType "
