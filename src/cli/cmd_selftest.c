@@ -81,6 +81,8 @@ CMD_HANDLER(cmd_bench)
 
 	spin_from_args(a, BENCH_SPIN, &spin);
 	o.spin = &spin;
+	o.spin_given = a->opt[BENCH_SPIN].given || a->opt[BENCH_BACKOFF].given ||
+		       a->opt[BENCH_SLEEP_US].given;
 	if (prepare(s, a, bench_exists, &d, &dma, out, e))
 		return -1;
 	/* A sleep lasts its length plus the timer slack (50 us by default):
