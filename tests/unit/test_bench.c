@@ -25,10 +25,13 @@ static uint64_t u64_at(const struct rnode *root, const char *path)
 }
 
 /* Runs bench; returns its status, the report in *out (caller frees). */
-static int run_bench(struct fixture *f, struct rnode **out, struct verr *e)
+/* Runs bench with a spin budget (NULL: none given); returns its status,
+ * the report in *out (caller frees). */
+static int run_bench_spin(struct fixture *f, const struct vring_spin *spin, struct rnode **out,
+			  struct verr *e)
 {
 	struct vring *rings[8] = {0};
-	struct selftest_opts o = {.timeout_ms = 1000};
+	struct selftest_opts o = {.timeout_ms = 1000, .spin = spin, .spin_given = spin != NULL};
 	uint8_t status = 0xee;
 	int rc;
 
@@ -39,6 +42,18 @@ static int run_bench(struct fixture *f, struct rnode **out, struct verr *e)
 	for (unsigned q = 0; q < 8; q++)
 		CHECK(rings[q] == NULL);
 	return rc;
+}
+
+static int run_bench(struct fixture *f, struct rnode **out, struct verr *e)
+{
+	return run_bench_spin(f, NULL, out, e);
+}
+
+static const char *str_at(const struct rnode *root, const char *path)
+{
+	const struct rnode *n = r_path(root, path);
+
+	return n && n->kind == R_STR ? n->v.s : "";
 }
 
 static void set_capacity(struct fixture *f, uint64_t sectors)
@@ -308,6 +323,34 @@ static void test_net(void)
 	CHECK_EQ(len, 60);
 	CHECK(frame && frame[12] == 0x88 && frame[13] == 0xb5);
 	CHECK_EQ(model_error_count(f.pci), 0);
+	/* device-bound: 20 looks, then sleeps, unless a budget is given */
+	CHECK(strcmp(str_at(out, "results.0.backoff"), "sleep") == 0);
+	CHECK_EQ(u64_at(out, "results.0.spin"), 20);
+	r_free(out);
+	fixture_close(&f);
+}
+
+/* A budget given by the user holds for every workload, the device-bound
+ * one included; the block workloads report theirs. */
+static void test_given_budget(void)
+{
+	static const struct vring_spin none = {0, VRING_BACKOFF_NONE, 1};
+	struct fixture f;
+	struct verr e = {0};
+	struct rnode *out;
+
+	if (!fixture_open(&f, MODEL_ID_NET, MODEL_MODERN, VDEV_IFACE_DEFAULT))
+		return;
+	CHECK(run_bench_spin(&f, &none, &out, &e) == 0);
+	CHECK(strcmp(str_at(out, "results.0.backoff"), "none") == 0);
+	CHECK_EQ(u64_at(out, "results.0.spin"), 0);
+	r_free(out);
+	fixture_close(&f);
+	if (!fixture_open(&f, MODEL_ID_BLOCK, MODEL_MODERN, VDEV_IFACE_DEFAULT))
+		return;
+	CHECK(run_bench_spin(&f, &none, &out, &e) == 0);
+	CHECK(strcmp(str_at(out, "results.0.backoff"), "none") == 0);
+	CHECK(strcmp(str_at(out, "results.1.backoff"), "none") == 0);
 	r_free(out);
 	fixture_close(&f);
 }
@@ -454,6 +497,7 @@ int main(void)
 	test_entropy();
 	test_scsi();
 	test_net();
+	test_given_budget();
 	test_spin_step();
 	test_wait_backoff();
 	test_post_mem();
