@@ -430,7 +430,9 @@ static const struct command table[] = {
 		 "VIRTIO_F_EVENT_IDX offered it is negotiated and a notification is sent only "
 		 "when the device asks for one (results count both). Waiting for completions "
 		 "spins --spin empty looks, then backs off as --backoff says (results count the "
-		 "waits, empty looks and back-offs). --ring packed drives a packed virtqueue. "
+		 "waits, empty looks and back-offs); without a budget given, the net workload, "
+		 "bound by the device, looks 20 times and then sleeps 1 us at a time. --ring "
+		 "packed drives a packed virtqueue. "
 		 "The device is reset at the end. A benchmark: compare with a peer measured in "
 		 "the same run (bench/).",
 	 .flags = CMD_DEVICE | CMD_WRITES,
