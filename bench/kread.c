@@ -11,6 +11,12 @@
  *   kread -m aio -q DEPTH [-b BYTES] [-s SPAN] [-d MS] FILE
  *                  O_DIRECT reads kept DEPTH deep with Linux AIO (io_setup,
  *                  io_submit, io_getevents as raw syscalls: no libaio)
+ *   kread -m packet [-b BYTES] [-d MS] IFNAME
+ *                  BYTES-byte broadcast Ethernet frames (EtherType 0x88b5)
+ *                  sent on IFNAME through an AF_PACKET socket; a frame counts
+ *                  when send() accepted it (ENOBUFS: the queue dropped it,
+ *                  not counted, sent again); the drain waits until the
+ *                  driver took them all (IFNAME's tx_packets)
  *
  * Like virtioctl's bench: requests are issued until the time is up, the ones
  * in flight are then drained, and the time includes the drain. A benchmark
@@ -19,7 +25,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <arpa/inet.h>
 #include <linux/aio_abi.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,14 +252,81 @@ out:
 	return rc;
 }
 
+/* The interface's tx_packets counter (the driver's start_xmit count). */
+static int tx_packets(const char *ifname, uint64_t *out)
+{
+	char path[128];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/tx_packets", ifname);
+	f = fopen(path, "r");
+	if (!f)
+		return fail(path);
+	ok = fscanf(f, "%" SCNu64, out) == 1;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+/* Frames until the time is up; then waits (up to 10 s) until the driver
+ * has taken every frame the socket accepted. */
+static int run_packet(const struct opts *o, struct tally *t)
+{
+	struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_halen = 6};
+	uint8_t frame[1514] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02,
+			       0,    0,	   0x76, 0x69, 0x6f, 0x88, 0xb5};
+	int fd = socket(AF_PACKET, SOCK_RAW, htons(0x88b5));
+	uint64_t base, now = 0;
+	double t0, end;
+
+	if (fd < 0)
+		return fail("socket(AF_PACKET)");
+	to.sll_ifindex = (int)if_nametoindex(o->file);
+	to.sll_protocol = htons(0x88b5);
+	memset(to.sll_addr, 0xff, 6);
+	memcpy(frame + 14, "kread bench", 11);
+	if (!to.sll_ifindex || o->bs < 60 || o->bs > sizeof(frame) || tx_packets(o->file, &base)) {
+		close(fd);
+		fprintf(stderr, "kread: %s: no such interface, or -b not 60-1514\n", o->file);
+		return -1;
+	}
+	t0 = now_s();
+	end = t0 + o->duration_ms / 1000.0;
+	while (now_s() < end) {
+		ssize_t n;
+
+		memcpy(frame + 32, &t->ops, sizeof(t->ops));
+		n = sendto(fd, frame, o->bs, 0, (struct sockaddr *)&to, sizeof(to));
+		if (n < 0 && (errno == EINTR || errno == ENOBUFS || errno == EAGAIN))
+			continue;
+		if (n != (ssize_t)o->bs) {
+			close(fd);
+			return fail("sendto");
+		}
+		t->ops++;
+		t->bytes += o->bs;
+	}
+	while (!tx_packets(o->file, &now) && now - base < t->ops && now_s() < end + 10)
+		;
+	t->seconds = now_s() - t0;
+	close(fd);
+	if (now - base != t->ops) {
+		fprintf(stderr, "kread: %" PRIu64 " frames sent, tx_packets moved by %" PRIu64 "\n",
+			t->ops, now - base);
+		return -1;
+	}
+	return 0;
+}
+
 static int usage(FILE *f, int rc)
 {
 	fprintf(f,
-		"usage: kread -m read|pread|aio [-q DEPTH] [-b BYTES] [-s SPAN] [-d MS] "
+		"usage: kread -m read|pread|aio|packet [-q DEPTH] [-b BYTES] [-s SPAN] [-d MS] "
 		"[-w NAME] FILE\n"
 		"  -m read   read() loop (e.g. /dev/hwrng)\n"
 		"  -m pread  O_DIRECT pread() loop, queue depth 1\n"
 		"  -m aio    O_DIRECT reads, DEPTH in flight (Linux AIO)\n"
+		"  -m packet BYTES-byte frames sent on interface FILE (AF_PACKET)\n"
 		"  -q DEPTH  aio queue depth (1-%d, default 32)\n"
 		"  -b BYTES  request size (default 4096)\n"
 		"  -s SPAN   pread/aio: offsets cycle through the first SPAN bytes "
@@ -276,7 +353,7 @@ int main(int argc, char **argv)
 	struct opts o = {NULL, NULL, NULL, 32, 4096, 1u << 20, 2000};
 	struct tally t = {0, 0, 0};
 	unsigned long long v;
-	int c, fd, rc;
+	int c, fd, rc = -1;
 
 	while ((c = getopt(argc, argv, "m:q:b:s:d:w:h")) != -1) {
 		switch (c) {
@@ -317,7 +394,11 @@ int main(int argc, char **argv)
 	if (optind != argc - 1 || !o.mode)
 		return usage(stderr, 2);
 	o.file = argv[optind];
-	if (strcmp(o.mode, "read") == 0) {
+	if (strcmp(o.mode, "packet") == 0) {
+		o.depth = 1;
+		rc = run_packet(&o, &t);
+		fd = -1;
+	} else if (strcmp(o.mode, "read") == 0) {
 		o.depth = 1;
 		fd = open(o.file, O_RDONLY);
 	} else if (strcmp(o.mode, "pread") == 0 || strcmp(o.mode, "aio") == 0) {
@@ -331,17 +412,19 @@ int main(int argc, char **argv)
 	} else {
 		return usage(stderr, 2);
 	}
-	if (fd < 0) {
+	if (o.mode[0] == 'p' && o.mode[1] == 'a')
+		; /* packet: done above */
+	else if (fd < 0) {
 		fail(o.file);
 		return 1;
-	}
-	if (o.mode[0] == 'r')
+	} else if (o.mode[0] == 'r')
 		rc = run_read(&o, fd, &t);
 	else if (o.mode[0] == 'p')
 		rc = run_pread(&o, fd, &t);
 	else
 		rc = run_aio(&o, fd, &t);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	if (rc || t.seconds <= 0)
 		return 1;
 	printf("{\"workload\": \"%s\", \"queue_depth\": %u, \"ops\": %" PRIu64

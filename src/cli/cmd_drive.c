@@ -431,8 +431,12 @@ CMD_HANDLER(cmd_poll)
 	struct rnode *arr;
 	int rc = 0, fd = -1;
 
+	struct vring_spin spin;
+
 	if (ring_arg(s, a, &d, &r, e) || (a->opt[POLL_IRQ].given && irq_fd(d, r, &fd, e)))
 		return -1;
+	spin_from_args(a, POLL_SPIN, &spin);
+	vring_set_spin(r, &spin);
 	u = calloc(count, sizeof(*u));
 	if (!u)
 		return verr_set(e, VX_FAIL, "out of memory");

@@ -171,7 +171,7 @@ struct cmd_opt {
 		.choices = list, .has_default = true, .def = d                           \
 	}
 
-#define CMD_MAX_OPTS 8
+#define CMD_MAX_OPTS 12
 
 /* One option's value: for OPT_UINT and OPT_CHOICE in u (the default when
  * not given and the row has one), for strings in s. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dma/dma.h"
+#include "virtio/bench.h"
 #include "virtio/driver.h"
 #include "virtio/vdev.h"
 #include "virtio/vring.h"
@@ -24,8 +25,22 @@ const struct choices output_formats = {.names = output_words};
 static const char *const on_off_words[] = {"on", "off", NULL};
 const struct choices on_off = {.names = on_off_words};
 const struct choices ring_choices = {.name_of = vring_layout_word, .count = VRING_LAYOUT_COUNT};
+const struct choices backoff_choices = {.name_of = vring_backoff_word,
+					.count = VRING_BACKOFF_COUNT};
 
 /* ---- options ---- */
+
+/* How a wait for used elements spins and backs off (vring.h), the same
+ * three options for poll, selftest and bench; only the defaults differ. */
+#define SPIN_OPTS(first, spins, backoff, sleep_us)                                             \
+	[first] = OPT_UINT("spin", 0, "N", 0, 1000000000, spins,                               \
+			   "empty looks at the used ring before backing off"),                 \
+	[first + 1] =                                                                          \
+		OPT_CHOICE_DEF("backoff", 0, "HOW", &backoff_choices, backoff,                 \
+			       "after the spin budget, before each look: sleep (--sleep-us), " \
+			       "yield (sched_yield), pause (CPU spin hint) or none"),          \
+	[first + 2] = OPT_UINT("sleep-us", 0, "US", 1, 1000000, sleep_us,                      \
+			       "--backoff sleep: microseconds per sleep")
 
 static const struct cmd_opt poll_opts[] = {
 	[POLL_TIMEOUT] = OPT_UINT("timeout", 't', "MS", 0, OPT_UNBOUNDED, 1000,
@@ -35,6 +50,7 @@ static const struct cmd_opt poll_opts[] = {
 		OPT_FILE("output", 'o', "FILE", "write the bytes the device returned to FILE"),
 	[POLL_IRQ] = OPT_FLAG(
 		"irq", 0, "wait on the queue's MSI-X interrupt (vfio-pci; 'vring setup --irq')"),
+	SPIN_OPTS(POLL_SPIN, VRING_SPINS_DEFAULT, VRING_BACKOFF_SLEEP, VRING_SLEEP_US_DEFAULT),
 	{0},
 };
 
@@ -71,6 +87,7 @@ static const struct cmd_opt selftest_opts[] = {
 	[ST_RING] = OPT_CHOICE_DEF("ring", 0, "LAYOUT", &ring_choices, VRING_SPLIT,
 				   "ring layout (packed: negotiates VIRTIO_F_RING_PACKED, "
 				   "refused when not offered)"),
+	SPIN_OPTS(ST_SPIN, VRING_SPINS_DEFAULT, VRING_BACKOFF_SLEEP, VRING_SLEEP_US_DEFAULT),
 	{0},
 };
 
@@ -80,6 +97,7 @@ static const struct cmd_opt bench_opts[] = {
 	[BENCH_RING] = OPT_CHOICE_DEF("ring", 0, "LAYOUT", &ring_choices, VRING_SPLIT,
 				      "ring layout (packed: negotiates VIRTIO_F_RING_PACKED, "
 				      "refused when not offered)"),
+	SPIN_OPTS(BENCH_SPIN, BENCH_SPINS_DEFAULT, BENCH_BACKOFF_DEFAULT, BENCH_SLEEP_US_DEFAULT),
 	{0},
 };
 
@@ -126,6 +144,13 @@ static const struct cmd_opt watch_opts[] = {
 				       "stop after N polls (without it: until Ctrl-C)"),
 	{0},
 };
+
+void spin_from_args(const struct cmd_args *a, unsigned first, struct vring_spin *out)
+{
+	*out = (struct vring_spin){.spins = (uint32_t)a->opt[first].u,
+				   .backoff = (enum vring_backoff)a->opt[first + 1].u,
+				   .sleep_us = (uint32_t)a->opt[first + 2].u};
+}
 
 /* ---- actions ---- */
 
@@ -361,8 +386,9 @@ static const struct command table[] = {
 	 .help = "Waits for used elements and prints each: id, len and the bytes the device "
 		 "wrote. Everything the device writes back is validated: a used id not in flight, "
 		 "a len beyond the chain's writable bytes, an index jump larger than the ring, a "
-		 "packed descriptor with the wrong wrap counter are device errors. Ctrl-C cancels "
-		 "the wait.",
+		 "packed descriptor with the wrong wrap counter are device errors. The wait spins "
+		 "--spin empty looks, then backs off (--backoff; --irq waits on the interrupt "
+		 "instead). Ctrl-C cancels the wait.",
 	 .flags = CMD_DEVICE | CMD_WRITES,
 	 .opts = poll_opts,
 	 .run = cmd_poll},
@@ -402,13 +428,21 @@ static const struct command table[] = {
 	{.name = "bench",
 	 .args = "<device>",
 	 .summary = "measure polled round trips on a queue",
-	 .help = "Entropy: bytes/s reading 4 KiB buffers; block: 4 KiB reads/s at queue depth 1 "
-		 "and 32 (or what the ring holds) over the first MiB, or the whole disk if "
-		 "smaller; a failed read fails the benchmark. Each workload runs for --duration. "
-		 "With VIRTIO_F_EVENT_IDX offered it is negotiated and a notification is sent "
-		 "only when the device asks for one (results count both). --ring packed drives a "
-		 "packed virtqueue. The device is reset at the end. A benchmark: compare with a "
-		 "peer measured in the same run (bench/).",
+	 .help = "Entropy: 64-byte requests (virtio_rng's size), one in flight and 32 (or what the "
+		 "ring holds); block: 4 "
+		 "KiB reads at queue depth 1 and 32 (or what the ring holds) over the first MiB, "
+		 "or the whole disk if smaller; SCSI: READ(10) of 4 KiB from target 0 LUN 0, "
+		 "depth 1 and 32, over the first MiB; net: 60-byte broadcast frames (EtherType "
+		 "0x88b5) transmitted 128 deep. A failed request (status, residual, length) "
+		 "fails the benchmark. Each workload runs for --duration. With "
+		 "VIRTIO_F_EVENT_IDX offered it is negotiated and a notification is sent only "
+		 "when the device asks for one (results count both). Waiting for completions "
+		 "spins --spin empty looks, then backs off as --backoff says (results count the "
+		 "waits, empty looks and back-offs); without a budget given, the net workload, "
+		 "bound by the device, looks 20 times and then sleeps 1 us at a time. --ring "
+		 "packed drives a packed virtqueue. "
+		 "The device is reset at the end. A benchmark: compare with a peer measured in "
+		 "the same run (bench/).",
 	 .flags = CMD_DEVICE | CMD_WRITES,
 	 .opts = bench_opts,
 	 .run = cmd_bench},

@@ -10,11 +10,24 @@
 	int name(struct session *s, const struct cmd_args *a, struct rnode **out, struct verr *e)
 
 /* Options of poll, post, vring, selftest, bench: a->opt[...] */
-enum { POLL_TIMEOUT, POLL_COUNT, POLL_OUTPUT, POLL_IRQ };
+enum { POLL_TIMEOUT, POLL_COUNT, POLL_OUTPUT, POLL_IRQ, POLL_SPIN, POLL_BACKOFF, POLL_SLEEP_US };
 enum { POST_INDIRECT };
 enum { VRING_IRQ, VRING_RING };
-enum { ST_BYTES, ST_TIMEOUT, ST_ENDPOINT, ST_PATH, ST_ARP, ST_RING };
-enum { BENCH_DURATION, BENCH_RING };
+enum {
+	ST_BYTES,
+	ST_TIMEOUT,
+	ST_ENDPOINT,
+	ST_PATH,
+	ST_ARP,
+	ST_RING,
+	ST_SPIN,
+	ST_BACKOFF,
+	ST_SLEEP_US
+};
+enum { BENCH_DURATION, BENCH_RING, BENCH_SPIN, BENCH_BACKOFF, BENCH_SLEEP_US };
+/* The spin budget options of poll, selftest and bench (their first index). */
+struct vring_spin;
+void spin_from_args(const struct cmd_args *a, unsigned first, struct vring_spin *out);
 enum { CHECK_ACTIVE, CHECK_ONLY, CHECK_STRICT, CHECK_LIST, CHECK_ALL };
 /* Options of metrics, dump, diff, watch. */
 enum { METRICS_TEXTFILE };
@@ -64,11 +77,12 @@ CMD_HANDLER(cmd_commands);
 CMD_HANDLER(cmd_complete);
 
 /* Choice lists the table shares with handlers and options.c. */
-extern const struct choices step_choices;   /* status steps: enum vstep */
-extern const struct choices dma_choices;    /* --dma: enum dma_kind */
-extern const struct choices iface_choices;  /* --transport: enum vdev_iface */
-extern const struct choices output_formats; /* set output: text, json, pretty */
-extern const struct choices on_off;	    /* set errexit: on, off */
-extern const struct choices ring_choices;   /* --ring: enum vring_layout */
+extern const struct choices step_choices;    /* status steps: enum vstep */
+extern const struct choices dma_choices;     /* --dma: enum dma_kind */
+extern const struct choices iface_choices;   /* --transport: enum vdev_iface */
+extern const struct choices output_formats;  /* set output: text, json, pretty */
+extern const struct choices on_off;	     /* set errexit: on, off */
+extern const struct choices ring_choices;    /* --ring: enum vring_layout */
+extern const struct choices backoff_choices; /* --backoff: enum vring_backoff */
 
 #endif

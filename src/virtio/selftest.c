@@ -62,10 +62,11 @@ int st_setup_queue(struct st *t, unsigned q, struct verr *e)
 	snprintf(name, sizeof(name), "vring-setup-%u", q);
 	if (q >= t->nrings)
 		return st_step(t, name, verr_set(e, VX_FAIL, "queue %u out of range", q), e, NULL);
-	return st_step(t, name,
-		       vring_create(t->v, t->dma, q, 0, t->features, VIRTIO_MSI_NO_VECTOR,
-				    &t->rings[q], e),
-		       e, NULL);
+	if (vring_create(t->v, t->dma, q, 0, t->features, VIRTIO_MSI_NO_VECTOR, &t->rings[q], e))
+		return st_step(t, name, -1, e, NULL);
+	if (t->o->spin)
+		vring_set_spin(t->rings[q], t->o->spin);
+	return st_step(t, name, 0, e, NULL);
 }
 
 int st_driver_ok(struct st *t, struct verr *e)

@@ -33,6 +33,11 @@ struct selftest_opts {
 	bool no_host_stimulus;
 	/* When not NULL: set when a used element came back at all. */
 	bool *completed;
+	/* How polls wait (spin budget, back-off); NULL: the ring's default. */
+	const struct vring_spin *spin;
+	/* bench: the user chose the budget (otherwise a workload the device
+	 * bounds waits with bench's budget for those). */
+	bool spin_given;
 };
 
 /* Runs the self-test of v's device type. Queues it sets up go into

@@ -54,6 +54,28 @@ int st_run_console(struct st *t, struct verr *e);
 int st_run_net(struct st *t, struct verr *e);
 int st_run_vsock(struct st *t, struct verr *e);
 
+/* SCSI for bench (selftest_scsi.c): target 0, LUN 0 through the first
+ * request queue. */
+struct st_scsi_geom {
+	unsigned queue; /* the request queue */
+	uint32_t cdb_size, sense_size;
+	uint64_t blocks; /* READ CAPACITY(10): last LBA + 1 */
+	uint32_t block;	 /* bytes per block: a power of two, 512 to 4096 */
+	uint64_t tag;	 /* the last tag used */
+};
+/* Config, request queue, DRIVER_OK and READ CAPACITY(10) (unit attentions
+ * retried), each a step. */
+int st_scsi_prepare(struct st *t, struct st_scsi_geom *g, struct verr *e);
+/* The readable request of a READ(10): SCSI_REQ_FIXED + cdb_size bytes. */
+void st_scsi_read10(const struct st_scsi_geom *g, uint64_t tag, uint32_t lba, uint16_t blocks,
+		    uint8_t *req);
+/* A READ(10)'s response (response, status, sense, residual) checked:
+ * all datalen bytes transferred, GOOD. */
+int st_scsi_check(const struct st_scsi_geom *g, const struct vused *u, uint32_t datalen,
+		  struct verr *e);
+#define ST_SCSI_REQ_FIXED  19u
+#define ST_SCSI_RESP_FIXED 12u
+
 /* Little-endian fields of requests and config (virtio 1.x is LE). */
 static inline void st_put_le(uint8_t *p, unsigned width, uint64_t v)
 {

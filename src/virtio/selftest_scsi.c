@@ -93,7 +93,8 @@ static int scsi_response(const struct scsi_ctx *c, const struct vused *u, uint32
 	*got = datalen - residual;
 	if (*got > u->len - resp_len)
 		return verr_set(e, VX_DEVICE, "%u data bytes but used len %u", *got, u->len);
-	memcpy(data, r + resp_len, *got);
+	if (data)
+		memcpy(data, r + resp_len, *got);
 	return 0;
 }
 
@@ -208,23 +209,88 @@ static int read10(struct st *t, struct scsi_ctx *c, uint32_t want, uint32_t blk,
 	return st_step(t, "read", rc, e, detail);
 }
 
-int st_run_scsi(struct st *t, struct verr *e)
+/* The config's cdb_size and sense_size, refused when unusable. */
+static int scsi_config(struct st *t, struct scsi_ctx *c, struct verr *e)
 {
-	uint32_t want = t->o->bytes ? t->o->bytes : 4096, blk = 0;
-	struct scsi_ctx c = {0};
 	uint8_t cfg[SCSI_CFG_LEN];
 
 	if (st_read_config(t, cfg, sizeof(cfg), sizeof(cfg), e))
 		return -1;
-	c.sense_size = (uint32_t)st_get_le(cfg + 20, 4);
-	c.cdb_size = (uint32_t)st_get_le(cfg + 24, 4);
-	if (st_get_le(cfg, 4) == 0 || c.cdb_size < 10 || c.cdb_size > SCSI_FIELD_MAX ||
-	    c.sense_size > SCSI_FIELD_MAX)
+	c->sense_size = (uint32_t)st_get_le(cfg + 20, 4);
+	c->cdb_size = (uint32_t)st_get_le(cfg + 24, 4);
+	if (st_get_le(cfg, 4) == 0 || c->cdb_size < 10 || c->cdb_size > SCSI_FIELD_MAX ||
+	    c->sense_size > SCSI_FIELD_MAX)
 		return st_step(t, "config",
 			       verr_set(e, VX_DEVICE,
 					"num_queues %u, cdb_size %u, sense_size %u: not usable",
-					(unsigned)st_get_le(cfg, 4), c.cdb_size, c.sense_size),
+					(unsigned)st_get_le(cfg, 4), c->cdb_size, c->sense_size),
 			       e, NULL);
+	return 0;
+}
+
+int st_scsi_prepare(struct st *t, struct st_scsi_geom *g, struct verr *e)
+{
+	uint8_t cdb[10] = {SCSI_READ_CAPACITY_10}, d[8];
+	struct scsi_ctx c = {0};
+	uint32_t got = 0;
+	char detail[80];
+
+	if (scsi_config(t, &c, e) || st_setup_queue(t, SCSI_REQUEST_QUEUE, e) || st_driver_ok(t, e))
+		return -1;
+	if (scsi_cmd(t, &c, cdb, sizeof(cdb), sizeof(d), d, &got, e) ||
+	    (got < sizeof(d) && verr_set(e, VX_DEVICE, "%u READ CAPACITY bytes, need 8", got)))
+		return st_step(t, "read-capacity", -1, e, NULL);
+	*g = (struct st_scsi_geom){.queue = SCSI_REQUEST_QUEUE,
+				   .cdb_size = c.cdb_size,
+				   .sense_size = c.sense_size,
+				   .blocks = get_be(d, 4) + 1,
+				   .block = (uint32_t)get_be(d + 4, 4),
+				   .tag = c.tag};
+	snprintf(detail, sizeof(detail), "%llu blocks of %u bytes", (unsigned long long)g->blocks,
+		 g->block);
+	if (g->block < 512 || g->block > 4096 || (g->block & (g->block - 1)))
+		return st_step(t, "read-capacity",
+			       verr_set(e, VX_DEVICE,
+					"block length %u: not a power of two, 512 "
+					"to 4096",
+					g->block),
+			       e, detail);
+	return st_step(t, "read-capacity", 0, e, detail);
+}
+
+void st_scsi_read10(const struct st_scsi_geom *g, uint64_t tag, uint32_t lba, uint16_t blocks,
+		    uint8_t *req)
+{
+	memset(req, 0, SCSI_REQ_FIXED + g->cdb_size);
+	req[0] = 1; /* single-level LUN structure: target 0, LUN 0 */
+	req[2] = 0x40;
+	st_put_le(req + 8, 8, tag);
+	req[SCSI_REQ_FIXED] = SCSI_READ_10;
+	put_be(req + SCSI_REQ_FIXED + 2, 4, lba);
+	put_be(req + SCSI_REQ_FIXED + 7, 2, blocks);
+}
+
+int st_scsi_check(const struct st_scsi_geom *g, const struct vused *u, uint32_t datalen,
+		  struct verr *e)
+{
+	struct scsi_ctx c = {.cdb_size = g->cdb_size, .sense_size = g->sense_size};
+	uint32_t got = 0;
+	int key;
+
+	if (scsi_response(&c, u, datalen, NULL, &got, &key, e))
+		return -1;
+	if (got != datalen)
+		return verr_set(e, VX_DEVICE, "READ(10): %u of %u bytes", got, datalen);
+	return 0;
+}
+
+int st_run_scsi(struct st *t, struct verr *e)
+{
+	uint32_t want = t->o->bytes ? t->o->bytes : 4096, blk = 0;
+	struct scsi_ctx c = {0};
+
+	if (scsi_config(t, &c, e))
+		return -1;
 	if (st_setup_queue(t, SCSI_REQUEST_QUEUE, e) || st_driver_ok(t, e))
 		return -1;
 	return inquiry(t, &c, e) || read_capacity(t, &c, want, &blk, e) ||

@@ -4,6 +4,7 @@
 #include "virtio/vring_impl.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -67,7 +68,12 @@ int vring_create(struct vdev *v, struct dma *dma, unsigned q, uint16_t size, uin
 
 	if (!r)
 		return verr_set(e, VX_FAIL, "out of memory");
-	*r = (struct vring){.v = v, .dma = dma, .index = q, .msix_vector = msix_vector};
+	*r = (struct vring){
+		.v = v,
+		.dma = dma,
+		.index = q,
+		.msix_vector = msix_vector,
+		.spin = {VRING_SPINS_DEFAULT, VRING_BACKOFF_SLEEP, VRING_SLEEP_US_DEFAULT}};
 	if (pick_layout(r, features, e) || choose_size(v, q, size, &r->size, e) ||
 	    r->ops->alloc(r, e))
 		goto fail;
@@ -98,7 +104,8 @@ static void release_chain(struct vring *r, uint16_t id, bool relink)
 	struct chain *c = &r->chains[id];
 
 	for (unsigned i = 0; i < c->npieces; i++)
-		dma_free(r->dma, &c->pieces[i].m);
+		if (!c->pieces[i].borrowed)
+			dma_free(r->dma, &c->pieces[i].m);
 	if (c->indirect)
 		dma_free(r->dma, &c->table);
 	if (relink && c->nslots)
@@ -160,12 +167,14 @@ unsigned vring_in_flight(const struct vring *r)
 
 /* Segments are split so that no descriptor's buffer crosses a page: the
  * sysfs backend can only promise page-contiguous memory. */
-static unsigned count_pieces(const struct vseg *segs, unsigned n)
+static unsigned count_pieces(const struct vseg *segs, const struct dma_mem *const *mems, unsigned n)
 {
 	unsigned pieces = 0;
 
 	for (unsigned i = 0; i < n; i++)
-		pieces += segs[i].len ? (segs[i].len + VRING_PAGE - 1) / VRING_PAGE : 1;
+		pieces += (mems && mems[i]) || !segs[i].len
+				  ? 1
+				  : (segs[i].len + VRING_PAGE - 1) / VRING_PAGE;
 	return pieces;
 }
 
@@ -186,13 +195,37 @@ static int fill_piece(struct vring *r, struct chain *c, const struct vseg *s, ui
 	return 0;
 }
 
-/* The chain's buffers, page by page, on our side only. */
-static int fill_pieces(struct vring *r, struct chain *c, const struct vseg *segs, unsigned n,
-		       struct verr *e)
+/* The caller's DMA buffer as one piece: a DMA buffer beyond a page is
+ * contiguous on the bus (dma.h). */
+static int borrow_piece(struct chain *c, const struct vseg *s, const struct dma_mem *m,
+			struct verr *e)
+{
+	struct piece *p = &c->pieces[c->npieces];
+
+	if (!s->len || s->len > m->len || !m->va)
+		return verr_set(e, VX_USAGE, "a caller's buffer of %zu bytes for a %u-byte segment",
+				m->len, s->len);
+	*p = (struct piece){.m = *m, .len = s->len, .writable = s->writable, .borrowed = true};
+	if (s->writable) {
+		c->writable += s->len;
+		c->borrowed_writable = true;
+	}
+	c->npieces++;
+	return 0;
+}
+
+/* The chain's buffers, page by page, on our side only (or the caller's). */
+static int fill_pieces(struct vring *r, struct chain *c, const struct vseg *segs,
+		       const struct dma_mem *const *mems, unsigned n, struct verr *e)
 {
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t off = 0;
 
+		if (mems && mems[i]) {
+			if (borrow_piece(c, &segs[i], mems[i], e))
+				return -1;
+			continue;
+		}
 		do {
 			uint32_t len =
 				segs[i].len - off > VRING_PAGE ? VRING_PAGE : segs[i].len - off;
@@ -238,10 +271,10 @@ int vring_post(struct vring *r, const struct vseg *segs, unsigned n, uint16_t *h
 	return vring_post_flags(r, segs, n, 0, head, e);
 }
 
-int vring_post_flags(struct vring *r, const struct vseg *segs, unsigned n, unsigned flags,
-		     uint16_t *head, struct verr *e)
+static int post(struct vring *r, const struct vseg *segs, const struct dma_mem *const *mems,
+		unsigned n, unsigned flags, uint16_t *head, struct verr *e)
 {
-	unsigned pieces = count_pieces(segs, n);
+	unsigned pieces = count_pieces(segs, mems, n);
 	uint16_t id = r->free_head;
 	struct chain *c;
 
@@ -256,7 +289,7 @@ int vring_post_flags(struct vring *r, const struct vseg *segs, unsigned n, unsig
 	}
 	c->indirect = flags & VRING_POST_INDIRECT;
 	c->nslots = (uint16_t)(c->indirect ? 1 : pieces);
-	if (fill_pieces(r, c, segs, n, e) ||
+	if (fill_pieces(r, c, segs, mems, n, e) ||
 	    (c->indirect && dma_alloc(r->dma, 16 * (size_t)pieces, 16, &c->table, e))) {
 		c->nslots = 0; /* nothing taken from the free state yet */
 		if (c->indirect && !c->table.va)
@@ -270,6 +303,18 @@ int vring_post_flags(struct vring *r, const struct vseg *segs, unsigned n, unsig
 	r->ops->publish(r, id, c);
 	*head = id;
 	return 0;
+}
+
+int vring_post_flags(struct vring *r, const struct vseg *segs, unsigned n, unsigned flags,
+		     uint16_t *head, struct verr *e)
+{
+	return post(r, segs, NULL, n, flags, head, e);
+}
+
+int vring_post_mem(struct vring *r, const struct vseg *segs, const struct dma_mem *const *mems,
+		   unsigned n, uint16_t *head, struct verr *e)
+{
+	return post(r, segs, mems, n, 0, head, e);
 }
 
 static int notify(struct vring *r, struct verr *e)
@@ -332,11 +377,11 @@ static int take_used(struct vring *r, uint32_t id, uint32_t len, struct vused *u
 	}
 	u->id = (uint16_t)id;
 	u->len = len;
-	u->data = malloc(len ? len : 1);
-	if (!u->data)
+	u->data = c->borrowed_writable ? NULL : malloc(len ? len : 1);
+	if (!u->data && !c->borrowed_writable)
 		return verr_set(e, VX_FAIL, "out of memory");
 	/* The device fills writable buffers in chain order (virtio 1.3 2.7.4). */
-	for (unsigned i = 0; i < c->npieces && copied < len; i++) {
+	for (unsigned i = 0; u->data && i < c->npieces && copied < len; i++) {
 		const struct piece *p = &c->pieces[i];
 		uint32_t n = p->len < len - copied ? p->len : len - copied;
 
@@ -377,18 +422,95 @@ static int check_present(struct vring *r, long *next_check, struct verr *e)
 	return -1;
 }
 
-/* Spins briefly (a TCG round trip is tens of microseconds), then sleeps
- * in short steps so a long wait does not burn a core. */
+const char *vring_backoff_word(unsigned backoff)
+{
+	static const char *const words[VRING_BACKOFF_COUNT] = {"sleep", "yield", "pause", "none"};
+
+	return backoff < VRING_BACKOFF_COUNT ? words[backoff] : NULL;
+}
+
+void vring_set_spin(struct vring *r, const struct vring_spin *s)
+{
+	r->spin = *s;
+}
+
+void vring_get_wait_stats(const struct vring *r, struct vring_wait_stats *out)
+{
+	*out = r->wstats;
+}
+
+void vring_clear_wait_stats(struct vring *r)
+{
+	r->wstats = (struct vring_wait_stats){0};
+}
+
+enum vring_wait_step vring_spin_step(const struct vring_spin *s, uint64_t empty)
+{
+	static const enum vring_wait_step after[VRING_BACKOFF_COUNT] = {
+		[VRING_BACKOFF_SLEEP] = VRING_STEP_SLEEP,
+		[VRING_BACKOFF_YIELD] = VRING_STEP_YIELD,
+		[VRING_BACKOFF_PAUSE] = VRING_STEP_PAUSE,
+		[VRING_BACKOFF_NONE] = VRING_STEP_LOOK,
+	};
+
+	if (empty < s->spins || (unsigned)s->backoff >= VRING_BACKOFF_COUNT)
+		return VRING_STEP_LOOK;
+	return after[s->backoff];
+}
+
+static inline void cpu_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* One back-off step of the ring's spin budget (counted). */
+static void back_off(struct vring *r, uint64_t empty)
+{
+	struct timespec ts;
+
+	switch (vring_spin_step(&r->spin, empty)) {
+	case VRING_STEP_LOOK:
+		break;
+	case VRING_STEP_PAUSE:
+		r->wstats.pauses++;
+		cpu_pause();
+		break;
+	case VRING_STEP_YIELD:
+		r->wstats.yields++;
+		sched_yield();
+		break;
+	case VRING_STEP_SLEEP:
+		r->wstats.sleeps++;
+		ts = (struct timespec){r->spin.sleep_us / 1000000u,
+				       (long)(r->spin.sleep_us % 1000000u) * 1000};
+		nanosleep(&ts, NULL);
+		break;
+	}
+}
+
+/* Looks at the used side until something is there: the ring's spin
+ * budget, then its back-off (or the waiter, which blocks on an
+ * interrupt). The timeout, Ctrl-C and the device's presence are checked
+ * on every turn. */
 static int wait_used(struct vring *r, int timeout_ms, const volatile sig_atomic_t *cancel,
 		     vring_wait_fn *wait, void *ctx, struct verr *e)
 {
-	long deadline = now_us() + (long)timeout_ms * 1000;
-	long next_check = now_us() + PRESENCE_CHECK_US;
-	unsigned spins = 0;
+	long deadline, next_check;
+	uint64_t empty = 0;
 
+	if (r->ops->used_pending(r))
+		return 0;
+	r->wstats.waits++;
+	deadline = now_us() + (long)timeout_ms * 1000;
+	next_check = now_us() + PRESENCE_CHECK_US;
 	while (!r->ops->used_pending(r)) {
 		long left = deadline - now_us();
 
+		r->wstats.empty_looks++;
 		if (cancel && *cancel)
 			return verr_set(e, VX_FAIL, "interrupted");
 		if (left < 0) {
@@ -404,10 +526,8 @@ static int wait_used(struct vring *r, int timeout_ms, const volatile sig_atomic_
 		if (wait) {
 			if (wait(ctx, left > 100000 ? 100 : (int)(left / 1000) + 1) < 0)
 				return verr_set(e, VX_FAIL, "waiting for an interrupt failed");
-		} else if (++spins > 2000) {
-			struct timespec ts = {0, 20000};
-
-			nanosleep(&ts, NULL);
+		} else {
+			back_off(r, empty++);
 		}
 	}
 	return 0;

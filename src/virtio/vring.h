@@ -50,7 +50,10 @@ struct vseg {
 struct vused {
 	uint16_t id;
 	uint32_t len;
-	uint8_t *data; /* the first len bytes of the writable buffers (malloc'd) */
+	/* The first len bytes of the writable buffers (malloc'd); NULL when a
+	 * writable buffer was the caller's (vseg.mem): the caller reads its
+	 * own memory, len bytes in chain order. */
+	uint8_t *data;
 };
 
 struct vring;
@@ -78,9 +81,53 @@ int vring_create(struct vdev *v, struct dma *dma, unsigned q, uint16_t size, uin
 		 uint16_t msix_vector, struct vring **out, struct verr *e);
 uint16_t vring_msix_vector(const struct vring *r);
 
-/* How vring_poll() waits when nothing is used yet: by default it spins
- * and sleeps; a waiter blocks on an interrupt instead (e.g. an MSI-X
- * eventfd) and returns when one came or timeout_ms passed. */
+/* How vring_poll() waits when nothing is used yet, one mechanism for
+ * `poll`, `selftest` and `bench`: `spins` empty looks at the used side,
+ * then a back-off before every further look:
+ *  - sleep: nanosleep(sleep_us): the CPU (in a guest: the vCPU, halted)
+ *    is left to others, such as the thread emulating the device; the
+ *    completion is seen when the sleep ends;
+ *  - yield: sched_yield(): the CPU goes to another runnable thread of
+ *    this system, if any; none: straight back to looking;
+ *  - pause: the CPU's spin-wait hint (x86 PAUSE) between looks;
+ *  - none: keep looking (pure busy polling).
+ * A waiter (vring_wait_fn) replaces the back-off: it blocks on an
+ * interrupt. */
+enum vring_backoff {
+	VRING_BACKOFF_SLEEP,
+	VRING_BACKOFF_YIELD,
+	VRING_BACKOFF_PAUSE,
+	VRING_BACKOFF_NONE,
+	VRING_BACKOFF_COUNT
+};
+const char *vring_backoff_word(unsigned backoff); /* NULL past the end */
+
+struct vring_spin {
+	uint32_t spins; /* empty looks before backing off */
+	enum vring_backoff backoff;
+	uint32_t sleep_us; /* VRING_BACKOFF_SLEEP: each sleep */
+};
+
+/* What `poll` and `selftest` do unless told: 2000 looks (a TCG round trip
+ * outlasts them), then 20 us sleeps, so that a wait of minutes does not
+ * burn a CPU. */
+#define VRING_SPINS_DEFAULT    2000u
+#define VRING_SLEEP_US_DEFAULT 20u
+
+/* What the wait does before the next look, after `empty` empty looks in
+ * this wait. */
+enum vring_wait_step { VRING_STEP_LOOK, VRING_STEP_PAUSE, VRING_STEP_YIELD, VRING_STEP_SLEEP };
+enum vring_wait_step vring_spin_step(const struct vring_spin *s, uint64_t empty);
+
+/* What the waits of a ring did since it was created (or the counters were
+ * cleared): empty looks, back-offs of each kind, and waits (polls that
+ * found nothing used at first). */
+struct vring_wait_stats {
+	uint64_t waits, empty_looks, pauses, yields, sleeps;
+};
+
+/* A waiter blocks on an interrupt (e.g. an MSI-X eventfd) and returns when
+ * one came or timeout_ms passed. */
 typedef int vring_wait_fn(void *ctx, int timeout_ms);
 /* Frees everything. Only after the device was reset and the reset seen. */
 void vring_destroy(struct vring *r);
@@ -90,6 +137,11 @@ enum vring_fault vring_fault(const struct vring *r);
 uint16_t vring_size(const struct vring *r);
 bool vring_is_packed(const struct vring *r);
 unsigned vring_in_flight(const struct vring *r);
+/* The ring's spin budget and back-off (VRING_SPINS_DEFAULT and sleep until
+ * set). */
+void vring_set_spin(struct vring *r, const struct vring_spin *s);
+void vring_get_wait_stats(const struct vring *r, struct vring_wait_stats *out);
+void vring_clear_wait_stats(struct vring *r);
 
 /* Adds one chain and publishes it in the avail ring (no notification). */
 int vring_post(struct vring *r, const struct vseg *segs, unsigned n, uint16_t *head,
@@ -97,6 +149,14 @@ int vring_post(struct vring *r, const struct vseg *segs, unsigned n, uint16_t *h
 /* The same with VRING_POST_* flags. */
 int vring_post_flags(struct vring *r, const struct vseg *segs, unsigned n, unsigned flags,
 		     uint16_t *head, struct verr *e);
+/* The same with the caller's DMA buffers: segment i is the first
+ * segs[i].len bytes of mems[i] (len <= mems[i]->len; data ignored), given
+ * to the device as it is: nothing copied in or out, never freed by the
+ * ring. The caller keeps the memory, changed by no one but the device,
+ * until the chain is used or the device reset: what a driver that reuses
+ * its buffers does (bench). The used element's data is then NULL. */
+int vring_post_mem(struct vring *r, const struct vseg *segs, const struct dma_mem *const *mems,
+		   unsigned n, uint16_t *head, struct verr *e);
 /* Notifies the device. *suppressed says the device had asked not to be
  * notified (we notify anyway: the user asked). */
 int vring_kick(struct vring *r, bool *suppressed, struct verr *e);
@@ -108,7 +168,8 @@ int vring_kick_needed(struct vring *r, bool *notified, struct verr *e);
  * none came, VX_FAIL "interrupted" when *cancel became set. */
 int vring_poll(struct vring *r, struct vused *out, unsigned max, unsigned *n, int timeout_ms,
 	       const volatile sig_atomic_t *cancel, struct verr *e);
-/* The same, waiting with `wait` (NULL: spin and sleep). */
+/* The same, waiting with `wait` (NULL: the ring's spin budget and
+ * back-off). */
 int vring_poll_wait(struct vring *r, struct vused *out, unsigned max, unsigned *n, int timeout_ms,
 		    const volatile sig_atomic_t *cancel, vring_wait_fn *wait, void *ctx,
 		    struct verr *e);

@@ -17,19 +17,21 @@ struct piece {
 	struct dma_mem m;
 	uint32_t len;
 	bool writable;
+	bool borrowed; /* the caller's memory (vseg.mem): not ours to free */
 };
 
 /* A chain in flight, indexed by its id (split: the head descriptor;
  * packed: the buffer id). */
 struct chain {
 	bool busy;
-	bool indirect;	      /* the pieces are in `table`, one ring slot */
-	uint16_t npieces;     /* buffers, in chain order */
-	uint16_t nslots;      /* ring descriptors it occupies */
-	uint32_t writable;    /* device-writable bytes in the chain */
-	struct piece *pieces; /* one per buffer */
-	uint16_t *descs;      /* split, direct: the descriptor of each piece */
-	struct dma_mem table; /* the indirect descriptor table */
+	bool indirect;		/* the pieces are in `table`, one ring slot */
+	uint16_t npieces;	/* buffers, in chain order */
+	uint16_t nslots;	/* ring descriptors it occupies */
+	uint32_t writable;	/* device-writable bytes in the chain */
+	bool borrowed_writable; /* a writable piece is the caller's: no copy out */
+	struct piece *pieces;	/* one per buffer */
+	uint16_t *descs;	/* split, direct: the descriptor of each piece */
+	struct dma_mem table;	/* the indirect descriptor table */
 };
 
 struct vring;
@@ -102,6 +104,8 @@ struct vring {
 	 * with its wrap counter in bit 15. */
 	uint16_t avail_idx, kicked, last_used;
 	bool avail_wrap, used_wrap;
+	struct vring_spin spin; /* how waits spin and back off */
+	struct vring_wait_stats wstats;
 };
 
 /* Little-endian shared fields, read with acquire and written with

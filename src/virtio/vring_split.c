@@ -141,7 +141,7 @@ static void split_publish(struct vring *r, uint16_t id, struct chain *c)
 	uint16_t d = id;
 
 	if (c->indirect) {
-		struct piece table = {c->table, 16 * (uint32_t)c->npieces, false};
+		struct piece table = {c->table, 16 * (uint32_t)c->npieces, false, false};
 
 		put_desc(&descs(r)[d], &table, VRING_DESC_F_INDIRECT, 0);
 		c->descs[0] = d;
