@@ -117,7 +117,7 @@ static void report_queues(struct rctx *c)
 {
 	struct vdev *v = &c->d->v;
 	struct verr e = {0};
-	struct rnode *t;
+	struct rnode *t = NULL;
 	unsigned nq;
 
 	if (!v->can_select) {
@@ -136,16 +136,24 @@ static void report_queues(struct rctx *c)
 			  VDEV_MAX_QUEUES);
 		nq = VDEV_MAX_QUEUES;
 	}
-	t = r_arr(c->root, "queues", "Queues", RF_TABLE);
 	for (unsigned q = 0; q < nq; q++) {
 		struct vq_regs r;
 
 		if (v->ops->get_queue(v, q, &r, &e)) {
 			rctx_note(c, "queue %u not read: %s", q, e.msg);
+			/* not one queue read: unknown, not an empty table */
+			if (q == 0) {
+				r_unknown(c->root, "queues", "Queues", e.msg);
+				return;
+			}
 			break;
 		}
+		if (q == 0)
+			t = r_arr(c->root, "queues", "Queues", RF_TABLE);
 		queue_row(c, t, q, &r);
 	}
+	if (nq == 0)
+		r_arr(c->root, "queues", "Queues", RF_TABLE);
 }
 
 void report_common(struct rctx *c)

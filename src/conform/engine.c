@@ -99,48 +99,52 @@ static void row(struct rnode *arr, const struct conform_check *c, const struct c
 	r_str(r, "reason", "reason", skip ? o->reason : NULL);
 }
 
-static bool area_has(const struct conform_check *t, size_t n, const bool *ran,
-		     const struct ck_out *res, const char *area, int result)
-{
-	for (size_t i = 0; i < n; i++)
-		if (ran[i] && strcmp(t[i].area, area) == 0 &&
-		    (result < 0 || (int)res[i].result == result))
-			return true;
-	return false;
-}
-
 /* One area: its failures, then passes, then skips. */
 static void add_area(struct rnode *areas, const struct conform_check *t, size_t n, const bool *ran,
-		     const struct ck_out *res, const char *area)
+		     const struct ck_out *res, const size_t *area_of, size_t a)
 {
 	static const enum ck_result order[] = {CK_FAIL, CK_PASS, CK_SKIP};
-	struct rnode *a = r_obj(areas, NULL, ck_area_title(area)), *rows;
+	const char *area = t[a].area;
+	struct rnode *ar = r_obj(areas, NULL, ck_area_title(area)), *rows;
 
-	r_str(a, "area", "area", area);
-	rows = r_arr(a, "results", "results", RF_TABLE);
+	r_str(ar, "area", "area", area);
+	rows = r_arr(ar, "results", "results", RF_TABLE);
 	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
 		for (size_t i = 0; i < n; i++)
-			if (ran[i] && strcmp(t[i].area, area) == 0 && res[i].result == order[k])
+			if (ran[i] && area_of[i] == a && res[i].result == order[k])
 				row(rows, &t[i], &res[i]);
 }
 
-/* Areas in table order, those with a failure first. */
+/* Areas in table order, those with a failure first. Each check's area is
+ * named by the first check of that area (area_of, n entries): comparing
+ * area names pairwise for every check of every area was most of the cost
+ * of a report. */
 static void add_areas(struct rnode *out, const struct conform_check *t, size_t n, const bool *ran,
-		      const struct ck_out *res)
+		      const struct ck_out *res, size_t *area_of)
 {
 	struct rnode *areas = r_arr(out, "areas", "Areas", 0);
 
+	for (size_t i = 0; i < n; i++) {
+		area_of[i] = i;
+		for (size_t j = 0; j < i; j++)
+			if (area_of[j] == j && strcmp(t[j].area, t[i].area) == 0) {
+				area_of[i] = j;
+				break;
+			}
+	}
 	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < n; i++) {
-			bool first = true, failing;
+		for (size_t a = 0; a < n; a++) {
+			bool any = false, failing = false;
 
-			for (size_t j = 0; j < i; j++)
-				first &= strcmp(t[j].area, t[i].area) != 0;
-			if (!first || !area_has(t, n, ran, res, t[i].area, -1))
+			if (area_of[a] != a)
 				continue;
-			failing = area_has(t, n, ran, res, t[i].area, CK_FAIL);
-			if (failing == (pass == 0))
-				add_area(areas, t, n, ran, res, t[i].area);
+			for (size_t i = a; i < n; i++)
+				if (ran[i] && area_of[i] == a) {
+					any = true;
+					failing |= res[i].result == CK_FAIL;
+				}
+			if (any && failing == (pass == 0))
+				add_area(areas, t, n, ran, res, area_of, a);
 		}
 }
 
@@ -168,11 +172,13 @@ int conform_run(const struct conform_env *env, const struct conform_opts *o, str
 	struct ck_state st = {.env = env, .v = env->v, .p = env->v->pci, .caps = &env->v->caps};
 	struct ck_out *res = calloc(n, sizeof(*res));
 	bool *ran = calloc(n, sizeof(*ran)), active_ran = false;
+	size_t *area_of = calloc(n, sizeof(*area_of));
 
 	memset(sum, 0, sizeof(*sum));
-	if (!res || !ran) {
+	if (!res || !ran || !area_of) {
 		free(res);
 		free(ran);
+		free(area_of);
 		return verr_set(e, VX_FAIL, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -187,12 +193,13 @@ int conform_run(const struct conform_env *env, const struct conform_opts *o, str
 		ck_active_finish(&st);
 	sum->ok = sum->must_failed == 0 && (!o->strict || sum->should_failed == 0);
 	if (out) { /* NULL: the counts alone (metrics) */
-		add_areas(out, t, n, ran, res);
+		add_areas(out, t, n, ran, res, area_of);
 		add_summary(out, sum, o->strict);
 	}
 	ck_free_state(&st);
 	free(res);
 	free(ran);
+	free(area_of);
 	return 0;
 }
 

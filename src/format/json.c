@@ -173,27 +173,53 @@ static void member(struct jbuf *b, const char *key, bool *first, bool pretty, un
 	put(b, pretty ? ":\t" : ":", pretty ? 2 : 1);
 }
 
+/* Appends a path segment (a "." first unless the path is empty), cut at
+ * JSON_PATH_MAX - 1 bytes as snprintf into the same buffer would. */
+#define JSON_PATH_MAX 512
+static size_t path_push(char *path, size_t len, const char *seg, size_t n)
+{
+	if (len && len < JSON_PATH_MAX - 1)
+		path[len++] = '.';
+	if (n > JSON_PATH_MAX - 1 - len)
+		n = JSON_PATH_MAX - 1 - len;
+	memcpy(path + len, seg, n);
+	len += n;
+	path[len] = '\0';
+	return len;
+}
+
 /* Every RF_UNKNOWN node under n, by its dotted path from the document
- * (array elements by index, as `expect` paths), as members path: why. */
-static void put_unavailable(struct jbuf *b, const struct rnode *n, const char *path, bool *first,
-			    bool pretty, unsigned depth)
+ * (array elements by index, as `expect` paths), as members path: why.
+ * The path grows in one buffer, and only towards nodes that can hold an
+ * unknown one: a report of a thousand queues has tens of thousands of
+ * scalar leaves, and formatting a path for each cost more than the rest
+ * of the rendering. */
+static void put_unavailable(struct jbuf *b, const struct rnode *n, char *path, size_t plen,
+			    bool *first, bool pretty, unsigned depth)
 {
 	unsigned i = 0;
 
 	for (const struct rnode *c = n->child; c; c = c->next, i++) {
-		char sub[512];
+		char num[16];
+		const char *seg = num;
+		size_t len;
 
-		if (n->kind == R_OBJ)
-			snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "",
-				 c->key ? c->key : "");
-		else
-			snprintf(sub, sizeof(sub), "%s%s%u", path, *path ? "." : "", i);
-		if (c->flags & RF_UNKNOWN) {
-			member(b, sub, first, pretty, depth);
-			put_string(b, c->why ? c->why : "");
-		} else if (!(c->flags & RF_DOC)) { /* a document inside lists its own */
-			put_unavailable(b, c, sub, first, pretty, depth);
+		if (!(c->flags & RF_UNKNOWN) && (!c->child || (c->flags & RF_DOC)))
+			continue; /* a document inside lists its own */
+		if (n->kind == R_OBJ) {
+			seg = c->key ? c->key : "";
+			len = path_push(path, plen, seg, strlen(seg));
+		} else {
+			len = path_push(path, plen, num,
+					(size_t)snprintf(num, sizeof(num), "%u", i));
 		}
+		if (c->flags & RF_UNKNOWN) {
+			member(b, path, first, pretty, depth);
+			put_string(b, c->why ? c->why : "");
+		} else {
+			put_unavailable(b, c, path, len, first, pretty, depth);
+		}
+		path[plen] = '\0';
 	}
 }
 
@@ -225,12 +251,13 @@ static void put_object(struct jbuf *b, const struct rnode *n, bool pretty, unsig
 	}
 	if (doc && has_unknown(n)) {
 		bool inner = true;
+		char path[JSON_PATH_MAX] = "";
 
 		member(b, "unavailable", &first, pretty, depth);
 		putc_(b, '{');
 		if (pretty)
 			putc_(b, '\n');
-		put_unavailable(b, n, "", &inner, pretty, depth + 1);
+		put_unavailable(b, n, path, 0, &inner, pretty, depth + 1);
 		if (pretty) {
 			putc_(b, '\n');
 			tabs(b, depth + 1);

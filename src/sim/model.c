@@ -752,6 +752,8 @@ void model_log(struct model *m, const struct model_access *a)
 {
 	if (a->write && !a->indirect)
 		m->nwrites++;
+	else if (!a->write && a->what && strcmp(a->what, "isr") == 0)
+		m->nisr_reads++;
 	if (m->spec.no_log)
 		return;
 	if (m->nlog == m->caplog) {
@@ -783,6 +785,11 @@ size_t model_write_count(const struct pdev *d)
 	return model_of(d)->nwrites;
 }
 
+size_t model_isr_read_count(const struct pdev *d)
+{
+	return model_of(d)->nisr_reads;
+}
+
 size_t model_access_count(const struct pdev *d, const char *what, bool write)
 {
 	struct model *m = model_of(d);
@@ -812,7 +819,7 @@ void model_log_clear(struct pdev *d)
 {
 	struct model *m = model_of(d);
 
-	m->nlog = m->nwrites = m->nerr = 0;
+	m->nlog = m->nwrites = m->nisr_reads = m->nerr = 0;
 }
 
 void model_log_dump(const struct pdev *d, FILE *f)

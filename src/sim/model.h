@@ -365,6 +365,9 @@ size_t model_log_count(const struct pdev *d);
 const struct model_access *model_log_entry(const struct pdev *d, size_t i);
 /* Writes the driver made (config and BAR) since the last clear. */
 size_t model_write_count(const struct pdev *d);
+/* Reads of the ISR (which clear it), direct or through the config
+ * window, since the last clear; counted with no_log too. */
+size_t model_isr_read_count(const struct pdev *d);
 /* Accesses of the driver to the named register since the last clear. */
 size_t model_access_count(const struct pdev *d, const char *what, bool write);
 /* Every protocol error counts; the text of the first 256 is kept (past

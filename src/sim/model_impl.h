@@ -60,7 +60,7 @@ struct model {
 	uint8_t *msix_table;
 
 	struct model_access *log;
-	size_t nlog, caplog, nwrites;
+	size_t nlog, caplog, nwrites, nisr_reads;
 	char (*err)[MODEL_ERR_LEN];
 	size_t nerr, caperr;
 

@@ -179,6 +179,26 @@ static int select_queue(struct vdev *v, unsigned q, struct verr *e)
 	return legacy_write(v, LEG_QUEUE_SEL, 2, q, e);
 }
 
+/* Selects queue q to read its registers. QUEUE_SEL is the driver's
+ * register and reads back what was written; a device where it does not
+ * (removed and reading all-ones, I/O decoding off, broken) gives
+ * registers that belong to no known queue: counting would otherwise go
+ * on to the 1024-queue limit on a QUEUE_NUM of 0xffff, one select write
+ * per queue, and report garbage for every one. */
+static int select_checked(struct vdev *v, unsigned q, struct verr *e)
+{
+	uint16_t sel;
+
+	if (select_queue(v, q, e) || read16(v, LEG_QUEUE_SEL, &sel, e))
+		return -1;
+	if (sel != q)
+		return verr_set(e, VX_DEVICE,
+				"QUEUE_SEL reads 0x%x after selecting queue %u: the queue "
+				"registers cannot be attributed to a queue",
+				sel, q);
+	return 0;
+}
+
 /* Runs fn with queue q selected and puts the old selection back, so a
  * live driver's next access finds what it left. */
 static int with_queue(struct vdev *v, unsigned q, int (*fn)(struct vdev *, void *, struct verr *),
@@ -189,7 +209,7 @@ static int with_queue(struct vdev *v, unsigned q, int (*fn)(struct vdev *, void 
 
 	if (need_select(v, e) || read16(v, LEG_QUEUE_SEL, &saved, e))
 		return -1;
-	rc = select_queue(v, q, e) || fn(v, arg, e);
+	rc = select_checked(v, q, e) || fn(v, arg, e);
 	if (select_queue(v, saved, e) || rc)
 		return -1;
 	return 0;
@@ -202,7 +222,7 @@ static int count_queues(struct vdev *v, void *arg, struct verr *e)
 	for (*n = 0; *n < LEG_QUEUE_MAX; ++*n) {
 		uint16_t num;
 
-		if (select_queue(v, *n, e) || read16(v, LEG_QUEUE_NUM, &num, e))
+		if (select_checked(v, *n, e) || read16(v, LEG_QUEUE_NUM, &num, e))
 			return -1;
 		if (num == 0)
 			break;

@@ -181,6 +181,25 @@ static int read_selected_queue(struct vdev *v, struct vq_regs *r, struct verr *e
 	return 0;
 }
 
+/* queue_select is the driver's register: it reads back what was written.
+ * One that does not (a removed device reading all-ones, memory decoding
+ * off, a broken device) makes every queue register that follows belong to
+ * no known queue; stopping at the first such queue also spares reading a
+ * thousand queues of garbage one select write at a time. */
+static int check_selected(struct vdev *v, unsigned q, struct verr *e)
+{
+	uint64_t sel;
+
+	if (modern_common_read(v, CC_QUEUE_SELECT, 2, &sel, e))
+		return -1;
+	if (sel != q)
+		return verr_set(e, VX_DEVICE,
+				"queue_select reads 0x%llx after selecting queue %u: the queue "
+				"registers cannot be attributed to a queue",
+				(unsigned long long)sel, q);
+	return 0;
+}
+
 static int get_queue(struct vdev *v, unsigned q, struct vq_regs *r, struct verr *e)
 {
 	uint64_t saved;
@@ -188,7 +207,8 @@ static int get_queue(struct vdev *v, unsigned q, struct vq_regs *r, struct verr 
 
 	if (need_select(v, e) || modern_common_read(v, CC_QUEUE_SELECT, 2, &saved, e))
 		return -1;
-	rc = modern_common_write(v, CC_QUEUE_SELECT, 2, q, e) || read_selected_queue(v, r, e);
+	rc = modern_common_write(v, CC_QUEUE_SELECT, 2, q, e) || check_selected(v, q, e) ||
+	     read_selected_queue(v, r, e);
 	if (modern_common_write(v, CC_QUEUE_SELECT, 2, saved, e) || rc)
 		return -1;
 	return 0;

@@ -50,9 +50,17 @@ extern const size_t fuzz_ntargets;
 
 /* Shared helpers (common.c). */
 
-/* Renders the report as text and as JSON (compact and pretty) to a sink,
- * and aborts unless the JSON parses back. */
+/* Renders the report to a sink and aborts unless the text has no control
+ * byte and the JSON parses back: as text, compact JSON and pretty JSON
+ * (FUZZ_RENDER_ALL, the unit test's default), or in the one way
+ * fuzz_render_pick() chose for this input (libFuzzer). */
 void fuzz_render(const struct rnode *root);
+enum fuzz_render_mode { FUZZ_RENDER_ALL, FUZZ_RENDER_TEXT, FUZZ_RENDER_JSON, FUZZ_RENDER_PRETTY };
+/* Under libFuzzer every report of an input is rendered one way only, picked
+ * from the input's length and last byte, so a mutation can switch it:
+ * the three renderings of one tree cost three times one, and the JSON
+ * writer's two layouts differ only in whitespace. */
+void fuzz_render_pick(const uint8_t *data, size_t size);
 /* Aborts with a message: a broken invariant is a finding. */
 void fuzz_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 #define FUZZ_ASSERT(c)                                                  \

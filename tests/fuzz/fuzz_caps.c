@@ -46,6 +46,10 @@ int fuzz_caps(const uint8_t *data, size_t size)
 	select = sel & 0x80;
 	spec.addr = (struct pci_addr){0, 0x42, 0, 0};
 	spec.writable = true;
+	/* The checks below need only the write and ISR-read counts, which
+	 * the model keeps without its access log; the log (tens of thousands
+	 * of entries for a report of many queues) cost a sixth of the run. */
+	spec.no_log = true;
 	if (bound) {
 		spec.driver = "virtio-pci";
 		spec.bar_why = "the BARs belong to virtio-pci (fuzz)";
@@ -66,7 +70,7 @@ int fuzz_caps(const uint8_t *data, size_t size)
 		goto out;
 	if (bound && !select && model_write_count(pci))
 		fuzz_fail("%zu writes to a bound device without --select", model_write_count(pci));
-	if (bound && model_access_count(pci, "isr", false))
+	if (bound && model_isr_read_count(pci))
 		fuzz_fail("the ISR of a bound device was read (reading clears it)");
 out:
 	pdev_close(pci);

@@ -5,5 +5,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_render_pick(data, size);
 	return FUZZ_TARGET(data, size);
 }

@@ -696,6 +696,30 @@ static void test_log(void)
 	pdev_close(d);
 }
 
+static void no_log(struct model_spec *s)
+{
+	s->no_log = true;
+}
+
+/* ISR reads (which clear it) are counted without the access log: the fuzz
+ * target caps checks with it that a bound device's ISR is never read. */
+static void test_isr_read_count(void)
+{
+	struct pdev *d = make(MODEL_ID_NET, MODEL_MODERN, no_log);
+
+	crd(d, QSEL, 2);
+	CHECK_EQ(model_isr_read_count(d), 0);
+	rd(d, MB, ISR, 1);
+	rd(d, MB, ISR, 1);
+	cwr(d, QSEL, 2, 1);
+	CHECK_EQ(model_isr_read_count(d), 2);
+	CHECK_EQ(model_write_count(d), 1);
+	CHECK_EQ(model_log_count(d), 0);
+	model_log_clear(d);
+	CHECK_EQ(model_isr_read_count(d), 0);
+	pdev_close(d);
+}
+
 static void bound(struct model_spec *s)
 {
 	s->driver = "virtio-pci";
@@ -1368,6 +1392,7 @@ int main(void)
 	test_legacy_header();
 	test_faults();
 	test_log();
+	test_isr_read_count();
 	test_cfg_window();
 	test_decode_and_strict();
 	test_strict_and_readonly();

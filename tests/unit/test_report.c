@@ -6,8 +6,11 @@
 #include "model_fixture.h"
 #include "cli/report.h"
 #include "sim/model.h"
+#include "virtio/common_cfg.h"
+#include "virtio/legacy_regs.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct fx {
@@ -306,6 +309,147 @@ static void test_config_window(void)
 	close_fx(&f);
 }
 
+/* ---- A register override in front of the model: one BAR register reads
+ * a fixed value, whatever the model holds. ---- */
+
+struct ovr {
+	struct pdev pub; /* first: pdev_close frees it */
+	struct pdev *inner;
+	unsigned bar;
+	uint64_t off, val;
+};
+
+static int ovr_cfg_read(struct pdev *d, unsigned off, unsigned w, uint32_t *v, struct verr *e)
+{
+	struct ovr *o = d->priv;
+
+	return o->inner->ops->cfg_read(o->inner, off, w, v, e);
+}
+
+static int ovr_cfg_write(struct pdev *d, unsigned off, unsigned w, uint32_t v, struct verr *e)
+{
+	struct ovr *o = d->priv;
+
+	return o->inner->ops->cfg_write(o->inner, off, w, v, e);
+}
+
+static int ovr_bar_read(struct pdev *d, unsigned bar, uint64_t off, unsigned w, uint64_t *v,
+			struct verr *e)
+{
+	struct ovr *o = d->priv;
+
+	if (o->inner->ops->bar_read(o->inner, bar, off, w, v, e))
+		return -1;
+	if (bar == o->bar && off == o->off)
+		*v = o->val;
+	return 0;
+}
+
+static int ovr_bar_write(struct pdev *d, unsigned bar, uint64_t off, unsigned w, uint64_t v,
+			 struct verr *e)
+{
+	struct ovr *o = d->priv;
+
+	return o->inner->ops->bar_write(o->inner, bar, off, w, v, e);
+}
+
+static void ovr_close(struct pdev *d)
+{
+	struct ovr *o = d->priv;
+
+	pdev_close(o->inner);
+}
+
+static const struct pdev_ops ovr_ops = {.name = "override",
+					.cfg_read = ovr_cfg_read,
+					.cfg_write = ovr_cfg_write,
+					.bar_read = ovr_bar_read,
+					.bar_write = ovr_bar_write,
+					.close = ovr_close};
+
+/* open_fx over the model of spec with BAR register (bar, off) reading val. */
+static bool open_ovr(struct fx *f, struct model_spec *spec, unsigned bar, uint64_t off,
+		     uint64_t val)
+{
+	struct ovr *o = calloc(1, sizeof(*o));
+
+	memset(f, 0, sizeof(*f));
+	spec->addr = (struct pci_addr){0, 0x42, 0, 0};
+	spec->writable = true;
+	if (!o || !(o->inner = fixture_pdev(spec))) {
+		free(o);
+		check_fail("override: no model");
+		return false;
+	}
+	o->pub = *o->inner;
+	o->pub.ops = &ovr_ops;
+	o->pub.priv = o;
+	o->bar = bar;
+	o->off = off;
+	o->val = val;
+	f->d.pci = &o->pub;
+	if (!fixture_vdev(f->d.pci, &f->d.v, VDEV_IFACE_DEFAULT, true)) {
+		pdev_close(f->d.pci);
+		return false;
+	}
+	session_init(&f->s);
+	f->s.sysfs_root = "/nonexistent";
+	f->root = r_new_root();
+	return true;
+}
+
+/* num_queues of all-ones with selectors that work: the first
+ * VDEV_MAX_QUEUES (1024) queues are read, and the report says so. The
+ * fuzz target regs stops its devices' selectors at 32 queues, so this is
+ * where the full range is tested. */
+static void test_queues_limit(void)
+{
+	struct model_spec spec;
+	struct fx f;
+
+	model_spec_init(&spec, MODEL_ID_NET, MODEL_MODERN);
+	if (!open_ovr(&f, &spec, spec.modern_bar, CC_NUM_QUEUES, 0xffff))
+		return;
+	build(&f, report_common);
+	CHECK_EQ(u(&f, "common_cfg.num_queues"), 0xffff);
+	CHECK_EQ(r_count(at(&f, "queues")), VDEV_MAX_QUEUES);
+	CHECK_EQ(u(&f, "queues.1023.index"), 1023);
+	CHECK_EQ(u(&f, "queues.0.size"), spec.queue_max[0]);
+	CHECK(noted(&f, "the device reports 65535; only the first 1024 are read"));
+	close_fx(&f);
+}
+
+/* A queue selector that does not read back what was written (a removed
+ * device reads all-ones): no queue register can be attributed to a queue,
+ * so none is reported, on either transport, and the walk stops at once
+ * instead of going on to 1024 queues. */
+static void test_selector_not_held(void)
+{
+	struct model_spec spec;
+	const struct rnode *q;
+	struct fx f;
+
+	model_spec_init(&spec, MODEL_ID_NET, MODEL_MODERN);
+	if (!open_ovr(&f, &spec, spec.modern_bar, CC_QUEUE_SELECT, 0xffff))
+		return;
+	build(&f, report_common);
+	CHECK_EQ(u(&f, "common_cfg.num_queues"), spec.num_queues);
+	q = at(&f, "queues");
+	CHECK(q && q->kind == R_NULL && (q->flags & RF_UNKNOWN) && q->why &&
+	      strstr(q->why, "queue_select reads 0xffff after selecting queue 0"));
+	CHECK(noted(&f, "queue 0 not read: queue_select reads 0xffff"));
+	close_fx(&f);
+
+	model_spec_init(&spec, MODEL_ID_NET, MODEL_LEGACY);
+	if (!open_ovr(&f, &spec, LEG_BAR, LEG_QUEUE_SEL, 0xffff))
+		return;
+	build(&f, report_common);
+	q = at(&f, "queues");
+	CHECK(q && q->kind == R_NULL && (q->flags & RF_UNKNOWN) && q->why &&
+	      strstr(q->why, "QUEUE_SEL reads 0xffff after selecting queue 0"));
+	close_fx(&f);
+}
+
 int main(void)
 {
 	test_common_modern();
@@ -315,5 +459,7 @@ int main(void)
 	test_command_status();
 	test_bound_policy();
 	test_config_window();
+	test_queues_limit();
+	test_selector_not_held();
 	return check_done();
 }
