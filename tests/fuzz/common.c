@@ -223,12 +223,19 @@ static void check_json(const struct rnode *root, bool pretty)
 
 /* Test harness state, not product state: how fuzz_render renders. */
 static enum fuzz_render_mode render_mode = FUZZ_RENDER_ALL;
+static bool render_sampled = true;
 
 void fuzz_render_pick(const uint8_t *data, size_t size)
 {
 	unsigned h = (unsigned)size + (size ? data[size - 1] : 0u);
 
 	render_mode = h % 2 ? FUZZ_RENDER_TEXT : h % 4 ? FUZZ_RENDER_JSON : FUZZ_RENDER_PRETTY;
+	render_sampled = (h >> 2) % 4 == 0;
+}
+
+bool fuzz_render_sampled(void)
+{
+	return render_sampled;
 }
 
 void fuzz_render(const struct rnode *root)

@@ -61,6 +61,10 @@ enum fuzz_render_mode { FUZZ_RENDER_ALL, FUZZ_RENDER_TEXT, FUZZ_RENDER_JSON, FUZ
  * the three renderings of one tree cost three times one, and the JSON
  * writer's two layouts differ only in whitespace. */
 void fuzz_render_pick(const uint8_t *data, size_t size);
+/* True for one input in four under libFuzzer (always in the unit test):
+ * for reports whose every input renders alike (the check table), which
+ * cost as much to render as the rest of the run. */
+bool fuzz_render_sampled(void);
 /* Aborts with a message: a broken invariant is a finding. */
 void fuzz_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 #define FUZZ_ASSERT(c)                                                  \
