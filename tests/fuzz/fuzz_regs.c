@@ -16,7 +16,7 @@
  * except 16-bit writes of REGS_SELECT_MAX or more, which are dropped (as
  * QEMU drops a queue_select of 1024 or more): a num_queues from the input
  * is up to 65535, and the transports' check that the queue selector reads
- * back stops there after 32 queues instead of reading 1024 of them, which
+ * back stops there after 8 queues instead of reading 1024 of them, which
  * cost fifty times a short report. Reports of 1024 queues and more are
  * tested in tests/unit/test_report.c (queues_limit). */
 #include "fuzz.h"
@@ -26,7 +26,7 @@
 
 #include "pci/backend/backend.h"
 
-#define REGS_SELECT_MAX 32
+#define REGS_SELECT_MAX 8
 
 struct fdev {
 	uint8_t cfg[4096];

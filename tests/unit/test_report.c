@@ -400,7 +400,7 @@ static bool open_ovr(struct fx *f, struct model_spec *spec, unsigned bar, uint64
 
 /* num_queues of all-ones with selectors that work: the first
  * VDEV_MAX_QUEUES (1024) queues are read, and the report says so. The
- * fuzz target regs stops its devices' selectors at 32 queues, so this is
+ * fuzz target regs stops its devices' selectors at 8 queues, so this is
  * where the full range is tested. */
 static void test_queues_limit(void)
 {
