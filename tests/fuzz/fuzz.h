@@ -1,6 +1,7 @@
 /* Fuzz targets: one entry function per kind of hostile input. Each takes
  * arbitrary bytes, drives the code that parses or validates them, renders
- * whatever report comes out as text and JSON, and aborts when an invariant
+ * whatever report comes out (fuzz_render: as text and JSON in the unit
+ * test, one of them per input under libFuzzer), and aborts when an invariant
  * breaks (invalid JSON, a used element the ring should have refused...).
  * Crashes, leaks and undefined behaviour are left to the sanitizers.
  *
