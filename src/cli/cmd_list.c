@@ -32,22 +32,20 @@ static void list_transport(struct psys *sys, const struct psys_entry *p, struct 
 	pdev_close(d);
 }
 
-/* What the virtio driver created (eth0, vda...), in one cell. */
+/* What the virtio driver created (eth0, vda...): the objects of dump's
+ * linux.resources, their names in one text cell; [] when there are none. */
 static void list_resources(struct session *s, const struct psys_entry *p,
 			   const struct linux_view *lv, struct rnode *row)
 {
-	struct linux_resources res;
-	char buf[256];
+	struct linux_resources res = {0};
 
 	if (s->dump_file) {
 		r_unknown(row, "resources", "created", DUMP_NO_LINUX);
 		return;
 	}
-	if (!lv || !linux_resources_read(session_sysfs_root(s), &p->addr, lv, &res)) {
-		r_str(row, "resources", "created", NULL);
-		return;
-	}
-	r_str(row, "resources", "created", linux_resources_summary(&res, buf, sizeof(buf)));
+	if (lv)
+		linux_resources_read(session_sysfs_root(s), &p->addr, lv, &res);
+	report_resource_rows(r_arr(row, "resources", "created", RF_NAMES), &res);
 }
 
 static void list_row(struct session *s, struct psys *sys, struct rnode *t,

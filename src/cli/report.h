@@ -97,6 +97,10 @@ void report_linux(struct rctx *c);
 /* Parts of report_linux's object: resources the driver created, and the
  * kernel's features/status compared with the registers. */
 void report_linux_resources(struct rctx *c, struct rnode *linux_obj);
+/* One object (kind, name, detail) per resource into arr: the format of
+ * both `dump`'s linux.resources and `list`'s resources. */
+struct linux_resources;
+void report_resource_rows(struct rnode *arr, const struct linux_resources *res);
 void report_linux_match(struct rctx *c, struct rnode *linux_obj);
 /* The legacy I/O header of a legacy or transitional device (nothing for a
  * modern-only one); part of `common`. report_legacy.c */

@@ -6,19 +6,24 @@
 #include "linux/resources.h"
 #include "virtio/features.h"
 
+void report_resource_rows(struct rnode *arr, const struct linux_resources *res)
+{
+	for (unsigned i = 0; i < res->n; i++) {
+		struct rnode *row = r_obj(arr, NULL, NULL);
+
+		r_str(row, "kind", "kind", res->r[i].kind);
+		r_str(row, "name", "name", res->r[i].name);
+		r_str(row, "detail", "detail", res->r[i].detail[0] ? res->r[i].detail : NULL);
+	}
+}
+
 void report_linux_resources(struct rctx *c, struct rnode *o)
 {
 	struct rnode *t = r_arr(o, "resources", "Resources", RF_TABLE);
 	struct linux_resources res;
 
 	linux_resources_read(session_sysfs_root(c->s), &c->d->pci->addr, &c->lv, &res);
-	for (unsigned i = 0; i < res.n; i++) {
-		struct rnode *row = r_obj(t, NULL, NULL);
-
-		r_str(row, "kind", "kind", res.r[i].kind);
-		r_str(row, "name", "name", res.r[i].name);
-		r_str(row, "detail", "detail", res.r[i].detail[0] ? res.r[i].detail : NULL);
-	}
+	report_resource_rows(t, &res);
 	if (res.truncated)
 		rctx_note(c, "linux.resources: more than %d; the rest are not shown",
 			  LINUX_RES_MAX);

@@ -36,6 +36,9 @@ enum rflag {
 	/* object inside a report: rendered in JSON as a document of its own
 	 * (schema_version, unavailable), as each device of `dump --all` */
 	RF_DOC = 1u << 9,
+	/* array of objects in a table cell: text joins each element's `name`
+	 * (`list`'s resources: "eth0, vda"); JSON has the whole objects */
+	RF_NAMES = 1u << 10,
 };
 
 struct rnode {

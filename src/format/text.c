@@ -54,16 +54,24 @@ static void ull_format(const char *fmt, char *out, size_t len)
 static const char *scalar_text(const struct rnode *n, char *buf, size_t len);
 
 /* An array of scalars in a table cell (per-CPU counts, say): its values
- * separated by spaces. */
+ * separated by spaces; with RF_NAMES, each object's name, comma-separated. */
 static const char *joined_text(const struct rnode *n, char *buf, size_t len)
 {
 	char one[64];
 	size_t o = 0;
 
 	buf[0] = '\0';
-	for (const struct rnode *c = n->child; c && o < len; c = c->next)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " " : "",
-				      is_scalar(c) ? scalar_text(c, one, sizeof(one)) : "...");
+	for (const struct rnode *c = n->child; c && o < len; c = c->next) {
+		const struct rnode *v = (n->flags & RF_NAMES) ? r_find(c, "name") : c;
+
+		if (!v)
+			v = c;
+		o += (size_t)snprintf(buf + o, len - o, "%s%s",
+				      !o		      ? ""
+				      : (n->flags & RF_NAMES) ? ", "
+							      : " ",
+				      is_scalar(v) ? scalar_text(v, one, sizeof(one)) : "...");
+	}
 	return n->child ? buf : "none";
 }
 

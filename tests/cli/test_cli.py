@@ -707,6 +707,19 @@ class LiveReadOnly(unittest.TestCase):
                 self.assertEqual(d["virtio_device_id"], dev - 0x1040)
                 self.assertEqual(d["transport"], "modern")
 
+    def test_list_resources_as_dump(self):
+        """One format for one kind of value: list's resources are the
+        objects of dump's linux.resources (issue 11; [] for none)."""
+        for d in run_json("list"):
+            dump = run_json("dump", d["address"])
+            self.assertIsInstance(d["resources"], list, d["address"])
+            self.assertEqual(d["resources"], dump["linux"]["resources"], d["address"])
+        names = {d["address"]: ", ".join(r["name"] for r in d["resources"]) or "none"
+                 for d in run_json("list")}
+        for line in run("list", want=0).stdout.splitlines()[1:]:
+            cells = line.split()
+            self.assertEqual(line.split(cells[6], 1)[1].strip(), names[cells[0]], line)
+
     def test_irqs_every_function(self):
         """Read-only on this machine: MSI-X from config space, each vector's
         Linux IRQ from msi_irqs and /proc/interrupts, no selector written

@@ -158,7 +158,8 @@ class Watch(unittest.TestCase):
         lst = json.loads(run("--json", "list").stdout)
         blk = [d for d in lst if d["virtio_device_type"] == "block" and d["driver"]
                and d["resources"]]
-        disk = "/dev/" + blk[0]["resources"].split(",")[0].strip() if blk else None
+        disks = [r["name"] for r in blk[0]["resources"] if r["kind"] == "block"] if blk else []
+        disk = "/dev/" + disks[0] if disks else None
         with open("/proc/mounts") as f:
             mounts = [l.split() for l in f]
         mnt = [m[1] for m in mounts if m[0] == disk and m[1] in ("/", "/var", "/var/tmp", "/tmp")]

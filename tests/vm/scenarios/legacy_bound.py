@@ -153,10 +153,15 @@ def check_linux_view(ctx):
             ctx.fail("dump linux.resources", device=d, field="linux.resources",
                      virtioctl=got, qemu="%r (guest sysfs)" % want_res)
         entry = listed.get(ctx.addresses[dev], {})
-        want_sum = ", ".join(n for _, n in want_res) or None
-        if entry.get("resources") != want_sum:
+        # list gives the same objects as dump's linux.resources ([] for none)
+        got_list = [(r.get("kind"), r.get("name")) for r in entry.get("resources") or []]
+        if not isinstance(entry.get("resources"), list) or got_list != want_res:
             ctx.fail("list resources", device=d, field="resources",
-                     virtioctl=entry.get("resources"), qemu=want_sum)
+                     virtioctl=entry.get("resources"), qemu="%r (guest sysfs)" % want_res)
+        if entry.get("resources") != lv.get("resources"):
+            ctx.fail("list resources differ from dump's linux.resources", device=d,
+                     field="resources", virtioctl=entry.get("resources"),
+                     qemu=lv.get("resources"))
         if entry.get("virtio_bus_device") != vname:
             ctx.fail("list", device=d, field="virtio_bus_device",
                      virtioctl=entry.get("virtio_bus_device"), qemu=vname)
