@@ -513,6 +513,9 @@ static const struct command table[] = {
 	{.name = "help",
 	 .args = "[command]",
 	 .summary = "show help for all commands or one",
+	 .help = "With --json (and in a script's JSON Lines): the command table as one "
+		 "document, every command (or COMMAND) with its actions and options, the "
+		 "global options and the exit statuses.",
 	 .run = cmd_help},
 	{.name = "version", .summary = "show the version", .run = cmd_version},
 	{.name = "__commands",

@@ -214,23 +214,6 @@ void print_command_help(FILE *f, const struct command *c)
 	}
 }
 
-CMD_HANDLER(cmd_help)
-{
-	const struct command *c;
-
-	(void)s;
-	(void)out;
-	if (a->argc == 0) {
-		print_usage(stdout);
-		return 0;
-	}
-	c = command_find(a->argv[0]);
-	if (!c)
-		return verr_set(e, VX_USAGE, "unknown command '%s'", a->argv[0]);
-	print_command_help(stdout, c);
-	return 0;
-}
-
 CMD_HANDLER(cmd_version)
 {
 	struct rnode *n;
@@ -330,27 +313,22 @@ static void command_node(struct rnode *arr, const struct command *c)
 		opt_node(list, &c->opts[i]);
 }
 
-/* The tables behind help, for the man page check and the completion
- * tests: they fail when a consumer drifts from them. */
-CMD_HANDLER(cmd_commands)
+/* The tables behind help: all commands, or only ONLY. */
+static struct rnode *commands_report(const struct command *only)
 {
 	size_t n, ng;
 	const struct command *cmds = commands(&n);
 	const struct cmd_opt *g = global_options(&ng);
-	struct rnode *arr;
+	struct rnode *root = r_new_root(), *arr;
 
-	(void)s;
-	(void)a;
-	(void)e;
-	*out = r_new_root();
-	arr = r_arr(*out, "commands", NULL, 0);
+	arr = r_arr(root, "commands", NULL, 0);
 	for (size_t i = 0; i < n; i++)
-		if (!(cmds[i].flags & CMD_HIDDEN))
+		if (only ? &cmds[i] == only : !(cmds[i].flags & CMD_HIDDEN))
 			command_node(arr, &cmds[i]);
-	arr = r_arr(*out, "global_options", NULL, 0);
+	arr = r_arr(root, "global_options", NULL, 0);
 	for (size_t i = 0; i < ng; i++)
 		opt_node(arr, &g[i]);
-	arr = r_arr(*out, "exit_codes", NULL, 0);
+	arr = r_arr(root, "exit_codes", NULL, 0);
 	for (size_t i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++) {
 		struct rnode *o = r_obj(arr, NULL, NULL);
 
@@ -358,5 +336,35 @@ CMD_HANDLER(cmd_commands)
 		r_str(o, "name", NULL, vx_code_name(exit_codes[i].code));
 		r_str(o, "meaning", NULL, exit_codes[i].meaning);
 	}
+	return root;
+}
+
+/* For the man page check and the completion tests: they fail when a
+ * consumer drifts from the tables. */
+CMD_HANDLER(cmd_commands)
+{
+	(void)s;
+	(void)a;
+	(void)e;
+	*out = commands_report(NULL);
+	return 0;
+}
+
+/* Text: the usage or one command's help. JSON (--json, a script's
+ * JSON Lines): the same tables as a document, never text in the stream. */
+CMD_HANDLER(cmd_help)
+{
+	const struct command *c = NULL;
+
+	if (a->argc > 0 && !(c = command_find(a->argv[0])))
+		return verr_set(e, VX_USAGE, "unknown command '%s'", a->argv[0]);
+	if (s->out.format == OUT_JSON) {
+		*out = commands_report(c);
+		return 0;
+	}
+	if (c)
+		print_command_help(stdout, c);
+	else
+		print_usage(stdout);
 	return 0;
 }

@@ -58,12 +58,26 @@ def command_table():
     return _table
 
 
-SCHEMA_OF = {"common": "common-command"}  # common.schema.json: shared definitions
+# Schema file names that are not the command's name (common.schema.json
+# holds shared definitions; help prints the command table).
+SCHEMA_OF = {"common": "common-command", "help": "commands", "__commands": "commands"}
+
+
+def schema_name(words):
+    """The docs/schema file name (without .schema.json) for the document a
+    command line prints: WORDS as in a script line (the command first)."""
+    if words[0] == "dump" and ("--all" in words or "-a" in words):
+        return "dump-all"
+    return SCHEMA_OF.get(words[0], words[0])
+
+
+def schema_path(name):
+    return os.path.join(SCHEMA, name + ".schema.json")
 
 
 def schema_validator(name):
     """A validator for the schema of command NAME in docs/schema (needs
-    jsonschema)."""
+    jsonschema); references resolve from that directory only."""
     import jsonschema
     name = SCHEMA_OF.get(name, name)
     store = {}
