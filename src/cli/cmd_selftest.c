@@ -2,6 +2,7 @@
 #include "cli/commands_impl.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 
 #include "cli/drive.h"
@@ -46,6 +47,45 @@ static int parse_endpoint(const char *s, struct selftest_opts *o, struct verr *e
 	return 0;
 }
 
+/* The self-tests name no option: a usage error in a step that reads one
+ * gets the option's name here, where options exist. */
+static const struct {
+	const char *step, *option;
+	bool append; /* the option was missing: "(--path PATH)" after */
+} step_options[] = {
+	{"file", "--path PATH", true},	       /* 9p, fs: none given */
+	{"walk", "--path", false},	       /* 9p */
+	{"lookup", "--path", false},	       /* fs */
+	{"arp", "--arp", false},	       /* net */
+	{"endpoint", "--endpoint ADDR", true}, /* IOMMU: none given */
+};
+
+static void name_option(const struct rnode *report, struct verr *e)
+{
+	const struct rnode *steps = r_find(report, "steps"), *failed = NULL, *step;
+
+	if (e->code != VX_USAGE || !steps)
+		return;
+	for (const struct rnode *row = steps->child; row; row = row->next) {
+		const struct rnode *ok = r_find(row, "ok");
+
+		if (ok && ok->kind == R_BOOL && !ok->v.b)
+			failed = row; /* the reset at the end follows it */
+	}
+	step = failed ? r_find(failed, "step") : NULL;
+	if (!step || step->kind != R_STR)
+		return;
+	for (size_t i = 0; i < sizeof(step_options) / sizeof(step_options[0]); i++) {
+		if (strcmp(step->v.s, step_options[i].step) != 0)
+			continue;
+		if (step_options[i].append)
+			verr_append(e, " (%s)", step_options[i].option);
+		else
+			verr_prefix(e, "%s", step_options[i].option);
+		return;
+	}
+}
+
 CMD_HANDLER(cmd_selftest)
 {
 	/* --bytes: 0 lets the test pick its type's default */
@@ -65,7 +105,11 @@ CMD_HANDLER(cmd_selftest)
 		return -1;
 	if (prepare(s, a, selftest_exists, &d, &dma, out, e))
 		return -1;
-	return selftest_run(&d->v, dma, drive_of(d)->rings, DRIVE_MAX_QUEUES, &o, *out, e);
+	if (selftest_run(&d->v, dma, drive_of(d)->rings, DRIVE_MAX_QUEUES, &o, *out, e)) {
+		name_option(*out, e);
+		return -1;
+	}
+	return 0;
 }
 
 CMD_HANDLER(cmd_bench)

@@ -60,7 +60,7 @@ static void run_one(struct ck_state *st, const struct conform_check *c, const ch
 		    struct ck_out *o)
 {
 	if (c->active && !st->env->active)
-		ck_skip(o, CK_SKIP_ACTIVE, "drives the device: needs --active");
+		ck_skip(o, CK_SKIP_ACTIVE, "drives the device: an active check");
 	else if (blocker)
 		ck_skip(o, CK_SKIP_DEPENDS, "builds on %s, which failed", blocker);
 	else
@@ -161,7 +161,7 @@ static void add_summary(struct rnode *out, const struct conform_summary *s, bool
 	v = r_str(out, "verdict", "Verdict", s->ok ? "pass" : "fail");
 	r_annot(v, "%u checks: %u passed, %u failed (%u MUST, %u SHOULD%s), %u skipped", s->checks,
 		s->passed, s->failed, s->must_failed, s->should_failed,
-		strict ? ", counted with --strict" : "", s->skipped);
+		strict ? ", SHOULD counted (strict)" : "", s->skipped);
 }
 
 int conform_run(const struct conform_env *env, const struct conform_opts *o, struct rnode *out,

@@ -70,7 +70,7 @@ bool ck_need_regs(struct ck_state *st, struct ck_out *o)
 bool ck_need_active(struct ck_state *st, struct ck_out *o)
 {
 	if (!st->env->active) {
-		ck_skip(o, CK_SKIP_ACTIVE, "drives the device: needs --active");
+		ck_skip(o, CK_SKIP_ACTIVE, "drives the device: an active check");
 		return false;
 	}
 	return ck_need_regs(st, o);

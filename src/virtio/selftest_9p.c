@@ -193,12 +193,13 @@ static int p9_walk(struct st *t, struct p9 *m, const char *path, struct verr *e)
 		size_t len = strcspn(p, "/");
 
 		if (len == 2 && p[0] == '.' && p[1] == '.')
-			return st_step(t, "walk", verr_set(e, VX_USAGE, "--path: no '..'"), e,
+			return st_step(t, "walk", verr_set(e, VX_USAGE, "no '..' in the path"), e,
 				       NULL);
 		if (len > 255 || (len && n == P9_MAXWELEM))
 			return st_step(
 				t, "walk",
-				verr_set(e, VX_USAGE, "--path: at most 16 components of 255 bytes"),
+				verr_set(e, VX_USAGE,
+					 "the path has over 16 components or one over 255 bytes"),
 				e, NULL);
 		if (len && !(len == 1 && p[0] == '.')) {
 			p9_str(m, p, len);
@@ -207,7 +208,7 @@ static int p9_walk(struct st *t, struct p9 *m, const char *path, struct verr *e)
 		p += len + (p[len] == '/');
 	}
 	if (n == 0)
-		return st_step(t, "walk", verr_set(e, VX_USAGE, "--path names no file"), e, NULL);
+		return st_step(t, "walk", verr_set(e, VX_USAGE, "the path names no file"), e, NULL);
 	st_put_le(m->req + P9_HDR + 8, 2, n);
 	if (p9_call(t, m, P9_TWALK + 1, e) || p9_need(m, 2, e))
 		return st_step(t, "walk", -1, e, NULL);
@@ -313,7 +314,9 @@ int st_run_9p(struct st *t, struct verr *e)
 	memset(&m, 0, sizeof(m));
 	m.msize = P9_MSIZE;
 	if (!t->o->path)
-		return st_step(t, "file", verr_set(e, VX_USAGE, "9p needs --path PATH"), e, NULL);
+		return st_step(t, "file",
+			       verr_set(e, VX_USAGE, "9p needs the path of a file to read"), e,
+			       NULL);
 	if (p9_config(t, e) || st_setup_queue(t, 0, e) || st_driver_ok(t, e))
 		return -1;
 	rc = p9_session(t, &m, e);

@@ -155,12 +155,13 @@ static int fs_lookup(struct st *t, struct fuse_call *c, const char *path, uint64
 		size_t len = strcspn(p, "/");
 
 		if (len == 2 && p[0] == '.' && p[1] == '.')
-			return st_step(t, "lookup", verr_set(e, VX_USAGE, "--path: no '..'"), e,
+			return st_step(t, "lookup", verr_set(e, VX_USAGE, "no '..' in the path"), e,
 				       NULL);
 		if (len > 255)
-			return st_step(t, "lookup",
-				       verr_set(e, VX_USAGE, "--path: a component over 255 bytes"),
-				       e, NULL);
+			return st_step(
+				t, "lookup",
+				verr_set(e, VX_USAGE, "a component of the path is over 255 bytes"),
+				e, NULL);
 		if (len && !(len == 1 && p[0] == '.')) {
 			fc_begin(c, FUSE_LOOKUP, *node);
 			memcpy(c->req + c->len, p, len);
@@ -176,7 +177,8 @@ static int fs_lookup(struct st *t, struct fuse_call *c, const char *path, uint64
 		p += len + (p[len] == '/');
 	}
 	if (n == 0)
-		return st_step(t, "lookup", verr_set(e, VX_USAGE, "--path names no file"), e, NULL);
+		return st_step(t, "lookup", verr_set(e, VX_USAGE, "the path names no file"), e,
+			       NULL);
 	return st_step(t, "lookup", 0, e, path);
 }
 
@@ -264,7 +266,9 @@ int st_run_fs(struct st *t, struct verr *e)
 
 	memset(&c, 0, sizeof(c));
 	if (!t->o->path)
-		return st_step(t, "file", verr_set(e, VX_USAGE, "fs needs --path PATH"), e, NULL);
+		return st_step(t, "file",
+			       verr_set(e, VX_USAGE, "fs needs the path of a file to read"), e,
+			       NULL);
 	/* Both queues: a vhost-user back end starts every queue the device has. */
 	if (fs_config(t, e) || st_setup_queue(t, 0, e) || st_setup_queue(t, FS_REQUEST_QUEUE, e) ||
 	    st_driver_ok(t, e))

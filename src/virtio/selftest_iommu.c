@@ -168,7 +168,7 @@ int st_run_iommu(struct st *t, struct verr *e)
 	if (!t->o->have_endpoint)
 		return st_step(t, "endpoint",
 			       verr_set(e, VX_USAGE,
-					"the IOMMU self-test needs --endpoint (the PCI address "
+					"the IOMMU self-test needs an endpoint (the PCI address "
 					"of a device behind the IOMMU that nobody drives)"),
 			       e, NULL);
 	c.endpoint = t->o->endpoint;

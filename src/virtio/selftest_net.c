@@ -157,10 +157,9 @@ static int arp(struct st *t, const struct net_t *n, struct verr *e)
 	char detail[48];
 
 	if (inet_pton(AF_INET, t->o->arp, ip) != 1)
-		return st_step(
-			t, "arp",
-			verr_set(e, VX_USAGE, "--arp: '%s' is not an IPv4 address", t->o->arp), e,
-			NULL);
+		return st_step(t, "arp",
+			       verr_set(e, VX_USAGE, "'%s' is not an IPv4 address", t->o->arp), e,
+			       NULL);
 	for (unsigned i = 0; i < NET_RX_BUFS; i++)
 		if (post_rx(t, n, e))
 			return st_step(t, "rx-buffers", -1, e, NULL);

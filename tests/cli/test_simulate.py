@@ -173,6 +173,19 @@ class Driving(unittest.TestCase):
         self.assertEqual(doc["num_queues"], 5)
         self.assertEqual({q["size"] for q in doc["queues"]}, {64})
 
+    def test_selftest_errors_name_the_option(self):
+        """The self-tests name no option (tests/layering.py); the CLI adds
+        the one that would fix or caused a usage error (issue 9)."""
+        p = run(*sim("9p"), "selftest", "00:01.0", want=USAGE)
+        self.assertEqual(p.stderr.strip(),
+                         "virtioctl: 9p needs the path of a file to read (--path PATH)")
+        p = run(*sim("net"), "selftest", "00:01.0", "--arp", "10.0.2", want=USAGE)
+        self.assertEqual(p.stderr.strip(), "virtioctl: --arp: '10.0.2' is not an IPv4 address")
+        doc = json.loads(run(*sim("net"), "--json", "selftest", "00:01.0", "--arp", "10.0.2",
+                             want=USAGE).stdout)
+        self.assertEqual([s["detail"] for s in doc["steps"] if not s["ok"]],
+                         ["'10.0.2' is not an IPv4 address"])
+
     def test_dma_kind(self):
         p = run(*sim("entropy"), "--dma", "vfio", "selftest", "00:01.0", want=USAGE)
         self.assertIn("own DMA memory", p.stderr)

@@ -146,6 +146,7 @@ static void test_iommu(void)
 	o.have_endpoint = false;
 	run_selftest(&r, &o);
 	CHECK(r.rc == -1 && r.e.code == VX_USAGE);
+	CHECK(strstr(r.e.msg, "needs an endpoint") && !strstr(r.e.msg, "--")); /* CLI: --endpoint */
 	CHECK_EQ(model_iommu_ok_count(r.f.pci, 5), 0);
 	run_done(&r);
 }

@@ -83,6 +83,7 @@ static void test_net_ctrl(void)
 	o.arp = "10.0.2";
 	run_selftest(&r, &o);
 	CHECK(r.rc != 0 && r.e.code == VX_USAGE);
+	CHECK_STR(r.e.msg, "'10.0.2' is not an IPv4 address"); /* the CLI names --arp */
 	run_done(&r);
 }
 
@@ -139,7 +140,8 @@ static void test_console(void)
 	run_done(&r);
 }
 
-/* 9p and fs need --path: a usage error before any request. */
+/* 9p and fs need a path: a usage error before any request, naming no
+ * option (the CLI adds "(--path PATH)"). */
 static void test_path_required(void)
 {
 	struct selftest_opts o = {.timeout_ms = 1000};
@@ -149,7 +151,7 @@ static void test_path_required(void)
 		return;
 	run_selftest(&r, &o);
 	CHECK(r.rc != 0 && r.e.code == VX_USAGE);
-	CHECK_STR(r.e.msg, "9p needs --path PATH");
+	CHECK_STR(r.e.msg, "9p needs the path of a file to read");
 	run_done(&r);
 }
 
