@@ -42,6 +42,45 @@ def tags(sec):
     return [unroff(m) for m in re.findall(r"^\.TP\n(?:\.B )?(.*)$", sec, re.M)]
 
 
+def writes(line):
+    """True when an example command line writes to a device: a command or
+    action the table marks as writing, check --active, or a script."""
+    words = line.split()
+    if "virtioctl" not in words:
+        return False
+    words = words[words.index("virtioctl") + 1:]
+    if "-f" in words or "--active" in words:
+        return True
+    for w in words:
+        c = COMMANDS.get(w)
+        if not c:
+            continue
+        if c["writes"]:
+            return True
+        return any(a["writes"] and (a["name"] in words or set(a["words"] or ()) & set(words))
+                   for a in c["actions"])
+    return False
+
+
+class Examples(unittest.TestCase):
+    def test_examples_that_write_say_so(self):
+        """Issue 11 item 9: an example that writes to a device comes after
+        the paragraph saying so; those before it only read."""
+        text = section(open(MAN).read(), "EXAMPLES")
+        blocks = re.findall(r"(.*?)^\.EX\n(.*?)^\.EE", text, re.S | re.M)
+        self.assertTrue(blocks)
+        warned = False
+        for before, block in blocks:
+            warned = warned or "write to the device" in unroff(before).replace("\n", " ")
+            for line in unroff(block).splitlines():
+                if writes(line) and "--simulate" not in line:
+                    self.assertTrue(warned, "example writes without saying so: " + line)
+        self.assertTrue(writes("virtioctl --json selftest 00:05.0"))
+        self.assertTrue(writes("virtioctl status 00:05.0 reset"))
+        self.assertFalse(writes("virtioctl status 00:05.0"))
+        self.assertFalse(writes("virtioctl --json caps 00:04.0"))
+
+
 class Render(unittest.TestCase):
     def test_groff_has_no_warnings(self):
         groff = shutil.which("groff")
