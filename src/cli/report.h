@@ -105,6 +105,9 @@ void report_linux_match(struct rctx *c, struct rnode *linux_obj);
 /* The legacy I/O header of a legacy or transitional device (nothing for a
  * modern-only one); part of `common`. report_legacy.c */
 void report_legacy_header(struct rctx *c);
+/* Where a register structure lives, as integers (as `caps` gives a
+ * capability's): {bar, bar_offset, length} under key "location". */
+void report_location(struct rnode *parent, unsigned bar, uint64_t offset, uint64_t length);
 /* `irqs`: MSI-X, vectors, Linux IRQs, INTx and ISR. report_irqs.c */
 void report_irqs(struct rctx *c);
 /* Sections of the vendor extensions matching the device. report_vendor.c */

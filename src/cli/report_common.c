@@ -156,6 +156,15 @@ static void report_queues(struct rctx *c)
 		r_arr(c->root, "queues", "Queues", RF_TABLE);
 }
 
+void report_location(struct rnode *parent, unsigned bar, uint64_t offset, uint64_t length)
+{
+	struct rnode *l = r_obj(parent, "location", "Location");
+
+	r_uint(l, "bar", "BAR", bar, NULL);
+	r_uint(l, "bar_offset", "Offset", offset, "0x%llx");
+	r_uint(l, "length", "Length", length, NULL);
+}
+
 void report_common(struct rctx *c)
 {
 	struct vdev *v = &c->d->v;
@@ -179,8 +188,7 @@ void report_common(struct rctx *c)
 	if (v->caps.common >= 0) {
 		cap = &v->caps.v[v->caps.common];
 		o = r_obj(c->root, "common_cfg", "Common configuration");
-		r_strf(o, "location", "Location", "BAR %u + 0x%llx, %llu bytes", cap->bar,
-		       (unsigned long long)cap->bar_offset, (unsigned long long)cap->length);
+		report_location(o, cap->bar, cap->bar_offset, cap->length);
 		report_fields(c, o, cap->length);
 	} else {
 		r_null(c->root, "common_cfg", "Common configuration");

@@ -10,7 +10,8 @@ static void header_fields(struct rnode *o, const struct legacy_header *h)
 {
 	struct rnode *n;
 
-	r_str(o, "location", "Location", "BAR 0 (I/O)");
+	/* the header is I/O BAR 0 up to the device-specific configuration */
+	report_location(o, 0, 0, h->config_offset);
 	r_uint(o, "host_features", "Host features", h->host_features, "0x%08llx");
 	r_uint(o, "guest_features", "Guest features", h->guest_features, "0x%08llx");
 	r_uint(o, "queue_sel", "Queue select", h->queue_sel, NULL);

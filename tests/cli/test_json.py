@@ -218,6 +218,35 @@ class EveryCommand(unittest.TestCase):
                     p = run("--simulate", spec, "--json", "selftest", "00:01.0", *ring, want=0)
                     validate(self, ["selftest"], json.loads(p.stdout))
 
+    def test_one_format_per_kind_of_value(self):
+        """PCI IDs as "vvvv:dddd" next to the numeric ones, locations as
+        integers (common_cfg and the legacy header as caps and irqs give
+        theirs), list's resources as dump's."""
+        sim = ["--simulate", "block", "--simulate", "net,transport=transitional"]
+        listed = json.loads(run(*sim, "--json", "list", want=0).stdout)
+        for d in listed:
+            a = d["address"]
+            caps = json.loads(run(*sim, "--json", "caps", a, want=0).stdout)
+            common = json.loads(run(*sim, "--json", "common", a, want=0).stdout)
+            irqs = json.loads(run(*sim, "--json", "irqs", a, want=0).stdout)
+            dump = json.loads(run(*sim, "--json", "dump", a, want=0).stdout)
+            for doc in (caps, common, irqs, dump):
+                self.assertEqual(doc["pci_id"], d["pci_id"])
+                self.assertEqual(d["pci_id"], "%04x:%04x" % (doc["pci"]["vendor_id"],
+                                                            doc["pci"]["device_id"]))
+            cap = [c for c in caps["capabilities"] if c["cfg_type"] == 1][0]
+            self.assertEqual(common["common_cfg"]["location"],
+                             {k: cap[k] for k in ("bar", "bar_offset", "length")})
+            if "legacy_header" in common:
+                loc = common["legacy_header"]["location"]
+                self.assertEqual((loc["bar"], loc["bar_offset"], loc["length"]),
+                                 (0, 0, common["legacy_header"]["device_config_offset"]))
+            for k in ("table_bar", "table_offset", "pba_bar", "pba_offset"):
+                self.assertIsInstance(irqs["msix"][k], int)
+                self.assertEqual(irqs["msix"][k], caps["msix"][k])
+            self.assertEqual(d["resources"], [])  # simulated: no Linux driver made any
+            self.assertIsNone(dump["linux"])
+
     def test_views_of_fixtures(self):
         """Dump files: every view of every function of a few dumps."""
         for f in ("host-all.txt", "guest-mixed.txt", "host-00-04.0-x.txt",
