@@ -66,8 +66,8 @@ SCHEMA_OF = {"common": "common-command", "help": "commands", "__commands": "comm
 def schema_name(words):
     """The docs/schema file name (without .schema.json) for the document a
     command line prints: WORDS as in a script line (the command first)."""
-    if words[0] == "dump" and ("--all" in words or "-a" in words):
-        return "dump-all"
+    if words[0] in ("dump", "check") and "--all" in words or words[0] == "dump" and "-a" in words:
+        return words[0] + "-all"
     return SCHEMA_OF.get(words[0], words[0])
 
 
