@@ -860,6 +860,23 @@ class LiveUnprivileged(unittest.TestCase):
             else:
                 self.assertIsNone(d["transport"])
 
+    def test_every_view_validates(self):
+        """What a user without root sees is still the JSON contract: every
+        read-only view validates, or the command exits 10 printing nothing."""
+        for addr in sysfs_virtio_functions():
+            for cmd in ("caps", "common", "features", "config", "status", "dump", "irqs",
+                        "vendor", "check"):
+                p = unprivileged("--json", cmd, addr)
+                if p.returncode == EXIT["unavailable"]:
+                    self.assertEqual(p.stdout, "", (cmd, addr))
+                    continue
+                self.assertIn(p.returncode, (0, EXIT["check"]), (cmd, addr, p.stderr))
+                schema_validator(cmd).validate(json.loads(p.stdout))
+        for cmd in ("metrics", "list"):
+            p = unprivileged("--json", cmd)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            schema_validator(cmd).validate(json.loads(p.stdout))
+
     def test_irqs_from_proc_and_sysfs(self):
         for addr in sysfs_virtio_functions():
             if not os.path.isdir("/sys/bus/pci/devices/%s/msi_irqs" % addr):
