@@ -141,11 +141,13 @@ static int run(struct session *s, const struct command *c, const struct cmd_args
 		rc = verr_set(e, VX_FAIL, "out of memory while building the report");
 	}
 	/* Interrupted (Ctrl-C on one command, SIGTERM): the report may be
-	 * partial, and the user stopped waiting for it. */
-	if (rc == 0 && s->signalled) {
+	 * partial, and the user stopped waiting for it, whether the command
+	 * noticed (its error says "interrupted") or not. */
+	if (s->signalled) {
 		r_free(out);
 		out = NULL;
-		rc = verr_set(e, VX_FAIL, "interrupted");
+		if (rc == 0)
+			rc = verr_set(e, VX_FAIL, "interrupted");
 	}
 	if (out)
 		render(stdout, out, &s->out);

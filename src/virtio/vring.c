@@ -547,6 +547,10 @@ int vring_poll_wait(struct vring *r, struct vused *out, unsigned max, unsigned *
 	if (r->broken)
 		return verr_set(e, VX_DEVICE, "queue %u is broken after a device error: reset it",
 				r->index);
+	/* A device that always has used buffers ready (the model, a fast
+	 * one) never lets wait_used see a cancel: callers loop on this. */
+	if (cancel && *cancel)
+		return verr_set(e, VX_FAIL, "interrupted");
 	if (wait_used(r, timeout_ms, cancel, wait, ctx, e))
 		return -1;
 	while (*n < max) {

@@ -392,6 +392,21 @@ class Errors(unittest.TestCase):
             self.assertEqual(p.returncode, 130, err)
             self.assertEqual(out, "")
 
+    def test_sigint_ends_a_driving_command_with_130(self):
+        """bench on a simulated disk that always has used buffers ready:
+        Ctrl-C still ends it promptly (the device is reset on the way
+        out), with 130 and no partial report."""
+        for fmt in ([], ["--json"]):
+            p = subprocess.Popen([VIRTIOCTL, "--simulate", "block", *fmt, "bench", "00:01.0",
+                                  "--duration", "600000"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+            time.sleep(0.5)
+            p.send_signal(signal.SIGINT)
+            out, err = p.communicate(timeout=30)
+            self.assertEqual(p.returncode, 130, err)
+            self.assertEqual(out, "")
+            self.assertEqual(err, "virtioctl: interrupted\n")
+
     def test_control_bytes_are_escaped_in_errors(self):
         """Arguments, file names and script lines reach the terminal
         escaped: an escape sequence is shown, not obeyed."""
