@@ -214,6 +214,8 @@ class EveryCommand(unittest.TestCase):
                 continue
             for spec, ring in ((t["name"], []), (t["name"] + ",packed=on", ["--ring", "packed"]),
                                (t["name"] + ",transport=legacy", [])):
+                if run("--simulate", spec, "list").returncode == EXIT["usage"]:
+                    continue  # a variant this type does not have (modern-only)
                 with self.subTest(spec=spec):
                     p = run("--simulate", spec, "--json", "selftest", "00:01.0", *ring, want=0)
                     validate(self, ["selftest"], json.loads(p.stdout))
