@@ -207,6 +207,15 @@ class EveryCommand(unittest.TestCase):
                             validate(self, words, json.loads(l))
                     elif words[0] != "watch":
                         validate(self, words, json.loads(p.stdout))
+        # every command with an --all flag, from the table (dump --all,
+        # and whatever else gains one): its document has a schema
+        for c in command_table()["commands"]:
+            if any(o["name"] == "all" and o["type"] == "flag" for o in c["options"]):
+                p = run("--simulate", "block", "--simulate", "entropy", "--json", c["name"],
+                        "--all")
+                self.assertIn(p.returncode, (0, EXIT["check"]), (c["name"], p.stderr))
+                with self.subTest(line=c["name"] + " --all"):
+                    validate(self, [c["name"], "--all"], json.loads(p.stdout))
         sim = json.loads(run("--json", "--simulate", "list", want=0).stdout)
         validate(self, ["simulate-list"], sim)
         for t in sim["types"]:
