@@ -99,8 +99,7 @@ static int dump_all(struct session *s, const struct cmd_args *a, struct rnode **
 	struct psys *sys;
 	size_t n = 0;
 
-	/* the current device of a shell or script is no argument given */
-	if (a->argc && !s->current[0])
+	if (a->argc)
 		return verr_set(e, VX_USAGE, "dump --all takes no device");
 	if (session_system(s, &sys, e) || psys_scan(sys, &ents, &n, e))
 		return -1;
