@@ -124,10 +124,30 @@ bool stdout_failed(struct verr *e)
 	return true;
 }
 
+/* In a script's JSON Lines every command yields one record: a failing one
+ * says what failed and with which status, so the stream accounts for every
+ * line (the message goes to stderr as well). */
+static bool script_json(const struct session *s)
+{
+	return s->mode == MODE_SCRIPT && s->out.format == OUT_JSON;
+}
+
+static void add_error(struct rnode *r, const char *command, const struct verr *e, const char *where)
+{
+	struct rnode *o;
+
+	r_str(r, "command", "Command", command);
+	o = r_obj(r, "error", "Error");
+	r_str(o, "message", "Message", e->msg[0] ? e->msg : vx_code_name(e->code));
+	r_uint(o, "exit_status", "Exit status", e->code ? e->code : VX_FAIL, NULL);
+	r_str(o, "where", "Where", where);
+}
+
 /* A failed command leaves no result, so a later `expect` cannot test a
  * stale one; session commands (open, set, expect...) never change it, so
  * several expects test one result. */
-static int run(struct session *s, const struct command *c, const struct cmd_args *a, struct verr *e)
+static int run(struct session *s, const struct command *c, const struct cmd_args *a,
+	       const char *where, bool *recorded, struct verr *e)
 {
 	struct rnode *out = NULL;
 	cmd_fn *fn = a->action ? a->action->run : c->run;
@@ -149,6 +169,12 @@ static int run(struct session *s, const struct command *c, const struct cmd_args
 		if (rc == 0)
 			rc = verr_set(e, VX_FAIL, "interrupted");
 	}
+	/* A failing command that made a report (a verdict, a failed self-test's
+	 * steps) is still one record in a script: the report carries the error. */
+	if (out && rc && script_json(s)) {
+		add_error(out, c->name, e, where);
+		*recorded = r_complete(out);
+	}
 	if (out)
 		render(stdout, out, &s->out);
 	if (stdout_failed(e) && rc == 0)
@@ -160,23 +186,16 @@ static int run(struct session *s, const struct command *c, const struct cmd_args
 	return rc;
 }
 
-/* In a script's JSON Lines every command yields one record: a failing one
- * says what failed and with which status, so the stream accounts for every
- * line (the message goes to stderr as well). */
 static void error_record(struct session *s, const char *command, const struct verr *e,
 			 const char *where)
 {
-	struct rnode *r, *o;
+	struct rnode *r;
 	struct verr ignored = {0};
 
-	if (s->mode != MODE_SCRIPT || s->out.format != OUT_JSON)
+	if (!script_json(s))
 		return;
 	r = r_new_root();
-	r_str(r, "command", "Command", command);
-	o = r_obj(r, "error", "Error");
-	r_str(o, "message", "Message", e->msg[0] ? e->msg : vx_code_name(e->code));
-	r_uint(o, "exit_status", "Exit status", e->code ? e->code : VX_FAIL, NULL);
-	r_str(o, "where", "Where", where);
+	add_error(r, command, e, where);
 	if (r_complete(r))
 		render(stdout, r, &s->out);
 	r_free(r);
@@ -198,6 +217,7 @@ int dispatch(struct session *s, int argc, char **argv, const char *where)
 	struct cmd_args a = {0};
 	struct verr e = {0};
 	const struct command *c;
+	bool recorded = false;
 	int rc;
 
 	session_restore(s);
@@ -220,9 +240,11 @@ int dispatch(struct session *s, int argc, char **argv, const char *where)
 		print_command_help(stdout, c);
 	else if (rc == 0 && (rc = check_mode(s, c, &e)) == 0 &&
 		 (rc = check_safety(s, c, &a, &e)) == 0)
-		rc = run(s, c, &a, &e);
+		rc = run(s, c, &a, where, &recorded, &e);
 	session_snapshot(s, false);
 	free(a.argv);
+	if (rc && recorded)
+		return fail(&e, where);
 	return rc ? fail_record(s, c->name, &e, where) : VX_OK;
 }
 
