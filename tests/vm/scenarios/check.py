@@ -37,7 +37,7 @@ UNBOUND = {
     "crypto0": "virtio-crypto-pci,cryptodev=cr0",
     "p9": "virtio-9p-pci,fsdev=fsd0,mount_tag=share",
     "pmem0": "virtio-pmem-pci,memdev=pm0",
-    "mem0": "virtio-mem-pci,memdev=vm0,requested-size=0",
+    "mem0": "virtio-mem-pci,memdev=vm0,requested-size=2M",
     "blkp": "virtio-blk-pci,drive=d1,packed=on",
     "vufs0": "vhost-user-fs-pci,chardev=vufs0c,tag=vctlfs",
 }
@@ -131,6 +131,12 @@ def check_results(ctx):
                     res["id"], res.get("seen"), res.get("required")), device=d)
         if dev in ACTIVE and any(res.get("skip_kind") == "needs_active" for res in _results(doc)):
             ctx.fail("an active check was skipped as needing --active", device=d)
+        # virtio-mem's request is a STATE of its usable region, so mem0 is
+        # started with a nonzero requested size: the request must then run.
+        if dev == "mem0":
+            req = [res.get("result") for res in _results(doc) if res["id"] == "active.request"]
+            if req != ["pass"]:
+                ctx.fail("active.request on virtio-mem: %r, expected a pass" % req, device=d)
     text = ctx.result("check-text")
     if text and "Verdict" not in text.text:
         ctx.fail("check text output has no verdict line: %r" % text.text[-300:])
