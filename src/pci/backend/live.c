@@ -621,8 +621,8 @@ static void fill_driver(const char *dir, char *buf, size_t len)
 	sysattr_link_basename(path, buf, len);
 }
 
-int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
-		    struct pdev **out, struct verr *e)
+/* A host function's pdev with no file open yet: both opens start here. */
+static struct pdev *sysfs_pdev_new(const struct pci_addr *a, struct verr *e)
 {
 	struct pdev *d = calloc(1, sizeof(*d));
 	struct sysfs_priv *p = calloc(1, sizeof(*p));
@@ -630,7 +630,8 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struc
 	if (!d || !p) {
 		free(d);
 		free(p);
-		return verr_set(e, VX_FAIL, "out of memory");
+		verr_set(e, VX_FAIL, "out of memory");
+		return NULL;
 	}
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
 		p->bar[i].fd = -1;
@@ -638,6 +639,18 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struc
 	d->on_host = true;
 	d->priv = p;
 	d->addr = *a;
+	return d;
+}
+
+int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
+		    struct pdev **out, struct verr *e)
+{
+	struct pdev *d = sysfs_pdev_new(a, e);
+	struct sysfs_priv *p;
+
+	if (!d)
+		return -1;
+	p = d->priv;
 	p->pd = get_dev(pacc, sysfs_root, a, OPEN_FILL, p->dir, sizeof(p->dir), e);
 	if (!p->pd) {
 		pdev_close(d);
@@ -682,20 +695,12 @@ static void identity_from_cfg(struct pdev *d)
 int sysfs_pdev_open_caps(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
 			 struct pdev **out, struct verr *e)
 {
-	struct pdev *d = calloc(1, sizeof(*d));
-	struct sysfs_priv *p = calloc(1, sizeof(*p));
+	struct pdev *d = sysfs_pdev_new(a, e);
+	struct sysfs_priv *p;
 
-	if (!d || !p) {
-		free(d);
-		free(p);
-		return verr_set(e, VX_FAIL, "out of memory");
-	}
-	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
-		p->bar[i].fd = -1;
-	d->ops = &sysfs_ops;
-	d->on_host = true;
-	d->priv = p;
-	d->addr = *a;
+	if (!d)
+		return -1;
+	p = d->priv;
 	p->pd = get_dev(pacc, sysfs_root, a, PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_IO_FLAGS,
 			p->dir, sizeof(p->dir), e);
 	if (!p->pd || !(d->cfg_size = probe_cfg_size(p->pd, e))) {
