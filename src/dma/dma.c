@@ -75,6 +75,25 @@ static size_t blocked_until(const struct dma_arena *a, size_t off, size_t len)
 	return 0;
 }
 
+/* The first granule at or after g that is free (ngrain when none): whole
+ * words of used granules are skipped at once, so that first fit over a
+ * full prefix of the arena costs a word per 64 granules, not a probe each. */
+static size_t next_free_grain(const struct dma_arena *a, size_t g)
+{
+	size_t ngrain = a->len / DMA_GRAIN;
+
+	while (g < ngrain) {
+		uint64_t free_bits = ~a->used[g / BITS] >> (g % BITS);
+
+		if (free_bits) {
+			g += (size_t)__builtin_ctzll(free_bits);
+			return g < ngrain ? g : ngrain;
+		}
+		g = (g / BITS + 1) * BITS;
+	}
+	return ngrain;
+}
+
 bool dma_arena_fit(const struct dma_arena *a, size_t len, size_t align, size_t *off)
 {
 	/* Within a page the bus offset is the arena offset; beyond a page the
@@ -87,6 +106,10 @@ bool dma_arena_fit(const struct dma_arena *a, size_t len, size_t align, size_t *
 	while (o <= a->len - len) {
 		if (align > DMA_PAGE && dma_arena_bus(a, o) % align) {
 			o += step;
+			continue;
+		}
+		if (grain_used(a, o / DMA_GRAIN)) {
+			o = round_up(next_free_grain(a, o / DMA_GRAIN) * DMA_GRAIN, step);
 			continue;
 		}
 		next = blocked_until(a, o, len);

@@ -163,6 +163,30 @@ static void test_contiguous_runs(void)
 	dma_arena_free(a);
 }
 
+/* First fit skips used granules a word at a time: over a used prefix of
+ * 100 granules (one word and a part), to a one-granule hole and past it,
+ * to the end of the arena and no further. */
+static void test_used_prefix(void)
+{
+	struct dma_arena *a = fake_arena(4, true, NULL);
+	size_t off;
+
+	for (size_t i = 0; i < 4; i++)
+		a->bus_page[i] = 0x200000 + i * DMA_PAGE;
+	dma_arena_take(a, 0, 100 * DMA_GRAIN);
+	CHECK(dma_arena_fit(a, 1, 1, &off));
+	CHECK_EQ(off, 100 * DMA_GRAIN);
+	CHECK(dma_arena_fit(a, 64, DMA_PAGE, &off));
+	CHECK_EQ(off, 2 * DMA_PAGE);
+	dma_arena_take(a, 101 * DMA_GRAIN, 4 * DMA_PAGE - 101 * DMA_GRAIN);
+	CHECK(dma_arena_fit(a, 64, 64, &off)); /* the hole at granule 100 */
+	CHECK_EQ(off, 100 * DMA_GRAIN);
+	CHECK(!dma_arena_fit(a, 65, 64, &off)); /* too big for the hole */
+	dma_arena_take(a, 100 * DMA_GRAIN, 1);
+	CHECK(!dma_arena_fit(a, 1, 1, &off));
+	dma_arena_free(a);
+}
+
 /* ---- the front end on the test model ---- */
 
 static struct pdev *model(bool writable, uint16_t cmd)
@@ -501,6 +525,7 @@ int main(void)
 	test_packing();
 	test_full_pages();
 	test_contiguous_runs();
+	test_used_prefix();
 	test_model_master();
 	test_model_nothing_to_do();
 	test_model_refusals();
