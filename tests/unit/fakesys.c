@@ -133,6 +133,21 @@ static bool add_ids(struct fakesys *fs, const char *dir, const struct fake_fn *f
 	       add_attr(fs, dir, "subsystem_device", 4, cfg16(fn, 0x2e));
 }
 
+/* Linux's pci_uevent(): the identity the kernel holds, upper-case hex. */
+static bool add_uevent(struct fakesys *fs, const char *dir, const struct fake_fn *fn)
+{
+	unsigned cls = fn->cfg[9] | (unsigned)fn->cfg[10] << 8 | (unsigned)fn->cfg[11] << 16;
+	char rel[512], text[512], drv[96] = "";
+
+	if (fn->driver)
+		snprintf(drv, sizeof(drv), "DRIVER=%s\n", fn->driver);
+	snprintf(text, sizeof(text),
+		 "%sPCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\n",
+		 drv, cls, cfg16(fn, 0), cfg16(fn, 2), cfg16(fn, 0x2c), cfg16(fn, 0x2e), fn->addr);
+	snprintf(rel, sizeof(rel), "%s/uevent", dir);
+	return fakesys_text(fs, rel, text);
+}
+
 /* The kernel's resource file: six BARs, then the ROM, each "start end flags". */
 static bool add_resource(struct fakesys *fs, const char *dir, const struct fake_fn *fn)
 {
@@ -174,7 +189,7 @@ bool fakesys_add_fn(struct fakesys *fs, const struct fake_fn *fn)
 	snprintf(dir, sizeof(dir), "bus/pci/devices/%s", fn->addr);
 	snprintf(rel, sizeof(rel), "%s/config", dir);
 	if (!fakesys_file(fs, rel, fn->cfg, fn->cfg_len) || !add_ids(fs, dir, fn) ||
-	    !add_resource(fs, dir, fn))
+	    !add_resource(fs, dir, fn) || (!fn->no_uevent && !add_uevent(fs, dir, fn)))
 		return false;
 	for (int i = 0; i < 6 && fn->resource_files; i++)
 		if (fn->bar[i].size && !add_bar_file(fs, dir, i, fn->bar[i].size))

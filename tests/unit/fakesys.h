@@ -24,6 +24,7 @@ struct fake_fn {
 	struct fake_bar bar[6];
 	bool resource_files; /* create resourceN for each BAR with a size */
 	const char *driver;  /* NULL: unbound */
+	bool no_uevent;	     /* leave out uevent, as a tree from an old kernel might */
 };
 
 bool fakesys_create(struct fakesys *fs);
@@ -37,7 +38,8 @@ bool fakesys_remove(struct fakesys *fs, const char *rel);
 /* "<root>/rel" in a static buffer. */
 const char *fakesys_path(struct fakesys *fs, const char *rel);
 /* bus/pci/devices/ADDR with config, vendor, device, class, subsystem_*,
- * revision, resource, resourceN (filled with byte i = i & 0xff) and driver. */
+ * revision, uevent (as Linux writes it), resource, resourceN (filled with
+ * byte i = i & 0xff) and driver. */
 bool fakesys_add_fn(struct fakesys *fs, const struct fake_fn *fn);
 
 #endif

@@ -204,6 +204,67 @@ static void test_identity(void)
 	close_all(d, s, &fs);
 }
 
+/* The scan and the open of one function, for test_uevent. */
+static void scan_and_open(struct fakesys *fs, uint16_t device, uint16_t subsys_device,
+			  uint8_t revision, const char *driver)
+{
+	struct verr e = {0};
+	struct psys *s = psys_open_live(fs->root, &e);
+	struct psys_entry *v = NULL;
+	struct pdev *d = NULL;
+	struct pci_addr a;
+	size_t n = 0;
+
+	pci_addr_parse(NET, &a);
+	CHECK_EQ(s ? psys_scan(s, &v, &n, &e) : -1, 0);
+	CHECK_EQ(n, 1);
+	if (n == 1) {
+		CHECK_EQ(v[0].device, device);
+		CHECK_EQ(v[0].subsys_device, subsys_device);
+		CHECK_EQ(v[0].class_code, 0x020000);
+		CHECK_STR(v[0].driver, driver);
+	}
+	free(v);
+	CHECK_EQ(s ? psys_open_device(s, &a, &d, &e) : -1, 0);
+	CHECK_STR(e.msg, "");
+	if (d) {
+		CHECK_EQ(d->vendor, 0x1af4);
+		CHECK_EQ(d->device, device);
+		CHECK_EQ(d->subsys_device, subsys_device);
+		CHECK_EQ(d->revision, revision);
+		CHECK_EQ(d->class_code, 0x020000);
+		CHECK_STR(d->driver, driver);
+		CHECK_EQ(d->bar[4].size, 0x4000);
+	}
+	pdev_close(d);
+	psys_close(s);
+}
+
+/* The identity comes from the kernel's uevent file (one read) where it is
+ * whole, and the revision from config space: made to disagree with the
+ * attribute files here, as a VF's config space disagrees with the kernel.
+ * Without the file, or with one that lacks a field, the attribute files
+ * and the driver link are read as before. */
+static void test_uevent(void)
+{
+	struct fakesys fs;
+
+	if (!setup(&fs, 256, 7, true))
+		return;
+	CHECK(fakesys_text(&fs, NET_DIR "/revision", "0x07\n"));
+	CHECK(fakesys_text(&fs, NET_DIR "/uevent",
+			   "DRIVER=vfio-pci\nPCI_CLASS=20000\nPCI_ID=1AF4:1041\n"
+			   "PCI_SUBSYS_ID=1AF4:1100\nPCI_SLOT_NAME=" NET "\n"));
+	scan_and_open(&fs, 0x1041, 0x1100, 0, "vfio-pci");
+	/* no PCI_CLASS: not whole */
+	CHECK(fakesys_text(&fs, NET_DIR "/uevent",
+			   "DRIVER=vfio-pci\nPCI_ID=1AF4:1041\nPCI_SUBSYS_ID=1AF4:1100\n"));
+	scan_and_open(&fs, 0x1000, 1, 7, "virtio-pci");
+	CHECK(fakesys_remove(&fs, NET_DIR "/uevent"));
+	scan_and_open(&fs, 0x1000, 1, 7, "virtio-pci");
+	fakesys_destroy(&fs);
+}
+
 /* Config files of 64 and 4096 bytes: what a process without CAP_SYS_ADMIN
  * gets, and a PCIe function. */
 static void test_cfg_size(void)
@@ -466,13 +527,13 @@ static void test_errors(void)
 	CHECK(strncmp(e.msg, "no PCI function 0000:00:09.0 (", 30) == 0);
 	CHECK(d == NULL);
 	/* A broken entry is an error, not an exit from inside libpci. */
-	CHECK(fakesys_remove(&fs, NET_DIR "/class"));
+	CHECK(fakesys_remove(&fs, NET_DIR "/resource"));
 	pci_addr_parse(NET, &a);
 	verr_clear(&e);
 	CHECK_EQ(psys_open_device(s, &a, &d, &e), -1);
 	CHECK_EQ(e.code, VX_FAIL);
 	CHECK(strstr(e.msg, "incomplete sysfs entry: cannot read ") == e.msg);
-	CHECK(strstr(e.msg, NET "/class: No such file or directory") != NULL);
+	CHECK(strstr(e.msg, NET "/resource: No such file or directory") != NULL);
 	psys_close(s);
 	fakesys_destroy(&fs);
 }
@@ -764,6 +825,7 @@ int main(int argc, char **argv)
 	}
 	test_scan();
 	test_identity();
+	test_uevent();
 	test_cfg_size();
 	test_bar_reads();
 	test_bar_writes();

@@ -475,7 +475,82 @@ static const struct pdev_ops sysfs_ops = {
 /* ---- opening ---- */
 
 #define SCAN_FILL (PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS)
-#define OPEN_FILL (SCAN_FILL | PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_IO_FLAGS)
+#define BARS_FILL (PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_IO_FLAGS)
+#define OPEN_FILL (SCAN_FILL | BARS_FILL)
+
+/* ---- the kernel's uevent file ---- */
+
+/* What a PCI function's uevent file says (Linux pci_uevent(): PCI_CLASS,
+ * PCI_ID, PCI_SUBSYS_ID, and DRIVER while bound): the identity the kernel
+ * holds, in one read where libpci reads six attribute files and the
+ * driver link. In an emulated guest every file is an open, a read and a
+ * close, each a trip through the guest kernel: most of what listing a
+ * function costs there. The kernel's values are right where config space
+ * is not (an SR-IOV VF reads 0xffff as its IDs). The revision is not in
+ * it. */
+struct pci_uevent {
+	uint16_t vendor, device, subsys_vendor, subsys_device;
+	uint32_t class_code;
+	char driver[64]; /* "" when unbound */
+};
+
+/* "XXXX:YYYY" in hex, each at most 16 bits. */
+static bool parse_id_pair(const char *s, uint16_t *a, uint16_t *b)
+{
+	char *end;
+	unsigned long x = strtoul(s, &end, 16), y;
+
+	if (end == s || *end != ':' || x > 0xffff)
+		return false;
+	s = end + 1;
+	y = strtoul(s, &end, 16);
+	if (end == s || *end || y > 0xffff)
+		return false;
+	*a = (uint16_t)x;
+	*b = (uint16_t)y;
+	return true;
+}
+
+static bool parse_class(const char *s, uint32_t *class_code)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 16);
+
+	if (end == s || *end || v > 0xffffff)
+		return false;
+	*class_code = (uint32_t)v;
+	return true;
+}
+
+/* One line; returns the bit of what it gave (0: nothing of ours). */
+static unsigned uevent_line(char *line, struct pci_uevent *u)
+{
+	if (strncmp(line, "PCI_ID=", 7) == 0)
+		return parse_id_pair(line + 7, &u->vendor, &u->device) ? 1u : 0u;
+	if (strncmp(line, "PCI_SUBSYS_ID=", 14) == 0)
+		return parse_id_pair(line + 14, &u->subsys_vendor, &u->subsys_device) ? 2u : 0u;
+	if (strncmp(line, "PCI_CLASS=", 10) == 0)
+		return parse_class(line + 10, &u->class_code) ? 4u : 0u;
+	if (strncmp(line, "DRIVER=", 7) == 0)
+		snprintf(u->driver, sizeof(u->driver), "%s", line + 7);
+	return 0;
+}
+
+/* False unless the file gave the IDs, the subsystem IDs and the class: the
+ * caller then asks libpci (a kernel too old, a tree without the file). */
+static bool read_uevent(const char *dir, struct pci_uevent *u)
+{
+	char path[PATH_MAX + 8], buf[1024], *save = NULL;
+	unsigned have = 0;
+
+	memset(u, 0, sizeof(*u));
+	if (snprintf(path, sizeof(path), "%s/uevent", dir) >= (int)sizeof(path) ||
+	    !sysattr_read(path, buf, sizeof(buf)))
+		return false;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		have |= uevent_line(l, u);
+	return have == 7;
+}
 
 /* libpci calls its error handler, which must not return, when one of these
  * is missing; checking first turns that into an ordinary error. */
@@ -613,6 +688,26 @@ static void fill_identity(struct pdev *d)
 	d->class_code = (uint32_t)pd->device_class << 8 | pd->prog_if;
 }
 
+/* The revision is not in uevent: one config byte, else its attribute. */
+static void identity_from_uevent(struct pdev *d, const struct pci_uevent *u)
+{
+	char path[PATH_MAX + 16], buf[16];
+	uint32_t rev = 0;
+
+	d->vendor = u->vendor;
+	d->device = u->device;
+	d->subsys_vendor = u->subsys_vendor;
+	d->subsys_device = u->subsys_device;
+	d->class_code = u->class_code;
+	snprintf(d->driver, sizeof(d->driver), "%s", u->driver);
+	if (sysfs_cfg_read(d, PCI_CFG_REVISION, 1, &rev, NULL) != 0) {
+		snprintf(path, sizeof(path), "%s/revision", priv_of(d)->dir);
+		if (sysattr_read(path, buf, sizeof(buf)))
+			rev = (uint32_t)strtoul(buf, NULL, 16);
+	}
+	d->revision = (uint8_t)rev;
+}
+
 static void fill_driver(const char *dir, char *buf, size_t len)
 {
 	char path[PATH_MAX + 8];
@@ -647,16 +742,24 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struc
 {
 	struct pdev *d = sysfs_pdev_new(a, e);
 	struct sysfs_priv *p;
+	struct pci_uevent u;
+	bool have_u;
 
 	if (!d)
 		return -1;
 	p = d->priv;
-	p->pd = get_dev(pacc, sysfs_root, a, OPEN_FILL, p->dir, sizeof(p->dir), e);
+	have_u = pci_sysfs_path(p->dir, sizeof(p->dir), sysfs_root, a, NULL) &&
+		 read_uevent(p->dir, &u);
+	p->pd = get_dev(pacc, sysfs_root, a, have_u ? BARS_FILL : OPEN_FILL, p->dir, sizeof(p->dir),
+			e);
 	if (!p->pd) {
 		pdev_close(d);
 		return -1;
 	}
-	fill_identity(d);
+	if (have_u)
+		identity_from_uevent(d, &u);
+	else
+		fill_identity(d);
 	d->cfg_size = probe_cfg_size(p->pd, e);
 	if (!d->cfg_size) {
 		pdev_close(d);
@@ -668,7 +771,8 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struc
 			 "%u bytes of config space",
 			 d->cfg_size);
 	fill_bars(d);
-	fill_driver(p->dir, d->driver, sizeof(d->driver));
+	if (!have_u)
+		fill_driver(p->dir, d->driver, sizeof(d->driver));
 	check_lockdown(sysfs_root, p);
 	probe_bar_files(d);
 	refresh_decode(d);
@@ -720,8 +824,21 @@ int sysfs_scan_entry(struct pci_access *pacc, const char *sysfs_root, const stru
 		     struct psys_entry *out, struct verr *e)
 {
 	char dir[PATH_MAX];
-	struct pci_dev *pd = get_dev(pacc, sysfs_root, a, SCAN_FILL, dir, sizeof(dir), e);
+	struct pci_uevent u;
+	struct pci_dev *pd;
 
+	if (pci_sysfs_path(dir, sizeof(dir), sysfs_root, a, NULL) && read_uevent(dir, &u)) {
+		memset(out, 0, sizeof(*out));
+		out->addr = *a;
+		out->vendor = u.vendor;
+		out->device = u.device;
+		out->subsys_vendor = u.subsys_vendor;
+		out->subsys_device = u.subsys_device;
+		out->class_code = u.class_code;
+		snprintf(out->driver, sizeof(out->driver), "%s", u.driver);
+		return 0;
+	}
+	pd = get_dev(pacc, sysfs_root, a, SCAN_FILL, dir, sizeof(dir), e);
 	if (!pd)
 		return -1;
 	memset(out, 0, sizeof(*out));
