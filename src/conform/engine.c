@@ -170,7 +170,10 @@ int conform_run(const struct conform_env *env, const struct conform_opts *o, str
 	size_t n;
 	const struct conform_check *t = conform_checks(&n);
 	struct ck_state st = {.env = env, .v = env->v, .p = env->v->pci, .caps = &env->v->caps};
-	struct ck_out *res = calloc(n, sizeof(*res));
+	/* not calloc: 57 results of 1.5 KB zeroed per device were a tenth of
+	 * what `metrics` spent on a function; each result starts as a pass
+	 * with empty texts, which is all a check relies on */
+	struct ck_out *res = malloc(n * sizeof(*res));
 	bool *ran = calloc(n, sizeof(*ran)), active_ran = false;
 	size_t *area_of = calloc(n, sizeof(*area_of));
 
@@ -182,6 +185,9 @@ int conform_run(const struct conform_env *env, const struct conform_opts *o, str
 		return verr_set(e, VX_FAIL, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
+		res[i].result = CK_PASS;
+		res[i].skip = CK_SKIP_NA;
+		res[i].required[0] = res[i].seen[0] = '\0';
 		if (!selected(o, t[i].id))
 			continue;
 		run_one(&st, &t[i], blocked_by(t[i].needs, t, n, ran, res), &res[i]);

@@ -13,6 +13,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Length of the valid UTF-8 sequence at p (1-4), or 0. */
@@ -43,9 +44,46 @@ static size_t utf8_len(const unsigned char *p)
 	return n;
 }
 
-/* quote: also escape '"' (label values; HELP text leaves it alone). Runs
- * of plain bytes go out in one fwrite. */
-static void put_escaped(FILE *f, const char *s, bool quote)
+/* The exposition goes through a buffer of our own: a sample line is a
+ * dozen short pieces, and stdio's per-call work (locking, the format
+ * parser) was most of what rendering cost. */
+struct out {
+	FILE *f;
+	size_t n;
+	char b[8192];
+};
+
+static void o_flush(struct out *o)
+{
+	fwrite(o->b, 1, o->n, o->f);
+	o->n = 0;
+}
+
+static void o_write(struct out *o, const char *s, size_t n)
+{
+	if (n > sizeof(o->b) - o->n) {
+		o_flush(o);
+		if (n > sizeof(o->b)) {
+			fwrite(s, 1, n, o->f);
+			return;
+		}
+	}
+	memcpy(o->b + o->n, s, n);
+	o->n += n;
+}
+
+static void o_puts(struct out *o, const char *s)
+{
+	o_write(o, s, strlen(s));
+}
+
+static void o_putc(struct out *o, char c)
+{
+	o_write(o, &c, 1);
+}
+
+/* quote: also escape '"' (label values; HELP text leaves it alone). */
+static void put_escaped(struct out *o, const char *s, bool quote)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
 
@@ -57,57 +95,77 @@ static void put_escaped(FILE *f, const char *s, bool quote)
 			p += n;
 			continue;
 		}
-		fwrite(run, 1, (size_t)(p - run), f);
+		o_write(o, (const char *)run, (size_t)(p - run));
 		if (*p == '\\')
-			fputs("\\\\", f);
+			o_puts(o, "\\\\");
 		else if (*p == '\n')
-			fputs("\\n", f);
+			o_puts(o, "\\n");
 		else if (*p == '"')
-			fputs("\\\"", f);
+			o_puts(o, "\\\"");
 		else
-			fputs("\xef\xbf\xbd", f);
+			o_puts(o, "\xef\xbf\xbd");
 		p++;
 		run = p;
 	}
-	fwrite(run, 1, (size_t)(p - run), f);
+	o_write(o, (const char *)run, (size_t)(p - run));
 }
 
-static void put_value(FILE *f, const struct rnode *v)
+static void put_u64(struct out *o, uint64_t v, bool negative)
 {
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (negative)
+		buf[--i] = '-';
+	o_write(o, buf + i, sizeof(buf) - i);
+}
+
+static void put_value(struct out *o, const struct rnode *v)
+{
+	char buf[32];
+
 	if (!v) {
-		fputs("NaN", f);
+		o_puts(o, "NaN");
 	} else if (v->kind == R_UINT) {
-		fprintf(f, "%" PRIu64, v->v.u);
+		put_u64(o, v->v.u, false);
 	} else if (v->kind == R_INT) {
-		fprintf(f, "%" PRId64, v->v.i);
+		/* the magnitude of INT64_MIN does not fit an int64_t */
+		put_u64(o, v->v.i < 0 ? 0 - (uint64_t)v->v.i : (uint64_t)v->v.i, v->v.i < 0);
 	} else if (v->kind == R_DOUBLE && isnan(v->v.d)) {
-		fputs("NaN", f);
+		o_puts(o, "NaN");
 	} else if (v->kind == R_DOUBLE && isinf(v->v.d)) {
-		fputs(v->v.d > 0 ? "+Inf" : "-Inf", f);
+		o_puts(o, v->v.d > 0 ? "+Inf" : "-Inf");
 	} else if (v->kind == R_DOUBLE) {
-		fprintf(f, "%.9g", v->v.d);
+		snprintf(buf, sizeof(buf), "%.9g", v->v.d);
+		o_puts(o, buf);
 	} else {
-		fputs("NaN", f);
+		o_puts(o, "NaN");
 	}
 }
 
-static void put_sample(FILE *f, const char *name, const struct rnode *s)
+static void put_sample(struct out *o, const char *name, const struct rnode *s)
 {
 	const struct rnode *labels = r_find(s, "labels");
 	bool first = true;
 
-	fputs(name, f);
+	o_puts(o, name);
 	for (const struct rnode *l = labels ? labels->child : NULL; l; l = l->next) {
 		if (l->kind != R_STR || !m_valid_label_name(l->key))
 			continue;
-		fprintf(f, "%s%s=\"", first ? "{" : ",", l->key);
-		put_escaped(f, l->v.s, true);
-		fputc('"', f);
+		o_putc(o, first ? '{' : ',');
+		o_puts(o, l->key);
+		o_write(o, "=\"", 2);
+		put_escaped(o, l->v.s, true);
+		o_putc(o, '"');
 		first = false;
 	}
-	fputs(first ? " " : "} ", f);
-	put_value(f, r_find(s, "value"));
-	fputc('\n', f);
+	o_puts(o, first ? " " : "} ");
+	put_value(o, r_find(s, "value"));
+	o_putc(o, '\n');
 }
 
 static const char *str_of(const struct rnode *obj, const char *key)
@@ -118,7 +176,7 @@ static const char *str_of(const struct rnode *obj, const char *key)
 }
 
 /* A family without samples says nothing: it is left out. */
-static void put_family(FILE *f, const struct rnode *fam)
+static void put_family(struct out *o, const struct rnode *fam)
 {
 	const char *name = str_of(fam, "name"), *type = str_of(fam, "type");
 	const char *help = str_of(fam, "help");
@@ -126,17 +184,28 @@ static void put_family(FILE *f, const struct rnode *fam)
 
 	if (!m_valid_metric_name(name) || !type || !samples || !samples->child)
 		return;
-	fprintf(f, "# HELP %s ", name);
-	put_escaped(f, help ? help : "", false);
-	fprintf(f, "\n# TYPE %s %s\n", name, type);
+	o_puts(o, "# HELP ");
+	o_puts(o, name);
+	o_putc(o, ' ');
+	put_escaped(o, help ? help : "", false);
+	o_puts(o, "\n# TYPE ");
+	o_puts(o, name);
+	o_putc(o, ' ');
+	o_puts(o, type);
+	o_putc(o, '\n');
 	for (const struct rnode *s = samples->child; s; s = s->next)
-		put_sample(f, name, s);
+		put_sample(o, name, s);
 }
 
 void render_metrics(FILE *f, const struct rnode *root)
 {
 	const struct rnode *fams = root ? r_find(root, "families") : NULL;
+	struct out o;
+
+	o.f = f; /* the buffer itself needs no zeroing */
+	o.n = 0;
 
 	for (const struct rnode *fam = fams ? fams->child : NULL; fam; fam = fam->next)
-		put_family(f, fam);
+		put_family(&o, fam);
+	o_flush(&o);
 }
