@@ -220,7 +220,7 @@ static void feature_series(struct mc *m, struct mdev *d, enum fam fam, uint64_t 
 			continue;
 		s = m_sample_uint(m->fam[fam], word >> bit & 1);
 		m_label(s, "address", d->addr);
-		m_labelf(s, "bit", "%u", bit);
+		m_label_uint(s, "bit", bit);
 		if (name)
 			m_label(s, "name", name);
 		else
@@ -292,8 +292,8 @@ static void interrupts(struct mc *m, struct mdev *d)
 		struct rnode *s = m_sample_uint(m->fam[F_INTERRUPTS], vc[i].count);
 
 		m_label(s, "address", d->addr);
-		m_labelf(s, "vector", "%u", vc[i].vector);
-		m_labelf(s, "irq", "%u", vc[i].irq);
+		m_label_uint(s, "vector", vc[i].vector);
+		m_label_uint(s, "irq", vc[i].irq);
 		m_label(s, "queue", vc[i].queue);
 	}
 	free(vc);

@@ -53,9 +53,30 @@ struct rnode *m_sample_double(struct rnode *family, double value)
 	return s;
 }
 
+/* The sample's label object: its first child, as sample() made it. */
+static struct rnode *labels_of(struct rnode *sample)
+{
+	struct rnode *l = sample ? sample->child : NULL;
+
+	return l && l->key && strcmp(l->key, "labels") == 0 ? l : r_find(sample, "labels");
+}
+
 void m_label(struct rnode *sample, const char *name, const char *value)
 {
-	r_str(sample ? r_find(sample, "labels") : NULL, name, NULL, value ? value : "");
+	r_str(labels_of(sample), name, NULL, value ? value : "");
+}
+
+void m_label_uint(struct rnode *sample, const char *name, unsigned value)
+{
+	char buf[16];
+	size_t i = sizeof(buf) - 1;
+
+	buf[i] = '\0';
+	do {
+		buf[--i] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	m_label(sample, name, buf + i);
 }
 
 void m_labelf(struct rnode *sample, const char *name, const char *fmt, ...)

@@ -40,6 +40,8 @@ struct rnode *m_sample_double(struct rnode *family, double value);
 void m_label(struct rnode *sample, const char *name, const char *value);
 void m_labelf(struct rnode *sample, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A label whose value is a number in decimal (a bit, a vector, an IRQ). */
+void m_label_uint(struct rnode *sample, const char *name, unsigned value);
 /* Samples in the whole model. */
 unsigned m_count_samples(const struct rnode *root);
 

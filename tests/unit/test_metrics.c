@@ -53,7 +53,12 @@ static void test_render(void)
 	m_label(s, "name", "caf\xc3\xa9 \xff\xc0\x80 end");
 	m_label(s, "empty", NULL);
 	m_sample_double(m_family(root, &fam_c), 0.25);
-	CHECK_EQ(m_count_samples(root), 3);
+	/* numbers as labels, and integer values, without printf */
+	s = m_sample_uint(a, 7);
+	m_label_uint(s, "zero", 0);
+	m_label_uint(s, "max", 4294967295u);
+	m_label_uint(s, "bit", 38);
+	CHECK_EQ(m_count_samples(root), 4);
 	text = rendered(root);
 	CHECK(has_line(text, "# HELP t_things_total Things.\\nBack\\\\slash \"q\""));
 	CHECK(has_line(text, "# TYPE t_things_total counter"));
@@ -63,6 +68,7 @@ static void test_render(void)
 		       "t_things_total{name=\"caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd "
 		       "end\",empty=\"\"} 0"));
 	CHECK(has_line(text, "t_seconds 0.25"));
+	CHECK(has_line(text, "t_things_total{zero=\"0\",max=\"4294967295\",bit=\"38\"} 7"));
 	CHECK(strstr(text, "t_empty") == NULL);
 	CHECK(strstr(text, "dropped") == NULL);
 	free(text);
