@@ -91,15 +91,51 @@ static const struct {
 	{"vendor", parse_vendor},
 };
 
+/* The virtio device's uevent (Linux virtio_uevent(): MODALIAS=
+ * virtio:dDDDDDDDDvVVVVVVVV, and DRIVER while bound): the device and
+ * vendor IDs and the driver in one read instead of two attribute files
+ * and the driver link. False when it lacks the IDs. */
+static bool read_virtio_uevent(const char *vdir, struct linux_view *v)
+{
+	char path[PATH_MAX], buf[512], *save = NULL, drv[sizeof(v->virtio_driver)] = "";
+	unsigned dev = 0, ven = 0;
+	bool ids = false;
+
+	if (!join(path, sizeof(path), vdir, "uevent") || !sysattr_read(path, buf, sizeof(buf)))
+		return false;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		int end = 0;
+
+		if (strncmp(l, "DRIVER=", 7) == 0)
+			snprintf(drv, sizeof(drv), "%s", l + 7);
+		else if (sscanf(l, "MODALIAS=virtio:d%8xv%8x%n", &dev, &ven, &end) == 2 && !l[end])
+			ids = true;
+	}
+	if (!ids)
+		return false;
+	v->has_virtio_device_id = v->has_virtio_vendor_id = true;
+	v->virtio_device_id = dev;
+	v->virtio_vendor_id = ven;
+	memcpy(v->virtio_driver, drv, sizeof(drv));
+	v->has_virtio_driver = drv[0] != '\0';
+	return true;
+}
+
+/* The first two attributes (features, status) are read in any case; the
+ * uevent, when whole, stands in for the others and the driver link. */
 static void read_virtio(const char *vdir, bool names_only, struct linux_view *v)
 {
 	char path[PATH_MAX], buf[1024];
+	bool from_uevent = !names_only && read_virtio_uevent(vdir, v);
+	size_t nattrs = names_only    ? 0
+			: from_uevent ? 2
+				      : sizeof(virtio_attrs) / sizeof(virtio_attrs[0]);
 
-	for (size_t i = 0; i < sizeof(virtio_attrs) / sizeof(virtio_attrs[0]) && !names_only; i++)
+	for (size_t i = 0; i < nattrs; i++)
 		if (join(path, sizeof(path), vdir, virtio_attrs[i].file) &&
 		    sysattr_read(path, buf, sizeof(buf)))
 			virtio_attrs[i].parse(buf, v);
-	if (join(path, sizeof(path), vdir, "driver"))
+	if (!from_uevent && join(path, sizeof(path), vdir, "driver"))
 		v->has_virtio_driver =
 			sysattr_link_basename(path, v->virtio_driver, sizeof(v->virtio_driver));
 }

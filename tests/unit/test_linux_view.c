@@ -101,6 +101,39 @@ static void test_bound(void)
 	}
 }
 
+/* The virtio device's uevent stands in for its device and vendor files
+ * and its driver link (removed here, so only the uevent can give them);
+ * one without the IDs leaves the attribute files to be read. */
+static void test_virtio_uevent(void)
+{
+	struct fakesys fs;
+	struct linux_view v;
+	struct pci_addr a = {0, 0, 4, 0};
+
+	if (!build_bound(&fs, VDEV))
+		return;
+	CHECK(fakesys_remove(&fs, VDEV "/device") && fakesys_remove(&fs, VDEV "/vendor") &&
+	      fakesys_remove(&fs, VDEV "/driver"));
+	CHECK(fakesys_text(
+		&fs, VDEV "/uevent",
+		"DRIVER=vmw_vsock_virtio_transport\nMODALIAS=virtio:d00000013v00001AF4\n"));
+	CHECK_EQ(linux_view_read(fs.root, &a, &v), 0);
+	check_bound(&v);
+	/* unbound: no DRIVER line */
+	CHECK(fakesys_text(&fs, VDEV "/uevent", "MODALIAS=virtio:d00000013v00001AF4\n"));
+	CHECK_EQ(linux_view_read(fs.root, &a, &v), 0);
+	CHECK(!v.has_virtio_driver);
+	CHECK_STR(v.virtio_driver, "");
+	CHECK_EQ(v.virtio_device_id, 0x13);
+	/* no usable MODALIAS: the attribute files, here device alone */
+	CHECK(fakesys_text(&fs, VDEV "/uevent", "DRIVER=x\nMODALIAS=virtio:d13\n"));
+	CHECK(fakesys_text(&fs, VDEV "/device", "0x0002\n"));
+	CHECK_EQ(linux_view_read(fs.root, &a, &v), 0);
+	CHECK(v.has_virtio_device_id && v.virtio_device_id == 2);
+	CHECK(!v.has_virtio_vendor_id && !v.has_virtio_driver);
+	fakesys_destroy(&fs);
+}
+
 static void test_unbound_and_broken(void)
 {
 	struct fakesys fs;
@@ -207,6 +240,7 @@ int main(int argc, char **argv)
 	}
 	test_features_any_length();
 	test_bound();
+	test_virtio_uevent();
 	test_unbound_and_broken();
 	return check_done();
 }
