@@ -36,6 +36,9 @@ void pdev_cfg_snapshot(struct pdev *d, bool on)
 	} else if (!d->snap && d->ops->cfg_snapshots && !d->removed) {
 		/* out of memory: no snapshot, reads go to the backend */
 		d->snap = calloc(1, sizeof(*d->snap));
+		/* the header in one read: identity, command, status, BARs and
+		 * the capability pointer are read by nearly every command */
+		pdev_cfg_prefetch(d, 0, PCI_CFG_HEADER_END);
 	}
 }
 

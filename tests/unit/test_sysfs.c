@@ -721,8 +721,9 @@ static void poke(struct fakesys *fs, off_t off, uint16_t v)
 }
 
 /* pdev_cfg_snapshot: a dword is read once, then served from memory (the
- * file changed under it is not seen); off, any write (config or BAR) and
- * a removal check go to the file again. */
+ * file changed under it is not seen); the 64-byte header is read when the
+ * snapshot starts, the rest on first use; off, any write (config or BAR)
+ * and a removal check go to the file again. */
 static void test_cfg_snapshot(void)
 {
 	struct fakesys fs;
@@ -737,10 +738,12 @@ static void test_cfg_snapshot(void)
 	poke(&fs, 0x2c, 0xabcd);
 	poke(&fs, 0x2e, 0x4321);
 	poke(&fs, 0x30, 0x7777);
+	poke(&fs, 0x50, 0x7777);
 	CHECK_EQ(pdev_cfg_read16(d, 0x2c), 0x1af4); /* kept */
 	CHECK_EQ(pdev_cfg_read8(d, 0x2e), 0x01);    /* same dword: kept */
 	CHECK_EQ(pdev_cfg_read32(d, 0x2c), 0x00011af4);
-	CHECK_EQ(pdev_cfg_read16(d, 0x30), 0x7777); /* first read of that dword */
+	CHECK_EQ(pdev_cfg_read16(d, 0x30), 0);	    /* in the header: read at the start */
+	CHECK_EQ(pdev_cfg_read16(d, 0x50), 0x7777); /* first read of that dword */
 	pdev_cfg_snapshot(d, false);
 	CHECK_EQ(pdev_cfg_read16(d, 0x2c), 0xabcd);
 	/* a config write ends it */
@@ -760,19 +763,19 @@ static void test_cfg_snapshot(void)
 	/* a prefetch reads the dwords not held yet in one block, and keeps
 	 * them; held ones are not read again */
 	pdev_cfg_snapshot(d, false);
-	pdev_cfg_prefetch(d, 0x30, 8); /* no snapshot: nothing */
+	pdev_cfg_prefetch(d, 0x50, 8); /* no snapshot: nothing */
 	pdev_cfg_snapshot(d, true);
-	poke(&fs, 0x30, 0x1234);
-	CHECK_EQ(pdev_cfg_read16(d, 0x30), 0x1234);
-	poke(&fs, 0x30, 0x5678);
-	poke(&fs, 0x34, 0x9abc);
-	poke(&fs, 0x38, 0xdef0);
-	pdev_cfg_prefetch(d, 0x30, 12);
-	poke(&fs, 0x34, 0x1111);
-	poke(&fs, 0x38, 0x2222);
-	CHECK_EQ(pdev_cfg_read16(d, 0x30), 0x1234);
-	CHECK_EQ(pdev_cfg_read16(d, 0x34), 0x9abc);
-	CHECK_EQ(pdev_cfg_read16(d, 0x38), 0xdef0);
+	poke(&fs, 0x50, 0x1234);
+	CHECK_EQ(pdev_cfg_read16(d, 0x50), 0x1234);
+	poke(&fs, 0x50, 0x5678);
+	poke(&fs, 0x54, 0x9abc);
+	poke(&fs, 0x58, 0xdef0);
+	pdev_cfg_prefetch(d, 0x50, 12);
+	poke(&fs, 0x54, 0x1111);
+	poke(&fs, 0x58, 0x2222);
+	CHECK_EQ(pdev_cfg_read16(d, 0x50), 0x1234);
+	CHECK_EQ(pdev_cfg_read16(d, 0x54), 0x9abc);
+	CHECK_EQ(pdev_cfg_read16(d, 0x58), 0xdef0);
 	/* the removal check reads past it, and ends it */
 	pdev_cfg_snapshot(d, true);
 	CHECK_EQ(pdev_cfg_read16(d, 0), 0x1af4);

@@ -634,12 +634,18 @@ static void bar_from_flags(struct pci_bar *b, uint64_t flags, uint64_t base)
  * it: sysfs_pdev_open_caps), else in one pread (the kernel still reads
  * them one dword at a time: a syscall is what a config read costs in an
  * emulated guest), dword by dword when the block fails. */
-static unsigned read_bars(struct pdev *d, uint32_t *raw)
+static unsigned read_bars(struct pdev *d, const uint8_t *header, uint32_t *raw)
 {
 	uint32_t hdr = 0;
 	uint8_t b[4 * PCI_NUM_BARS];
 	unsigned n;
 
+	if (header) { /* the open read it whole */
+		n = pci_header_num_bars(header[PCI_CFG_HEADER_TYPE]);
+		for (unsigned i = 0; i < n; i++)
+			raw[i] = (uint32_t)pci_le_value(header + PCI_CFG_BAR0 + 4 * i, 4);
+		return n;
+	}
 	if (d->snap) {
 		n = pci_header_num_bars(pdev_cfg_read8(d, PCI_CFG_HEADER_TYPE));
 		for (unsigned i = 0; i < n; i++)
@@ -657,11 +663,11 @@ static unsigned read_bars(struct pdev *d, uint32_t *raw)
 	return n;
 }
 
-static void fill_bars(struct pdev *d)
+static void fill_bars(struct pdev *d, const uint8_t *header)
 {
 	struct pci_dev *pd = priv_of(d)->pd;
 	uint32_t raw[PCI_NUM_BARS] = {0};
-	unsigned nbars = read_bars(d, raw);
+	unsigned nbars = read_bars(d, header, raw);
 
 	pci_bars_decode(raw, nbars, d->bar);
 	if (!(pd->known_fields & PCI_FILL_SIZES))
@@ -688,11 +694,12 @@ static void fill_identity(struct pdev *d)
 	d->class_code = (uint32_t)pd->device_class << 8 | pd->prog_if;
 }
 
-/* The revision is not in uevent: one config byte, else its attribute. */
-static void identity_from_uevent(struct pdev *d, const struct pci_uevent *u)
+/* The revision is not in uevent: from the header the open read, else one
+ * config byte, else its attribute. */
+static void identity_from_uevent(struct pdev *d, const struct pci_uevent *u, const uint8_t *header)
 {
 	char path[PATH_MAX + 16], buf[16];
-	uint32_t rev = 0;
+	uint32_t rev = header ? header[PCI_CFG_REVISION] : 0;
 
 	d->vendor = u->vendor;
 	d->device = u->device;
@@ -700,7 +707,7 @@ static void identity_from_uevent(struct pdev *d, const struct pci_uevent *u)
 	d->subsys_device = u->subsys_device;
 	d->class_code = u->class_code;
 	snprintf(d->driver, sizeof(d->driver), "%s", u->driver);
-	if (sysfs_cfg_read(d, PCI_CFG_REVISION, 1, &rev, NULL) != 0) {
+	if (!header && sysfs_cfg_read(d, PCI_CFG_REVISION, 1, &rev, NULL) != 0) {
 		snprintf(path, sizeof(path), "%s/revision", priv_of(d)->dir);
 		if (sysattr_read(path, buf, sizeof(buf)))
 			rev = (uint32_t)strtoul(buf, NULL, 16);
@@ -743,7 +750,8 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struc
 	struct pdev *d = sysfs_pdev_new(a, e);
 	struct sysfs_priv *p;
 	struct pci_uevent u;
-	bool have_u;
+	uint8_t hdr[PCI_CFG_HEADER_END];
+	bool have_u, have_hdr;
 
 	if (!d)
 		return -1;
@@ -756,21 +764,23 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struc
 		pdev_close(d);
 		return -1;
 	}
-	if (have_u)
-		identity_from_uevent(d, &u);
-	else
-		fill_identity(d);
 	d->cfg_size = probe_cfg_size(p->pd, e);
 	if (!d->cfg_size) {
 		pdev_close(d);
 		return -1;
 	}
+	/* the header in one read: revision, header type and BARs come from it */
+	have_hdr = sysfs_cfg_read_block(d, 0, hdr, sizeof(hdr), NULL) == 0;
+	if (have_u)
+		identity_from_uevent(d, &u, have_hdr ? hdr : NULL);
+	else
+		fill_identity(d);
 	if (d->cfg_size < PCI_CFG_SPACE_SIZE)
 		snprintf(d->cfg_why, sizeof(d->cfg_why),
 			 "not readable without root: Linux lets other users read only the first "
 			 "%u bytes of config space",
 			 d->cfg_size);
-	fill_bars(d);
+	fill_bars(d, have_hdr ? hdr : NULL);
 	if (!have_u)
 		fill_driver(p->dir, d->driver, sizeof(d->driver));
 	check_lockdown(sysfs_root, p);
@@ -813,7 +823,7 @@ int sysfs_pdev_open_caps(struct pci_access *pacc, const char *sysfs_root, const 
 	}
 	pdev_cfg_snapshot(d, true);
 	identity_from_cfg(d);
-	fill_bars(d);
+	fill_bars(d, NULL);
 	snprintf(d->bar_why, sizeof(d->bar_why), "opened for its capabilities only");
 	pdev_allow_writes(d, false, "opened for its capabilities only");
 	*out = d;
