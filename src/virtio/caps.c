@@ -87,9 +87,6 @@ static void decode_vcap(struct pdev *d, uint8_t pos, struct vcap *c)
 	memset(c, 0, sizeof(*c));
 	c->offset = pos;
 	c->cap_len = pdev_cfg_read8(d, pos + VCAP_LEN);
-	/* the body in one read where config reads are kept (pdev_cfg_prefetch);
-	 * the fields below then come from memory */
-	pdev_cfg_prefetch(d, pos, c->cap_len);
 	c->cfg_type = pdev_cfg_read8(d, pos + VCAP_CFG_TYPE);
 	r = rule_for(c->cfg_type);
 	if (c->cap_len < (r ? r->min_cap_len : VCAP_MIN_LEN) || pos + c->cap_len > d->cfg_size) {
@@ -131,10 +128,58 @@ static void add_vcap(struct pdev *d, struct vcaps *out, uint8_t pos)
 	out->nv++;
 }
 
+/* The bytes decode_vcap() reads of the capability at pos: its fields by
+ * cfg_type, never past cap_len, and never a PCI configuration access
+ * capability's pci_cfg_data: reading that makes the device access its BAR
+ * at whatever offset and length the window holds (an ISR read clears it). */
+static unsigned fields_len(struct pdev *d, unsigned pos)
+{
+	unsigned len = pdev_cfg_read8(d, pos + VCAP_LEN), want;
+
+	switch (pdev_cfg_read8(d, pos + VCAP_CFG_TYPE)) {
+	case VIRTIO_PCI_CAP_NOTIFY_CFG:
+		want = VCAP_NOTIFY_MULT + 4;
+		break;
+	case VIRTIO_PCI_CAP_SHARED_MEMORY_CFG:
+		want = VCAP_LENGTH_HI + 4;
+		break;
+	default: /* PCI_CFG included: its fields end where pci_cfg_data starts */
+		want = VCAP_PCI_CFG_DATA;
+	}
+	return len < want ? len : want;
+}
+
+/* Where config reads are kept (pdev_cfg_prefetch), the fields of all the
+ * virtio capabilities in as few reads as they allow: runs of capabilities
+ * whose fields end where the next one starts (QEMU's layout: one read),
+ * and nothing that is not a field. The capability headers were read by
+ * the walk. */
+static void prefetch_fields(struct pdev *d, const struct pci_caps *caps)
+{
+	unsigned start = 0, end = 0;
+
+	for (unsigned i = 0; i < caps->n; i++) {
+		unsigned pos = caps->cap[i].offset, len;
+
+		if (caps->cap[i].extended || caps->cap[i].id != PCI_CAP_ID_VNDR)
+			continue;
+		len = fields_len(d, pos);
+		if (pos != end) {
+			if (end > start)
+				pdev_cfg_prefetch(d, start, end - start);
+			start = pos;
+		}
+		end = pos + len;
+	}
+	if (end > start)
+		pdev_cfg_prefetch(d, start, end - start);
+}
+
 /* Virtio structures are vendor-specific capabilities of the standard
  * chain, in chain order. */
 static void walk_vendor_caps(struct pdev *d, struct vcaps *out)
 {
+	prefetch_fields(d, &out->pci);
 	for (unsigned i = 0; i < out->pci.n; i++)
 		if (!out->pci.cap[i].extended && out->pci.cap[i].id == PCI_CAP_ID_VNDR)
 			add_vcap(d, out, (uint8_t)out->pci.cap[i].offset);
