@@ -388,7 +388,8 @@ static void add_dev(struct mc *m, struct mdev *d)
 {
 	/* only the host's functions have a Linux side (not -F, not --simulate) */
 	if (session_sysfs_root(m->s))
-		d->have_lv = linux_view_read(session_sysfs_root(m->s), &d->pci->addr, &d->lv) == 0;
+		d->have_lv = linux_view_read_in(session_sysfs_root(m->s), &d->pci->addr,
+						session_virtio_index(m->s), &d->lv) == 0;
 	add(m, d);
 }
 

@@ -18,6 +18,12 @@ void session_init(struct session *s)
 		s->proc_root = "/proc";
 }
 
+static void drop_virtio_index(struct session *s)
+{
+	linux_virtio_index_free(&s->vix);
+	s->vix_tried = s->vix_ok = false;
+}
+
 void session_fini(struct session *s)
 {
 	for (unsigned i = 0; i < s->ndev; i++) {
@@ -29,6 +35,7 @@ void session_fini(struct session *s)
 	s->ndev = 0;
 	psys_close(s->sys);
 	s->sys = NULL;
+	drop_virtio_index(s);
 	session_set_result(s, NULL);
 }
 
@@ -251,7 +258,20 @@ void session_close_last(struct session *s, unsigned keep)
 void session_snapshot(struct session *s, bool on)
 {
 	s->snapshot = on;
-	if (!on)
-		for (unsigned i = 0; i < s->ndev; i++)
-			pdev_cfg_snapshot(s->dev[i]->pci, false);
+	if (on)
+		return;
+	for (unsigned i = 0; i < s->ndev; i++)
+		pdev_cfg_snapshot(s->dev[i]->pci, false);
+	drop_virtio_index(s);
+}
+
+const struct linux_virtio_index *session_virtio_index(struct session *s)
+{
+	if (!s->snapshot || !session_sysfs_root(s))
+		return NULL;
+	if (!s->vix_tried) {
+		s->vix_tried = true;
+		s->vix_ok = linux_virtio_index_read(session_sysfs_root(s), &s->vix) == 0;
+	}
+	return s->vix_ok ? &s->vix : NULL;
 }

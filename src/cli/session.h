@@ -8,6 +8,7 @@
 
 #include "dma/dma.h"
 #include "format/render.h"
+#include "linux/view.h"
 #include "pci/system.h"
 #include "virtio/vdev.h"
 
@@ -83,6 +84,10 @@ struct session {
 	/* The command being run writes nothing: the devices it opens keep a
 	 * config-space snapshot until it ends (dispatch; pdev_cfg_snapshot). */
 	bool snapshot;
+	/* With snapshot: which function each virtio bus device belongs to,
+	 * read once for the line (session_virtio_index). */
+	bool vix_tried, vix_ok;
+	struct linux_virtio_index vix;
 	/* The report of the last command that made one; `expect` tests it. */
 	struct rnode *last;
 };
@@ -127,5 +132,9 @@ void session_close_last(struct session *s, unsigned keep);
  * off drops every open device's snapshot, so the next command, or the
  * shell's prompt, reads the devices again. */
 void session_snapshot(struct session *s, bool on);
+/* For a command line that writes nothing (snapshot on) on this host's
+ * sysfs: the virtio bus index, read at the first call and dropped with
+ * the snapshots. NULL otherwise (callers then list each function). */
+const struct linux_virtio_index *session_virtio_index(struct session *s);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static bool is_dir(const char *path)
 {
@@ -215,8 +216,20 @@ static void read_msi(const char *pcidir, struct linux_view *v)
 	      sizeof(v->msi_irqs[0]), cmp_unsigned);
 }
 
-static int read_view(const char *sysfs_root, const struct pci_addr *a, bool names_only,
-		     struct linux_view *out)
+/* The index's entry for a, if any: it then names the virtio device. */
+static void from_index(const struct linux_virtio_index *ix, const struct pci_addr *a,
+		       struct linux_view *v)
+{
+	for (size_t i = 0; i < ix->n; i++)
+		if (pci_addr_cmp(&ix->e[i].addr, a) == 0) {
+			memcpy(v->virtio_dev, ix->e[i].name, sizeof(v->virtio_dev));
+			v->has_virtio_dev = true;
+			return;
+		}
+}
+
+static int read_view(const char *sysfs_root, const struct pci_addr *a,
+		     const struct linux_virtio_index *ix, bool names_only, struct linux_view *out)
 {
 	char dir[PATH_MAX], path[PATH_MAX], buf[32];
 
@@ -231,17 +244,102 @@ static int read_view(const char *sysfs_root, const struct pci_addr *a, bool name
 		if (join(path, sizeof(path), dir, "irq") && sysattr_read(path, buf, sizeof(buf)))
 			out->has_irq = parse_u32(buf, &out->irq);
 	}
-	if (find_virtio_child(dir, out))
+	if (ix)
+		from_index(ix, a, out);
+	if (ix ? out->has_virtio_dev : find_virtio_child(dir, out))
 		read_virtio_dev(sysfs_root, dir, names_only, out);
 	return 0;
 }
 
 int linux_view_read(const char *sysfs_root, const struct pci_addr *a, struct linux_view *out)
 {
-	return read_view(sysfs_root, a, false, out);
+	return read_view(sysfs_root, a, NULL, false, out);
 }
 
 int linux_view_read_names(const char *sysfs_root, const struct pci_addr *a, struct linux_view *out)
 {
-	return read_view(sysfs_root, a, true, out);
+	return read_view(sysfs_root, a, NULL, true, out);
+}
+
+int linux_view_read_in(const char *sysfs_root, const struct pci_addr *a,
+		       const struct linux_virtio_index *ix, struct linux_view *out)
+{
+	return read_view(sysfs_root, a, ix, false, out);
+}
+
+int linux_view_read_names_in(const char *sysfs_root, const struct pci_addr *a,
+			     const struct linux_virtio_index *ix, struct linux_view *out)
+{
+	return read_view(sysfs_root, a, ix, true, out);
+}
+
+/* The link reads ../../../devices/pci0000:00/0000:00:03.0/virtio2: the
+ * parent's name is the PCI address. */
+static bool parent_pci_addr(const char *bus_dir, const char *name, struct pci_addr *a)
+{
+	char path[PATH_MAX], target[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (!join(path, sizeof(path), bus_dir, name) ||
+	    (n = readlink(path, target, sizeof(target) - 1)) <= 0)
+		return false;
+	target[n] = '\0';
+	slash = strrchr(target, '/');
+	if (!slash || strcmp(slash + 1, name) != 0)
+		return false;
+	*slash = '\0';
+	slash = strrchr(target, '/');
+	slash = slash ? slash + 1 : target;
+	/* sysfs names functions in full, DDDD:BB:DD.F */
+	return strlen(slash) == PCI_ADDR_STRLEN - 1 && pci_addr_parse(slash, a);
+}
+
+static bool index_add(struct linux_virtio_index *ix, size_t *cap, const struct pci_addr *a,
+		      const char *name)
+{
+	if (ix->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 32;
+		struct linux_virtio_entry *e = realloc(ix->e, ncap * sizeof(*e));
+
+		if (!e)
+			return false;
+		ix->e = e;
+		*cap = ncap;
+	}
+	ix->e[ix->n].addr = *a;
+	snprintf(ix->e[ix->n].name, sizeof(ix->e[ix->n].name), "%s", name);
+	ix->n++;
+	return true;
+}
+
+int linux_virtio_index_read(const char *sysfs_root, struct linux_virtio_index *ix)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *dp;
+	int rc = 0;
+
+	memset(ix, 0, sizeof(*ix));
+	if (!sysfs_root || !join(dir, sizeof(dir), sysfs_root, "bus/virtio/devices") ||
+	    !(dp = opendir(dir)))
+		return -1;
+	while (rc == 0 && (de = readdir(dp))) {
+		struct pci_addr a;
+
+		if (strncmp(de->d_name, "virtio", 6) == 0 &&
+		    strlen(de->d_name) < LINUX_VIEW_NAME_LEN &&
+		    parent_pci_addr(dir, de->d_name, &a) && !index_add(ix, &cap, &a, de->d_name))
+			rc = -1;
+	}
+	closedir(dp);
+	if (rc)
+		linux_virtio_index_free(ix);
+	return rc;
+}
+
+void linux_virtio_index_free(struct linux_virtio_index *ix)
+{
+	free(ix->e);
+	memset(ix, 0, sizeof(*ix));
 }

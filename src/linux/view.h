@@ -66,4 +66,29 @@ int linux_view_read(const char *sysfs_root, const struct pci_addr *a, struct lin
  * left unread (has_* false). A dozen syscalls fewer a function. */
 int linux_view_read_names(const char *sysfs_root, const struct pci_addr *a, struct linux_view *out);
 
+/* Which PCI function each virtio bus device belongs to, from one listing
+ * of <sysfs_root>/bus/virtio/devices and the link of each entry. Finding a
+ * function's virtioN otherwise takes a listing of the function's own
+ * directory (thirty-odd entries): in an emulated guest the costliest
+ * syscall a function needs. For commands that look at many functions. */
+struct linux_virtio_index {
+	size_t n;
+	struct linux_virtio_entry {
+		struct pci_addr addr;
+		char name[LINUX_VIEW_NAME_LEN];
+	} * e;
+};
+
+/* 0, or -1 when bus/virtio/devices cannot be listed (then read as without
+ * an index). Entries whose parent is not a PCI function (virtio-mmio,
+ * vDPA) are left out, as the listing of a function would not see them. */
+int linux_virtio_index_read(const char *sysfs_root, struct linux_virtio_index *ix);
+void linux_virtio_index_free(struct linux_virtio_index *ix);
+/* linux_view_read and linux_view_read_names with an index (NULL: list the
+ * function's directory). */
+int linux_view_read_in(const char *sysfs_root, const struct pci_addr *a,
+		       const struct linux_virtio_index *ix, struct linux_view *out);
+int linux_view_read_names_in(const char *sysfs_root, const struct pci_addr *a,
+			     const struct linux_virtio_index *ix, struct linux_view *out);
+
 #endif

@@ -134,6 +134,47 @@ static void test_virtio_uevent(void)
 	fakesys_destroy(&fs);
 }
 
+/* The virtio bus index: entries by the PCI function their link names as
+ * parent, others (a vDPA device, a stray file) left out; with it, a view
+ * takes its virtio device from the index, not from listing the function's
+ * directory (which has no virtioN child in this tree). */
+static void test_virtio_index(void)
+{
+	struct fakesys fs;
+	struct linux_virtio_index ix;
+	struct linux_view v;
+	struct pci_addr a = {0, 0, 4, 0}, b = {0, 0, 5, 0};
+
+	if (!fakesys_create(&fs) || !fakesys_dir(&fs, DEV) ||
+	    !fakesys_dir(&fs, "bus/pci/devices/0000:00:05.0"))
+		return;
+	CHECK_EQ(linux_virtio_index_read(fs.root, &ix), -1); /* no bus/virtio */
+	CHECK(fakesys_dir(&fs, "devices/pci0000:00/0000:00:04.0/virtio6"));
+	CHECK(fakesys_text(&fs, "devices/pci0000:00/0000:00:04.0/virtio6/status", "0x0f\n"));
+	CHECK(fakesys_link(&fs, "bus/virtio/devices/virtio6",
+			   "../../../devices/pci0000:00/0000:00:04.0/virtio6"));
+	CHECK(fakesys_dir(&fs, "devices/vdpa0/virtio7"));
+	CHECK(fakesys_link(&fs, "bus/virtio/devices/virtio7", "../../../devices/vdpa0/virtio7"));
+	CHECK(fakesys_text(&fs, "bus/virtio/devices/virtio8", "not a link\n"));
+	CHECK_EQ(linux_virtio_index_read(fs.root, &ix), 0);
+	CHECK_EQ(ix.n, 1);
+	if (ix.n == 1) {
+		CHECK_EQ(pci_addr_cmp(&ix.e[0].addr, &a), 0);
+		CHECK_STR(ix.e[0].name, "virtio6");
+	}
+	CHECK_EQ(linux_view_read_in(fs.root, &a, &ix, &v), 0);
+	CHECK(v.has_virtio_dev);
+	CHECK_STR(v.virtio_dev, "virtio6");
+	CHECK(v.has_status && v.status == 0x0f);
+	CHECK_EQ(linux_view_read(fs.root, &a, &v), 0); /* listing: no child here */
+	CHECK(!v.has_virtio_dev);
+	CHECK_EQ(linux_view_read_names_in(fs.root, &b, &ix, &v), 0);
+	CHECK(!v.has_virtio_dev);
+	linux_virtio_index_free(&ix);
+	CHECK_EQ(ix.n, 0);
+	fakesys_destroy(&fs);
+}
+
 static void test_unbound_and_broken(void)
 {
 	struct fakesys fs;
@@ -241,6 +282,7 @@ int main(int argc, char **argv)
 	test_features_any_length();
 	test_bound();
 	test_virtio_uevent();
+	test_virtio_index();
 	test_unbound_and_broken();
 	return check_done();
 }
