@@ -4,6 +4,7 @@
 #include "virtio/caps.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pci/regs.h"
@@ -149,30 +150,44 @@ static unsigned fields_len(struct pdev *d, unsigned pos)
 	return len < want ? len : want;
 }
 
+struct field_run {
+	unsigned start, end;
+};
+
+static int cmp_run(const void *x, const void *y)
+{
+	const struct field_run *a = x, *b = y;
+
+	return (a->start > b->start) - (a->start < b->start);
+}
+
 /* Where config reads are kept (pdev_cfg_prefetch), the fields of all the
- * virtio capabilities in as few reads as they allow: runs of capabilities
- * whose fields end where the next one starts (QEMU's layout: one read),
- * and nothing that is not a field. The capability headers were read by
- * the walk. */
+ * virtio capabilities in as few reads as they allow: by offset (QEMU
+ * chains them from the highest down), runs of capabilities whose fields
+ * end where the next one starts (QEMU's layout: one read), and nothing
+ * that is not a field. The capability headers were read by the walk. */
 static void prefetch_fields(struct pdev *d, const struct pci_caps *caps)
 {
-	unsigned start = 0, end = 0;
+	struct field_run run[PCI_CAPS_MAX];
+	unsigned n = 0;
 
-	for (unsigned i = 0; i < caps->n; i++) {
-		unsigned pos = caps->cap[i].offset, len;
-
-		if (caps->cap[i].extended || caps->cap[i].id != PCI_CAP_ID_VNDR)
-			continue;
-		len = fields_len(d, pos);
-		if (pos != end) {
-			if (end > start)
-				pdev_cfg_prefetch(d, start, end - start);
-			start = pos;
+	if (!d->snap)
+		return;
+	for (unsigned i = 0; i < caps->n; i++)
+		if (!caps->cap[i].extended && caps->cap[i].id == PCI_CAP_ID_VNDR) {
+			run[n].start = caps->cap[i].offset;
+			run[n].end = run[n].start + fields_len(d, run[n].start);
+			n++;
 		}
-		end = pos + len;
+	qsort(run, n, sizeof(run[0]), cmp_run);
+	for (unsigned i = 0; i < n;) {
+		unsigned start = run[i].start, end = run[i].end;
+
+		while (++i < n && run[i].start == end)
+			end = run[i].end;
+		if (end > start)
+			pdev_cfg_prefetch(d, start, end - start);
 	}
-	if (end > start)
-		pdev_cfg_prefetch(d, start, end - start);
 }
 
 /* Virtio structures are vendor-specific capabilities of the standard
