@@ -168,13 +168,14 @@ static bool find_virtio_child(const char *dir, struct linux_view *v)
 
 /* The virtio bus entry is a link to the child directory; the child itself
  * serves when a tree lacks the bus directory. */
-static void read_virtio_dev(const char *root, const char *pcidir, bool names_only,
+static void read_virtio_dev(const char *root, const char *pcidir, bool names_only, bool on_bus,
 			    struct linux_view *v)
 {
 	char vdir[PATH_MAX];
 	int n = snprintf(vdir, sizeof(vdir), "%s/bus/virtio/devices/%s", root, v->virtio_dev);
 
-	if (n < 0 || (size_t)n >= sizeof(vdir) || !is_dir(vdir)) {
+	/* on_bus: the index found it there */
+	if (n < 0 || (size_t)n >= sizeof(vdir) || (!on_bus && !is_dir(vdir))) {
 		if (!join(vdir, sizeof(vdir), pcidir, v->virtio_dev))
 			return;
 	}
@@ -247,7 +248,7 @@ static int read_view(const char *sysfs_root, const struct pci_addr *a,
 	if (ix)
 		from_index(ix, a, out);
 	if (ix ? out->has_virtio_dev : find_virtio_child(dir, out))
-		read_virtio_dev(sysfs_root, dir, names_only, out);
+		read_virtio_dev(sysfs_root, dir, names_only, ix != NULL, out);
 	return 0;
 }
 
