@@ -21,6 +21,13 @@ static void test_parse_ok(void)
 	CHECK_EQ(a.bus, 0xef);
 	pci_addr_format(&a, buf);
 	CHECK_STR(buf, "abcd:ef:1f.3");
+	/* leading zeros, and fields wider than PCI's masked to theirs */
+	a = (struct pci_addr){0x10002, 0x104, 0x3f, 9};
+	pci_addr_format(&a, buf);
+	CHECK_STR(buf, "0002:04:1f.1");
+	a = (struct pci_addr){0, 0, 0, 0};
+	pci_addr_format(&a, buf);
+	CHECK_STR(buf, "0000:00:00.0");
 }
 
 static void test_parse_bad(void)
