@@ -62,19 +62,28 @@ static void tabs(struct jbuf *b, unsigned n)
 		putc_(b, '\t');
 }
 
+/* Bytes before the next one that needs an escape (a control byte, '"',
+ * '\\') or the end. A loop, not strcspn: with 33 bytes to reject, glibc's
+ * strcspn builds its table on every call, and strings are most of what a
+ * dump renders. */
+static size_t plain_run(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p >= 0x20 && *p != '"' && *p != '\\')
+		p++;
+	return (size_t)(p - (const unsigned char *)s);
+}
+
 /* cJSON's escaping: the two JSON metacharacters and the short escapes,
  * other control bytes as \u00XX, everything else (UTF-8 included) as is. */
 static void put_string(struct jbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	/* every byte that needs an escape: strcspn finds the next one */
-	static const char special[] = "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d"
-				      "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b"
-				      "\x1c\x1d\x1e\x1f";
 
 	putc_(b, '"');
 	for (;;) {
-		size_t plain = strcspn(s, special);
+		size_t plain = plain_run(s);
 		unsigned char c;
 		char esc[6] = {'\\', 0, '0', '0', 0, 0};
 		size_t n = 2;
