@@ -242,7 +242,10 @@ static int read_view(const char *sysfs_root, const struct pci_addr *a,
 			out->has_pci_driver = sysattr_link_basename(path, out->pci_driver,
 								    sizeof(out->pci_driver));
 		read_msi(dir, out);
-		if (join(path, sizeof(path), dir, "irq") && sysattr_read(path, buf, sizeof(buf)))
+		/* with MSI-X vectors the INTx line is not in use, and the file
+		 * is one read fewer (see has_irq) */
+		if (!(out->msix && out->n_msi_irqs) && join(path, sizeof(path), dir, "irq") &&
+		    sysattr_read(path, buf, sizeof(buf)))
 			out->has_irq = parse_u32(buf, &out->irq);
 	}
 	if (ix)

@@ -51,7 +51,8 @@ struct linux_view {
 	unsigned msi_irqs[LINUX_VIEW_MAX_IRQS];
 
 	/* The "irq" file: the Linux IRQ of the INTx pin (0: none). Read it
-	 * only with MSI and MSI-X off: some kernels show an MSI IRQ there. */
+	 * only with MSI and MSI-X off: some kernels show an MSI IRQ there.
+	 * Not read (has_irq false) while msi_irqs lists MSI-X vectors. */
 	bool has_irq;
 	uint32_t irq;
 };

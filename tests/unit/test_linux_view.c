@@ -43,6 +43,7 @@ static bool build_bound(struct fakesys *fs, const char *vdir)
 		snprintf(rel, sizeof(rel), DEV "/msi_irqs/%s", irqs[i]);
 		ok = ok && fakesys_text(fs, rel, "msix\n");
 	}
+	ok = ok && fakesys_text(fs, DEV "/irq", "11\n");
 	CHECK(ok);
 	return ok;
 }
@@ -72,6 +73,7 @@ static void check_bound(const struct linux_view *v)
 	CHECK_EQ(v->n_msi_irqs, 4);
 	for (unsigned i = 0; i < 4; i++)
 		CHECK_EQ(v->msi_irqs[i], 40 + i);
+	CHECK(!v->has_irq); /* MSI-X on: the INTx file is left unread */
 }
 
 static void test_bound(void)
@@ -89,6 +91,16 @@ static void test_bound(void)
 			return;
 		CHECK_EQ(linux_view_read(fs.root, &a, &v), 0);
 		check_bound(&v);
+		/* with MSI rather than MSI-X, the irq file is read */
+		for (size_t k = 0; k < 4; k++) {
+			static const char *const irqs[] = {"43", "40", "42", "41"};
+			char rel[64];
+
+			snprintf(rel, sizeof(rel), DEV "/msi_irqs/%s", irqs[k]);
+			CHECK(fakesys_text(&fs, rel, "msi\n"));
+		}
+		CHECK_EQ(linux_view_read(fs.root, &a, &v), 0);
+		CHECK(!v.msix && v.has_irq && v.irq == 11);
 		/* the names alone (list): the rest is left unread, not made up */
 		CHECK_EQ(linux_view_read_names(fs.root, &a, &v), 0);
 		CHECK(v.has_virtio_dev);
