@@ -471,6 +471,19 @@ static void test_lockdown(void)
 		return;
 	CHECK_STR(d->bar_why, "kernel lockdown (integrity) forbids BAR access from user space "
 			      "(/sys/kernel/security/lockdown)");
+	pdev_close(d);
+	/* read once per source: the next open of the same source keeps it */
+	CHECK(fakesys_text(&fs, "kernel/security/lockdown", "[none] integrity confidentiality\n"));
+	d = NULL;
+	{
+		struct pci_addr a;
+		struct verr e = {0};
+
+		pci_addr_parse(NET, &a);
+		CHECK_EQ(psys_open_device(s, &a, &d, &e), 0);
+	}
+	CHECK_STR(d ? d->bar_why : "", "kernel lockdown (integrity) forbids BAR access from user "
+				       "space (/sys/kernel/security/lockdown)");
 	close_all(d, s, &fs);
 }
 

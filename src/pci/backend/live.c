@@ -199,10 +199,11 @@ static void why_mmap(const struct pdev *d, unsigned bar, int err, char *buf)
 }
 
 /* The lockdown file reads like "none [integrity] confidentiality". */
-static void check_lockdown(const char *root, struct sysfs_priv *p)
+void sysfs_lockdown_why(const char *root, char *why, size_t len)
 {
 	char path[PATH_MAX], buf[128], *l, *r;
 
+	why[0] = '\0';
 	if (snprintf(path, sizeof(path), "%s/kernel/security/lockdown", root) >= (int)sizeof(path))
 		return;
 	if (!sysattr_read(path, buf, sizeof(buf)))
@@ -213,7 +214,7 @@ static void check_lockdown(const char *root, struct sysfs_priv *p)
 		return;
 	*r = '\0';
 	if (strcmp(l + 1, "none") != 0)
-		snprintf(p->lockdown_why, WHY_LEN,
+		snprintf(why, len,
 			 "kernel lockdown (%s) forbids BAR access from user space "
 			 "(/sys/kernel/security/lockdown)",
 			 l + 1);
@@ -744,8 +745,8 @@ static struct pdev *sysfs_pdev_new(const struct pci_addr *a, struct verr *e)
 	return d;
 }
 
-int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
-		    struct pdev **out, struct verr *e)
+int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char *lockdown_why,
+		    const struct pci_addr *a, struct pdev **out, struct verr *e)
 {
 	struct pdev *d = sysfs_pdev_new(a, e);
 	struct sysfs_priv *p;
@@ -788,7 +789,7 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const struc
 	fill_bars(d, have_hdr ? hdr : NULL);
 	if (!have_u)
 		fill_driver(p->dir, d->driver, sizeof(d->driver));
-	check_lockdown(sysfs_root, p);
+	snprintf(p->lockdown_why, sizeof(p->lockdown_why), "%s", lockdown_why);
 	probe_bar_files(d);
 	refresh_decode(d);
 	*out = d;

@@ -16,6 +16,8 @@ struct sys_state {
 	struct pci_access *pacc; /* live system; NULL for a dump */
 	struct dumpfile *dump;	 /* dump file; NULL for the live system */
 	char root[PATH_MAX];
+	bool lockdown_read; /* lockdown_why is read once, at the first open */
+	char lockdown_why[256];
 };
 
 static const struct psys_ops live_ops, dump_ops;
@@ -220,6 +222,15 @@ static int scan_dump(struct psys *ps, struct psys_entry **out, size_t *n, struct
 	return 0;
 }
 
+static const char *lockdown_why(struct sys_state *s)
+{
+	if (!s->lockdown_read) {
+		sysfs_lockdown_why(s->root, s->lockdown_why, sizeof(s->lockdown_why));
+		s->lockdown_read = true;
+	}
+	return s->lockdown_why;
+}
+
 static int live_open_device(struct psys *ps, const struct pci_addr *a, struct pdev **out,
 			    struct verr *e)
 {
@@ -227,7 +238,7 @@ static int live_open_device(struct psys *ps, const struct pci_addr *a, struct pd
 
 	if (vfio_is_bound(s->root, a))
 		return vfio_pdev_open(s->root, a, out, e);
-	return sysfs_pdev_open(s->pacc, s->root, a, out, e);
+	return sysfs_pdev_open(s->pacc, s->root, lockdown_why(s), a, out, e);
 }
 
 static int live_open_config(struct psys *ps, const struct pci_addr *a, struct pdev **out,
@@ -235,7 +246,7 @@ static int live_open_config(struct psys *ps, const struct pci_addr *a, struct pd
 {
 	struct sys_state *s = state(ps);
 
-	return sysfs_pdev_open(s->pacc, s->root, a, out, e);
+	return sysfs_pdev_open(s->pacc, s->root, lockdown_why(s), a, out, e);
 }
 
 static int live_open_caps(struct psys *ps, const struct pci_addr *a, struct pdev **out,
