@@ -115,8 +115,10 @@ static struct psys *open_source(struct session *s, struct verr *e)
 
 int session_system(struct session *s, struct psys **out, struct verr *e)
 {
-	if (!s->sys)
+	if (!s->sys) {
 		s->sys = open_source(s, e);
+		psys_keep_scans(s->sys, s->snapshot);
+	}
 	*out = s->sys;
 	return s->sys ? 0 : -1;
 }
@@ -258,6 +260,7 @@ void session_close_last(struct session *s, unsigned keep)
 void session_snapshot(struct session *s, bool on)
 {
 	s->snapshot = on;
+	psys_keep_scans(s->sys, on);
 	if (on)
 		return;
 	for (unsigned i = 0; i < s->ndev; i++)

@@ -130,7 +130,8 @@ void session_close_last(struct session *s, unsigned keep);
 /* Starts (on) or ends config-space snapshots for the devices of one
  * command (dispatch): on only for a command line that writes nothing;
  * off drops every open device's snapshot, so the next command, or the
- * shell's prompt, reads the devices again. */
+ * shell's prompt, reads the devices again. The source keeps its scans
+ * for as long (psys_keep_scans). */
 void session_snapshot(struct session *s, bool on);
 /* For a command line that writes nothing (snapshot on) on this host's
  * sysfs: the virtio bus index, read at the first call and dropped with

@@ -52,6 +52,12 @@ int psys_scan(struct psys *s, struct psys_entry **out, size_t *n, struct verr *e
 	return s->ops->scan(s, out, n, e);
 }
 
+void psys_keep_scans(struct psys *s, bool on)
+{
+	if (s && s->ops->keep_scans)
+		s->ops->keep_scans(s, on);
+}
+
 int psys_open_device(struct psys *s, const struct pci_addr *a, struct pdev **out, struct verr *e)
 {
 	*out = NULL;

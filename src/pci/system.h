@@ -50,6 +50,9 @@ struct psys_ops {
 	/* The sysfs tree the functions are found under; NULL: none (the
 	 * functions have no Linux side). NULL pointer: none. */
 	const char *(*sysfs_root)(const struct psys *s);
+	/* Optional: keep each scan's entries until called with false, and
+	 * let opens take the identity from them (psys_keep_scans). */
+	void (*keep_scans)(struct psys *s, bool on);
 	/* Frees priv and what it holds. */
 	void (*close)(struct psys *s);
 };
@@ -78,6 +81,11 @@ const char *psys_sysfs_root(const struct psys *s);
 
 /* Every function, sorted by address. *out is malloc'd; free() it. */
 int psys_scan(struct psys *s, struct psys_entry **out, size_t *n, struct verr *e);
+/* For one command that writes nothing (the CLI's line, as config
+ * snapshots): with on, a function opened after a scan takes its identity
+ * and driver from what the scan read moments before instead of reading
+ * them again; off forgets the scans. A no-op for sources without it. */
+void psys_keep_scans(struct psys *s, bool on);
 /* Opens one function; VX_NODEV when it does not exist. The device is
  * read-only until pdev_allow_writes(). */
 int psys_open_device(struct psys *s, const struct pci_addr *a, struct pdev **out, struct verr *e);

@@ -265,6 +265,41 @@ static void test_uevent(void)
 	fakesys_destroy(&fs);
 }
 
+/* psys_keep_scans: within one command an open takes the identity and
+ * driver its scan read (a uevent changed in between is not seen); off,
+ * or with no scan kept, the open reads the function again. */
+static void test_keep_scans(void)
+{
+	struct fakesys fs;
+	struct verr e = {0};
+	struct psys *s;
+	struct psys_entry *v = NULL;
+	struct pdev *d = NULL;
+	struct pci_addr a;
+	size_t n = 0;
+
+	if (!setup(&fs, 256, 7, true))
+		return;
+	pci_addr_parse(NET, &a);
+	s = psys_open_live(fs.root, &e);
+	psys_keep_scans(s, true);
+	CHECK_EQ(s ? psys_scan(s, &v, &n, &e) : -1, 0);
+	free(v);
+	CHECK(fakesys_text(&fs, NET_DIR "/uevent",
+			   "DRIVER=vfio-pci\nPCI_CLASS=20000\nPCI_ID=1AF4:1041\n"
+			   "PCI_SUBSYS_ID=1AF4:1100\n"));
+	CHECK_EQ(s ? psys_open_device(s, &a, &d, &e) : -1, 0);
+	CHECK(d && d->device == 0x1000 && strcmp(d->driver, "virtio-pci") == 0);
+	pdev_close(d);
+	d = NULL;
+	psys_keep_scans(s, false);
+	CHECK_EQ(s ? psys_open_device(s, &a, &d, &e) : -1, 0);
+	CHECK(d && d->device == 0x1041 && strcmp(d->driver, "vfio-pci") == 0);
+	pdev_close(d);
+	psys_close(s);
+	fakesys_destroy(&fs);
+}
+
 /* Config files of 64 and 4096 bytes: what a process without CAP_SYS_ADMIN
  * gets, and a PCIe function. */
 static void test_cfg_size(void)
@@ -842,6 +877,7 @@ int main(int argc, char **argv)
 	test_scan();
 	test_identity();
 	test_uevent();
+	test_keep_scans();
 	test_cfg_size();
 	test_bar_reads();
 	test_bar_writes();

@@ -41,9 +41,12 @@ void pci_le_bytes(uint32_t v, unsigned width, uint8_t *b);
 
 /* Live backend (sysfs.c). pacc must outlive the device. lockdown_why:
  * what sysfs_lockdown_why() said ("" when BAR access is not locked down),
- * read once per source rather than once per function. */
+ * read once per source rather than once per function. known: the
+ * function's scan entry of this command (psys_keep_scans), whose identity
+ * and driver then stand in for its uevent file; NULL: read it. */
 int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char *lockdown_why,
-		    const struct pci_addr *a, struct pdev **out, struct verr *e);
+		    const struct psys_entry *known, const struct pci_addr *a, struct pdev **out,
+		    struct verr *e);
 /* Why kernel lockdown forbids BAR access from user space, or "". */
 void sysfs_lockdown_why(const char *sysfs_root, char *why, size_t len);
 /* For psys_open_caps: config space (snapshot on) and BAR kinds and sizes

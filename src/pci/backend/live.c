@@ -745,8 +745,19 @@ static struct pdev *sysfs_pdev_new(const struct pci_addr *a, struct verr *e)
 	return d;
 }
 
+static void uevent_from_entry(const struct psys_entry *k, struct pci_uevent *u)
+{
+	u->vendor = k->vendor;
+	u->device = k->device;
+	u->subsys_vendor = k->subsys_vendor;
+	u->subsys_device = k->subsys_device;
+	u->class_code = k->class_code;
+	snprintf(u->driver, sizeof(u->driver), "%s", k->driver);
+}
+
 int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char *lockdown_why,
-		    const struct pci_addr *a, struct pdev **out, struct verr *e)
+		    const struct psys_entry *known, const struct pci_addr *a, struct pdev **out,
+		    struct verr *e)
 {
 	struct pdev *d = sysfs_pdev_new(a, e);
 	struct sysfs_priv *p;
@@ -757,8 +768,11 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char 
 	if (!d)
 		return -1;
 	p = d->priv;
-	have_u = pci_sysfs_path(p->dir, sizeof(p->dir), sysfs_root, a, NULL) &&
-		 read_uevent(p->dir, &u);
+	have_u = pci_sysfs_path(p->dir, sizeof(p->dir), sysfs_root, a, NULL);
+	if (have_u && known)
+		uevent_from_entry(known, &u);
+	else if (have_u)
+		have_u = read_uevent(p->dir, &u);
 	/* The uevent proved the directory there: libpci goes first, and the
 	 * entry's files are checked only to explain a failure (three path
 	 * lookups a function fewer, each costly in an emulated guest). */

@@ -18,6 +18,9 @@ struct sys_state {
 	char root[PATH_MAX];
 	bool lockdown_read; /* lockdown_why is read once, at the first open */
 	char lockdown_why[256];
+	bool keep;		 /* psys_keep_scans */
+	struct psys_entry *kept; /* the last scan while keep, sorted */
+	size_t nkept;
 };
 
 static const struct psys_ops live_ops, dump_ops;
@@ -119,6 +122,7 @@ static void sys_close(struct psys *ps)
 
 	lpci_close(s->pacc);
 	dumpfile_free(s->dump);
+	free(s->kept);
 	free(s);
 }
 
@@ -166,6 +170,40 @@ static enum scan_result scan_one(struct sys_state *s, const struct pci_addr *a,
 	return SCAN_FAILED;
 }
 
+static void forget_scan(struct sys_state *s)
+{
+	free(s->kept);
+	s->kept = NULL;
+	s->nkept = 0;
+}
+
+/* A copy for the opens that follow; none when out of memory (they read
+ * the identity themselves). */
+static void keep_scan(struct sys_state *s, const struct psys_entry *v, size_t n)
+{
+	forget_scan(s);
+	if (!s->keep || !n || !(s->kept = malloc(n * sizeof(*v))))
+		return;
+	memcpy(s->kept, v, n * sizeof(*v));
+	s->nkept = n;
+}
+
+static void live_keep_scans(struct psys *ps, bool on)
+{
+	struct sys_state *s = state(ps);
+
+	s->keep = on;
+	if (!on)
+		forget_scan(s);
+}
+
+static const struct psys_entry *kept_entry(const struct sys_state *s, const struct pci_addr *a)
+{
+	struct psys_entry key = {.addr = *a};
+
+	return s->nkept ? bsearch(&key, s->kept, s->nkept, sizeof(key), entry_cmp) : NULL;
+}
+
 /* Entries whose names are not DDDD:BB:DD.F (domains above 0xffff, as VMD
  * creates) cannot be represented by struct pci_addr and are skipped. */
 static int scan_live(struct psys *ps, struct psys_entry **out, size_t *n, struct verr *e)
@@ -198,6 +236,7 @@ static int scan_live(struct psys *ps, struct psys_entry **out, size_t *n, struct
 	}
 	closedir(dp);
 	qsort(v, cnt, sizeof(*v), entry_cmp);
+	keep_scan(s, v, cnt);
 	*out = v;
 	*n = cnt;
 	return 0;
@@ -238,7 +277,7 @@ static int live_open_device(struct psys *ps, const struct pci_addr *a, struct pd
 
 	if (vfio_is_bound(s->root, a))
 		return vfio_pdev_open(s->root, a, out, e);
-	return sysfs_pdev_open(s->pacc, s->root, lockdown_why(s), a, out, e);
+	return sysfs_pdev_open(s->pacc, s->root, lockdown_why(s), kept_entry(s, a), a, out, e);
 }
 
 static int live_open_config(struct psys *ps, const struct pci_addr *a, struct pdev **out,
@@ -246,7 +285,7 @@ static int live_open_config(struct psys *ps, const struct pci_addr *a, struct pd
 {
 	struct sys_state *s = state(ps);
 
-	return sysfs_pdev_open(s->pacc, s->root, lockdown_why(s), a, out, e);
+	return sysfs_pdev_open(s->pacc, s->root, lockdown_why(s), kept_entry(s, a), a, out, e);
 }
 
 static int live_open_caps(struct psys *ps, const struct pci_addr *a, struct pdev **out,
@@ -271,6 +310,7 @@ static const struct psys_ops live_ops = {
 	.open_config = live_open_config,
 	.open_caps = live_open_caps,
 	.sysfs_root = live_sysfs_root,
+	.keep_scans = live_keep_scans,
 	.close = sys_close,
 };
 
