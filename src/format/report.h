@@ -100,8 +100,10 @@ struct rnode *r_bytes(struct rnode *p, const char *key, const char *label, const
 		      unsigned len);
 
 /* Moves a node (and its subtree) to the end of another container and
- * returns it there. Between two reports the subtree is copied into the
- * new one (each report owns its memory): use the returned node, not n. */
+ * returns it there. A subtree of another report is copied into the new
+ * one (each report owns its memory): use the returned node, not n. A
+ * whole report (n a root) joins the new one's memory instead, uncopied:
+ * it is then freed with it, never on its own. */
 struct rnode *r_move(struct rnode *n, struct rnode *new_parent);
 
 struct rnode *r_annot(struct rnode *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

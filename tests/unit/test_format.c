@@ -236,7 +236,7 @@ static void test_json_like_cjson(void)
 	for (unsigned i = 0; i < 31; i++)
 		ctl[i] = (char)(i + 1);
 	memcpy(ctl + 31, "\"\\/\x7f\xc3\xa9x", 7);
-	ctl[39] = '\0';
+	ctl[38] = '\0'; /* 31 control bytes, 7 more, the end */
 	r_str(root, "control bytes", NULL, ctl);
 	r_str(root, "", NULL, "");
 	r_str(root, "k\"ey\n", NULL, "v");
@@ -290,6 +290,41 @@ static void test_move_between(void)
 	s = render_json_string(root, false);
 	CHECK_STR(s, "{\"schema_version\":1,\"ext\":{\"n\":7,\"l\":[\"line\"]}}");
 	free(s);
+	r_free(root);
+}
+
+/* A whole report (a root) moved into another joins its memory: nothing
+ * is copied, the nodes are the same, allocation in either part goes on,
+ * and freeing the new root frees both (the sanitizer run and valgrind see
+ * any leak or double free). An incomplete one leaves the new one marked. */
+static void test_move_root(void)
+{
+	struct rnode *root = r_new_root(), *doc = r_new_root(), *arr, *n, *big;
+	char *s;
+
+	arr = r_arr(root, "devices", NULL, 0);
+	n = r_str(doc, "name", NULL, "first");
+	/* enough to take the document past its first chunk */
+	big = r_arr(doc, "many", NULL, RF_LINES);
+	for (unsigned i = 0; i < 500; i++)
+		r_strf(big, NULL, NULL, "line %u", i);
+	CHECK(r_move(doc, arr) == doc);
+	CHECK(doc->parent == arr && arr->child == doc);
+	CHECK(r_path(root, "devices.0.name") == n);
+	r_str(doc, "after", NULL, "added");
+	r_str(root, "tail", NULL, "also");
+	CHECK(r_complete(root));
+	s = render_json_string(root, false);
+	CHECK(strstr(s, "\"name\":\"first\"") && strstr(s, "\"line 499\"") &&
+	      strstr(s, "\"after\":\"added\"") && strstr(s, "\"tail\":\"also\""));
+	cJSON_free(s);
+	r_free(root);
+
+	root = r_new_root();
+	doc = r_new_root();
+	doc->flags |= RF_OOM;
+	r_move(doc, root);
+	CHECK(!r_complete(root));
 	r_free(root);
 }
 
@@ -403,5 +438,6 @@ int main(void)
 	test_move();
 	test_json_like_cjson();
 	test_move_between();
+	test_move_root();
 	return check_done();
 }
