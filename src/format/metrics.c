@@ -100,16 +100,17 @@ unsigned m_count_samples(const struct rnode *root)
 	return n;
 }
 
-static bool name_chars(const char *s, const char *first_extra, const char *extra)
+/* [a-zA-Z_] then [a-zA-Z0-9_]; colon: ':' allowed anywhere (metric names). */
+static bool name_chars(const char *s, bool colon)
 {
 	if (!s || !*s)
 		return false;
 	for (const char *p = s; *p; p++) {
-		bool alpha = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_';
-		bool digit = *p >= '0' && *p <= '9';
-		const char *more = p == s ? first_extra : extra;
+		char c = *p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+			  (c >= '0' && c <= '9' && p != s) || (c == ':' && colon);
 
-		if (!alpha && !(digit && p != s) && !(*more && strchr(more, *p)))
+		if (!ok)
 			return false;
 	}
 	return true;
@@ -117,11 +118,11 @@ static bool name_chars(const char *s, const char *first_extra, const char *extra
 
 bool m_valid_metric_name(const char *s)
 {
-	return name_chars(s, ":", ":");
+	return name_chars(s, true);
 }
 
 bool m_valid_label_name(const char *s)
 {
 	/* names starting with __ are reserved for Prometheus itself */
-	return name_chars(s, "", "") && strncmp(s, "__", 2) != 0;
+	return name_chars(s, false) && strncmp(s, "__", 2) != 0;
 }

@@ -88,7 +88,8 @@ static void put_escaped(struct out *o, const char *s, bool quote)
 	const unsigned char *p = (const unsigned char *)s, *run = p;
 
 	while (*p) {
-		size_t n = utf8_len(p);
+		/* printable ASCII first: nearly every byte of an exposition */
+		size_t n = *p >= 0x20 && *p < 0x7f ? 1 : utf8_len(p);
 		bool plain = n && *p != '\\' && *p != '\n' && !(*p == '"' && quote);
 
 		if (plain) {
