@@ -41,14 +41,12 @@ static bool selected(const struct conform_opts *o, const char *id)
 static const char *blocked_by(const char *needs, const struct conform_check *t, size_t n,
 			      const bool *ran, const struct ck_out *res)
 {
-	char id[64];
-
 	for (const char *p = needs; p && *p;) {
 		size_t len = strcspn(p, " ");
 
-		snprintf(id, sizeof(id), "%.*s", (int)len, p);
 		for (size_t j = 0; j < n; j++)
-			if (ran[j] && res[j].result == CK_FAIL && strcmp(t[j].id, id) == 0)
+			if (ran[j] && res[j].result == CK_FAIL && strncmp(t[j].id, p, len) == 0 &&
+			    t[j].id[len] == '\0')
 				return t[j].id;
 		p += len;
 		p += strspn(p, " ");
@@ -188,9 +186,12 @@ int conform_run(const struct conform_env *env, const struct conform_opts *o, str
 		res[i].result = CK_PASS;
 		res[i].skip = CK_SKIP_NA;
 		res[i].required[0] = res[i].seen[0] = '\0';
+		res[i].no_text = out == NULL;
 		if (!selected(o, t[i].id))
 			continue;
-		run_one(&st, &t[i], blocked_by(t[i].needs, t, n, ran, res), &res[i]);
+		/* nothing failed yet: nothing can block */
+		run_one(&st, &t[i], sum->failed ? blocked_by(t[i].needs, t, n, ran, res) : NULL,
+			&res[i]);
 		ran[i] = true;
 		active_ran |= t[i].active && env->active;
 		count(&t[i], &res[i], sum);

@@ -26,6 +26,8 @@ void ck_fail(struct ck_out *o, const char *required, const char *seen_fmt, ...)
 	va_list ap;
 
 	ck_clear(o, CK_FAIL);
+	if (o->no_text)
+		return;
 	snprintf(o->required, sizeof(o->required), "%s", required);
 	va_start(ap, seen_fmt);
 	vsnprintf(o->seen, sizeof(o->seen), seen_fmt, ap);
@@ -38,6 +40,8 @@ void ck_skip(struct ck_out *o, enum ck_skip kind, const char *fmt, ...)
 
 	ck_clear(o, CK_SKIP);
 	o->skip = kind;
+	if (o->no_text)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(o->reason, sizeof(o->reason), fmt, ap);
 	va_end(ap);
