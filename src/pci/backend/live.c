@@ -1,6 +1,7 @@
-/* The live backend: identity, BAR sizes and config space through libpci
- * (linux-sysfs method), BAR registers through the sysfs resourceN files,
- * the bound driver from the sysfs driver link. */
+/* The live backend: identity and bound driver from the kernel's uevent
+ * file (libpci's attribute files and the driver link where it is missing),
+ * BAR sizes and config space through libpci (linux-sysfs method), BAR
+ * registers through the sysfs resourceN files. */
 #include "pci/backend/backend.h"
 #include "pci/backend/libpci_guard.h"
 
