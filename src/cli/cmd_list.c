@@ -44,7 +44,7 @@ static void list_resources(struct session *s, const struct psys_entry *p,
 		return;
 	}
 	if (lv)
-		linux_resources_read(session_sysfs_root(s), &p->addr, lv, &res);
+		linux_resources_read(session_sysfs_root(s), &p->addr, lv, true, &res);
 	report_resource_rows(r_arr(row, "resources", "created", RF_NAMES), &res);
 }
 

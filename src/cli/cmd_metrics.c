@@ -137,7 +137,7 @@ static void info(struct mc *m, struct mdev *d)
 	char buf[256] = "";
 
 	if (d->have_lv &&
-	    linux_resources_read(session_sysfs_root(m->s), &d->pci->addr, &d->lv, &res))
+	    linux_resources_read(session_sysfs_root(m->s), &d->pci->addr, &d->lv, false, &res))
 		linux_resources_summary(&res, buf, sizeof(buf));
 	m_label(s, "address", d->addr);
 	m_labelf(s, "pci_id", "%04x:%04x", d->pci->vendor, d->pci->device);

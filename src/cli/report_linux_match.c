@@ -22,7 +22,7 @@ void report_linux_resources(struct rctx *c, struct rnode *o)
 	struct rnode *t = r_arr(o, "resources", "Resources", RF_TABLE);
 	struct linux_resources res;
 
-	linux_resources_read(session_sysfs_root(c->s), &c->d->pci->addr, &c->lv, &res);
+	linux_resources_read(session_sysfs_root(c->s), &c->d->pci->addr, &c->lv, true, &res);
 	report_resource_rows(t, &res);
 	if (res.truncated)
 		rctx_note(c, "linux.resources: more than %d; the rest are not shown",

@@ -166,7 +166,7 @@ static void take(const struct names *ents, const char *prefix, struct names *out
 /* One class; `top` is virtioN's own listing: a class directory that is
  * not in it is not opened (one readdir instead of a failed open per
  * class: what a syscall costs counts in an emulated guest). */
-static void read_class(const char *vdir, const struct names *top, size_t i,
+static void read_class(const char *vdir, const struct names *top, size_t i, bool details,
 		       struct linux_resources *out)
 {
 	char dir[PATH_MAX], path[PATH_MAX], detail[128];
@@ -183,7 +183,8 @@ static void read_class(const char *vdir, const struct names *top, size_t i,
 		take(top, classes[i].prefix, &ents);
 	for (unsigned k = 0; k < ents.n; k++) {
 		detail[0] = '\0';
-		if (classes[i].detail && path_of(path, sizeof(path), dir, ents.v[k], NULL))
+		if (details && classes[i].detail &&
+		    path_of(path, sizeof(path), dir, ents.v[k], NULL))
 			classes[i].detail(path, detail, sizeof(detail));
 		add(out, classes[i].kind, ents.v[k], detail);
 	}
@@ -315,7 +316,8 @@ static bool virtio_dir(const char *root, const struct pci_addr *a, const struct 
 }
 
 unsigned linux_resources_read(const char *sysfs_root, const struct pci_addr *a,
-			      const struct linux_view *lv, struct linux_resources *out)
+			      const struct linux_view *lv, bool details,
+			      struct linux_resources *out)
 {
 	char vdir[PATH_MAX];
 	struct names top;
@@ -326,7 +328,7 @@ unsigned linux_resources_read(const char *sysfs_root, const struct pci_addr *a,
 		return 0;
 	list_dir(vdir, "", &top);
 	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-		read_class(vdir, &top, i, out);
+		read_class(vdir, &top, i, details, out);
 	read_mount_tag(vdir, &top, out);
 	read_driver_wide(sysfs_root, lv, out);
 	return out->n;

@@ -42,9 +42,12 @@ struct linux_resources {
 
 /* Fills *out for the virtio device lv describes (lv from linux_view_read
  * of the same function). Returns the number found; 0 with no virtio
- * device, no driver, or no sysfs (sysfs_root NULL). */
+ * device, no driver, or no sysfs (sysfs_root NULL). details: also each
+ * resource's detail (a netdev's address, a disk's size...), a file read
+ * each; without, the names alone, all linux_resources_summary() shows. */
 unsigned linux_resources_read(const char *sysfs_root, const struct pci_addr *a,
-			      const struct linux_view *lv, struct linux_resources *out);
+			      const struct linux_view *lv, bool details,
+			      struct linux_resources *out);
 
 /* "eth0", "vda, vdb", "virtio_rng.0 (current)": the names only, comma
  * separated, for one-line summaries; "" when there are none. */

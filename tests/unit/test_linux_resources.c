@@ -43,7 +43,18 @@ static unsigned read_fn(struct fakesys *fs, unsigned dev, struct linux_resources
 
 	if (linux_view_read(fs->root, &a, &lv) != 0)
 		return 0;
-	return linux_resources_read(fs->root, &a, &lv, r);
+	return linux_resources_read(fs->root, &a, &lv, true, r);
+}
+
+/* The names alone: the same resources, no detail read. */
+static unsigned read_names(struct fakesys *fs, unsigned dev, struct linux_resources *r)
+{
+	struct pci_addr a = {0, 0, dev, 0};
+	struct linux_view lv;
+
+	if (linux_view_read(fs->root, &a, &lv) != 0)
+		return 0;
+	return linux_resources_read(fs->root, &a, &lv, false, r);
 }
 
 static void check_res(const struct linux_resources *r, unsigned i, const char *kind,
@@ -77,6 +88,10 @@ static void test_net_blk_ports(void)
 
 	CHECK_EQ(read_fn(&fs, 3, &r), 1);
 	check_res(&r, 0, "net", "eth0", "52:54:00:12:34:56");
+	CHECK_EQ(read_names(&fs, 3, &r), 1);
+	check_res(&r, 0, "net", "eth0", "");
+	CHECK_EQ(read_names(&fs, 2, &r), 2);
+	check_res(&r, 0, "block", "vda", "");
 	CHECK_EQ(read_fn(&fs, 2, &r), 2);
 	check_res(&r, 0, "block", "vda", "2048 sectors");
 	check_res(&r, 1, "block", "vdb", "4096 sectors");
@@ -178,7 +193,7 @@ static void test_nothing(void)
 	CHECK_EQ(read_fn(&fs, 1, &r), 0);
 	CHECK_STR(linux_resources_summary(&r, sum, sizeof(sum)), "");
 	memset(&lv, 0, sizeof(lv));
-	CHECK_EQ(linux_resources_read(NULL, &a, &lv, &r), 0);
+	CHECK_EQ(linux_resources_read(NULL, &a, &lv, true, &r), 0);
 	fakesys_destroy(&fs);
 }
 
@@ -192,7 +207,7 @@ static void test_real_sys(void)
 
 		if (linux_view_read("/sys", &a, &lv) != 0)
 			continue;
-		linux_resources_read("/sys", &a, &lv, &r);
+		linux_resources_read("/sys", &a, &lv, true, &r);
 		for (unsigned i = 0; i < r.n; i++) {
 			CHECK(r.r[i].kind != NULL);
 			CHECK(r.r[i].name[0] != '\0');
