@@ -36,9 +36,6 @@ void pdev_cfg_snapshot(struct pdev *d, bool on)
 	} else if (!d->snap && d->ops->cfg_snapshots && !d->removed) {
 		/* out of memory: no snapshot, reads go to the backend */
 		d->snap = calloc(1, sizeof(*d->snap));
-		/* the header in one read: identity, command, status, BARs and
-		 * the capability pointer are read by nearly every command */
-		pdev_cfg_prefetch(d, 0, PCI_CFG_HEADER_END);
 	}
 }
 
@@ -64,30 +61,43 @@ static int snap_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val
 	return 0;
 }
 
-void pdev_cfg_prefetch(struct pdev *d, unsigned off, unsigned len)
+/* Reads dwords [a, b), none of them held, in one block and keeps them. */
+static void prefetch_run(struct pdev *d, unsigned a, unsigned b)
 {
 	uint8_t buf[PCI_CFG_SPACE_EXP_SIZE];
+
+	if (d->ops->cfg_read_block(d, a * 4, buf, (b - a) * 4, NULL))
+		return;
+	for (unsigned dw = a; dw < b; dw++) {
+		d->snap->val[dw] = (uint32_t)buf[(dw - a) * 4] |
+				   (uint32_t)buf[(dw - a) * 4 + 1] << 8 |
+				   (uint32_t)buf[(dw - a) * 4 + 2] << 16 |
+				   (uint32_t)buf[(dw - a) * 4 + 3] << 24;
+		d->snap->have[dw / 8] |= (uint8_t)(1u << dw % 8);
+	}
+}
+
+/* Each run of dwords not held yet in one read, held ones never again:
+ * where a hypervisor traps every config dword (tens of microseconds each
+ * on a cloud VM) the dwords cost more than the syscalls. */
+void pdev_cfg_prefetch(struct pdev *d, unsigned off, unsigned len)
+{
 	unsigned a, b;
 
 	if (!d->snap || !d->ops->cfg_snapshots || !d->ops->cfg_read_block || d->removed)
 		return;
 	a = off / 4;
 	b = off + len > d->cfg_size ? d->cfg_size / 4 : (off + len + 3) / 4;
-	/* only the dwords not held yet: a snapshot never re-reads one */
-	while (a < b && snap_has(d->snap, a))
-		a++;
-	while (b > a && snap_has(d->snap, b - 1))
-		b--;
-	if (a >= b || d->ops->cfg_read_block(d, a * 4, buf, (b - a) * 4, NULL))
-		return;
-	for (unsigned dw = a; dw < b; dw++) {
-		if (snap_has(d->snap, dw))
-			continue;
-		d->snap->val[dw] = (uint32_t)buf[(dw - a) * 4] |
-				   (uint32_t)buf[(dw - a) * 4 + 1] << 8 |
-				   (uint32_t)buf[(dw - a) * 4 + 2] << 16 |
-				   (uint32_t)buf[(dw - a) * 4 + 3] << 24;
-		d->snap->have[dw / 8] |= (uint8_t)(1u << dw % 8);
+	while (a < b) {
+		unsigned end;
+
+		while (a < b && snap_has(d->snap, a))
+			a++;
+		for (end = a; end < b && !snap_has(d->snap, end); end++)
+			;
+		if (end > a)
+			prefetch_run(d, a, end);
+		a = end;
 	}
 }
 

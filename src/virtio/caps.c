@@ -4,7 +4,6 @@
 #include "virtio/caps.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "pci/regs.h"
@@ -81,6 +80,27 @@ static bool check_notify(struct vcap *c)
 	return true;
 }
 
+/* The bytes decode_vcap() reads of the capability at pos: its fields by
+ * cfg_type, never past cap_len, and never a PCI configuration access
+ * capability's pci_cfg_data: reading that makes the device access its BAR
+ * at whatever offset and length the window holds (an ISR read clears it). */
+static unsigned fields_len(struct pdev *d, unsigned pos)
+{
+	unsigned len = pdev_cfg_read8(d, pos + VCAP_LEN), want;
+
+	switch (pdev_cfg_read8(d, pos + VCAP_CFG_TYPE)) {
+	case VIRTIO_PCI_CAP_NOTIFY_CFG:
+		want = VCAP_NOTIFY_MULT + 4;
+		break;
+	case VIRTIO_PCI_CAP_SHARED_MEMORY_CFG:
+		want = VCAP_LENGTH_HI + 4;
+		break;
+	default: /* PCI_CFG included: its fields end where pci_cfg_data starts */
+		want = VCAP_PCI_CFG_DATA;
+	}
+	return len < want ? len : want;
+}
+
 static void decode_vcap(struct pdev *d, uint8_t pos, struct vcap *c)
 {
 	const struct vcap_rule *r;
@@ -89,6 +109,9 @@ static void decode_vcap(struct pdev *d, uint8_t pos, struct vcap *c)
 	c->offset = pos;
 	c->cap_len = pdev_cfg_read8(d, pos + VCAP_LEN);
 	c->cfg_type = pdev_cfg_read8(d, pos + VCAP_CFG_TYPE);
+	/* the fields in one read where config reads are kept; the reads
+	 * below then come from memory */
+	pdev_cfg_prefetch(d, pos, fields_len(d, pos));
 	r = rule_for(c->cfg_type);
 	if (c->cap_len < (r ? r->min_cap_len : VCAP_MIN_LEN) || pos + c->cap_len > d->cfg_size) {
 		problem(c->problem,
@@ -129,72 +152,10 @@ static void add_vcap(struct pdev *d, struct vcaps *out, uint8_t pos)
 	out->nv++;
 }
 
-/* The bytes decode_vcap() reads of the capability at pos: its fields by
- * cfg_type, never past cap_len, and never a PCI configuration access
- * capability's pci_cfg_data: reading that makes the device access its BAR
- * at whatever offset and length the window holds (an ISR read clears it). */
-static unsigned fields_len(struct pdev *d, unsigned pos)
-{
-	unsigned len = pdev_cfg_read8(d, pos + VCAP_LEN), want;
-
-	switch (pdev_cfg_read8(d, pos + VCAP_CFG_TYPE)) {
-	case VIRTIO_PCI_CAP_NOTIFY_CFG:
-		want = VCAP_NOTIFY_MULT + 4;
-		break;
-	case VIRTIO_PCI_CAP_SHARED_MEMORY_CFG:
-		want = VCAP_LENGTH_HI + 4;
-		break;
-	default: /* PCI_CFG included: its fields end where pci_cfg_data starts */
-		want = VCAP_PCI_CFG_DATA;
-	}
-	return len < want ? len : want;
-}
-
-struct field_run {
-	unsigned start, end;
-};
-
-static int cmp_run(const void *x, const void *y)
-{
-	const struct field_run *a = x, *b = y;
-
-	return (a->start > b->start) - (a->start < b->start);
-}
-
-/* Where config reads are kept (pdev_cfg_prefetch), the fields of all the
- * virtio capabilities in as few reads as they allow: by offset (QEMU
- * chains them from the highest down), runs of capabilities whose fields
- * end where the next one starts (QEMU's layout: one read), and nothing
- * that is not a field. The capability headers were read by the walk. */
-static void prefetch_fields(struct pdev *d, const struct pci_caps *caps)
-{
-	struct field_run run[PCI_CAPS_MAX];
-	unsigned n = 0;
-
-	if (!d->snap)
-		return;
-	for (unsigned i = 0; i < caps->n; i++)
-		if (!caps->cap[i].extended && caps->cap[i].id == PCI_CAP_ID_VNDR) {
-			run[n].start = caps->cap[i].offset;
-			run[n].end = run[n].start + fields_len(d, run[n].start);
-			n++;
-		}
-	qsort(run, n, sizeof(run[0]), cmp_run);
-	for (unsigned i = 0; i < n;) {
-		unsigned start = run[i].start, end = run[i].end;
-
-		while (++i < n && run[i].start == end)
-			end = run[i].end;
-		if (end > start)
-			pdev_cfg_prefetch(d, start, end - start);
-	}
-}
-
 /* Virtio structures are vendor-specific capabilities of the standard
  * chain, in chain order. */
 static void walk_vendor_caps(struct pdev *d, struct vcaps *out)
 {
-	prefetch_fields(d, &out->pci);
 	for (unsigned i = 0; i < out->pci.n; i++)
 		if (!out->pci.cap[i].extended && out->pci.cap[i].id == PCI_CAP_ID_VNDR)
 			add_vcap(d, out, (uint8_t)out->pci.cap[i].offset);

@@ -768,10 +768,9 @@ static void poke(struct fakesys *fs, off_t off, uint16_t v)
 		close(fd);
 }
 
-/* pdev_cfg_snapshot: a dword is read once, then served from memory (the
- * file changed under it is not seen); the 64-byte header is read when the
- * snapshot starts, the rest on first use; off, any write (config or BAR)
- * and a removal check go to the file again. */
+/* pdev_cfg_snapshot: a dword is read once, on first use, then served from
+ * memory (the file changed under it is not seen); off, any write (config
+ * or BAR) and a removal check go to the file again. */
 static void test_cfg_snapshot(void)
 {
 	struct fakesys fs;
@@ -790,8 +789,8 @@ static void test_cfg_snapshot(void)
 	CHECK_EQ(pdev_cfg_read16(d, 0x2c), 0x1af4); /* kept */
 	CHECK_EQ(pdev_cfg_read8(d, 0x2e), 0x01);    /* same dword: kept */
 	CHECK_EQ(pdev_cfg_read32(d, 0x2c), 0x00011af4);
-	CHECK_EQ(pdev_cfg_read16(d, 0x30), 0);	    /* in the header: read at the start */
-	CHECK_EQ(pdev_cfg_read16(d, 0x50), 0x7777); /* first read of that dword */
+	CHECK_EQ(pdev_cfg_read16(d, 0x30), 0x7777); /* first read of that dword */
+	CHECK_EQ(pdev_cfg_read16(d, 0x50), 0x7777);
 	pdev_cfg_snapshot(d, false);
 	CHECK_EQ(pdev_cfg_read16(d, 0x2c), 0xabcd);
 	/* a config write ends it */
@@ -824,6 +823,21 @@ static void test_cfg_snapshot(void)
 	CHECK_EQ(pdev_cfg_read16(d, 0x50), 0x1234);
 	CHECK_EQ(pdev_cfg_read16(d, 0x54), 0x9abc);
 	CHECK_EQ(pdev_cfg_read16(d, 0x58), 0xdef0);
+	/* a held dword inside the range is not read again: 0x54 and 0x5c are
+	 * held, so 0x58 and 0x60 are two reads and 0x54 keeps its value */
+	pdev_cfg_snapshot(d, false);
+	pdev_cfg_snapshot(d, true);
+	CHECK_EQ(pdev_cfg_read16(d, 0x54), 0x1111);
+	CHECK_EQ(pdev_cfg_read16(d, 0x5c), 0);
+	poke(&fs, 0x54, 0x3333);
+	poke(&fs, 0x58, 0x4444);
+	poke(&fs, 0x60, 0x5555);
+	pdev_cfg_prefetch(d, 0x54, 16);
+	poke(&fs, 0x58, 0x6666);
+	poke(&fs, 0x60, 0x7777);
+	CHECK_EQ(pdev_cfg_read16(d, 0x54), 0x1111);
+	CHECK_EQ(pdev_cfg_read16(d, 0x58), 0x4444);
+	CHECK_EQ(pdev_cfg_read16(d, 0x60), 0x5555);
 	/* the removal check reads past it, and ends it */
 	pdev_cfg_snapshot(d, true);
 	CHECK_EQ(pdev_cfg_read16(d, 0), 0x1af4);

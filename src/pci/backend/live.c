@@ -642,7 +642,7 @@ static unsigned read_bars(struct pdev *d, const uint8_t *header, uint32_t *raw)
 	uint8_t b[4 * PCI_NUM_BARS];
 	unsigned n;
 
-	if (header) { /* the open read it whole */
+	if (header) { /* the open read it (0x08-0x27) */
 		n = pci_header_num_bars(header[PCI_CFG_HEADER_TYPE]);
 		for (unsigned i = 0; i < n; i++)
 			raw[i] = (uint32_t)pci_le_value(header + PCI_CFG_BAR0 + 4 * i, 4);
@@ -763,7 +763,7 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char 
 	struct pdev *d = sysfs_pdev_new(a, e);
 	struct sysfs_priv *p;
 	struct pci_uevent u;
-	uint8_t hdr[PCI_CFG_HEADER_END];
+	uint8_t hdr[PCI_CFG_HEADER_END]; /* 0x08-0x27 read, the rest zero */
 	bool have_u, have_hdr;
 
 	if (!d)
@@ -790,8 +790,13 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char 
 		pdev_close(d);
 		return -1;
 	}
-	/* the header in one read: revision, header type and BARs come from it */
-	have_hdr = sysfs_cfg_read_block(d, 0, hdr, sizeof(hdr), NULL) == 0;
+	/* revision, header type and BARs in one read of the eight dwords that
+	 * hold them (0x08-0x27): one syscall, and no dword they do not need
+	 * (a hypervisor may trap each one) */
+	memset(hdr, 0, sizeof(hdr));
+	have_hdr =
+		sysfs_cfg_read_block(d, PCI_CFG_REVISION, hdr + PCI_CFG_REVISION,
+				     PCI_CFG_BAR0 + 4 * PCI_NUM_BARS - PCI_CFG_REVISION, NULL) == 0;
 	if (have_u)
 		identity_from_uevent(d, &u, have_hdr ? hdr : NULL);
 	else
