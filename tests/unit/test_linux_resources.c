@@ -36,25 +36,25 @@ static bool text_at(struct fakesys *fs, unsigned dev, unsigned n, const char *le
 	return fakesys_text(fs, rel, text);
 }
 
-static unsigned read_fn(struct fakesys *fs, unsigned dev, struct linux_resources *r)
+static unsigned read_res(struct fakesys *fs, unsigned dev, bool details, struct linux_resources *r)
 {
 	struct pci_addr a = {0, 0, dev, 0};
 	struct linux_view lv;
 
 	if (linux_view_read(fs->root, &a, &lv) != 0)
 		return 0;
-	return linux_resources_read(fs->root, &a, &lv, true, r);
+	return linux_resources_read(fs->root, &a, &lv, details, r);
+}
+
+static unsigned read_fn(struct fakesys *fs, unsigned dev, struct linux_resources *r)
+{
+	return read_res(fs, dev, true, r);
 }
 
 /* The names alone: the same resources, no detail read. */
 static unsigned read_names(struct fakesys *fs, unsigned dev, struct linux_resources *r)
 {
-	struct pci_addr a = {0, 0, dev, 0};
-	struct linux_view lv;
-
-	if (linux_view_read(fs->root, &a, &lv) != 0)
-		return 0;
-	return linux_resources_read(fs->root, &a, &lv, false, r);
+	return read_res(fs, dev, false, r);
 }
 
 static void check_res(const struct linux_resources *r, unsigned i, const char *kind,

@@ -489,13 +489,7 @@ static const struct pdev_ops sysfs_ops = {
  * close, each a trip through the guest kernel: most of what listing a
  * function costs there. The kernel's values are right where config space
  * is not (an SR-IOV VF reads 0xffff as its IDs). The revision is not in
- * it. */
-struct pci_uevent {
-	uint16_t vendor, device, subsys_vendor, subsys_device;
-	uint32_t class_code;
-	char driver[64]; /* "" when unbound */
-};
-
+ * it. Read into a scan entry's identity fields (all but addr). */
 /* "XXXX:YYYY" in hex, each at most 16 bits. */
 static bool parse_id_pair(const char *s, uint16_t *a, uint16_t *b)
 {
@@ -525,7 +519,7 @@ static bool parse_class(const char *s, uint32_t *class_code)
 }
 
 /* One line; returns the bit of what it gave (0: nothing of ours). */
-static unsigned uevent_line(char *line, struct pci_uevent *u)
+static unsigned uevent_line(char *line, struct psys_entry *u)
 {
 	if (strncmp(line, "PCI_ID=", 7) == 0)
 		return parse_id_pair(line + 7, &u->vendor, &u->device) ? 1u : 0u;
@@ -540,7 +534,7 @@ static unsigned uevent_line(char *line, struct pci_uevent *u)
 
 /* False unless the file gave the IDs, the subsystem IDs and the class: the
  * caller then asks libpci (a kernel too old, a tree without the file). */
-static bool read_uevent(const char *dir, struct pci_uevent *u)
+static bool read_uevent(const char *dir, struct psys_entry *u)
 {
 	char path[PATH_MAX + 8], buf[1024], *save = NULL;
 	unsigned have = 0;
@@ -698,7 +692,7 @@ static void fill_identity(struct pdev *d)
 
 /* The revision is not in uevent: from the header the open read, else one
  * config byte, else its attribute. */
-static void identity_from_uevent(struct pdev *d, const struct pci_uevent *u, const uint8_t *header)
+static void identity_from_uevent(struct pdev *d, const struct psys_entry *u, const uint8_t *header)
 {
 	char path[PATH_MAX + 16], buf[16];
 	uint32_t rev = header ? header[PCI_CFG_REVISION] : 0;
@@ -746,23 +740,13 @@ static struct pdev *sysfs_pdev_new(const struct pci_addr *a, struct verr *e)
 	return d;
 }
 
-static void uevent_from_entry(const struct psys_entry *k, struct pci_uevent *u)
-{
-	u->vendor = k->vendor;
-	u->device = k->device;
-	u->subsys_vendor = k->subsys_vendor;
-	u->subsys_device = k->subsys_device;
-	u->class_code = k->class_code;
-	snprintf(u->driver, sizeof(u->driver), "%s", k->driver);
-}
-
 int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char *lockdown_why,
 		    const struct psys_entry *known, const struct pci_addr *a, struct pdev **out,
 		    struct verr *e)
 {
 	struct pdev *d = sysfs_pdev_new(a, e);
 	struct sysfs_priv *p;
-	struct pci_uevent u;
+	struct psys_entry u;
 	uint8_t hdr[PCI_CFG_HEADER_END]; /* 0x08-0x27 read, the rest zero */
 	bool have_u, have_hdr;
 
@@ -771,7 +755,7 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char 
 	p = d->priv;
 	have_u = pci_sysfs_path(p->dir, sizeof(p->dir), sysfs_root, a, NULL);
 	if (have_u && known)
-		uevent_from_entry(known, &u);
+		u = *known;
 	else if (have_u)
 		have_u = read_uevent(p->dir, &u);
 	/* The uevent proved the directory there: libpci goes first, and the
@@ -860,18 +844,10 @@ int sysfs_scan_entry(struct pci_access *pacc, const char *sysfs_root, const stru
 		     struct psys_entry *out, struct verr *e)
 {
 	char dir[PATH_MAX];
-	struct pci_uevent u;
 	struct pci_dev *pd;
 
-	if (pci_sysfs_path(dir, sizeof(dir), sysfs_root, a, NULL) && read_uevent(dir, &u)) {
-		memset(out, 0, sizeof(*out));
+	if (pci_sysfs_path(dir, sizeof(dir), sysfs_root, a, NULL) && read_uevent(dir, out)) {
 		out->addr = *a;
-		out->vendor = u.vendor;
-		out->device = u.device;
-		out->subsys_vendor = u.subsys_vendor;
-		out->subsys_device = u.subsys_device;
-		out->class_code = u.class_code;
-		snprintf(out->driver, sizeof(out->driver), "%s", u.driver);
 		return 0;
 	}
 	pd = get_dev(pacc, sysfs_root, a, SCAN_FILL, dir, sizeof(dir), e);
