@@ -54,15 +54,26 @@ static const char *blocked_by(const char *needs, const struct conform_check *t, 
 	return NULL;
 }
 
-static void run_one(struct ck_state *st, const struct conform_check *c, const char *blocker,
-		    struct ck_out *o)
+/* The blocker is looked for only when the check would run and something
+ * failed before it: under a read-only run every active check (all the
+ * checks with `needs`) is skipped as active whatever failed, and the
+ * search (a pass over the table per needed check) cost a few per cent of
+ * a fuzz run whose device failed a check. */
+static void run_one(struct ck_state *st, const struct conform_check *t, size_t n, size_t i,
+		    const bool *ran, struct ck_out *res, bool any_failed)
 {
-	if (c->active && !st->env->active)
-		ck_skip(o, CK_SKIP_ACTIVE, "drives the device: an active check");
-	else if (blocker)
-		ck_skip(o, CK_SKIP_DEPENDS, "builds on %s, which failed", blocker);
+	const struct conform_check *c = &t[i];
+	const char *blocker;
+
+	if (c->active && !st->env->active) {
+		ck_skip(&res[i], CK_SKIP_ACTIVE, "drives the device: an active check");
+		return;
+	}
+	blocker = any_failed ? blocked_by(c->needs, t, n, ran, res) : NULL;
+	if (blocker)
+		ck_skip(&res[i], CK_SKIP_DEPENDS, "builds on %s, which failed", blocker);
 	else
-		c->run(st, o);
+		c->run(st, &res[i]);
 }
 
 static void count(const struct conform_check *c, const struct ck_out *o,
@@ -97,52 +108,71 @@ static void row(struct rnode *arr, const struct conform_check *c, const struct c
 	r_str(r, "reason", "reason", skip ? o->reason : NULL);
 }
 
-/* One area: its failures, then passes, then skips. */
+/* Scratch for the report, n entries each: the area of each check (the
+ * index of the first check of that area), the rows of one area, and
+ * what each area holds. */
+struct area_scratch {
+	size_t *area_of, *rows;
+	unsigned char *holds;
+};
+
+enum { HOLDS_RAN = 1, HOLDS_FAIL = 2 };
+
+/* One area: its failures, then passes, then skips, each in table order.
+ * The area's checks are gathered once; scanning the whole table for each
+ * result kind of each area cost more than the rows themselves. */
 static void add_area(struct rnode *areas, const struct conform_check *t, size_t n, const bool *ran,
-		     const struct ck_out *res, const size_t *area_of, size_t a)
+		     const struct ck_out *res, const struct area_scratch *sc, size_t a)
 {
 	static const enum ck_result order[] = {CK_FAIL, CK_PASS, CK_SKIP};
 	const char *area = t[a].area;
 	struct rnode *ar = r_obj(areas, NULL, ck_area_title(area)), *rows;
+	size_t k = 0;
 
 	r_str(ar, "area", "area", area);
 	rows = r_arr(ar, "results", "results", RF_TABLE);
-	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
-		for (size_t i = 0; i < n; i++)
-			if (ran[i] && area_of[i] == a && res[i].result == order[k])
-				row(rows, &t[i], &res[i]);
+	for (size_t i = a; i < n; i++) /* an area starts at its first check */
+		if (ran[i] && sc->area_of[i] == a)
+			sc->rows[k++] = i;
+	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++)
+		for (size_t r = 0; r < k; r++)
+			if (res[sc->rows[r]].result == order[o])
+				row(rows, &t[sc->rows[r]], &res[sc->rows[r]]);
 }
 
-/* Areas in table order, those with a failure first. Each check's area is
- * named by the first check of that area (area_of, n entries): comparing
- * area names pairwise for every check of every area was most of the cost
- * of a report. */
+/* The table keeps an area's checks together and names it with one string
+ * literal: the previous check's area and a pointer comparison settle
+ * almost every check; strcmp keeps any order and spelling right. */
+static size_t area_head(const struct conform_check *t, const size_t *area_of, size_t i)
+{
+	if (i > 0 && (t[i - 1].area == t[i].area || strcmp(t[i - 1].area, t[i].area) == 0))
+		return area_of[i - 1];
+	for (size_t j = 0; j < i; j++)
+		if (area_of[j] == j && strcmp(t[j].area, t[i].area) == 0)
+			return j;
+	return i;
+}
+
+/* Areas in table order, those with a failure first. */
 static void add_areas(struct rnode *out, const struct conform_check *t, size_t n, const bool *ran,
-		      const struct ck_out *res, size_t *area_of)
+		      const struct ck_out *res, const struct area_scratch *sc)
 {
 	struct rnode *areas = r_arr(out, "areas", "Areas", 0);
 
 	for (size_t i = 0; i < n; i++) {
-		area_of[i] = i;
-		for (size_t j = 0; j < i; j++)
-			if (area_of[j] == j && strcmp(t[j].area, t[i].area) == 0) {
-				area_of[i] = j;
-				break;
-			}
+		sc->area_of[i] = area_head(t, sc->area_of, i);
+		sc->holds[i] = 0;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (ran[i])
+			sc->holds[sc->area_of[i]] |=
+				HOLDS_RAN | (res[i].result == CK_FAIL ? HOLDS_FAIL : 0);
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t a = 0; a < n; a++) {
-			bool any = false, failing = false;
+			bool failing = sc->holds[a] & HOLDS_FAIL;
 
-			if (area_of[a] != a)
-				continue;
-			for (size_t i = a; i < n; i++)
-				if (ran[i] && area_of[i] == a) {
-					any = true;
-					failing |= res[i].result == CK_FAIL;
-				}
-			if (any && failing == (pass == 0))
-				add_area(areas, t, n, ran, res, area_of, a);
+			if ((sc->holds[a] & HOLDS_RAN) && failing == (pass == 0))
+				add_area(areas, t, n, ran, res, sc, a);
 		}
 }
 
@@ -173,13 +203,15 @@ int conform_run(const struct conform_env *env, const struct conform_opts *o, str
 	 * with empty texts, which is all a check relies on */
 	struct ck_out *res = malloc(n * sizeof(*res));
 	bool *ran = calloc(n, sizeof(*ran)), active_ran = false;
-	size_t *area_of = calloc(n, sizeof(*area_of));
+	size_t *idx = malloc(2 * n * sizeof(*idx));
+	struct area_scratch sc = {idx, idx ? idx + n : NULL, malloc(n)};
 
 	memset(sum, 0, sizeof(*sum));
-	if (!res || !ran || !area_of) {
+	if (!res || !ran || !idx || !sc.holds) {
 		free(res);
 		free(ran);
-		free(area_of);
+		free(idx);
+		free(sc.holds);
 		return verr_set(e, VX_FAIL, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -190,8 +222,7 @@ int conform_run(const struct conform_env *env, const struct conform_opts *o, str
 		if (!selected(o, t[i].id))
 			continue;
 		/* nothing failed yet: nothing can block */
-		run_one(&st, &t[i], sum->failed ? blocked_by(t[i].needs, t, n, ran, res) : NULL,
-			&res[i]);
+		run_one(&st, t, n, i, ran, res, sum->failed > 0);
 		ran[i] = true;
 		active_ran |= t[i].active && env->active;
 		count(&t[i], &res[i], sum);
@@ -200,13 +231,14 @@ int conform_run(const struct conform_env *env, const struct conform_opts *o, str
 		ck_active_finish(&st);
 	sum->ok = sum->must_failed == 0 && (!o->strict || sum->should_failed == 0);
 	if (out) { /* NULL: the counts alone (metrics) */
-		add_areas(out, t, n, ran, res, area_of);
+		add_areas(out, t, n, ran, res, &sc);
 		add_summary(out, sum, o->strict);
 	}
 	ck_free_state(&st);
 	free(res);
 	free(ran);
-	free(area_of);
+	free(idx);
+	free(sc.holds);
 	return 0;
 }
 
