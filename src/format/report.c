@@ -67,15 +67,6 @@ static void *arena_alloc(struct rarena *a, size_t n)
 	return c->data;
 }
 
-static void *arena_zalloc(struct rarena *a, size_t n)
-{
-	void *p = arena_alloc(a, n);
-
-	if (p)
-		memset(p, 0, n);
-	return p;
-}
-
 static char *arena_strdup(struct rarena *a, const char *s)
 {
 	size_t n = strlen(s) + 1;
@@ -110,26 +101,54 @@ static bool dup_into(struct rnode *n, char **dst, const char *s)
 	return false;
 }
 
+static struct rarena *new_arena(void)
+{
+	struct rarena *a = calloc(1, sizeof(*a));
+
+	if (a)
+		a->next_size = RARENA_FIRST;
+	return a;
+}
+
+/* Copies s to *at and moves *at past it. */
+static char *put_str(char **at, const char *s, size_t n)
+{
+	char *p = memcpy(*at, s, n);
+
+	*at += n;
+	return p;
+}
+
 /* A new node under p; p NULL makes a root (and its arena). NULL when out
- * of memory. */
+ * of memory. The node, its key and its label are one piece of the arena,
+ * and a label that is the key's own string shares the key's copy: nodes
+ * are most of what a report allocates, and this function (three pieces of
+ * the arena a node) took a tenth of a fuzz run. */
 static struct rnode *make(struct rnode *p, enum rkind kind, const char *key, const char *label)
 {
-	struct rarena *a = p ? p->arena : calloc(1, sizeof(*a));
-	struct rnode *n = a ? arena_zalloc(a, sizeof(*n)) : NULL;
+	struct rarena *a = p ? p->arena : new_arena();
+	size_t nk = key ? strlen(key) + 1 : 0, nl = label && label != key ? strlen(label) + 1 : 0;
+	struct rnode *n = a ? arena_alloc(a, sizeof(*n) + nk + nl) : NULL;
+	char *at;
 
-	if (!p && a)
-		a->next_size = RARENA_FIRST;
-	if (n)
-		n->arena = a;
-	if (!n || (key && !(n->key = arena_strdup(a, key))) ||
-	    (label && !(n->label = arena_strdup(a, label)))) {
+	if (!n) {
 		if (!p && a)
 			arena_free(a);
 		mark_oom(p);
 		return NULL;
 	}
+	at = (char *)(n + 1);
+	/* Field by field, every field: a fuzz build turns a zeroing of the
+	 * whole node into a checked memset call. */
 	n->kind = kind;
+	n->flags = 0;
+	n->key = key ? put_str(&at, key, nk) : NULL;
+	n->label = !label ? NULL : label == key ? n->key : put_str(&at, label, nl);
+	n->fmt = n->annot = n->why = NULL;
+	n->v.u = 0;
 	n->parent = p;
+	n->child = n->last = n->next = NULL;
+	n->arena = a;
 	if (p) {
 		if (p->last)
 			p->last->next = n;
