@@ -110,6 +110,10 @@ uint64_t ck_known_offered(struct ck_state *st)
 	struct ck_out scratch;
 	uint64_t f;
 
+	/* ck_skip reads no_text: left unset it was a load of an indeterminate
+	 * bool (UBSan stops every fuzz target and the sanitized unit tests
+	 * there); the scratch result's texts are never read. */
+	scratch.no_text = true;
 	if (ck_offered(st, &scratch, &f))
 		return f;
 	if (st->env->lv && st->env->lv->has_features)
