@@ -129,9 +129,28 @@ static bool beyond_read(struct pdev *d, unsigned pos, unsigned len, struct pci_c
 	return true;
 }
 
+/* Marks the bytes of the capability at pos that a pointer must not land
+ * on: a vendor-specific one's declared length (byte 2), MSI-X's twelve.
+ * A chain that points into a capability is broken, and reading there can
+ * do harm: virtio's PCI configuration access capability turns a read of
+ * its pci_cfg_data into an access to the device's BAR (an ISR read clears
+ * the ISR a bound driver waits on). Only capabilities found before the
+ * pointer can be known. */
+static void mark_body(struct pdev *d, unsigned pos, uint8_t id, uint8_t *owner)
+{
+	unsigned len = id == PCI_CAP_ID_VNDR   ? pdev_cfg_read8(d, pos + 2)
+		       : id == PCI_CAP_ID_MSIX ? PCI_MSIX_PBA + 4
+					       : 0;
+
+	for (unsigned i = pos + 1; i < pos + len && i < PCI_CFG_SPACE_SIZE; i++)
+		if (!owner[i])
+			owner[i] = (uint8_t)pos;
+}
+
 static void walk_standard(struct pdev *d, struct pci_caps *out)
 {
 	bool been_there[PCI_CFG_SPACE_SIZE] = {false};
+	uint8_t owner[PCI_CFG_SPACE_SIZE] = {0}; /* the capability a byte is in */
 	unsigned pos;
 
 	if (!(pdev_cfg_read16(d, PCI_CFG_STATUS) & PCI_STATUS_CAP_LIST))
@@ -152,6 +171,12 @@ static void walk_standard(struct pdev *d, struct pci_caps *out)
 			problem(out->chain_problem, "chain looped at 0x%02x", pos);
 			return;
 		}
+		if (owner[pos]) {
+			problem(out->chain_problem,
+				"capability pointer 0x%02x points into the capability at 0x%02x",
+				pos, owner[pos]);
+			return;
+		}
 		if (out->n >= PCI_CAPS_MAX) {
 			problem(out->chain_problem, "more than %d capabilities", PCI_CAPS_MAX);
 			return;
@@ -162,6 +187,7 @@ static void walk_standard(struct pdev *d, struct pci_caps *out)
 		if (id == PCI_CAP_ID_MSIX && !out->msix.present &&
 		    !beyond_read(d, pos, PCI_MSIX_PBA + 4, out))
 			decode_msix(d, (uint8_t)pos, &out->msix);
+		mark_body(d, pos, id, owner);
 		pos = pdev_cfg_read8(d, pos + 1) & ~3u;
 	}
 }

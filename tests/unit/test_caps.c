@@ -169,6 +169,15 @@ static void test_chain_problems(void)
 		CHECK_EQ(c.pci.n, 0);
 		CHECK(!vcaps_is_modern(&c));
 	}
+	/* a pointer into a capability found before it (here the PCI
+	 * configuration access capability's pci_cfg_data, whose read would
+	 * make the device access its BAR) is a broken chain, and not read */
+	if (walk("caps-into-window.txt", "00:02.0", &c) == 0) {
+		CHECK_STR(c.pci.chain_problem,
+			  "capability pointer 0x94 points into the capability at 0x84");
+		CHECK_EQ(c.pci.n, 5);
+		CHECK(!c.pci.msix.present);
+	}
 	if (walk("caps-no-list.txt", "00:02.0", &c) == 0) {
 		CHECK_EQ(c.pci.n, 0);
 		CHECK_STR(c.pci.chain_problem, "");
