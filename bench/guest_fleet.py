@@ -28,6 +28,12 @@ the exit status its document gives.
 
 Time per function (per call / N functions) at each size shows whether the
 cost grows linearly.
+
+With --profile (needs strace on this machine, Debian package strace), each
+guest also runs metrics, dump-all and lspci-vvv once under `strace -c -f`
+(system calls: count, errors, time) after the timing, and the tables are
+printed after the results: where the guest's time goes, repeatably. strace
+slows what it traces; its runs are not in the timing.
 """
 
 import json
@@ -141,7 +147,12 @@ vm_run once-check-all virtioctl --json check --all
 vm_sh once-info "uname -r; cat /proc/loadavg; ls /sys/bus/pci/devices | wc -l"
 vm_run timing sh /tmp/fleet.sh %(rounds)d %(reps)d
 vm_checkpoint timed
-'''
+%(profile)s'''
+
+# With --profile: each command once under strace -c (after the timing).
+PROFILED = ("metrics", "dump-all", "lspci-vvv")
+PROFILE = "".join('vm_sh profile-%s "strace -c -f -o /tmp/%s.st %s > /dev/null; cat /tmp/%s.st"\n'
+                  % (n, n, c, n) for n, c in COMMANDS if n in PROFILED)
 
 
 class Collected:
@@ -154,7 +165,7 @@ def _timing_lines(cmds):
     return "\n".join("\t\tt %s %s" % (n, c) for n, c in cmds)
 
 
-def make_scenario(functions, rounds, reps, out, icount=None):
+def make_scenario(functions, rounds, reps, out, icount=None, profile=False):
     nvirtio = functions - BUILTIN
     if not 1 <= nvirtio <= len(POOL):
         raise SystemExit("bench fleet: sizes from %d to %d functions" % (BUILTIN + 1,
@@ -171,7 +182,10 @@ def make_scenario(functions, rounds, reps, out, icount=None):
                        "backward": _timing_lines(reversed(COMMANDS))}
     script = SCRIPT % {"cmd_timeout": 60 + rounds * reps * 20, "timing": timing,
                        "modules": " ".join(MODULES), "ids": " ".join(d.id for d in devices),
-                       "rounds": rounds, "reps": reps}
+                       "rounds": rounds, "reps": reps, "profile": PROFILE if profile else ""}
+    files = {"usr/bin/lspci": "/usr/bin/lspci"}
+    if profile:
+        files["usr/bin/strace"] = "/usr/bin/strace"
 
     def check(ctx):
         want = sorted(ctx.addresses.values())
@@ -231,7 +245,7 @@ def make_scenario(functions, rounds, reps, out, icount=None):
         dirs=dirs,
         script=script,
         checks=[check],
-        files={"usr/bin/lspci": "/usr/bin/lspci"},
+        files=files,
         # guest time from instructions executed, not from the host's clock:
         # the load of a shared machine no longer stretches the timings
         qemu_args=["-icount", "shift=%d,sleep=off" % icount] if icount is not None else [],
@@ -282,6 +296,9 @@ def add_arguments(ap):
                     help="fleet: run the guests with -icount shift=SHIFT,sleep=off: guest "
                          "time counts instructions (2^SHIFT ns each), independent of the "
                          "host's load")
+    ap.add_argument("--profile", action="store_true",
+                    help="fleet: also run metrics, dump-all and lspci-vvv once each under "
+                         "strace -c in the guest and print the tables (needs strace)")
 
 
 def run(a, virtioctl, cache, harness_args):
@@ -297,6 +314,8 @@ def run(a, virtioctl, cache, harness_args):
         sizes = [int(x) for x in a.sizes.split(",") if x]
     except ValueError:
         raise SystemExit("bench fleet: --sizes takes numbers: 8,16,32")
+    if a.profile and shutil.which("strace") is None:
+        raise SystemExit("bench fleet: --profile needs strace (package strace)")
     if a.fleet_rounds < 1 or a.fleet_reps < 1:
         raise SystemExit("bench fleet: --fleet-rounds and --fleet-reps >= 1")
     for s in (signal.SIGTERM, signal.SIGHUP):
@@ -311,7 +330,7 @@ def run(a, virtioctl, cache, harness_args):
            "sizes": [], "ok": True, "failures": []}
     for n in sizes:
         out = Collected()
-        sc = make_scenario(n, a.fleet_rounds, a.fleet_reps, out, a.icount)
+        sc = make_scenario(n, a.fleet_rounds, a.fleet_reps, out, a.icount, a.profile)
         print("[bench] fleet: %d PCI functions (%d virtio), %d round(s) x %d run(s)"
               % (n, n - BUILTIN, a.fleet_rounds, a.fleet_reps), file=sys.stderr, flush=True)
         t0 = time.monotonic()
@@ -328,6 +347,8 @@ def run(a, virtioctl, cache, harness_args):
             "functions": n, "virtio": n - BUILTIN, "ok": bool(ok) and not out.failures,
             "failures": out.failures, "commands": rows, "pairs": pairs,
             "guest_info": info.text.split("\n") if info is not None else None,
+            "profile": {p: out.results["profile-" + p].text for p in PROFILED
+                        if "profile-" + p in out.results},
             "host_load": [load0, os.getloadavg()[0]],
             "wall_seconds": round(time.monotonic() - t0, 1)})
         if not (ok and not out.failures):
@@ -359,3 +380,8 @@ def print_table(res, f=sys.stdout):
                 " ".join("%.2f" % x for x in p["rounds"])), file=f)
     print("ratio = virtioctl / lspci in the same guest, median of same-round ratios over %d "
           "round(s) of %d run(s) each" % (res["rounds"], res["reps"]), file=f)
+    for s in res["sizes"]:
+        for name, text in s.get("profile", {}).items():
+            print("\n-- %d functions: strace -c -f of %s (one run, after the timing) --"
+                  % (s["functions"], name), file=f)
+            print(text.rstrip("\n"), file=f)
