@@ -487,6 +487,33 @@ static void test_lazy_mmap_failure(void)
 	close_all(d, s, &fs);
 }
 
+/* Only the highest BAR's file is opened with the device; the others on
+ * first access, where a failure makes bar_why name that BAR from then on. */
+static void test_lazy_bar_files(void)
+{
+	struct fakesys fs;
+	struct psys *s;
+	struct pdev *d;
+	struct verr e = {0};
+	uint64_t v = 0;
+
+	if (!setup(&fs, 256, 7, true))
+		return;
+	CHECK(fakesys_remove(&fs, NET_DIR "/resource0"));
+	if (!(d = open_net(&fs, &s)))
+		return;
+	CHECK_STR(d->bar_why, "");
+	CHECK(pdev_has_bar_access(d));
+	CHECK_EQ(pdev_bar_read(d, 4, 0x10, 4, &v, &e), 0);
+	CHECK_EQ(v, 0x13121110);
+	CHECK_EQ(pdev_bar_read(d, 0, 0, 1, &v, &e), -1);
+	CHECK_EQ(e.code, VX_UNAVAILABLE);
+	CHECK_STR(e.msg, "no resource0 file in sysfs (kernel without PCI resource files)");
+	CHECK_STR(d->bar_why, e.msg);
+	CHECK(!pdev_has_bar_access(d));
+	close_all(d, s, &fs);
+}
+
 static void test_lockdown(void)
 {
 	struct fakesys fs;
@@ -586,11 +613,13 @@ static void test_errors(void)
 	fakesys_destroy(&fs);
 }
 
-/* libpci reports a malformed resource file through its error callback,
- * which must not return (its default exits the process). The guard makes
- * it an error of the open, and everything goes on: the same source opens
- * the function once the file is right again, and a second fatal error is
- * caught as well (the guard was left clean). */
+/* A malformed resource file is an error of the open, named by virtioctl's
+ * own parser where the uevent file is there. Without one, libpci parses
+ * the file and reports through its error callback, which must not return
+ * (its default exits the process): the guard makes it an error of the
+ * open, and everything goes on: the same source opens the function once
+ * the file is right again, and a second fatal error is caught as well (the
+ * guard was left clean). */
 static void test_libpci_fatal(void)
 {
 	struct fakesys fs;
@@ -609,6 +638,12 @@ static void test_libpci_fatal(void)
 	}
 	pci_addr_parse(NET, &a);
 	CHECK(fakesys_text(&fs, NET_DIR "/resource", "not a resource line\n"));
+	CHECK_EQ(psys_open_device(s, &a, &d, &e), -1);
+	CHECK(d == NULL);
+	CHECK_EQ(e.code, VX_FAIL);
+	CHECK(strstr(e.msg, "malformed ") == e.msg);
+	CHECK(strstr(e.msg, NET "/resource: line 1 is not three numbers") != NULL);
+	CHECK(fakesys_remove(&fs, NET_DIR "/uevent"));
 	for (int round = 0; round < 2; round++) {
 		verr_clear(&e);
 		CHECK_EQ(psys_open_device(s, &a, &d, &e), -1);
@@ -900,6 +935,7 @@ int main(int argc, char **argv)
 	test_decode();
 	test_no_resource_files();
 	test_lazy_mmap_failure();
+	test_lazy_bar_files();
 	test_lockdown();
 	test_errors();
 	test_libpci_fatal();
