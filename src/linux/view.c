@@ -230,15 +230,20 @@ static void from_index(const struct linux_virtio_index *ix, const struct pci_add
 }
 
 static int read_view(const char *sysfs_root, const struct pci_addr *a,
-		     const struct linux_virtio_index *ix, bool names_only, struct linux_view *out)
+		     const struct linux_virtio_index *ix, const char *pci_driver, bool names_only,
+		     struct linux_view *out)
 {
 	char dir[PATH_MAX], path[PATH_MAX], buf[32];
 
 	memset(out, 0, sizeof(*out));
-	if (!sysfs_root || !pci_sysfs_path(dir, sizeof(dir), sysfs_root, a, NULL) || !is_dir(dir))
+	if (!sysfs_root || !pci_sysfs_path(dir, sizeof(dir), sysfs_root, a, NULL) ||
+	    (!pci_driver && !is_dir(dir)))
 		return -1;
 	if (!names_only) {
-		if (join(path, sizeof(path), dir, "driver"))
+		if (pci_driver) {
+			snprintf(out->pci_driver, sizeof(out->pci_driver), "%s", pci_driver);
+			out->has_pci_driver = pci_driver[0] != '\0';
+		} else if (join(path, sizeof(path), dir, "driver"))
 			out->has_pci_driver = sysattr_link_basename(path, out->pci_driver,
 								    sizeof(out->pci_driver));
 		read_msi(dir, out);
@@ -257,24 +262,26 @@ static int read_view(const char *sysfs_root, const struct pci_addr *a,
 
 int linux_view_read(const char *sysfs_root, const struct pci_addr *a, struct linux_view *out)
 {
-	return read_view(sysfs_root, a, NULL, false, out);
+	return read_view(sysfs_root, a, NULL, NULL, false, out);
 }
 
 int linux_view_read_names(const char *sysfs_root, const struct pci_addr *a, struct linux_view *out)
 {
-	return read_view(sysfs_root, a, NULL, true, out);
+	return read_view(sysfs_root, a, NULL, NULL, true, out);
 }
 
 int linux_view_read_in(const char *sysfs_root, const struct pci_addr *a,
-		       const struct linux_virtio_index *ix, struct linux_view *out)
+		       const struct linux_virtio_index *ix, const char *pci_driver,
+		       struct linux_view *out)
 {
-	return read_view(sysfs_root, a, ix, false, out);
+	return read_view(sysfs_root, a, ix, pci_driver, false, out);
 }
 
 int linux_view_read_names_in(const char *sysfs_root, const struct pci_addr *a,
-			     const struct linux_virtio_index *ix, struct linux_view *out)
+			     const struct linux_virtio_index *ix, const char *pci_driver,
+			     struct linux_view *out)
 {
-	return read_view(sysfs_root, a, ix, true, out);
+	return read_view(sysfs_root, a, ix, pci_driver, true, out);
 }
 
 /* The link reads ../../../devices/pci0000:00/0000:00:03.0/virtio2: the

@@ -86,10 +86,15 @@ struct linux_virtio_index {
 int linux_virtio_index_read(const char *sysfs_root, struct linux_virtio_index *ix);
 void linux_virtio_index_free(struct linux_virtio_index *ix);
 /* linux_view_read and linux_view_read_names with an index (NULL: list the
- * function's directory). */
+ * function's directory) and, when the caller has it from the function's
+ * uevent (pdev driver_known), its PCI driver ("" for none; NULL: read the
+ * driver link). With the driver given, the function's directory is taken
+ * as there (its uevent was just read): two path lookups fewer. */
 int linux_view_read_in(const char *sysfs_root, const struct pci_addr *a,
-		       const struct linux_virtio_index *ix, struct linux_view *out);
+		       const struct linux_virtio_index *ix, const char *pci_driver,
+		       struct linux_view *out);
 int linux_view_read_names_in(const char *sysfs_root, const struct pci_addr *a,
-			     const struct linux_virtio_index *ix, struct linux_view *out);
+			     const struct linux_virtio_index *ix, const char *pci_driver,
+			     struct linux_view *out);
 
 #endif

@@ -79,6 +79,9 @@ struct pdev {
 	char cfg_why[160];
 	struct pci_bar bar[PCI_NUM_BARS];
 	char driver[64]; /* bound kernel driver, "" if none or unknown */
+	/* driver[] is what the kernel said when the function was opened (its
+	 * uevent), so "" means no driver; false: "" may mean not known. */
+	bool driver_known;
 	/* Why BAR registers cannot be read at all ("" when they can); set by the
 	 * backend, shown to the user as the reason for missing data. */
 	char bar_why[192];

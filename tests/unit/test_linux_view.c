@@ -174,16 +174,40 @@ static void test_virtio_index(void)
 		CHECK_EQ(pci_addr_cmp(&ix.e[0].addr, &a), 0);
 		CHECK_STR(ix.e[0].name, "virtio6");
 	}
-	CHECK_EQ(linux_view_read_in(fs.root, &a, &ix, &v), 0);
+	CHECK_EQ(linux_view_read_in(fs.root, &a, &ix, NULL, &v), 0);
 	CHECK(v.has_virtio_dev);
 	CHECK_STR(v.virtio_dev, "virtio6");
 	CHECK(v.has_status && v.status == 0x0f);
 	CHECK_EQ(linux_view_read(fs.root, &a, &v), 0); /* listing: no child here */
 	CHECK(!v.has_virtio_dev);
-	CHECK_EQ(linux_view_read_names_in(fs.root, &b, &ix, &v), 0);
+	CHECK_EQ(linux_view_read_names_in(fs.root, &b, &ix, NULL, &v), 0);
 	CHECK(!v.has_virtio_dev);
 	linux_virtio_index_free(&ix);
 	CHECK_EQ(ix.n, 0);
+	fakesys_destroy(&fs);
+}
+
+/* A PCI driver the caller has from the uevent replaces the driver link
+ * and the check of the directory: neither is looked at. */
+static void test_known_driver(void)
+{
+	struct fakesys fs;
+	struct linux_view v;
+	struct pci_addr a = {0, 0, 4, 0}, gone = {0, 0, 9, 0};
+
+	if (!fakesys_create(&fs) || !fakesys_dir(&fs, DEV) ||
+	    !fakesys_link(&fs, DEV "/driver", "../../../bus/pci/drivers/virtio-pci"))
+		return;
+	CHECK_EQ(linux_view_read_in(fs.root, &a, NULL, NULL, &v), 0);
+	CHECK(v.has_pci_driver);
+	CHECK_STR(v.pci_driver, "virtio-pci");
+	CHECK_EQ(linux_view_read_in(fs.root, &a, NULL, "vfio-pci", &v), 0);
+	CHECK(v.has_pci_driver);
+	CHECK_STR(v.pci_driver, "vfio-pci");
+	CHECK_EQ(linux_view_read_in(fs.root, &a, NULL, "", &v), 0);
+	CHECK(!v.has_pci_driver);
+	CHECK_EQ(linux_view_read_in(fs.root, &gone, NULL, NULL, &v), -1);
+	CHECK_EQ(linux_view_read_in(fs.root, &gone, NULL, "", &v), 0);
 	fakesys_destroy(&fs);
 }
 
@@ -295,6 +319,7 @@ int main(int argc, char **argv)
 	test_bound();
 	test_virtio_uevent();
 	test_virtio_index();
+	test_known_driver();
 	test_unbound_and_broken();
 	return check_done();
 }
