@@ -24,24 +24,40 @@ static int cmp_names(const void *a, const void *b)
 	return strverscmp(a, b);
 }
 
-/* Entries of dir whose names start with prefix (any when ""). */
-static unsigned list_dir(const char *dir, const char *prefix, struct names *out)
+struct list_scan {
+	const char *prefix;
+	size_t plen;
+	struct names *out;
+};
+
+static bool list_entry(const char *name, void *ctx)
 {
-	DIR *dp = opendir(dir);
-	struct dirent *de;
-	size_t plen = strlen(prefix);
+	struct list_scan *l = ctx;
+
+	if (name[0] != '.' && strncmp(name, l->prefix, l->plen) == 0 &&
+	    strlen(name) < sizeof(l->out->v[0]))
+		strcpy(l->out->v[l->out->n++], name);
+	return l->out->n < MAX_ENTRIES;
+}
+
+/* Entries of dir whose names start with prefix (any when ""), sorted;
+ * false (and none) when dir cannot be listed. */
+static bool list_dir_ok(const char *dir, const char *prefix, struct names *out)
+{
+	struct list_scan l = {prefix, strlen(prefix), out};
 
 	out->n = 0;
-	if (!dp)
-		return 0;
-	while ((de = readdir(dp)) && out->n < MAX_ENTRIES) {
-		if (de->d_name[0] == '.' || strncmp(de->d_name, prefix, plen) != 0 ||
-		    strlen(de->d_name) >= sizeof(out->v[0]))
-			continue;
-		strcpy(out->v[out->n++], de->d_name);
+	if (sysattr_dir_each(dir, list_entry, &l)) {
+		out->n = 0; /* none, or a listing cut short */
+		return false;
 	}
-	closedir(dp);
 	qsort(out->v, out->n, sizeof(out->v[0]), cmp_names);
+	return true;
+}
+
+static unsigned list_dir(const char *dir, const char *prefix, struct names *out)
+{
+	list_dir_ok(dir, prefix, out);
 	return out->n;
 }
 
@@ -300,19 +316,20 @@ static void read_driver_wide(const char *root, const struct linux_view *lv,
 			by_driver[i].read(root, lv, out);
 }
 
-/* The bus entry is a link to the child of the PCI function; the child
- * serves when a tree has no bus directory (as in linux_view.c). */
+/* The virtio device's directory, listed into *top: the bus entry is a link
+ * to the child of the PCI function; the child serves when a tree has no
+ * bus directory (as in linux_view.c). The listing itself tells whether the
+ * bus entry is a directory (no stat first). */
 static bool virtio_dir(const char *root, const struct pci_addr *a, const struct linux_view *lv,
-		       char *buf, size_t len)
+		       char *buf, size_t len, struct names *top)
 {
 	char pcidir[PATH_MAX];
-	struct stat st;
 	int n = snprintf(buf, len, "%s/bus/virtio/devices/%s", root, lv->virtio_dev);
 
-	if (n >= 0 && (size_t)n < len && stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+	if (n >= 0 && (size_t)n < len && list_dir_ok(buf, "", top))
 		return true;
 	return pci_sysfs_path(pcidir, sizeof(pcidir), root, a, NULL) &&
-	       path_of(buf, len, pcidir, lv->virtio_dev, NULL);
+	       path_of(buf, len, pcidir, lv->virtio_dev, NULL) && list_dir_ok(buf, "", top);
 }
 
 unsigned linux_resources_read(const char *sysfs_root, const struct pci_addr *a,
@@ -324,9 +341,8 @@ unsigned linux_resources_read(const char *sysfs_root, const struct pci_addr *a,
 
 	memset(out, 0, sizeof(*out));
 	if (!sysfs_root || !lv->has_virtio_dev || !lv->has_virtio_driver ||
-	    !virtio_dir(sysfs_root, a, lv, vdir, sizeof(vdir)))
+	    !virtio_dir(sysfs_root, a, lv, vdir, sizeof(vdir), &top))
 		return 0;
-	list_dir(vdir, "", &top);
 	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
 		read_class(vdir, &top, i, details, out);
 	read_mount_tag(vdir, &top, out);

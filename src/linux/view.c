@@ -189,29 +189,43 @@ static int cmp_unsigned(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+struct msi_scan {
+	const char *dir;
+	struct linux_view *v;
+};
+
 /* Each msi_irqs entry is named after a Linux IRQ and reads "msi" or "msix". */
+static bool msi_entry(const char *name, void *ctx)
+{
+	struct msi_scan *m = ctx;
+	struct linux_view *v = m->v;
+	char path[PATH_MAX], mode[16];
+	uint32_t irq;
+
+	if (name[0] < '0' || name[0] > '9' || !parse_u32(name, &irq))
+		return true;
+	if (v->n_msi_irqs == 0 && join(path, sizeof(path), m->dir, name) &&
+	    sysattr_read(path, mode, sizeof(mode)))
+		v->msix = strcmp(mode, "msix") == 0;
+	if (v->n_msi_irqs < LINUX_VIEW_MAX_IRQS)
+		v->msi_irqs[v->n_msi_irqs] = irq;
+	v->n_msi_irqs++;
+	return true;
+}
+
 static void read_msi(const char *pcidir, struct linux_view *v)
 {
-	char dir[PATH_MAX], path[PATH_MAX], mode[16];
-	struct dirent *de;
-	DIR *dp;
+	char dir[PATH_MAX];
+	struct msi_scan m = {dir, v};
 
-	if (!join(dir, sizeof(dir), pcidir, "msi_irqs") || !(dp = opendir(dir)))
+	if (!join(dir, sizeof(dir), pcidir, "msi_irqs"))
 		return;
-	v->has_msi_irqs = true;
-	while ((de = readdir(dp))) {
-		uint32_t irq;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9' || !parse_u32(de->d_name, &irq))
-			continue;
-		if (v->n_msi_irqs == 0 && join(path, sizeof(path), dir, de->d_name) &&
-		    sysattr_read(path, mode, sizeof(mode)))
-			v->msix = strcmp(mode, "msix") == 0;
-		if (v->n_msi_irqs < LINUX_VIEW_MAX_IRQS)
-			v->msi_irqs[v->n_msi_irqs] = irq;
-		v->n_msi_irqs++;
+	if (sysattr_dir_each(dir, msi_entry, &m)) { /* none, or a listing cut short */
+		v->n_msi_irqs = 0;
+		v->msix = false;
+		return;
 	}
-	closedir(dp);
+	v->has_msi_irqs = true;
 	qsort(v->msi_irqs,
 	      v->n_msi_irqs < LINUX_VIEW_MAX_IRQS ? v->n_msi_irqs : LINUX_VIEW_MAX_IRQS,
 	      sizeof(v->msi_irqs[0]), cmp_unsigned);

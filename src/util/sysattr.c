@@ -1,8 +1,11 @@
 /* Small files under /sys and /proc: attributes and symlinks. */
 #include "util/sysattr.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdalign.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,4 +46,31 @@ bool sysattr_read(const char *path, char *buf, size_t len)
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
 	return true;
+}
+
+int sysattr_dir_each(const char *path, bool (*fn)(const char *name, void *ctx), void *ctx)
+{
+	alignas(struct dirent64) char buf[8192];
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = getdents64(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *de = (const struct dirent64 *)(buf + off);
+			const char *name = de->d_name;
+
+			if (!de->d_reclen)
+				break; /* not what the kernel writes: stop, not spin */
+			off += de->d_reclen;
+			if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+				continue;
+			if (!fn(name, ctx)) {
+				close(fd);
+				return 0;
+			}
+		}
+	close(fd);
+	return n < 0 ? -1 : 0;
 }

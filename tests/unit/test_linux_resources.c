@@ -4,6 +4,7 @@
 #include "fakesys.h"
 #include "linux/resources.h"
 #include "linux/view.h"
+#include "util/sysattr.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -217,12 +218,61 @@ static void test_real_sys(void)
 	}
 }
 
+struct seen {
+	char names[8][16];
+	unsigned n, stop_after;
+};
+
+static bool note_name(const char *name, void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (s->n < 8)
+		snprintf(s->names[s->n], sizeof(s->names[0]), "%s", name);
+	s->n++;
+	return s->n != s->stop_after;
+}
+
+static bool seen_has(const struct seen *s, const char *name)
+{
+	for (unsigned i = 0; i < s->n && i < 8; i++)
+		if (strcmp(s->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* The listing under every sysfs view: each entry but "." and "..", a stop
+ * when the callback says so, and -1 for what is not a directory. */
+static void test_dir_each(void)
+{
+	struct fakesys fs;
+	struct seen s = {.stop_after = 0};
+	char path[512];
+
+	if (!fakesys_create(&fs) || !fakesys_dir(&fs, "d") || !fakesys_text(&fs, "d/a", "1\n") ||
+	    !fakesys_dir(&fs, "d/b") || !fakesys_text(&fs, "d/..c", "2\n"))
+		return;
+	snprintf(path, sizeof(path), "%s/d", fs.root);
+	CHECK_EQ(sysattr_dir_each(path, note_name, &s), 0);
+	CHECK_EQ(s.n, 3);
+	CHECK(seen_has(&s, "a") && seen_has(&s, "b") && seen_has(&s, "..c"));
+	s = (struct seen){.stop_after = 2};
+	CHECK_EQ(sysattr_dir_each(path, note_name, &s), 0);
+	CHECK_EQ(s.n, 2);
+	snprintf(path, sizeof(path), "%s/d/a", fs.root);
+	CHECK_EQ(sysattr_dir_each(path, note_name, &s), -1);
+	snprintf(path, sizeof(path), "%s/none", fs.root);
+	CHECK_EQ(sysattr_dir_each(path, note_name, &s), -1);
+	fakesys_destroy(&fs);
+}
+
 int main(void)
 {
 	test_net_blk_ports();
 	test_scsi_9p_input_drm();
 	test_hwrng_vsock();
 	test_nothing();
+	test_dir_each();
 	test_real_sys();
 	return check_done();
 }

@@ -274,10 +274,12 @@ static int live_open_device(struct psys *ps, const struct pci_addr *a, struct pd
 			    struct verr *e)
 {
 	struct sys_state *s = state(ps);
+	const struct psys_entry *k = kept_entry(s, a);
 
-	if (vfio_is_bound(s->root, a))
+	/* the line's scan read the driver from the uevent: no link to read */
+	if (k ? strcmp(k->driver, "vfio-pci") == 0 : vfio_is_bound(s->root, a))
 		return vfio_pdev_open(s->root, a, out, e);
-	return sysfs_pdev_open(s->pacc, s->root, lockdown_why(s), kept_entry(s, a), a, out, e);
+	return sysfs_pdev_open(s->pacc, s->root, lockdown_why(s), k, a, out, e);
 }
 
 static int live_open_config(struct psys *ps, const struct pci_addr *a, struct pdev **out,
