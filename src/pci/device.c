@@ -28,14 +28,26 @@ static bool snap_has(const struct pdev_cfg_snap *c, unsigned dw)
 	return c->have[dw / 8] & 1u << dw % 8;
 }
 
+/* The opening's header dwords become the snapshot's first reads. */
+static void snap_take_open_dwords(struct pdev *d)
+{
+	for (unsigned dw = 0; d->snap && dw < d->n_open_dwords; dw++) {
+		d->snap->val[dw] = d->open_dwords[dw];
+		d->snap->have[dw / 8] |= (uint8_t)(1u << dw % 8);
+	}
+	d->n_open_dwords = 0;
+}
+
 void pdev_cfg_snapshot(struct pdev *d, bool on)
 {
 	if (!on) {
 		free(d->snap);
 		d->snap = NULL;
+		d->n_open_dwords = 0; /* the command that opened it is over */
 	} else if (!d->snap && d->ops->cfg_snapshots && !d->removed) {
 		/* out of memory: no snapshot, reads go to the backend */
 		d->snap = calloc(1, sizeof(*d->snap));
+		snap_take_open_dwords(d);
 	}
 }
 

@@ -101,6 +101,13 @@ struct pdev {
 	/* Config dwords kept for one read-only command; NULL: every read
 	 * goes to the backend (see pdev_cfg_snapshot). */
 	struct pdev_cfg_snap *snap;
+	/* The header dwords 0x00-0x27 the backend read in one block while
+	 * opening (n_open_dwords of them; 0: none). The first snapshot turned
+	 * on takes them as read, so the command that opened the function does
+	 * not read them again; dropped with the first snapshot's end, any
+	 * write, or a snapshot of a later command (see pdev_cfg_snapshot). */
+	uint32_t open_dwords[10];
+	unsigned n_open_dwords;
 };
 
 int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e);

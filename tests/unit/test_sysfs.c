@@ -809,6 +809,44 @@ static void poke(struct fakesys *fs, off_t off, uint16_t v)
 		close(fd);
 }
 
+/* The header dwords the open read (0x00-0x27) are the first snapshot's
+ * first reads: a change after the open is not seen by that command, and is
+ * by the next one (or without a snapshot: the open's copy is dropped). */
+static void test_open_dwords(void)
+{
+	struct fakesys fs;
+	struct psys *s;
+	struct pdev *d;
+
+	if (!setup(&fs, 256, 7, true) || !(d = open_net(&fs, &s)))
+		return;
+	CHECK_EQ(d->n_open_dwords, 10);
+	poke(&fs, 0x00, 0x1234);
+	poke(&fs, 0x24, 0x5678);
+	pdev_cfg_snapshot(d, true);
+	CHECK_EQ(pdev_cfg_read16(d, 0x00), 0x1af4); /* as the open read it */
+	CHECK_EQ(pdev_cfg_read16(d, 0x04), 7);
+	CHECK_EQ(pdev_cfg_read16(d, 0x24), 0);
+	CHECK_EQ(d->n_open_dwords, 0);
+	pdev_cfg_snapshot(d, false);
+	pdev_cfg_snapshot(d, true); /* the next command reads the device */
+	CHECK_EQ(pdev_cfg_read16(d, 0x00), 0x1234);
+	CHECK_EQ(pdev_cfg_read16(d, 0x24), 0x5678);
+	pdev_close(d);
+	psys_close(s);
+	/* a function opened by a command without a snapshot drops them */
+	if (!(d = open_net(&fs, &s)))
+		return;
+	poke(&fs, 0x00, 0x4321);
+	pdev_cfg_snapshot(d, false);
+	CHECK_EQ(d->n_open_dwords, 0);
+	pdev_cfg_snapshot(d, true);
+	CHECK_EQ(pdev_cfg_read16(d, 0x00), 0x4321);
+	pdev_close(d);
+	psys_close(s);
+	fakesys_destroy(&fs);
+}
+
 /* pdev_cfg_snapshot: a dword is read once, on first use, then served from
  * memory (the file changed under it is not seen); off, any write (config
  * or BAR) and a removal check go to the file again. */
@@ -937,6 +975,7 @@ int main(int argc, char **argv)
 	test_bar_reads();
 	test_bar_writes();
 	test_cfg_snapshot();
+	test_open_dwords();
 	test_snapshot_per_command();
 	test_decode();
 	test_no_resource_files();

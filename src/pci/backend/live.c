@@ -17,7 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define WHY_LEN	      sizeof(((struct pdev *)0)->bar_why)
+#define WHY_LEN sizeof(((struct pdev *)0)->bar_why)
+/* The header the open reads in one block: 0x00-0x27 (IDs to BAR 5). */
+#define OPEN_DWORDS ((PCI_CFG_BAR0 + 4 * PCI_NUM_BARS) / 4)
+_Static_assert(OPEN_DWORDS == sizeof(((struct pdev *)0)->open_dwords) / 4,
+	       "pdev holds the dwords the open reads");
 #define LOCKDOWN_HINT "kernel lockdown? see /sys/kernel/security/lockdown"
 
 /* Linux IORESOURCE_* bits as libpci passes them on in pci_dev.flags. */
@@ -141,11 +145,20 @@ static void refresh_bar_why(struct pdev *d)
 
 /* With decoding off, memory reads return zeros and I/O reads all-ones:
  * plausible values that would be reported as device state. */
+static void decode_from(struct pdev *d, bool have_cmd, uint32_t cmd);
+
 static void refresh_decode(struct pdev *d)
 {
-	struct sysfs_priv *p = priv_of(d);
 	uint32_t cmd = 0;
 	bool have_cmd = sysfs_cfg_read(d, PCI_CFG_COMMAND, 2, &cmd, NULL) == 0;
+
+	decode_from(d, have_cmd, cmd);
+}
+
+/* cmd: the command register, when have_cmd. */
+static void decode_from(struct pdev *d, bool have_cmd, uint32_t cmd)
+{
+	struct sysfs_priv *p = priv_of(d);
 
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
 		bool io = d->bar[i].kind == PCI_BAR_IO;
@@ -826,6 +839,14 @@ static struct pdev *sysfs_pdev_new(const struct pci_addr *a, struct verr *e)
 	return d;
 }
 
+/* The header dwords read at open, for the command's snapshot. */
+static void keep_open_dwords(struct pdev *d, const uint8_t *hdr)
+{
+	for (unsigned i = 0; i < OPEN_DWORDS; i++)
+		d->open_dwords[i] = (uint32_t)pci_le_value(hdr + 4 * i, 4);
+	d->n_open_dwords = OPEN_DWORDS;
+}
+
 int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char *lockdown_why,
 		    const struct psys_entry *known, const struct pci_addr *a, struct pdev **out,
 		    struct verr *e)
@@ -862,13 +883,12 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char 
 		pdev_close(d);
 		return -1;
 	}
-	/* revision, header type and BARs in one read of the eight dwords that
-	 * hold them (0x08-0x27): one syscall, and no dword they do not need
-	 * (a hypervisor may trap each one) */
+	/* command, revision, header type and BARs in one read of the ten
+	 * dwords from 0x00 to 0x27: one syscall, and no dword the open and the
+	 * command's first reads (IDs, status) do not need (a hypervisor may
+	 * trap each one) */
 	memset(hdr, 0, sizeof(hdr));
-	have_hdr =
-		sysfs_cfg_read_block(d, PCI_CFG_REVISION, hdr + PCI_CFG_REVISION,
-				     PCI_CFG_BAR0 + 4 * PCI_NUM_BARS - PCI_CFG_REVISION, NULL) == 0;
+	have_hdr = sysfs_cfg_read_block(d, 0, hdr, OPEN_DWORDS * 4, NULL) == 0;
 	if (have_u)
 		identity_from_uevent(d, &u, have_hdr ? hdr : NULL);
 	else
@@ -885,7 +905,12 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char 
 		fill_driver(p->dir, d->driver, sizeof(d->driver));
 	snprintf(p->lockdown_why, sizeof(p->lockdown_why), "%s", lockdown_why);
 	probe_bar_files(d);
-	refresh_decode(d);
+	if (have_hdr) {
+		decode_from(d, true, (uint32_t)pci_le_value(hdr + PCI_CFG_COMMAND, 2));
+		keep_open_dwords(d, hdr);
+	} else {
+		refresh_decode(d);
+	}
 	*out = d;
 	return 0;
 }
