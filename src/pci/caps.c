@@ -182,6 +182,14 @@ static void walk_standard(struct pdev *d, struct pci_caps *out)
 			return;
 		}
 		been_there[pos] = true;
+		/* A capability's first 16 bytes in one read (with a snapshot):
+		 * a virtio capability's header and fields, MSI-X's header and
+		 * table and PBA locations, so a function's walk is a read per
+		 * capability, not two. No more dwords than the fields need for
+		 * them; and none of a known configuration access window's data
+		 * (at +16 of its capability), as a pointer into a capability
+		 * seen before is refused above. */
+		pdev_cfg_prefetch(d, pos, 16);
 		id = pdev_cfg_read8(d, pos);
 		out->cap[out->n++] = (struct pcicap){.offset = (uint16_t)pos, .id = id};
 		if (id == PCI_CAP_ID_MSIX && !out->msix.present &&

@@ -325,6 +325,40 @@ static void test_cfg_size(void)
 	}
 }
 
+/* Whether this process may read past 64 bytes is learned once per source:
+ * after one 256-byte function read whole, a later open of the same source
+ * does not probe byte 252 (shown by a config file cut to 64 bytes after
+ * the first open: only a new source sees it). */
+static void test_cfg_full_learned(void)
+{
+	struct fakesys fs;
+	struct psys *s, *s2;
+	struct pdev *d, *d2;
+	struct pci_addr a;
+	struct verr e = {0};
+	int fd;
+
+	if (!setup(&fs, 256, 7, true) || !(d = open_net(&fs, &s)))
+		return;
+	CHECK_EQ(d->cfg_size, 256);
+	pdev_close(d);
+	fd = open(fakesys_path(&fs, NET_DIR "/config"), O_RDWR);
+	CHECK(fd >= 0 && ftruncate(fd, 64) == 0);
+	if (fd >= 0)
+		close(fd);
+	pci_addr_parse(NET, &a);
+	d = NULL;
+	CHECK_EQ(psys_open_device(s, &a, &d, &e), 0);
+	CHECK(d && d->cfg_size == 256);
+	pdev_close(d);
+	if ((d2 = open_net(&fs, &s2)))
+		CHECK_EQ(d2->cfg_size, 64);
+	pdev_close(d2);
+	psys_close(s2);
+	psys_close(s);
+	fakesys_destroy(&fs);
+}
+
 static void test_bar_reads(void)
 {
 	struct fakesys fs;
@@ -972,6 +1006,7 @@ int main(int argc, char **argv)
 	test_uevent();
 	test_keep_scans();
 	test_cfg_size();
+	test_cfg_full_learned();
 	test_bar_reads();
 	test_bar_writes();
 	test_cfg_snapshot();

@@ -39,20 +39,31 @@ void pci_le_bytes(uint32_t v, unsigned width, uint8_t *b);
 
 #include "util/sysattr.h"
 
-/* Live backend (sysfs.c). pacc must outlive the device. lockdown_why:
- * what sysfs_lockdown_why() said ("" when BAR access is not locked down),
- * read once per source rather than once per function. known: the
- * function's scan entry of this command (psys_keep_scans), whose identity
- * and driver then stand in for its uevent file; NULL: read it. */
-int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char *lockdown_why,
+/* What a live source learns once and each open of its functions uses,
+ * rather than learning it again per function. */
+struct live_facts {
+	/* what sysfs_lockdown_why() said ("" when BAR access is not locked
+	 * down) */
+	const char *lockdown_why;
+	/* set by the first open whose 256-byte config space read whole: this
+	 * process may read past 64 bytes (CAP_SYS_ADMIN), so later opens do
+	 * not probe for it */
+	bool cfg_full_ok;
+};
+
+/* Live backend (live.c). pacc must outlive the device; facts too (it is
+ * updated). known: the function's scan entry of this command
+ * (psys_keep_scans), whose identity and driver then stand in for its
+ * uevent file; NULL: read it. */
+int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, struct live_facts *facts,
 		    const struct psys_entry *known, const struct pci_addr *a, struct pdev **out,
 		    struct verr *e);
 /* Why kernel lockdown forbids BAR access from user space, or "". */
 void sysfs_lockdown_why(const char *sysfs_root, char *why, size_t len);
 /* For psys_open_caps: config space (snapshot on) and BAR kinds and sizes
  * only; no resourceN files, no identity files, no driver link. */
-int sysfs_pdev_open_caps(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
-			 struct pdev **out, struct verr *e);
+int sysfs_pdev_open_caps(struct pci_access *pacc, const char *sysfs_root, struct live_facts *facts,
+			 const struct pci_addr *a, struct pdev **out, struct verr *e);
 /* Fills one scan entry through libpci and sysfs; VX_NODEV when absent. */
 int sysfs_scan_entry(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
 		     struct psys_entry *out, struct verr *e);

@@ -634,16 +634,24 @@ static struct pci_dev *get_dev(struct pci_access *pacc, const char *root, const 
 
 /* The last dword of each size is probed: the config file is as long as the
  * kernel lets this process read (64 bytes without CAP_SYS_ADMIN). 0 after
- * a libpci fatal error (e set). */
-static unsigned probe_cfg_size(struct pci_dev *pd, struct verr *e)
+ * a libpci fatal error (e set). *full_ok: set once a 256-byte function
+ * read whole, which says this process may read past 64 bytes (a matter of
+ * its capabilities, the same for every function of the source): the
+ * probe of byte 252 is then not made again, a config read a function
+ * fewer. */
+static unsigned probe_cfg_size(struct pci_dev *pd, bool *full_ok, struct verr *e)
 {
 	static const unsigned sizes[] = {4096, 256};
 	struct lpci_status st;
 	uint8_t b[4];
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		if (lpci_read_block(pd, (int)sizes[i] - 4, b, 4, &st))
+		if (sizes[i] == 256 && *full_ok)
+			return 256;
+		if (lpci_read_block(pd, (int)sizes[i] - 4, b, 4, &st)) {
+			*full_ok |= sizes[i] == 256;
 			return sizes[i];
+		}
 		if (st.fatal) {
 			verr_set(e, VX_FAIL, "libpci failed to read config space: %s", st.msg);
 			return 0;
@@ -847,7 +855,7 @@ static void keep_open_dwords(struct pdev *d, const uint8_t *hdr)
 	d->n_open_dwords = OPEN_DWORDS;
 }
 
-int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char *lockdown_why,
+int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, struct live_facts *facts,
 		    const struct psys_entry *known, const struct pci_addr *a, struct pdev **out,
 		    struct verr *e)
 {
@@ -875,7 +883,7 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char 
 				     0, e);
 	else if (!have_u)
 		p->pd = get_dev(pacc, sysfs_root, a, OPEN_FILL, p->dir, sizeof(p->dir), e);
-	if (!p->pd || !(d->cfg_size = probe_cfg_size(p->pd, e))) {
+	if (!p->pd || !(d->cfg_size = probe_cfg_size(p->pd, &facts->cfg_full_ok, e))) {
 		struct verr why = {0};
 
 		if (have_u && check_entry(sysfs_root, a, BARS_FILL, p->dir, sizeof(p->dir), &why))
@@ -903,7 +911,7 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, const char 
 	fill_bars(d, have_hdr ? hdr : NULL, have_res ? res : NULL);
 	if (!have_u)
 		fill_driver(p->dir, d->driver, sizeof(d->driver));
-	snprintf(p->lockdown_why, sizeof(p->lockdown_why), "%s", lockdown_why);
+	snprintf(p->lockdown_why, sizeof(p->lockdown_why), "%s", facts->lockdown_why);
 	probe_bar_files(d);
 	if (have_hdr) {
 		decode_from(d, true, (uint32_t)pci_le_value(hdr + PCI_CFG_COMMAND, 2));
@@ -931,8 +939,8 @@ static void identity_from_cfg(struct pdev *d)
 	d->subsys_device = (uint16_t)(sub >> 16);
 }
 
-int sysfs_pdev_open_caps(struct pci_access *pacc, const char *sysfs_root, const struct pci_addr *a,
-			 struct pdev **out, struct verr *e)
+int sysfs_pdev_open_caps(struct pci_access *pacc, const char *sysfs_root, struct live_facts *facts,
+			 const struct pci_addr *a, struct pdev **out, struct verr *e)
 {
 	struct pdev *d = sysfs_pdev_new(a, e);
 	struct sysfs_priv *p;
@@ -942,7 +950,7 @@ int sysfs_pdev_open_caps(struct pci_access *pacc, const char *sysfs_root, const 
 	p = d->priv;
 	p->pd = get_dev(pacc, sysfs_root, a, PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_IO_FLAGS,
 			p->dir, sizeof(p->dir), e);
-	if (!p->pd || !(d->cfg_size = probe_cfg_size(p->pd, e))) {
+	if (!p->pd || !(d->cfg_size = probe_cfg_size(p->pd, &facts->cfg_full_ok, e))) {
 		pdev_close(d);
 		return -1;
 	}

@@ -18,6 +18,7 @@ struct sys_state {
 	char root[PATH_MAX];
 	bool lockdown_read; /* lockdown_why is read once, at the first open */
 	char lockdown_why[256];
+	struct live_facts facts; /* for every open of this source */
 	bool keep;		 /* psys_keep_scans */
 	struct psys_entry *kept; /* the last scan while keep, sorted */
 	size_t nkept;
@@ -261,13 +262,14 @@ static int scan_dump(struct psys *ps, struct psys_entry **out, size_t *n, struct
 	return 0;
 }
 
-static const char *lockdown_why(struct sys_state *s)
+static struct live_facts *facts(struct sys_state *s)
 {
 	if (!s->lockdown_read) {
 		sysfs_lockdown_why(s->root, s->lockdown_why, sizeof(s->lockdown_why));
 		s->lockdown_read = true;
 	}
-	return s->lockdown_why;
+	s->facts.lockdown_why = s->lockdown_why;
+	return &s->facts;
 }
 
 static int live_open_device(struct psys *ps, const struct pci_addr *a, struct pdev **out,
@@ -279,7 +281,7 @@ static int live_open_device(struct psys *ps, const struct pci_addr *a, struct pd
 	/* the line's scan read the driver from the uevent: no link to read */
 	if (k ? strcmp(k->driver, "vfio-pci") == 0 : vfio_is_bound(s->root, a))
 		return vfio_pdev_open(s->root, a, out, e);
-	return sysfs_pdev_open(s->pacc, s->root, lockdown_why(s), k, a, out, e);
+	return sysfs_pdev_open(s->pacc, s->root, facts(s), k, a, out, e);
 }
 
 static int live_open_config(struct psys *ps, const struct pci_addr *a, struct pdev **out,
@@ -287,7 +289,7 @@ static int live_open_config(struct psys *ps, const struct pci_addr *a, struct pd
 {
 	struct sys_state *s = state(ps);
 
-	return sysfs_pdev_open(s->pacc, s->root, lockdown_why(s), kept_entry(s, a), a, out, e);
+	return sysfs_pdev_open(s->pacc, s->root, facts(s), kept_entry(s, a), a, out, e);
 }
 
 static int live_open_caps(struct psys *ps, const struct pci_addr *a, struct pdev **out,
@@ -295,7 +297,7 @@ static int live_open_caps(struct psys *ps, const struct pci_addr *a, struct pdev
 {
 	struct sys_state *s = state(ps);
 
-	return sysfs_pdev_open_caps(s->pacc, s->root, a, out, e);
+	return sysfs_pdev_open_caps(s->pacc, s->root, &s->facts, a, out, e);
 }
 
 static int dump_open_device(struct psys *ps, const struct pci_addr *a, struct pdev **out,
