@@ -724,6 +724,36 @@ static bool res_from_libpci(const struct pci_dev *pd, struct bar_res *r)
 	return true;
 }
 
+/* One "0x%016llx" field of the resource file and the blanks before it,
+ * by hand: strtoull's locale and base handling cost more than the rest of
+ * the open. False when it is not 1 to 16 hex digits followed by a blank,
+ * a newline or the end. */
+static bool hex_field(const char **pp, uint64_t *v)
+{
+	const char *p = *pp;
+	unsigned n = 0;
+
+	while (*p == ' ')
+		p++;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	for (*v = 0;; p++, n++) {
+		unsigned c = (unsigned char)*p, d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			break;
+		if (n == 16)
+			return false;
+		*v = *v << 4 | d;
+	}
+	*pp = p;
+	return n > 0 && (!*p || *p == ' ' || *p == '\n');
+}
+
 /* The resource file: a line "0x<start> 0x<end> 0x<flags>" per resource,
  * BARs first; an unassigned one is all zeros, and lines past the end are
  * too. Read in one read() (the kernel prints it whole, well under a page)
@@ -732,7 +762,8 @@ static bool res_from_libpci(const struct pci_dev *pd, struct bar_res *r)
  * when it cannot be read or a line is not three numbers. */
 static int read_resources(const char *dir, struct bar_res *r, struct verr *e)
 {
-	char path[PATH_MAX + 16], buf[4096], *p = buf;
+	char path[PATH_MAX + 16], buf[4096];
+	const char *p = buf;
 
 	memset(r, 0, PCI_NUM_BARS * sizeof(*r));
 	if (snprintf(path, sizeof(path), "%s/resource", dir) >= (int)sizeof(path))
@@ -742,17 +773,11 @@ static int read_resources(const char *dir, struct bar_res *r, struct verr *e)
 	for (unsigned i = 0; i < PCI_NUM_BARS && *p; i++) {
 		uint64_t v[3];
 
-		for (unsigned k = 0; k < 3; k++) {
-			char *end;
-
-			errno = 0;
-			v[k] = strtoull(p, &end, 16);
-			if (end == p || errno || (*end && *end != ' ' && *end != '\n'))
+		for (unsigned k = 0; k < 3; k++)
+			if (!hex_field(&p, &v[k]))
 				return verr_set(e, VX_FAIL,
 						"malformed %s: line %u is not three numbers", path,
 						i + 1);
-			p = end;
-		}
 		r[i] = (struct bar_res){v[0], v[1] && v[1] >= v[0] ? v[1] - v[0] + 1 : 0, v[2]};
 		p += *p == '\n';
 	}
