@@ -163,8 +163,6 @@ static void put_number(struct jbuf *b, double d)
 	put(b, tmp, n > 0 ? (size_t)n : 0);
 }
 
-static void put_value(struct jbuf *b, const struct rnode *n, bool pretty, unsigned depth);
-
 /* cJSON's layout: objects one member a line, indented by tabs, with a tab
  * after the colon; arrays on one line, ", " between elements, but one
  * level deeper for the objects in them. */
@@ -197,56 +195,81 @@ static size_t path_push(char *path, size_t len, const char *seg, size_t n)
 	return len;
 }
 
-/* Every RF_UNKNOWN node under n, by its dotted path from the document
- * (array elements by index, as `expect` paths), as members path: why.
- * The path grows in one buffer, and only towards nodes that can hold an
- * unknown one: a report of a thousand queues has tens of thousands of
- * scalar leaves, and formatting a path for each cost more than the rest
- * of the rendering. */
-static void put_unavailable(struct jbuf *b, const struct rnode *n, char *path, size_t plen,
-			    bool *first, bool pretty, unsigned depth)
+/* What a document collects while it is rendered: every RF_UNKNOWN node
+ * under it, by its dotted path from the document (array elements by index,
+ * as `expect` paths), as members "path": "why" of its "unavailable"
+ * object, in document order. Gathered in the one walk that renders the
+ * document (a second walk to find them cost a tenth of `dump --all`); the
+ * path grows only towards containers and unknown leaves: a report of a
+ * thousand queues has tens of thousands of scalar leaves. */
+struct unavail {
+	struct jbuf b;
+	bool first;
+	unsigned depth; /* of the members of the "unavailable" object */
+	char path[JSON_PATH_MAX];
+};
+
+static void put_value(struct jbuf *b, const struct rnode *n, bool pretty, unsigned depth,
+		      struct unavail *u, size_t plen);
+
+/* An array index as a path segment; digits written backwards from the end
+ * of buf (no printf: this runs for every container in an array). */
+static const char *index_seg(unsigned i, char *buf, size_t len, size_t *n)
 {
-	unsigned i = 0;
+	char *p = buf + len;
 
-	for (const struct rnode *c = n->child; c; c = c->next, i++) {
-		char num[16];
-		const char *seg = num;
-		size_t len;
-
-		if (!(c->flags & RF_UNKNOWN) && (!c->child || (c->flags & RF_DOC)))
-			continue; /* a document inside lists its own */
-		if (n->kind == R_OBJ) {
-			seg = c->key ? c->key : "";
-			len = path_push(path, plen, seg, strlen(seg));
-		} else {
-			len = path_push(path, plen, num,
-					(size_t)snprintf(num, sizeof(num), "%u", i));
-		}
-		if (c->flags & RF_UNKNOWN) {
-			member(b, path, first, pretty, depth);
-			put_string(b, c->why ? c->why : "");
-		} else {
-			put_unavailable(b, c, path, len, first, pretty, depth);
-		}
-		path[plen] = '\0';
-	}
+	do
+		*--p = (char)('0' + i % 10);
+	while (i /= 10);
+	*n = (size_t)(buf + len - p);
+	return p;
 }
 
-static bool has_unknown(const struct rnode *n)
+/* n under the path so far (plen long): named by key in an object, by its
+ * index in an array (key NULL). The path grows only where it can lead to
+ * an unknown node. */
+static void put_child(struct jbuf *b, const struct rnode *n, bool pretty, unsigned depth,
+		      struct unavail *u, size_t plen, const char *key, unsigned index)
 {
-	for (const struct rnode *c = n->child; c; c = c->next)
-		if ((c->flags & RF_UNKNOWN) || (!(c->flags & RF_DOC) && has_unknown(c)))
-			return true;
-	return false;
+	size_t len = plen;
+
+	if (u && (n->child || (n->flags & RF_UNKNOWN)) && !(n->flags & RF_DOC)) {
+		char num[16];
+		size_t nlen;
+		const char *seg = key ? key : index_seg(index, num, sizeof(num), &nlen);
+
+		len = path_push(u->path, plen, seg, key ? strlen(key) : nlen);
+	}
+	put_value(b, n, pretty, depth, u, len);
+	if (u)
+		u->path[plen] = '\0';
+}
+
+/* The node is unknown: its path and why join the document's list. */
+static void note_unknown(const struct rnode *n, bool pretty, struct unavail *u)
+{
+	member(&u->b, u->path, &u->first, pretty, u->depth);
+	put_string(&u->b, n->why ? n->why : "");
 }
 
 /* A document (the root object, or each object of a root array as in
  * `list`) starts with the contract's version and ends with which of its
  * fields could not be read and why ("unavailable", when any). */
-static void put_object(struct jbuf *b, const struct rnode *n, bool pretty, unsigned depth, bool doc)
+static void put_object(struct jbuf *b, const struct rnode *n, bool pretty, unsigned depth, bool doc,
+		       struct unavail *u, size_t plen)
 {
+	struct unavail *own = NULL;
 	bool first = true;
 
+	if (doc) { /* a document inside lists its own */
+		own = calloc(1, sizeof(*own));
+		if (!own)
+			b->failed = true;
+		else
+			*own = (struct unavail){.first = true, .depth = depth + 1};
+		u = own;
+		plen = 0;
+	}
 	putc_(b, '{');
 	if (pretty)
 		putc_(b, '\n');
@@ -255,23 +278,27 @@ static void put_object(struct jbuf *b, const struct rnode *n, bool pretty, unsig
 		put_number(b, REPORT_SCHEMA_VERSION);
 	}
 	for (const struct rnode *c = n->child; c; c = c->next) {
-		member(b, c->key ? c->key : "", &first, pretty, depth);
-		put_value(b, c, pretty, depth + 1);
-	}
-	if (doc && has_unknown(n)) {
-		bool inner = true;
-		char path[JSON_PATH_MAX] = "";
+		const char *key = c->key ? c->key : "";
 
+		member(b, key, &first, pretty, depth);
+		put_child(b, c, pretty, depth + 1, u, plen, key, 0);
+	}
+	if (own && own->b.len) {
 		member(b, "unavailable", &first, pretty, depth);
 		putc_(b, '{');
 		if (pretty)
 			putc_(b, '\n');
-		put_unavailable(b, n, path, 0, &inner, pretty, depth + 1);
+		put(b, own->b.p, own->b.len);
+		b->failed |= own->b.failed;
 		if (pretty) {
 			putc_(b, '\n');
 			tabs(b, depth + 1);
 		}
 		putc_(b, '}');
+	}
+	if (own) {
+		free(own->b.p);
+		free(own);
 	}
 	if (pretty) {
 		if (!first)
@@ -281,26 +308,32 @@ static void put_object(struct jbuf *b, const struct rnode *n, bool pretty, unsig
 	putc_(b, '}');
 }
 
-static void put_array(struct jbuf *b, const struct rnode *n, bool pretty, unsigned depth)
+static void put_array(struct jbuf *b, const struct rnode *n, bool pretty, unsigned depth,
+		      struct unavail *u, size_t plen)
 {
+	unsigned i = 0;
+
 	putc_(b, '[');
-	for (const struct rnode *c = n->child; c; c = c->next) {
-		put_value(b, c, pretty, depth + 1);
+	for (const struct rnode *c = n->child; c; c = c->next, i++) {
+		put_child(b, c, pretty, depth + 1, u, plen, NULL, i);
 		if (c->next)
 			put(b, ", ", pretty ? 2 : 1);
 	}
 	putc_(b, ']');
 }
 
-static void put_value(struct jbuf *b, const struct rnode *n, bool pretty, unsigned depth)
+static void put_value(struct jbuf *b, const struct rnode *n, bool pretty, unsigned depth,
+		      struct unavail *u, size_t plen)
 {
+	if ((n->flags & RF_UNKNOWN) && u)
+		note_unknown(n, pretty, u);
 	switch (n->kind) {
 	case R_OBJ:
 		/* RF_DOC: a document of its own (each device of dump --all) */
-		put_object(b, n, pretty, depth, n->flags & RF_DOC);
+		put_object(b, n, pretty, depth, n->flags & RF_DOC, u, plen);
 		return;
 	case R_ARR:
-		put_array(b, n, pretty, depth);
+		put_array(b, n, pretty, depth, u, plen);
 		return;
 	case R_UINT:
 		put_number(b, (double)n->v.u);
@@ -333,20 +366,20 @@ char *render_json_string(const struct rnode *root, bool pretty)
 	if (!root)
 		return NULL;
 	if (root->kind == R_OBJ) {
-		put_object(&b, root, pretty, 0, true);
+		put_object(&b, root, pretty, 0, true, NULL, 0);
 	} else if (root->kind == R_ARR) {
 		putc_(&b, '[');
 		for (const struct rnode *c = root->child; c; c = c->next) {
 			if (c->kind == R_OBJ)
-				put_object(&b, c, pretty, 1, true);
+				put_object(&b, c, pretty, 1, true, NULL, 0);
 			else
-				put_value(&b, c, pretty, 1);
+				put_value(&b, c, pretty, 1, NULL, 0);
 			if (c->next)
 				put(&b, ", ", pretty ? 2 : 1);
 		}
 		putc_(&b, ']');
 	} else {
-		put_value(&b, root, pretty, 0);
+		put_value(&b, root, pretty, 0, NULL, 0);
 	}
 	if (b.failed || !b.p) {
 		free(b.p);
