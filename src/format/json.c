@@ -62,17 +62,36 @@ static void tabs(struct jbuf *b, unsigned n)
 		putc_(b, '\t');
 }
 
-/* Bytes before the next one that needs an escape (a control byte, '"',
- * '\\') or the end. A loop, not strcspn: with 33 bytes to reject, glibc's
- * strcspn builds its table on every call, and strings are most of what a
- * dump renders. */
-static size_t plain_run(const char *s)
+/* Whether any of the 8 bytes in w needs an escape: a control byte (below
+ * 0x20), '"' or '\\'. The usual word-at-a-time tests (a byte below k: w -
+ * k*0x01.. borrows into its top bit, where ~w has it set; a byte equal to
+ * c: one below 1 after xor with c), eight bytes in a dozen instructions. */
+static bool word_needs_escape(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+
+	return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs;
+}
+
+/* Bytes of s[0, len) before the first that needs an escape (a control
+ * byte, '"', '\\'), or len. Strings are most of what a dump renders: whole
+ * words are tested where no byte of them needs one, within the string. */
+static size_t plain_run(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
 
-	while (*p >= 0x20 && *p != '"' && *p != '\\')
-		p++;
-	return (size_t)(p - (const unsigned char *)s);
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		if (word_needs_escape(w))
+			break;
+	}
+	while (i < len && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+		i++;
+	return i;
 }
 
 /* cJSON's escaping: the two JSON metacharacters and the short escapes,
@@ -81,18 +100,22 @@ static void put_string(struct jbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 
+	size_t len = strlen(s);
+
 	putc_(b, '"');
 	for (;;) {
-		size_t plain = plain_run(s);
+		size_t plain = plain_run(s, len);
 		unsigned char c;
 		char esc[6] = {'\\', 0, '0', '0', 0, 0};
 		size_t n = 2;
 
 		put(b, s, plain);
 		s += plain;
-		c = (unsigned char)*s++;
-		if (!c)
+		len -= plain;
+		if (!len)
 			break;
+		c = (unsigned char)*s++;
+		len--;
 		switch (c) {
 		case '"':
 		case '\\':

@@ -238,6 +238,18 @@ static void test_json_like_cjson(void)
 	memcpy(ctl + 31, "\"\\/\x7f\xc3\xa9x", 7);
 	ctl[38] = '\0'; /* 31 control bytes, 7 more, the end */
 	r_str(root, "control bytes", NULL, ctl);
+	/* an escape at each place of the first two 8-byte words (the writer
+	 * tests words at a time), next to bytes above 0x7f */
+	for (unsigned pos = 0; pos < 17; pos++)
+		for (unsigned k = 0; k < 3; k++) {
+			char str[24], key[16];
+
+			memset(str, pos % 2 ? 'a' : (char)0xe9, 20);
+			str[20] = '\0';
+			str[pos] = "\"\\\x1f"[k];
+			snprintf(key, sizeof(key), "esc%u.%u", pos, k);
+			r_str(root, key, NULL, str);
+		}
 	r_str(root, "", NULL, "");
 	r_str(root, "k\"ey\n", NULL, "v");
 	a = r_arr(root, "numbers", NULL, 0);
