@@ -24,6 +24,7 @@
 #include "pci/caps.h"
 #include "pci/regs.h"
 #include "util/atomicfile.h"
+#include "util/fmt.h"
 #include "virtio/features.h"
 #include "virtio/ids.h"
 
@@ -129,18 +130,27 @@ static const char *reason_of(const struct mc *m, const struct mdev *d, const str
 	return e->code == VX_PERM ? "selector_write_needed" : "read_failed";
 }
 
+/* "%04x:%04x" of vendor and device */
+static const char *pci_id(const struct pdev *pci, char buf[static 10])
+{
+	fmt_hex(buf, pci->vendor, 4);
+	buf[4] = ':';
+	fmt_hex(buf + 5, pci->device, 4);
+	return buf;
+}
+
 static void info(struct mc *m, struct mdev *d)
 {
 	int id = d->device_id;
 	struct rnode *s = m_sample_uint(m->fam[F_INFO], 1);
 	struct linux_resources res;
-	char buf[256] = "";
+	char buf[256] = "", id_buf[10];
 
 	if (d->have_lv &&
 	    linux_resources_read(session_sysfs_root(m->s), &d->pci->addr, &d->lv, false, &res))
 		linux_resources_summary(&res, buf, sizeof(buf));
 	m_label(s, "address", d->addr);
-	m_labelf(s, "pci_id", "%04x:%04x", d->pci->vendor, d->pci->device);
+	m_label(s, "pci_id", pci_id(d->pci, id_buf));
 	m_label(s, "type", id >= 0 ? virtio_type_name((unsigned)id) : "unknown");
 	m_label(s, "transport", d->transport);
 	m_label(s, "pci_driver", d->pci->driver);
@@ -208,8 +218,16 @@ static bool offered(struct mc *m, struct mdev *d, uint64_t *f)
 
 /* One series per bit that has a name for the device type or is set in
  * either word, so that the two families have the same label sets. */
+static const char *bit_name(unsigned bit, char buf[static 4 + FMT_DEC_MAX])
+{
+	memcpy(buf, "bit ", 4);
+	fmt_dec(buf + 4, bit);
+	return buf;
+}
+
 static void feature_series(struct mc *m, struct mdev *d, enum fam fam, uint64_t word, uint64_t any)
 {
+	char buf[4 + FMT_DEC_MAX];
 	int id = d->device_id;
 
 	for (unsigned bit = 0; bit < 64; bit++) {
@@ -224,7 +242,7 @@ static void feature_series(struct mc *m, struct mdev *d, enum fam fam, uint64_t 
 		if (name)
 			m_label(s, "name", name);
 		else
-			m_labelf(s, "name", "bit %u", bit);
+			m_label(s, "name", bit_name(bit, buf));
 	}
 }
 

@@ -29,9 +29,18 @@ struct rnode *m_family(struct rnode *root, const struct mfamily_spec *spec)
 	return f;
 }
 
+/* The family's samples array: its last child, as m_family made it (found
+ * without a search: a collection adds a sample per feature bit). */
+static struct rnode *samples_of(struct rnode *family)
+{
+	struct rnode *l = family ? family->last : NULL;
+
+	return l && l->key && strcmp(l->key, "samples") == 0 ? l : r_find(family, "samples");
+}
+
 static struct rnode *sample(struct rnode *family)
 {
-	struct rnode *s = r_obj(family ? r_find(family, "samples") : NULL, NULL, NULL);
+	struct rnode *s = r_obj(samples_of(family), NULL, NULL);
 
 	r_obj(s, "labels", NULL);
 	return s;

@@ -82,17 +82,28 @@ static void o_putc(struct out *o, char c)
 	o_write(o, &c, 1);
 }
 
+/* Bytes below 0x80 that are passed on as they are in a label value:
+ * everything but the terminator and the three escaped ones. */
+static bool plain_ascii(unsigned char c)
+{
+	return c < 0x80 && c != '\0' && c != '\\' && c != '\n' && c != '"';
+}
+
 /* quote: also escape '"' (label values; HELP text leaves it alone). */
 static void put_escaped(struct out *o, const char *s, bool quote)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
 
-	while (*p) {
-		/* printable ASCII first: nearly every byte of an exposition */
-		size_t n = *p >= 0x20 && *p < 0x7f ? 1 : utf8_len(p);
-		bool plain = n && *p != '\\' && *p != '\n' && !(*p == '"' && quote);
+	for (;;) {
+		size_t n;
 
-		if (plain) {
+		/* plain ASCII first, in a loop of its own: nearly every byte */
+		while (plain_ascii(*p))
+			p++;
+		if (!*p)
+			break;
+		n = *p >= 0x80 ? utf8_len(p) : *p == '"' && !quote;
+		if (n) {
 			p += n;
 			continue;
 		}

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fmt.h"
+
 /* Out of memory is not fatal here: the node is not added, every function
  * below takes a NULL node as a no-op, and the root is marked RF_OOM so
  * that the command fails (r_complete) after its normal cleanup, which may
@@ -307,25 +309,34 @@ struct rnode *r_double(struct rnode *p, const char *key, const char *label, doub
 
 struct rnode *r_hex64(struct rnode *p, const char *key, const char *label, uint64_t v)
 {
-	return r_strf(p, key, label, "0x%016llx", (unsigned long long)v);
+	char buf[2 + 16 + 1] = "0x";
+
+	fmt_hex(buf + 2, v, 16);
+	return r_str(p, key, label, buf);
 }
 
+/* The hex is written straight into the node's copy in the arena: no
+ * buffer of its own, no printf a byte. */
 struct rnode *r_bytes(struct rnode *p, const char *key, const char *label, const uint8_t *buf,
 		      unsigned len)
 {
-	char *hex = calloc(2 * (size_t)len + 1, 1);
-	struct rnode *n;
+	static const char digits[] = "0123456789abcdef";
+	struct rnode *n = add(p, R_STR, key, label);
+	char *hex = n ? arena_alloc(n->arena, 2 * (size_t)len + 1) : NULL;
 
 	if (!hex) {
-		mark_oom(p);
-		return NULL;
+		if (n)
+			n->kind = R_NULL; /* as r_str: the root is marked, the command fails */
+		mark_oom(n ? n : p);
+		return n;
 	}
-	for (unsigned i = 0; i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
-	n = r_str(p, key, label, hex);
-	if (n)
-		n->flags |= RF_HEXDUMP;
-	free(hex);
+	for (unsigned i = 0; i < len; i++) {
+		hex[2 * i] = digits[buf[i] >> 4];
+		hex[2 * i + 1] = digits[buf[i] & 0xf];
+	}
+	hex[2 * (size_t)len] = '\0';
+	n->v.s = hex;
+	n->flags |= RF_HEXDUMP;
 	return n;
 }
 

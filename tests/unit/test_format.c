@@ -440,8 +440,36 @@ static void test_escaping(void)
 	r_free(root);
 }
 
+/* The writers that replaced printf (issue 13): hex at both ends of the
+ * range, no bytes, array indices of more than one digit in the paths of
+ * "unavailable". */
+static void test_hex_and_indices(void)
+{
+	struct rnode *root = r_new_root(), *a = r_arr(root, "a", NULL, 0);
+	char *s;
+
+	r_hex64(root, "lo", NULL, 0);
+	r_hex64(root, "hi", NULL, UINT64_MAX);
+	r_bytes(root, "none", NULL, NULL, 0);
+	r_bytes(root, "ends", NULL, (const uint8_t[]){0x00, 0x0f, 0xf0, 0xff}, 4);
+	for (unsigned i = 0; i < 12; i++)
+		if (i == 0 || i == 10 || i == 11)
+			r_unknown(a, NULL, NULL, "gone");
+		else
+			r_uint(a, NULL, NULL, i, NULL);
+	s = render_json_string(root, false);
+	CHECK_STR(s, "{\"schema_version\":1,\"a\":[null,1,2,3,4,5,6,7,8,9,null,null],"
+		     "\"lo\":\"0x0000000000000000\",\"hi\":\"0xffffffffffffffff\","
+		     "\"none\":\"\",\"ends\":\"000ff0ff\","
+		     "\"unavailable\":{\"a.0\":\"gone\",\"a.10\":\"gone\",\"a.11\":\"gone\"}}");
+	CHECK(r_path(root, "ends")->flags & RF_HEXDUMP);
+	cJSON_free(s);
+	r_free(root);
+}
+
 int main(void)
 {
+	test_hex_and_indices();
 	test_escaping();
 	test_nulls();
 	test_json();

@@ -58,7 +58,10 @@ static void test_render(void)
 	m_label_uint(s, "zero", 0);
 	m_label_uint(s, "max", 4294967295u);
 	m_label_uint(s, "bit", 38);
-	CHECK_EQ(m_count_samples(root), 4);
+	/* other control bytes and DEL pass as they are; a quote only in HELP */
+	s = m_sample_uint(a, 8);
+	m_label(s, "ctl", "\t\x01\x7f\"");
+	CHECK_EQ(m_count_samples(root), 5);
 	text = rendered(root);
 	CHECK(has_line(text, "# HELP t_things_total Things.\\nBack\\\\slash \"q\""));
 	CHECK(has_line(text, "# TYPE t_things_total counter"));
@@ -69,6 +72,7 @@ static void test_render(void)
 		       "end\",empty=\"\"} 0"));
 	CHECK(has_line(text, "t_seconds 0.25"));
 	CHECK(has_line(text, "t_things_total{zero=\"0\",max=\"4294967295\",bit=\"38\"} 7"));
+	CHECK(has_line(text, "t_things_total{ctl=\"\t\x01\x7f\\\"\"} 8"));
 	CHECK(strstr(text, "t_empty") == NULL);
 	CHECK(strstr(text, "dropped") == NULL);
 	free(text);
