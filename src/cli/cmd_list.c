@@ -53,7 +53,7 @@ static void list_row(struct session *s, struct psys *sys, struct rnode *t,
 {
 	int id = virtio_pci_device_type(p->device, p->subsys_device);
 	struct rnode *row = r_obj(t, NULL, NULL);
-	char addr[PCI_ADDR_STRLEN];
+	char addr[PCI_ADDR_STRLEN], pci_id[PCI_ID_STRLEN];
 	struct linux_view lv;
 	const char *root = session_sysfs_root(s); /* NULL: -F, --simulate */
 	/* the names are all `list` shows of it */
@@ -62,7 +62,7 @@ static void list_row(struct session *s, struct psys *sys, struct rnode *t,
 
 	pci_addr_format(&p->addr, addr);
 	r_str(row, "address", "address", addr);
-	r_strf(row, "pci_id", "pci id", "%04x:%04x", p->vendor, p->device);
+	r_str(row, "pci_id", "pci id", pci_id_format(p->vendor, p->device, pci_id));
 	r_int(row, "virtio_device_id", "id", id);
 	r_str(row, "virtio_device_type", "type",
 	      id >= 0 ? virtio_type_name((unsigned)id) : "unknown");

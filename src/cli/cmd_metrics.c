@@ -130,27 +130,18 @@ static const char *reason_of(const struct mc *m, const struct mdev *d, const str
 	return e->code == VX_PERM ? "selector_write_needed" : "read_failed";
 }
 
-/* "%04x:%04x" of vendor and device */
-static const char *pci_id(const struct pdev *pci, char buf[static 10])
-{
-	fmt_hex(buf, pci->vendor, 4);
-	buf[4] = ':';
-	fmt_hex(buf + 5, pci->device, 4);
-	return buf;
-}
-
 static void info(struct mc *m, struct mdev *d)
 {
 	int id = d->device_id;
 	struct rnode *s = m_sample_uint(m->fam[F_INFO], 1);
 	struct linux_resources res;
-	char buf[256] = "", id_buf[10];
+	char buf[256] = "", id_buf[PCI_ID_STRLEN];
 
 	if (d->have_lv &&
 	    linux_resources_read(session_sysfs_root(m->s), &d->pci->addr, &d->lv, false, &res))
 		linux_resources_summary(&res, buf, sizeof(buf));
 	m_label(s, "address", d->addr);
-	m_label(s, "pci_id", pci_id(d->pci, id_buf));
+	m_label(s, "pci_id", pci_id_format(d->pci->vendor, d->pci->device, id_buf));
 	m_label(s, "type", id >= 0 ? virtio_type_name((unsigned)id) : "unknown");
 	m_label(s, "transport", d->transport);
 	m_label(s, "pci_driver", d->pci->driver);

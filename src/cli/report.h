@@ -59,6 +59,9 @@ void rctx_finish(struct rctx *c);
 /* Adds a one-line note saying why something is missing; duplicates are
  * dropped so a reason shared by several sections is said once. */
 void rctx_note(struct rctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* rctx_note(c, "%s%s", what, why) without the format: most notes are a
+ * fixed prefix and a reason, several a device in a report. */
+void rctx_note_cat(struct rctx *c, const char *what, const char *why);
 
 /* A device status byte, shown with its bit names. */
 struct rnode *r_status(struct rnode *o, const char *key, const char *label, uint8_t status);

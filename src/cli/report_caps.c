@@ -151,12 +151,12 @@ static void report_pci_caps(struct rctx *c)
 	if (caps->pci.chain_problem[0]) {
 		r_str(c->root, "capability_chain_problem", "Chain problem",
 		      caps->pci.chain_problem);
-		rctx_note(c, "capability chain: %s", caps->pci.chain_problem);
+		rctx_note_cat(c, "capability chain: ", caps->pci.chain_problem);
 	}
 	if (caps->pci.ext_chain_problem[0]) {
 		r_str(c->root, "extended_chain_problem", "Extended chain problem",
 		      caps->pci.ext_chain_problem);
-		rctx_note(c, "extended capability chain: %s", caps->pci.ext_chain_problem);
+		rctx_note_cat(c, "extended capability chain: ", caps->pci.ext_chain_problem);
 	}
 }
 
@@ -226,7 +226,7 @@ static void report_msix(struct rctx *c)
 	r_uint(o, "pba_offset", "PBA offset", m->pba_offset, "0x%x");
 	r_str(o, "check", "Check", m->problem[0] ? m->problem : "ok");
 	if (m->problem[0])
-		rctx_note(c, "MSI-X: %s", m->problem);
+		rctx_note_cat(c, "MSI-X: ", m->problem);
 }
 
 void report_caps(struct rctx *c)

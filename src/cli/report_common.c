@@ -121,12 +121,12 @@ static void report_queues(struct rctx *c)
 	unsigned nq;
 
 	if (!v->can_select) {
-		rctx_note(c, "queues not read: %s", v->select_why);
+		rctx_note_cat(c, "queues not read: ", v->select_why);
 		r_unknown(c->root, "queues", "Queues", v->select_why);
 		return;
 	}
 	if (v->ops->get_num_queues(v, &nq, &e)) {
-		rctx_note(c, "queues not read: %s", e.msg);
+		rctx_note_cat(c, "queues not read: ", e.msg);
 		r_unknown(c->root, "queues", "Queues", e.msg);
 		return;
 	}
@@ -174,10 +174,10 @@ void report_common(struct rctx *c)
 	if (!vdev_regs_readable(v)) {
 		const char *why = rctx_regs_why(c);
 
-		rctx_note(c, "registers not read: %s", why);
-		r_unknownf(c->root, "common_cfg", "Common configuration", "registers not read: %s",
-			   why);
-		r_unknownf(c->root, "queues", "Queues", "registers not read: %s", why);
+		rctx_note_cat(c, "registers not read: ", why);
+		r_unknown_cat(c->root, "common_cfg", "Common configuration",
+			      "registers not read: ", why);
+		r_unknown_cat(c->root, "queues", "Queues", "registers not read: ", why);
 		report_legacy_header(c);
 		if (!r_find(c->root, "legacy_header") || !r_find(c->root, "legacy_header")->child)
 			rctx_missing(c, "common configuration not readable: %s", why);

@@ -19,16 +19,16 @@ void report_config(struct rctx *c)
 	struct rnode *o;
 
 	if (!vdev_regs_readable(v)) {
-		rctx_note(c, "registers not read: %s", rctx_regs_why(c));
-		r_unknownf(c->root, "config", "Device configuration", "registers not read: %s",
-			   rctx_regs_why(c));
+		rctx_note_cat(c, "registers not read: ", rctx_regs_why(c));
+		r_unknown_cat(c->root, "config", "Device configuration",
+			      "registers not read: ", rctx_regs_why(c));
 		rctx_missing(c, "device configuration not readable: %s", rctx_regs_why(c));
 		free(buf);
 		return;
 	}
 	if (!buf || vdev_read_config(v, buf, VDEV_CONFIG_MAX, &len, &e)) {
 		if (buf)
-			rctx_note(c, "device configuration not read: %s", e.msg);
+			rctx_note_cat(c, "device configuration not read: ", e.msg);
 		r_unknown(c->root, "config", "Device configuration", buf ? e.msg : "out of memory");
 		free(buf);
 		return;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/fmt.h"
+
 void rctx_init(struct rctx *c, struct session *s, struct sdev *d, struct rnode *root)
 {
 	memset(c, 0, sizeof(*c));
@@ -27,18 +29,33 @@ void rctx_finish(struct rctx *c)
 	c->scratch = c->notes = NULL;
 }
 
+#define NOTE_MAX 512
+
+static void note_add(struct rctx *c, const char *note)
+{
+	for (const struct rnode *n = c->notes->child; n; n = n->next)
+		if (strcmp(n->v.s, note) == 0)
+			return;
+	r_str(c->notes, NULL, NULL, note);
+}
+
 void rctx_note(struct rctx *c, const char *fmt, ...)
 {
-	char buf[512];
+	char buf[NOTE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	for (const struct rnode *n = c->notes->child; n; n = n->next)
-		if (strcmp(n->v.s, buf) == 0)
-			return;
-	r_str(c->notes, NULL, NULL, buf);
+	note_add(c, buf);
+}
+
+void rctx_note_cat(struct rctx *c, const char *what, const char *why)
+{
+	char buf[NOTE_MAX];
+
+	str_concat(buf, sizeof(buf), what, why, NULL);
+	note_add(c, buf);
 }
 
 /* What would reach registers that cannot be reached now: only the CLI
@@ -62,7 +79,7 @@ static const char *regs_hint(struct rctx *c)
 
 const char *rctx_regs_why(struct rctx *c)
 {
-	snprintf(c->regs_why, sizeof(c->regs_why), "%s%s", c->d->v.regs_why, regs_hint(c));
+	str_concat(c->regs_why, sizeof(c->regs_why), c->d->v.regs_why, regs_hint(c), NULL);
 	return c->regs_why;
 }
 
@@ -84,17 +101,17 @@ bool rctx_device_features(struct rctx *c, uint64_t *f)
 
 	if (c->devf_state == 0) {
 		if (!vdev_regs_readable(v))
-			snprintf(c->devf_why, sizeof(c->devf_why), "registers not read: %s",
-				 rctx_regs_why(c));
+			str_concat(c->devf_why, sizeof(c->devf_why),
+				   "registers not read: ", rctx_regs_why(c), NULL);
 		else if (vdev_feature_words(v, false, &c->devfx, &e))
-			snprintf(c->devf_why, sizeof(c->devf_why), "device features not read: %s",
-				 e.msg);
+			str_concat(c->devf_why, sizeof(c->devf_why),
+				   "device features not read: ", e.msg, NULL);
 		else
 			c->devf_state = 1;
 		c->devf = vfeatures_low64(&c->devfx);
 		if (c->devf_state == 0) {
 			c->devf_state = -1;
-			rctx_note(c, "%s", c->devf_why);
+			rctx_note_cat(c, "", c->devf_why);
 		}
 	}
 	*f = c->devf;
@@ -170,6 +187,6 @@ struct rnode *r_status(struct rnode *o, const char *key, const char *label, uint
 {
 	char names[128];
 
-	return r_annot(r_uint(o, key, label, status, "0x%02x"), "%s",
-		       virtio_status_str(status, names, sizeof(names)));
+	return r_annot_str(r_uint(o, key, label, status, "0x%02x"),
+			   virtio_status_str(status, names, sizeof(names)));
 }

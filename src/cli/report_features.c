@@ -85,7 +85,7 @@ static bool driver_features(struct rctx *c, struct vfeatures *f, char *why, size
 			return true;
 		}
 		if (e.code != VX_PERM)
-			rctx_note(c, "driver features not read: %s", e.msg);
+			rctx_note_cat(c, "driver features not read: ", e.msg);
 		snprintf(why, len, "driver features not read: %s", e.msg);
 	}
 	if (c->have_lv && c->lv.has_features) {

@@ -6,16 +6,16 @@ void report_identity(struct rctx *c)
 {
 	struct pdev *p = c->d->pci;
 	struct vdev *v = &c->d->v;
-	char addr[PCI_ADDR_STRLEN];
+	char addr[PCI_ADDR_STRLEN], id[PCI_ID_STRLEN];
 	struct rnode *n;
 
 	pci_addr_format(&p->addr, addr);
 	r_str(c->root, "address", "Address", addr);
 	/* the same key and format as in `list` */
-	r_strf(c->root, "pci_id", "PCI ID", "%04x:%04x", p->vendor, p->device);
+	r_str(c->root, "pci_id", "PCI ID", pci_id_format(p->vendor, p->device, id));
 	n = r_int(c->root, "virtio_device_id", "Virtio device ID", v->device_id);
 	if (v->device_id >= 0)
-		r_annot(n, "%s", virtio_type_name((unsigned)v->device_id));
+		r_annot_str(n, virtio_type_name((unsigned)v->device_id));
 	r_str(c->root, "virtio_device_type", "Device type",
 	      v->device_id >= 0 ? virtio_type_name((unsigned)v->device_id) : "unknown");
 	if (v->kind == VDEV_KIND_UNKNOWN)
@@ -47,8 +47,8 @@ void report_identity(struct rctx *c)
 	if (vdev_regs_readable(v))
 		r_str(c->root, "register_access", "Register access", p->ops->name);
 	else
-		r_annot(r_str(c->root, "register_access", "Register access", "none"), "%s",
-			rctx_regs_why(c));
+		r_annot_str(r_str(c->root, "register_access", "Register access", "none"),
+			    rctx_regs_why(c));
 	if (c->s->dump_file)
 		r_unknown(c->root, "virtio_bus_device", "Virtio bus device", DUMP_NO_LINUX);
 	else

@@ -78,10 +78,10 @@ static void config_vector(struct rctx *c, struct irqs *q)
 
 	q->config_vector = -1;
 	if (!vdev_regs_readable(v)) {
-		rctx_note(c, "registers not read: %s", rctx_regs_why(c));
+		rctx_note_cat(c, "registers not read: ", rctx_regs_why(c));
 		snprintf(e.msg, sizeof(e.msg), "registers not read: %s", rctx_regs_why(c));
 	} else if (v->ops->get_config_vector(v, &vec, &e)) {
-		rctx_note(c, "config vector not read: %s", e.msg);
+		rctx_note_cat(c, "config vector not read: ", e.msg);
 	} else {
 		q->config_vector = vec;
 		r_uint(c->root, "config_vector", "Config vector", vec, "0x%04llx");
@@ -101,11 +101,11 @@ static void queue_vectors(struct rctx *c, struct irqs *q)
 	if (!vdev_regs_readable(v))
 		return;
 	if (!v->can_select) {
-		rctx_note(c, "queue vectors not read: %s", v->select_why);
+		rctx_note_cat(c, "queue vectors not read: ", v->select_why);
 		return;
 	}
 	if (v->ops->get_num_queues(v, &nq, &e)) {
-		rctx_note(c, "queue vectors not read: %s", e.msg);
+		rctx_note_cat(c, "queue vectors not read: ", e.msg);
 		return;
 	}
 	for (unsigned i = 0; i < nq && i < VDEV_MAX_QUEUES; i++) {
@@ -181,7 +181,7 @@ static void entry_cells(struct rctx *c, struct rnode *row, unsigned i, bool *tab
 	bool pending;
 
 	if (*table_ok && (read_entry(c, i, w, &e) || read_pending(c, i, &pending, &e))) {
-		rctx_note(c, "MSI-X table not read: %s", e.msg);
+		rctx_note_cat(c, "MSI-X table not read: ", e.msg);
 		*table_ok = false;
 	}
 	if (!*table_ok) {
@@ -222,7 +222,7 @@ static void vector_table(struct rctx *c, struct irqs *q)
 	char users[256];
 
 	if (!table_ok)
-		rctx_note(c, "MSI-X table not read: %s", c->d->pci->bar_why);
+		rctx_note_cat(c, "MSI-X table not read: ", c->d->pci->bar_why);
 
 	for (unsigned i = 0; i < q->table_size; i++) {
 		struct rnode *row = r_obj(t, NULL, NULL);
@@ -309,7 +309,7 @@ static void isr_cell(struct rctx *c, struct rnode *o)
 	uint8_t isr;
 
 	if (c->s->dump_file || !vdev_regs_readable(v)) {
-		r_unknownf(o, "isr", "ISR", "registers not read: %s", rctx_regs_why(c));
+		r_unknown_cat(o, "isr", "ISR", "registers not read: ", rctx_regs_why(c));
 		return;
 	}
 	if (c->d->pci->driver[0]) {
@@ -320,7 +320,7 @@ static void isr_cell(struct rctx *c, struct rnode *o)
 		return;
 	}
 	if (v->ops->read_isr(v, &isr, &e)) {
-		rctx_note(c, "ISR not read: %s", e.msg);
+		rctx_note_cat(c, "ISR not read: ", e.msg);
 		r_unknown(o, "isr", "ISR", e.msg);
 		return;
 	}
@@ -342,8 +342,8 @@ static void intx_section(struct rctx *c, const struct irqs *q)
 		return;
 	}
 	o = r_obj(c->root, "intx", "INTx");
-	r_annot(r_uint(o, "pin", "Pin", pin, NULL), "%s",
-		pin >= 1 && pin <= 4 ? pin_names[pin - 1] : "none");
+	r_annot_str(r_uint(o, "pin", "Pin", pin, NULL),
+		    pin >= 1 && pin <= 4 ? pin_names[pin - 1] : "none");
 	r_uint(o, "line", "Line register", pdev_cfg_read8(p, PCI_CFG_INTERRUPT_LINE), NULL);
 	r_bool(o, "disabled", "Disabled (command)",
 	       pdev_cfg_read16(p, PCI_CFG_COMMAND) & PCI_CMD_INTX_DISABLE);

@@ -59,7 +59,7 @@ static void compare_features(struct rctx *c, struct rnode *o)
 	    v->ops->get_driver_features(v, &regs, &e)) {
 		/* VX_PERM: the selector policy, which the queue notes explain */
 		if (c->lv.has_features && e.msg[0] && e.code != VX_PERM)
-			rctx_note(c, "linux.features_match not computed: %s", e.msg);
+			rctx_note_cat(c, "linux.features_match not computed: ", e.msg);
 		r_unknown(o, "features_match", "Features match registers",
 			  !c->lv.has_features	   ? "sysfs has no features file"
 			  : !vdev_regs_readable(v) ? "registers not read"

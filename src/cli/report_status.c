@@ -16,10 +16,10 @@ void report_status(struct rctx *c)
 	unsigned nq;
 
 	if (!vdev_regs_readable(v)) {
-		rctx_note(c, "registers not read: %s", rctx_regs_why(c));
+		rctx_note_cat(c, "registers not read: ", rctx_regs_why(c));
 		snprintf(e.msg, sizeof(e.msg), "registers not read: %s", rctx_regs_why(c));
 	} else if (v->ops->get_status(v, &status, &e)) {
-		rctx_note(c, "device status not read: %s", e.msg);
+		rctx_note_cat(c, "device status not read: ", e.msg);
 	} else {
 		add_status(c->root, status, "registers");
 		if (status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)

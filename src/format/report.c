@@ -251,9 +251,12 @@ struct rnode *r_str(struct rnode *p, const char *key, const char *label, const c
 	return n;
 }
 
+/* The longest string the formatted variants keep (their buffer). */
+#define R_FMT_MAX 1024
+
 struct rnode *r_strf(struct rnode *p, const char *key, const char *label, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[R_FMT_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -289,12 +292,21 @@ struct rnode *r_unknown(struct rnode *p, const char *key, const char *label, con
 
 struct rnode *r_unknownf(struct rnode *p, const char *key, const char *label, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[R_FMT_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	return r_unknown(p, key, label, buf);
+}
+
+struct rnode *r_unknown_cat(struct rnode *p, const char *key, const char *label, const char *what,
+			    const char *why)
+{
+	char buf[R_FMT_MAX];
+
+	str_concat(buf, sizeof(buf), what, why, NULL);
 	return r_unknown(p, key, label, buf);
 }
 
@@ -342,7 +354,7 @@ struct rnode *r_bytes(struct rnode *p, const char *key, const char *label, const
 
 struct rnode *r_annot(struct rnode *n, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[R_FMT_MAX];
 	va_list ap;
 
 	if (!n)
@@ -351,6 +363,18 @@ struct rnode *r_annot(struct rnode *n, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	n->annot = NULL; /* the old one stays in the arena until r_free */
+	dup_into(n, &n->annot, buf);
+	return n;
+}
+
+struct rnode *r_annot_str(struct rnode *n, const char *s)
+{
+	char buf[R_FMT_MAX];
+
+	if (!n)
+		return NULL;
+	str_copy(buf, sizeof(buf), s);
+	n->annot = NULL;
 	dup_into(n, &n->annot, buf);
 	return n;
 }

@@ -91,6 +91,9 @@ struct rnode *r_none(struct rnode *p, const char *key, const char *label);
 struct rnode *r_unknown(struct rnode *p, const char *key, const char *label, const char *why);
 struct rnode *r_unknownf(struct rnode *p, const char *key, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* r_unknownf(p, key, label, "%s%s", what, why) without the format. */
+struct rnode *r_unknown_cat(struct rnode *p, const char *key, const char *label, const char *what,
+			    const char *why);
 /* A measured quantity that is not an integer (seconds, say). */
 struct rnode *r_double(struct rnode *p, const char *key, const char *label, double v);
 /* A 64-bit value as the JSON string "0x%016llx" (JSON numbers lose bits). */
@@ -107,6 +110,8 @@ struct rnode *r_bytes(struct rnode *p, const char *key, const char *label, const
 struct rnode *r_move(struct rnode *n, struct rnode *new_parent);
 
 struct rnode *r_annot(struct rnode *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* r_annot(n, "%s", s) without the format. */
+struct rnode *r_annot_str(struct rnode *n, const char *s);
 struct rnode *r_find(const struct rnode *obj, const char *key);
 /* Looks up a dotted path such as "queues.0.size" (array elements by index). */
 const struct rnode *r_path(const struct rnode *root, const char *path);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fmt.h"
+
 static bool parse_hex(const char **p, unsigned max_digits, unsigned max, unsigned *out)
 {
 	const char *s = *p;
@@ -88,6 +90,16 @@ void pci_addr_format(const struct pci_addr *a, char buf[PCI_ADDR_STRLEN])
 	*p = '\0';
 }
 
+const char *pci_id_format(unsigned vendor, unsigned device, char buf[PCI_ID_STRLEN])
+{
+	char *p = put_hex(buf, vendor & 0xffff, 4);
+
+	*p++ = ':';
+	p = put_hex(p, device & 0xffff, 4);
+	*p = '\0';
+	return buf;
+}
+
 int pci_addr_cmp(const struct pci_addr *a, const struct pci_addr *b)
 {
 	const unsigned x[4] = {a->domain, a->bus, a->dev, a->func};
@@ -103,10 +115,8 @@ bool pci_sysfs_path(char *buf, size_t len, const char *root, const struct pci_ad
 		    const char *leaf)
 {
 	char name[PCI_ADDR_STRLEN];
-	int n;
 
 	pci_addr_format(a, name);
-	n = snprintf(buf, len, "%s/bus/pci/devices/%s%s%s", root, name, leaf ? "/" : "",
-		     leaf ? leaf : "");
-	return n >= 0 && (size_t)n < len;
+	return str_concat(buf, len, root, "/bus/pci/devices/", name, leaf ? "/" : "",
+			  leaf ? leaf : "", NULL);
 }

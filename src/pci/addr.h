@@ -20,6 +20,11 @@ bool pci_addr_parse(const char *s, struct pci_addr *out);
 void pci_addr_format(const struct pci_addr *a, char buf[PCI_ADDR_STRLEN]);
 int pci_addr_cmp(const struct pci_addr *a, const struct pci_addr *b);
 
+#define PCI_ID_STRLEN 10 /* "vvvv:dddd" + NUL */
+
+/* "%04x:%04x" of a vendor and device ID; returns buf. */
+const char *pci_id_format(unsigned vendor, unsigned device, char buf[PCI_ID_STRLEN]);
+
 /* "<root>/bus/pci/devices/DDDD:BB:DD.F", plus "/leaf" when leaf is not
  * NULL: the function's directory in a sysfs tree. False when it does not
  * fit in len. */

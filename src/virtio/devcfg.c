@@ -540,7 +540,7 @@ static void annotate_flags(struct rnode *n, const struct cfg_name *flags, uint64
 	if (rest)
 		snprintf(buf + used, sizeof(buf) - used, "%s0x%" PRIx64, used ? " " : "", rest);
 	if (buf[0])
-		r_annot(n, "%s", buf);
+		r_annot_str(n, buf);
 }
 
 static void annotate_size(struct rnode *n, uint64_t count, uint64_t unit)
@@ -574,7 +574,7 @@ static void emit_number(const struct cfg_field *f, uint64_t v, struct rnode *out
 	n = r_uint(out, f->key, f->label, v, f->fmt);
 	name = value_name(f->values, v);
 	if (name)
-		r_annot(n, "%s", name);
+		r_annot_str(n, name);
 	else if (f->flags)
 		annotate_flags(n, f->flags, v);
 	else if (f->unit && v)

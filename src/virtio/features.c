@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/fmt.h"
 #include "virtio/ids.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -362,10 +363,12 @@ uint64_t vfeatures_low64(const struct vfeatures *f)
 
 const char *vfeatures_hex(const struct vfeatures *f, char *buf, size_t len)
 {
-	size_t o = (size_t)snprintf(buf, len, "0x");
+	struct sbuf b;
 
-	for (unsigned i = f->nwords; i-- > 0 && o < len;)
-		o += (size_t)snprintf(buf + o, len - o, "%08x", (unsigned)f->w[i]);
+	sb_init(&b, buf, len);
+	sb_puts(&b, "0x");
+	for (unsigned i = f->nwords; i-- > 0 && sb_ok(&b);)
+		sb_hex(&b, f->w[i], 8);
 	return buf;
 }
 

@@ -9,6 +9,7 @@
 #include "virtio/features.h"
 #include "virtio/legacy.h"
 #include "virtio/modern.h"
+#include "util/fmt.h"
 
 #define CONFIG_READ_TRIES 16
 
@@ -31,15 +32,17 @@ static const char *const status_bits[8] = {
 
 const char *virtio_status_str(uint8_t status, char *buf, unsigned len)
 {
-	size_t o = 0;
+	struct sbuf sb;
 
-	buf[0] = '\0';
+	sb_init(&sb, buf, len);
 	if (status == 0)
-		snprintf(buf, len, "RESET");
-	for (unsigned b = 0; b < 8 && o < len; b++)
-		if (status & (1u << b))
-			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " " : "",
-					      status_bits[b]);
+		sb_puts(&sb, "RESET");
+	for (unsigned b = 0; b < 8 && sb_ok(&sb); b++)
+		if (status & (1u << b)) {
+			if (sb.n)
+				sb_putc(&sb, ' ');
+			sb_puts(&sb, status_bits[b]);
+		}
 	return buf;
 }
 
@@ -66,8 +69,8 @@ static void set_regs_why(struct vdev *v)
 
 	if (v->ops != &virtio_legacy_ops && v->caps.pci.unreadable[0]) {
 		/* where the registers are is in the capabilities not read */
-		snprintf(v->regs_why, sizeof(v->regs_why), "capabilities %s",
-			 v->caps.pci.unreadable);
+		str_concat(v->regs_why, sizeof(v->regs_why), "capabilities ",
+			   v->caps.pci.unreadable, NULL);
 		return;
 	}
 	if (v->ops == &virtio_legacy_ops)
@@ -76,7 +79,7 @@ static void set_regs_why(struct vdev *v)
 		why = "no usable virtio 1.x common configuration capability";
 	if (!why && !pdev_has_bar_access(v->pci))
 		why = v->pci->bar_why;
-	snprintf(v->regs_why, sizeof(v->regs_why), "%s", why ? why : "");
+	str_copy(v->regs_why, sizeof(v->regs_why), why ? why : "");
 }
 
 void vdev_recheck_access(struct vdev *v)
@@ -151,7 +154,7 @@ const char *vdev_iface_word(unsigned i)
 void vdev_allow_select(struct vdev *v, bool allow, const char *why)
 {
 	v->can_select = allow && v->pci->writable;
-	snprintf(v->select_why, sizeof(v->select_why), "%s",
+	str_copy(v->select_why, sizeof(v->select_why),
 		 v->can_select ? "" : (why ? why : "device opened read-only"));
 }
 

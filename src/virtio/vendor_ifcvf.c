@@ -147,12 +147,12 @@ int vendor_ifcvf_decode(struct vdev *v, struct rnode *out, struct verr *e)
 		return -1;
 	r_str(out, "device_kind", "Device", net ? "net" : "block");
 	r_strf(out, "registers", "Registers", "BAR %u", IFC_BAR);
-	r_annot(r_uint(out, "lm_logging", "Dirty-page logging", ctrl, NULL), "%s",
-		logging_name(ctrl));
+	r_annot_str(r_uint(out, "lm_logging", "Dirty-page logging", ctrl, NULL),
+		    logging_name(ctrl));
 	r_uint(out, "log_base", "Log base", base, "0x%llx");
 	r_uint(out, "log_end", "Log end", end, "0x%llx");
-	r_annot(r_uint(out, "mq", "Multiqueue", mq, NULL), "%s",
-		net ? "queue pairs enabled" : "queues enabled");
+	r_annot_str(r_uint(out, "mq", "Multiqueue", mq, NULL),
+		    net ? "queue pairs enabled" : "queues enabled");
 	n = data_queues(v, net, mq, &source);
 	r_str(out, "queues_source", "Queues from", source);
 	return ring_states(v, net, n, out, e);

@@ -242,7 +242,7 @@ static void describe_event(struct rnode *o, const char *key, const char *label, 
 	struct rnode *ev = r_obj(o, key, label);
 	uint16_t off_wrap = vr_load16(p), flags = vr_load16(p + 2);
 
-	r_annot(r_uint(ev, "flags", "flags", flags, NULL), "%s", event_flags_name(flags));
+	r_annot_str(r_uint(ev, "flags", "flags", flags, NULL), event_flags_name(flags));
 	r_uint(ev, "off", "off", off_wrap & 0x7fff, NULL);
 	r_uint(ev, "wrap", "wrap", off_wrap >> PACKED_WRAP_BIT, NULL);
 }

@@ -57,8 +57,32 @@ static void test_parse_bad(void)
 	CHECK(1);
 }
 
+/* IDs and sysfs paths without printf (issue 13): the same strings, the
+ * same cut and the same false when a path does not fit. */
+static void test_ids_and_paths(void)
+{
+	struct pci_addr a = {0, 0, 4, 0};
+	const char *want = "/sys/bus/pci/devices/0000:00:04.0/config";
+	char id[PCI_ID_STRLEN], buf[64];
+
+	CHECK_STR(pci_id_format(0, 0, id), "0000:0000");
+	CHECK_STR(pci_id_format(0xffff, 0xffff, id), "ffff:ffff");
+	CHECK_STR(pci_id_format(0x1af4, 0x1041, id), "1af4:1041");
+	CHECK_STR(pci_id_format(0x11af4, 0x21041, id), "1af4:1041"); /* masked */
+	CHECK(pci_sysfs_path(buf, sizeof(buf), "/sys", &a, NULL));
+	CHECK_STR(buf, "/sys/bus/pci/devices/0000:00:04.0");
+	CHECK(pci_sysfs_path(buf, strlen(want) + 1, "/sys", &a, "config"));
+	CHECK_STR(buf, want);
+	CHECK(!pci_sysfs_path(buf, strlen(want), "/sys", &a, "config"));
+	CHECK_EQ(strlen(buf), strlen(want) - 1);
+	CHECK(strncmp(buf, want, strlen(want) - 1) == 0);
+	CHECK(!pci_sysfs_path(buf, 1, "/sys", &a, NULL));
+	CHECK_STR(buf, "");
+}
+
 int main(void)
 {
+	test_ids_and_paths();
 	test_parse_ok();
 	test_parse_bad();
 	return check_done();

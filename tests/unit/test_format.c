@@ -467,8 +467,31 @@ static void test_hex_and_indices(void)
 	r_free(root);
 }
 
+/* The printf-free variants keep what the formatted ones keep: the same
+ * string, cut at 1023 bytes. */
+static void test_cat_variants(void)
+{
+	struct rnode *root = r_new_root(), *n;
+	char long_why[1100];
+
+	memset(long_why, 'w', sizeof(long_why) - 1);
+	long_why[sizeof(long_why) - 1] = '\0';
+	n = r_unknown_cat(root, "a", NULL, "registers not read: ", "no BAR");
+	CHECK_STR(n->why, "registers not read: no BAR");
+	n = r_unknown_cat(root, "b", NULL, "x: ", long_why);
+	CHECK_EQ(strlen(n->why), 1023);
+	CHECK(strncmp(n->why, "x: www", 6) == 0);
+	n = r_annot_str(r_uint(root, "c", NULL, 1, NULL), "one");
+	CHECK_STR(n->annot, "one");
+	CHECK_EQ(strlen(r_annot_str(n, long_why)->annot), 1023);
+	CHECK(r_annot_str(NULL, "x") == NULL);
+	CHECK(r_unknown_cat(NULL, "d", NULL, "a", "b") == NULL);
+	r_free(root);
+}
+
 int main(void)
 {
+	test_cat_variants();
 	test_hex_and_indices();
 	test_escaping();
 	test_nulls();

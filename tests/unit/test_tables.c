@@ -129,6 +129,25 @@ static void test_type_names(void)
 		CHECK_STR(virtio_status_str(0x1f, buf, sizeof(buf)),
 			  "ACKNOWLEDGE DRIVER DRIVER_OK FEATURES_OK SUSPEND");
 		CHECK_STR(virtio_status_str(0xc0, buf, sizeof(buf)), "DEVICE_NEEDS_RESET FAILED");
+		CHECK_STR(virtio_status_str(0, buf, sizeof(buf)), "RESET");
+		CHECK_STR(virtio_status_str(0xff, buf, sizeof(buf)),
+			  "ACKNOWLEDGE DRIVER DRIVER_OK FEATURES_OK SUSPEND bit5 "
+			  "DEVICE_NEEDS_RESET FAILED");
+		/* cut as snprintf cuts: the first len - 1 bytes */
+		CHECK_STR(virtio_status_str(0x03, buf, 13), "ACKNOWLEDGE ");
+		CHECK_STR(virtio_status_str(0x03, buf, 12), "ACKNOWLEDGE");
+		CHECK_STR(virtio_status_str(0, buf, 3), "RE");
+	}
+	/* feature words in hex, highest first, eight digits each */
+	{
+		struct vfeatures f = {.w = {0x30000000, 0x1, 0xffffffff}, .nwords = 0};
+		char buf[64];
+
+		CHECK_STR(vfeatures_hex(&f, buf, sizeof(buf)), "0x");
+		f.nwords = 3;
+		CHECK_STR(vfeatures_hex(&f, buf, sizeof(buf)), "0xffffffff0000000130000000");
+		CHECK_STR(vfeatures_hex(&f, buf, 13), "0xffffffff00");
+		CHECK_STR(vfeatures_hex(&f, buf, 2), "0");
 	}
 	/* VIRTIO_RING_F_* names (Linux's virtio_ring.h) are accepted */
 	CHECK_EQ(virtio_feature_by_name(2, "VIRTIO_RING_F_INDIRECT_DESC"), 28);
