@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fmt.h"
+
 #define MAX_FILE (4u << 20)
 
 static const char *skip_space(const char *p)
@@ -53,7 +55,7 @@ static void parse_hwirq(const char *tok, struct irq_line *l)
 		end = (char *)tok;
 	if (*end == '-')
 		end++;
-	snprintf(l->handler, sizeof(l->handler), "%.*s", (int)sizeof(l->handler) - 1, end);
+	str_copy(l->handler, sizeof(l->handler), end);
 }
 
 /* CONFIG_GENERIC_IRQ_SHOW_LEVEL kernels print "123 Level   -fasteoi". */
@@ -70,13 +72,15 @@ static const char *level_column(const char *p, struct irq_line *l)
 
 static void copy_rest(const char *p, char *buf, size_t len)
 {
+	struct sbuf b;
 	size_t n;
 
 	p = skip_space(p);
 	n = strcspn(p, "\n");
 	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
 		n--;
-	snprintf(buf, len, "%.*s", (int)n, p);
+	sb_init(&b, buf, len);
+	sb_putn(&b, p, n);
 }
 
 /* One "NN: counts chip hwirq-handler actions" line; false for the others. */
@@ -250,6 +254,6 @@ const char *irq_virtio_name(const char *actions, const char *virtio_dev, char *b
 	if (!*virtio_dev || strncmp(actions, virtio_dev, dl) != 0 || actions[dl] != '-' ||
 	    !actions[dl + 1] || strchr(actions, ','))
 		return NULL;
-	snprintf(buf, len, "%s", actions + dl + 1);
+	str_copy(buf, len, actions + dl + 1);
 	return buf;
 }

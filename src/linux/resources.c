@@ -1,6 +1,7 @@
 #include "linux/resources.h"
 
 #include "pci/regs.h"
+#include "util/fmt.h"
 #include "util/sysattr.h"
 
 #include <dirent.h>
@@ -63,9 +64,7 @@ static unsigned list_dir(const char *dir, const char *prefix, struct names *out)
 
 static bool path_of(char *buf, size_t len, const char *dir, const char *a, const char *b)
 {
-	int n = snprintf(buf, len, "%s/%s%s%s", dir, a, b ? "/" : "", b ? b : "");
-
-	return n >= 0 && (size_t)n < len;
+	return str_concat(buf, len, dir, "/", a, b ? "/" : "", b ? b : "", NULL);
 }
 
 static bool exists(const char *path)
@@ -85,39 +84,41 @@ static void add(struct linux_resources *out, const char *kind, const char *name,
 	}
 	r = &out->r[out->n++];
 	r->kind = kind;
-	snprintf(r->name, sizeof(r->name), "%s", name);
-	snprintf(r->detail, sizeof(r->detail), "%s", detail ? detail : "");
+	str_copy(r->name, sizeof(r->name), name);
+	str_copy(r->detail, sizeof(r->detail), detail ? detail : "");
 }
 
 /* ---- details of one entry (path is the entry's directory) ---- */
 
-static void attr_detail(const char *path, const char *attr, const char *fmt, char *buf, size_t len)
+/* The attribute's value, then suffix. */
+static void attr_detail(const char *path, const char *attr, const char *suffix, char *buf,
+			size_t len)
 {
 	char p[PATH_MAX], v[96];
 
 	buf[0] = '\0';
 	if (path_of(p, sizeof(p), path, attr, NULL) && sysattr_read(p, v, sizeof(v)) && v[0])
-		snprintf(buf, len, fmt, v);
+		str_concat(buf, len, v, suffix, NULL);
 }
 
 static void net_detail(const char *path, char *buf, size_t len)
 {
-	attr_detail(path, "address", "%s", buf, len);
+	attr_detail(path, "address", "", buf, len);
 }
 
 static void block_detail(const char *path, char *buf, size_t len)
 {
-	attr_detail(path, "size", "%s sectors", buf, len);
+	attr_detail(path, "size", " sectors", buf, len);
 }
 
 static void port_detail(const char *path, char *buf, size_t len)
 {
-	attr_detail(path, "name", "%s", buf, len);
+	attr_detail(path, "name", "", buf, len);
 }
 
 static void input_detail(const char *path, char *buf, size_t len)
 {
-	attr_detail(path, "name", "%s", buf, len);
+	attr_detail(path, "name", "", buf, len);
 }
 
 /* A SCSI host's disks: hostH/targetH:C:T/H:C:T:L/block/sdX. */
@@ -125,9 +126,9 @@ static void scsi_detail(const char *path, char *buf, size_t len)
 {
 	struct names targets, luns, disks;
 	char tdir[PATH_MAX], ldir[PATH_MAX];
-	size_t o = 0;
+	struct sbuf b;
 
-	buf[0] = '\0';
+	sb_init(&b, buf, len);
 	list_dir(path, "target", &targets);
 	for (unsigned t = 0; t < targets.n; t++) {
 		if (!path_of(tdir, sizeof(tdir), path, targets.v[t], NULL))
@@ -138,9 +139,11 @@ static void scsi_detail(const char *path, char *buf, size_t len)
 			    !path_of(ldir, sizeof(ldir), tdir, luns.v[l], "block"))
 				continue;
 			list_dir(ldir, "", &disks);
-			for (unsigned k = 0; k < disks.n && o < len; k++)
-				o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " " : "",
-						      disks.v[k]);
+			for (unsigned k = 0; k < disks.n && sb_ok(&b); k++) {
+				if (b.n)
+					sb_putc(&b, ' ');
+				sb_puts(&b, disks.v[k]);
+			}
 		}
 	}
 }
@@ -191,7 +194,7 @@ static void read_class(const char *vdir, const struct names *top, size_t i, bool
 	if (classes[i].dir && !listed(top, classes[i].dir))
 		return;
 	if (classes[i].dir ? !path_of(dir, sizeof(dir), vdir, classes[i].dir, NULL)
-			   : snprintf(dir, sizeof(dir), "%s", vdir) >= (int)sizeof(dir))
+			   : !str_copy(dir, sizeof(dir), vdir))
 		return;
 	if (classes[i].dir)
 		list_dir(dir, classes[i].prefix, &ents);
@@ -234,8 +237,7 @@ static int driver_rank(const char *root, const struct linux_view *lv, unsigned *
 	int rank = -1;
 
 	*count = 0;
-	if (snprintf(dir, sizeof(dir), "%s/bus/virtio/drivers/%s", root, lv->virtio_driver) >=
-	    (int)sizeof(dir))
+	if (!str_concat(dir, sizeof(dir), root, "/bus/virtio/drivers/", lv->virtio_driver, NULL))
 		return -1;
 	list_dir(dir, "virtio", &devs);
 	for (unsigned i = 0; i < devs.n; i++) {
@@ -254,7 +256,7 @@ static unsigned virtio_rng_names(const char *list, struct names *out)
 	char copy[512], *save = NULL;
 
 	out->n = 0;
-	snprintf(copy, sizeof(copy), "%s", list);
+	str_copy(copy, sizeof(copy), list);
 	for (char *t = strtok_r(copy, " ", &save); t && out->n < MAX_ENTRIES;
 	     t = strtok_r(NULL, " ", &save))
 		if (strncmp(t, "virtio_rng.", 11) == 0 && strlen(t) < sizeof(out->v[0]))
@@ -270,11 +272,10 @@ static void read_hwrng(const char *root, const struct linux_view *lv, struct lin
 	unsigned count;
 	int rank;
 
-	if (snprintf(path, sizeof(path), "%s/class/misc/hw_random/rng_available", root) >=
-		    (int)sizeof(path) ||
+	if (!str_concat(path, sizeof(path), root, "/class/misc/hw_random/rng_available", NULL) ||
 	    !sysattr_read(path, avail, sizeof(avail)) || !virtio_rng_names(avail, &names))
 		return;
-	snprintf(path, sizeof(path), "%s/class/misc/hw_random/rng_current", root);
+	str_concat(path, sizeof(path), root, "/class/misc/hw_random/rng_current", NULL);
 	sysattr_read(path, current, sizeof(current));
 	rank = driver_rank(root, lv, &count);
 	if (rank < 0 || count != names.n) {
@@ -284,9 +285,9 @@ static void read_hwrng(const char *root, const struct linux_view *lv, struct lin
 		add(out, "hwrng", "virtio_rng.?", detail);
 		return;
 	}
-	snprintf(detail, sizeof(detail), "%s%s",
-		 strcmp(current, names.v[rank]) == 0 ? "current" : "available",
-		 count > 1 ? "; matched by probe order" : "");
+	str_concat(detail, sizeof(detail),
+		   strcmp(current, names.v[rank]) == 0 ? "current" : "available",
+		   count > 1 ? "; matched by probe order" : "", NULL);
 	add(out, "hwrng", names.v[rank], detail);
 }
 
@@ -295,8 +296,7 @@ static void read_vsock(const char *root, const struct linux_view *lv, struct lin
 	char path[PATH_MAX];
 
 	(void)lv;
-	if (snprintf(path, sizeof(path), "%s/class/misc/vsock", root) < (int)sizeof(path) &&
-	    exists(path))
+	if (str_concat(path, sizeof(path), root, "/class/misc/vsock", NULL) && exists(path))
 		add(out, "vsock", "vsock", "/dev/vsock");
 }
 
@@ -324,9 +324,8 @@ static bool virtio_dir(const char *root, const struct pci_addr *a, const struct 
 		       char *buf, size_t len, struct names *top)
 {
 	char pcidir[PATH_MAX];
-	int n = snprintf(buf, len, "%s/bus/virtio/devices/%s", root, lv->virtio_dev);
-
-	if (n >= 0 && (size_t)n < len && list_dir_ok(buf, "", top))
+	if (str_concat(buf, len, root, "/bus/virtio/devices/", lv->virtio_dev, NULL) &&
+	    list_dir_ok(buf, "", top))
 		return true;
 	return pci_sysfs_path(pcidir, sizeof(pcidir), root, a, NULL) &&
 	       path_of(buf, len, pcidir, lv->virtio_dev, NULL) && list_dir_ok(buf, "", top);
@@ -352,10 +351,13 @@ unsigned linux_resources_read(const char *sysfs_root, const struct pci_addr *a,
 
 const char *linux_resources_summary(const struct linux_resources *r, char *buf, unsigned len)
 {
-	size_t o = 0;
+	struct sbuf b;
 
-	buf[0] = '\0';
-	for (unsigned i = 0; i < r->n && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "", r->r[i].name);
+	sb_init(&b, buf, len);
+	for (unsigned i = 0; i < r->n && sb_ok(&b); i++) {
+		if (b.n)
+			sb_puts(&b, ", ");
+		sb_puts(&b, r->r[i].name);
+	}
 	return buf;
 }

@@ -1,6 +1,7 @@
 #include "linux/view.h"
 
 #include "pci/regs.h"
+#include "util/fmt.h"
 #include "util/sysattr.h"
 
 #include <dirent.h>
@@ -20,9 +21,7 @@ static bool is_dir(const char *path)
 
 static bool join(char *buf, size_t len, const char *dir, const char *leaf)
 {
-	int n = snprintf(buf, len, "%s/%s", dir, leaf);
-
-	return n >= 0 && (size_t)n < len;
+	return str_concat(buf, len, dir, "/", leaf, NULL);
 }
 
 /* A whole-string unsigned number in any base strtoul accepts ("0x0013"). */
@@ -172,10 +171,11 @@ static void read_virtio_dev(const char *root, const char *pcidir, bool names_onl
 			    struct linux_view *v)
 {
 	char vdir[PATH_MAX];
-	int n = snprintf(vdir, sizeof(vdir), "%s/bus/virtio/devices/%s", root, v->virtio_dev);
+	bool fits =
+		str_concat(vdir, sizeof(vdir), root, "/bus/virtio/devices/", v->virtio_dev, NULL);
 
 	/* on_bus: the index found it there */
-	if (n < 0 || (size_t)n >= sizeof(vdir) || (!on_bus && !is_dir(vdir))) {
+	if (!fits || (!on_bus && !is_dir(vdir))) {
 		if (!join(vdir, sizeof(vdir), pcidir, v->virtio_dev))
 			return;
 	}

@@ -173,6 +173,18 @@ static void test_real_proc(void)
 	irq_table_free(&t);
 }
 
+/* The queue name after "virtioN-", cut to the buffer as snprintf cut it. */
+static void test_virtio_name(void)
+{
+	char buf[8];
+
+	CHECK_STR(irq_virtio_name("virtio3-input.0", "virtio3", buf, sizeof(buf)), "input.0");
+	CHECK_STR(irq_virtio_name("virtio3-requests.0", "virtio3", buf, sizeof(buf)), "request");
+	CHECK(irq_virtio_name("virtio3-", "virtio3", buf, sizeof(buf)) == NULL);
+	CHECK(irq_virtio_name("virtio3-a, virtio3-b", "virtio3", buf, sizeof(buf)) == NULL);
+	CHECK(irq_virtio_name("virtio31-config", "virtio3", buf, sizeof(buf)) == NULL);
+}
+
 int main(int argc, char **argv)
 {
 	if (check_host_suite(argc, argv)) {
@@ -183,5 +195,6 @@ int main(int argc, char **argv)
 	test_host6x();
 	test_arm64();
 	test_malformed();
+	test_virtio_name();
 	return check_done();
 }

@@ -97,6 +97,10 @@ static void test_net_blk_ports(void)
 	check_res(&r, 0, "block", "vda", "2048 sectors");
 	check_res(&r, 1, "block", "vdb", "4096 sectors");
 	CHECK_STR(linux_resources_summary(&r, sum, sizeof(sum)), "vda, vdb");
+	/* cut as snprintf cut it: the first len - 1 bytes, then no more names */
+	CHECK_STR(linux_resources_summary(&r, sum, 6), "vda, ");
+	CHECK_STR(linux_resources_summary(&r, sum, 4), "vda");
+	CHECK_STR(linux_resources_summary(&r, sum, 1), "");
 	CHECK_EQ(read_fn(&fs, 5, &r), 3);
 	check_res(&r, 0, "console_port", "vport4p0", "org.qemu.guest_agent.0");
 	check_res(&r, 1, "console_port", "vport4p1", "");
