@@ -74,77 +74,59 @@ static bool word_needs_escape(uint64_t w)
 	return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs;
 }
 
-/* Bytes of s[0, len) before the first that needs an escape (a control
- * byte, '"', '\\'), or len. Strings are most of what a dump renders: whole
- * words are tested where no byte of them needs one, within the string. */
-static size_t plain_run(const char *s, size_t len)
+/* The escape of c (one that needs one) at d; returns the end. */
+static char *put_escape(char *d, unsigned char c)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
+	static const char hex[] = "0123456789abcdef";
+	static const char short_esc[32] = {
+		['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
 
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, 8);
-		if (word_needs_escape(w))
-			break;
+	*d++ = '\\';
+	if (c == '"' || c == '\\') {
+		*d++ = (char)c;
+	} else if (short_esc[c]) {
+		*d++ = short_esc[c];
+	} else {
+		memcpy(d, "u00", 3);
+		d[3] = hex[c >> 4];
+		d[4] = hex[c & 15];
+		d += 5;
 	}
-	while (i < len && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
-		i++;
-	return i;
+	return d;
 }
 
 /* cJSON's escaping: the two JSON metacharacters and the short escapes,
- * other control bytes as \u00XX, everything else (UTF-8 included) as is. */
+ * other control bytes as \u00XX, everything else (UTF-8 included) as is.
+ * Written straight into the buffer, room made once for the worst case (six
+ * bytes a byte): strings, keys most of them, are most of what a dump
+ * renders, and a call per run cost more than the bytes. */
 static void put_string(struct jbuf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
+	size_t len = strlen(s), i = 0;
+	char *d;
 
-	size_t len = strlen(s);
-
-	putc_(b, '"');
-	for (;;) {
-		size_t plain = plain_run(s, len);
+	if (!reserve(b, 6 * len + 2))
+		return;
+	d = b->p + b->len;
+	*d++ = '"';
+	while (i < len) {
 		unsigned char c;
-		char esc[6] = {'\\', 0, '0', '0', 0, 0};
-		size_t n = 2;
+		uint64_t w;
 
-		put(b, s, plain);
-		s += plain;
-		len -= plain;
-		if (!len)
-			break;
-		c = (unsigned char)*s++;
-		len--;
-		switch (c) {
-		case '"':
-		case '\\':
-			esc[1] = (char)c;
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			esc[1] = 'u';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			n = 6;
+		if (i + 8 <= len && (memcpy(&w, s + i, 8), !word_needs_escape(w))) {
+			memcpy(d, &w, 8);
+			d += 8;
+			i += 8;
+			continue;
 		}
-		put(b, esc, n);
+		c = (unsigned char)s[i++];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			*d++ = (char)c;
+		else
+			d = put_escape(d, c);
 	}
-	putc_(b, '"');
+	*d++ = '"';
+	b->len = (size_t)(d - b->p);
 }
 
 /* cJSON's test of "reads back": equal within a relative DBL_EPSILON. */
