@@ -34,7 +34,11 @@ void report_identity(struct rctx *c)
 	r_uint(n, "device_id", "Device ID", p->device, "0x%04x");
 	r_uint(n, "subsystem_vendor_id", "Subsystem vendor", p->subsys_vendor, "0x%04x");
 	r_uint(n, "subsystem_device_id", "Subsystem device", p->subsys_device, "0x%04x");
-	r_uint(n, "revision", "Revision", p->revision, "0x%02x");
+	if (p->revision_unread)
+		r_unknown(n, "revision", "Revision",
+			  "could not be read (neither config space nor the revision attribute)");
+	else
+		r_uint(n, "revision", "Revision", p->revision, "0x%02x");
 	r_uint(n, "class", "Class", p->class_code, "0x%06x");
 	r_uint(n, "config_space_size", "Config space", p->cfg_size, "%u bytes");
 	/* a -F dump says nothing of drivers: unknown there, not none */

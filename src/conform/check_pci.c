@@ -41,6 +41,10 @@ CHECK_FN(chk_pci_transitional_revision)
 		ck_skip(o, CK_SKIP_NA, "not a transitional device ID");
 		return;
 	}
+	if (st->p->revision_unread) {
+		ck_skip(o, CK_SKIP_UNREACHABLE, "the revision ID could not be read");
+		return;
+	}
 	if (st->p->revision != 0) {
 		ck_fail(o, "revision ID 0 on a transitional device",
 			"revision ID 0x%02x on PCI device 0x%04x", st->p->revision, st->p->device);
@@ -77,6 +81,10 @@ CHECK_FN(chk_pci_modern_revision)
 {
 	if (is_transitional_id(st->p->device)) {
 		ck_skip(o, CK_SKIP_NA, "transitional device ID");
+		return;
+	}
+	if (st->p->revision_unread) {
+		ck_skip(o, CK_SKIP_UNREACHABLE, "the revision ID could not be read");
 		return;
 	}
 	if (st->p->revision < 1) {

@@ -146,6 +146,14 @@ int pdev_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val, s
 	return d->ops->cfg_write(d, off, width, val, e);
 }
 
+void pdev_read_revision(struct pdev *d)
+{
+	uint32_t v = 0;
+
+	d->revision_unread = pdev_cfg_read(d, PCI_CFG_REVISION, 1, &v, NULL) != 0;
+	d->revision = (uint8_t)v;
+}
+
 uint8_t pdev_cfg_read8(struct pdev *d, unsigned off)
 {
 	uint32_t v;

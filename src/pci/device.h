@@ -72,6 +72,10 @@ struct pdev {
 	struct pci_addr addr;
 	uint16_t vendor, device, subsys_vendor, subsys_device;
 	uint8_t revision;
+	/* Nothing held the revision ID (config space unreadable there, no
+	 * revision attribute): revision is then not a value, and reports say
+	 * so rather than show 0, which the transitional rule would pass. */
+	bool revision_unread;
 	uint32_t class_code; /* 24 bits: base, sub, prog-if */
 	unsigned cfg_size;   /* readable config space: 64, 256 or 4096 bytes */
 	/* Why config space beyond cfg_size cannot be read ("" when it is all
@@ -112,7 +116,9 @@ struct pdev {
 
 int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e);
 int pdev_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val, struct verr *e);
-uint8_t pdev_cfg_read8(struct pdev *d, unsigned off);	/* 0xff on error */
+uint8_t pdev_cfg_read8(struct pdev *d, unsigned off); /* 0xff on error */
+/* d->revision from config space, or revision_unread when it cannot be read. */
+void pdev_read_revision(struct pdev *d);
 uint16_t pdev_cfg_read16(struct pdev *d, unsigned off); /* 0xffff on error */
 uint32_t pdev_cfg_read32(struct pdev *d, unsigned off); /* ~0 on error */
 

@@ -983,6 +983,31 @@ static void test_request_needs_input(void)
 /* An input device answers only when the host injects an event: a check,
  * which injects none, skips active.request instead of timing out on it
  * (found on QEMU's virtio-keyboard in the vm check scenario). */
+/* A revision ID that could not be read is no answer: both revision rules
+ * are skipped as unreachable, on either kind of device ID. */
+static void test_revision_unread(void)
+{
+	static const enum model_transport trs[] = {MODEL_TRANSITIONAL, MODEL_MODERN};
+	static const char *const ids[] = {"pci.transitional.revision", "pci.modern.revision"};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct conform_summary sum;
+		struct tdev t = {0};
+		struct rnode *root;
+
+		if (!open_model(&t, MODEL_ID_NET, trs[i], NULL, NULL)) {
+			close_dev(&t);
+			continue;
+		}
+		t.pci->revision_unread = true;
+		root = run(&t, false, NULL, &sum);
+		CHECK_STR(field(result_of(root, ids[i]), "result"), "skip");
+		CHECK_STR(field(result_of(root, ids[i]), "skip_kind"), "unreachable");
+		r_free(root);
+		close_dev(&t);
+	}
+}
+
 static void test_request_needs_stimulus(void)
 {
 	struct conform_summary sum;
@@ -1011,5 +1036,6 @@ int main(void)
 	test_only_and_needs();
 	test_request_needs_input();
 	test_request_needs_stimulus();
+	test_revision_unread();
 	return check_done();
 }

@@ -114,6 +114,24 @@ static void test_common_modern(void)
 	close_fx(&f);
 }
 
+/* An unread revision ID is null with its reason, never 0. */
+static void test_revision_unread(void)
+{
+	struct model_spec spec;
+	struct fx f;
+	const struct rnode *n;
+
+	model_spec_init(&spec, MODEL_ID_NET, MODEL_MODERN);
+	if (!open_fx(&f, &spec, false))
+		return;
+	f.d.pci->revision_unread = true;
+	build(&f, report_identity);
+	n = at(&f, "pci.revision");
+	CHECK(n && n->kind == R_NULL && (n->flags & RF_UNKNOWN));
+	CHECK(n && n->why && strstr(n->why, "could not be read") != NULL);
+	close_fx(&f);
+}
+
 static void test_short_common(void)
 {
 	struct model_spec spec;
@@ -454,6 +472,7 @@ int main(void)
 {
 	test_common_modern();
 	test_short_common();
+	test_revision_unread();
 	test_features_and_config();
 	test_features_above_63();
 	test_command_status();

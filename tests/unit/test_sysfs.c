@@ -325,6 +325,38 @@ static void test_cfg_size(void)
 	}
 }
 
+/* A revision ID that nothing holds (config space cut before it, no
+ * revision attribute) is marked unread, not left as 0; the attribute alone
+ * serves when config space does not. */
+static void test_revision_unread(void)
+{
+	struct fakesys fs;
+	struct psys *s;
+	struct pdev *d;
+	int fd;
+
+	if (!setup(&fs, 256, 7, true))
+		return;
+	fd = open(fakesys_path(&fs, NET_DIR "/config"), O_RDWR);
+	CHECK(fd >= 0 && ftruncate(fd, 8) == 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK(fakesys_text(&fs, NET_DIR "/revision", "0x01\n"));
+	if ((d = open_net(&fs, &s))) {
+		CHECK(!d->revision_unread);
+		CHECK_EQ(d->revision, 1);
+		pdev_close(d);
+		psys_close(s);
+	}
+	CHECK(fakesys_remove(&fs, NET_DIR "/revision"));
+	if ((d = open_net(&fs, &s))) {
+		CHECK(d->revision_unread);
+		pdev_close(d);
+		psys_close(s);
+	}
+	fakesys_destroy(&fs);
+}
+
 /* Whether this process may read past 64 bytes is learned once per source:
  * after one 256-byte function read whole, a later open of the same source
  * does not probe byte 252 (shown by a config file cut to 64 bytes after
@@ -1007,6 +1039,7 @@ int main(int argc, char **argv)
 	test_keep_scans();
 	test_cfg_size();
 	test_cfg_full_learned();
+	test_revision_unread();
 	test_bar_reads();
 	test_bar_writes();
 	test_cfg_snapshot();

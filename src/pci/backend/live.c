@@ -839,6 +839,8 @@ static void identity_from_uevent(struct pdev *d, const struct psys_entry *u, con
 		snprintf(path, sizeof(path), "%s/revision", priv_of(d)->dir);
 		if (sysattr_read(path, buf, sizeof(buf)))
 			rev = (uint32_t)strtoul(buf, NULL, 16);
+		else
+			d->revision_unread = true;
 	}
 	d->revision = (uint8_t)rev;
 }
@@ -957,7 +959,7 @@ static void identity_from_cfg(struct pdev *d)
 	pdev_cfg_prefetch(d, 0, PCI_CFG_HEADER_END);
 	d->vendor = pdev_cfg_read16(d, PCI_CFG_VENDOR);
 	d->device = pdev_cfg_read16(d, PCI_CFG_DEVICE);
-	d->revision = pdev_cfg_read8(d, PCI_CFG_REVISION);
+	pdev_read_revision(d);
 	d->class_code = pdev_cfg_read32(d, PCI_CFG_REVISION) >> 8;
 	sub = pdev_cfg_read32(d, PCI_CFG_SUBSYS_VENDOR);
 	d->subsys_vendor = (uint16_t)sub;

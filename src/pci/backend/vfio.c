@@ -677,7 +677,7 @@ static void fill_identity(struct pdev *d)
 {
 	d->vendor = pdev_cfg_read16(d, PCI_CFG_VENDOR);
 	d->device = pdev_cfg_read16(d, PCI_CFG_DEVICE);
-	d->revision = pdev_cfg_read8(d, PCI_CFG_REVISION);
+	pdev_read_revision(d);
 	d->class_code = pdev_cfg_read32(d, PCI_CFG_REVISION) >> 8;
 	if ((pdev_cfg_read8(d, PCI_CFG_HEADER_TYPE) & 0x7f) == 0) {
 		d->subsys_vendor = pdev_cfg_read16(d, PCI_CFG_SUBSYS_VENDOR);
