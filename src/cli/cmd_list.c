@@ -57,8 +57,9 @@ static void list_row(struct session *s, struct psys *sys, struct rnode *t,
 	struct linux_view lv;
 	const char *root = session_sysfs_root(s); /* NULL: -F, --simulate */
 	/* the names are all `list` shows of it */
-	bool have_lv = root && linux_view_read_names_in(root, &p->addr, session_virtio_index(s),
-							p->driver, &lv) == 0;
+	struct linux_view_hint h = {p->driver, -1};
+	bool have_lv = root && linux_view_read_names_in(root, &p->addr, session_virtio_index(s), &h,
+							&lv) == 0;
 
 	pci_addr_format(&p->addr, addr);
 	r_str(row, "address", "address", addr);

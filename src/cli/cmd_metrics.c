@@ -396,11 +396,13 @@ static void add(struct mc *m, struct mdev *d)
 static void add_dev(struct mc *m, struct mdev *d)
 {
 	/* only the host's functions have a Linux side (not -F, not --simulate) */
-	if (session_sysfs_root(m->s))
+	if (session_sysfs_root(m->s)) {
+		struct linux_view_hint h = {d->pci->driver_known ? d->pci->driver : NULL,
+					    pdev_sysfs_dirfd(d->pci)};
+
 		d->have_lv = linux_view_read_in(session_sysfs_root(m->s), &d->pci->addr,
-						session_virtio_index(m->s),
-						d->pci->driver_known ? d->pci->driver : NULL,
-						&d->lv) == 0;
+						session_virtio_index(m->s), &h, &d->lv) == 0;
+	}
 	add(m, d);
 }
 

@@ -15,10 +15,13 @@ void rctx_init(struct rctx *c, struct session *s, struct sdev *d, struct rnode *
 	c->scratch = r_new_root();
 	c->notes = r_arr(c->scratch, "notes", "Notes", RF_LINES);
 	/* Only the host's functions have a Linux side (not -F, not --simulate). */
-	if (session_sysfs_root(s))
-		c->have_lv = linux_view_read_in(
-				     session_sysfs_root(s), &d->pci->addr, session_virtio_index(s),
-				     d->pci->driver_known ? d->pci->driver : NULL, &c->lv) == 0;
+	if (session_sysfs_root(s)) {
+		struct linux_view_hint h = {d->pci->driver_known ? d->pci->driver : NULL,
+					    pdev_sysfs_dirfd(d->pci)};
+
+		c->have_lv = linux_view_read_in(session_sysfs_root(s), &d->pci->addr,
+						session_virtio_index(s), &h, &c->lv) == 0;
+	}
 }
 
 void rctx_finish(struct rctx *c)

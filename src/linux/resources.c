@@ -5,10 +5,12 @@
 #include "util/sysattr.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #define MAX_ENTRIES 64
@@ -41,14 +43,46 @@ static bool list_entry(const char *name, void *ctx)
 	return l->out->n < MAX_ENTRIES;
 }
 
+/* The virtio device's directory as an O_PATH descriptor: paths under it
+ * are opened relative to it (one walk through the bus link for the
+ * device, not one a file: each costly in an emulated guest). NULL, or fd
+ * -1: paths are opened as they are. */
+struct anchor {
+	int fd;
+	const char *dir;
+	size_t len;
+};
+
+/* path relative to the anchor (*fd set to it), or path itself (AT_FDCWD). */
+static const char *anchored(const struct anchor *an, const char *path, int *fd)
+{
+	*fd = AT_FDCWD;
+	if (!an || an->fd < 0 || strncmp(path, an->dir, an->len) != 0 ||
+	    (path[an->len] && path[an->len] != '/'))
+		return path;
+	*fd = an->fd;
+	return path[an->len] ? path + an->len + 1 : ".";
+}
+
+static bool read_attr(const struct anchor *an, const char *path, char *buf, size_t len)
+{
+	int fd;
+	const char *rel = anchored(an, path, &fd);
+
+	return sysattr_read_at(fd, rel, buf, len);
+}
+
 /* Entries of dir whose names start with prefix (any when ""), sorted;
  * false (and none) when dir cannot be listed. */
-static bool list_dir_ok(const char *dir, const char *prefix, struct names *out)
+static bool list_dir_ok(const struct anchor *an, const char *dir, const char *prefix,
+			struct names *out)
 {
 	struct list_scan l = {prefix, strlen(prefix), out};
+	int fd;
+	const char *rel = anchored(an, dir, &fd);
 
 	out->n = 0;
-	if (sysattr_dir_each(dir, list_entry, &l)) {
+	if (sysattr_dir_each_at(fd, rel, list_entry, &l)) {
 		out->n = 0; /* none, or a listing cut short */
 		return false;
 	}
@@ -56,9 +90,10 @@ static bool list_dir_ok(const char *dir, const char *prefix, struct names *out)
 	return true;
 }
 
-static unsigned list_dir(const char *dir, const char *prefix, struct names *out)
+static unsigned list_dir(const struct anchor *an, const char *dir, const char *prefix,
+			 struct names *out)
 {
-	list_dir_ok(dir, prefix, out);
+	list_dir_ok(an, dir, prefix, out);
 	return out->n;
 }
 
@@ -91,54 +126,54 @@ static void add(struct linux_resources *out, const char *kind, const char *name,
 /* ---- details of one entry (path is the entry's directory) ---- */
 
 /* The attribute's value, then suffix. */
-static void attr_detail(const char *path, const char *attr, const char *suffix, char *buf,
-			size_t len)
+static void attr_detail(const struct anchor *an, const char *path, const char *attr,
+			const char *suffix, char *buf, size_t len)
 {
 	char p[PATH_MAX], v[96];
 
 	buf[0] = '\0';
-	if (path_of(p, sizeof(p), path, attr, NULL) && sysattr_read(p, v, sizeof(v)) && v[0])
+	if (path_of(p, sizeof(p), path, attr, NULL) && read_attr(an, p, v, sizeof(v)) && v[0])
 		str_concat(buf, len, v, suffix, NULL);
 }
 
-static void net_detail(const char *path, char *buf, size_t len)
+static void net_detail(const struct anchor *an, const char *path, char *buf, size_t len)
 {
-	attr_detail(path, "address", "", buf, len);
+	attr_detail(an, path, "address", "", buf, len);
 }
 
-static void block_detail(const char *path, char *buf, size_t len)
+static void block_detail(const struct anchor *an, const char *path, char *buf, size_t len)
 {
-	attr_detail(path, "size", " sectors", buf, len);
+	attr_detail(an, path, "size", " sectors", buf, len);
 }
 
-static void port_detail(const char *path, char *buf, size_t len)
+static void port_detail(const struct anchor *an, const char *path, char *buf, size_t len)
 {
-	attr_detail(path, "name", "", buf, len);
+	attr_detail(an, path, "name", "", buf, len);
 }
 
-static void input_detail(const char *path, char *buf, size_t len)
+static void input_detail(const struct anchor *an, const char *path, char *buf, size_t len)
 {
-	attr_detail(path, "name", "", buf, len);
+	attr_detail(an, path, "name", "", buf, len);
 }
 
 /* A SCSI host's disks: hostH/targetH:C:T/H:C:T:L/block/sdX. */
-static void scsi_detail(const char *path, char *buf, size_t len)
+static void scsi_detail(const struct anchor *an, const char *path, char *buf, size_t len)
 {
 	struct names targets, luns, disks;
 	char tdir[PATH_MAX], ldir[PATH_MAX];
 	struct sbuf b;
 
 	sb_init(&b, buf, len);
-	list_dir(path, "target", &targets);
+	list_dir(an, path, "target", &targets);
 	for (unsigned t = 0; t < targets.n; t++) {
 		if (!path_of(tdir, sizeof(tdir), path, targets.v[t], NULL))
 			continue;
-		list_dir(tdir, "", &luns);
+		list_dir(an, tdir, "", &luns);
 		for (unsigned l = 0; l < luns.n; l++) {
 			if (!strchr(luns.v[l], ':') ||
 			    !path_of(ldir, sizeof(ldir), tdir, luns.v[l], "block"))
 				continue;
-			list_dir(ldir, "", &disks);
+			list_dir(an, ldir, "", &disks);
 			for (unsigned k = 0; k < disks.n && sb_ok(&b); k++) {
 				if (b.n)
 					sb_putc(&b, ' ');
@@ -153,7 +188,7 @@ static const struct {
 	const char *dir;    /* under virtioN; NULL: the entries are virtioN's own */
 	const char *prefix; /* entries to take */
 	const char *kind;
-	void (*detail)(const char *path, char *buf, size_t len);
+	void (*detail)(const struct anchor *an, const char *path, char *buf, size_t len);
 } classes[] = {
 	{"net", "", "net", net_detail},
 	{"block", "", "block", block_detail},
@@ -185,8 +220,8 @@ static void take(const struct names *ents, const char *prefix, struct names *out
 /* One class; `top` is virtioN's own listing: a class directory that is
  * not in it is not opened (one readdir instead of a failed open per
  * class: what a syscall costs counts in an emulated guest). */
-static void read_class(const char *vdir, const struct names *top, size_t i, bool details,
-		       struct linux_resources *out)
+static void read_class(const struct anchor *an, const char *vdir, const struct names *top, size_t i,
+		       bool details, struct linux_resources *out)
 {
 	char dir[PATH_MAX], path[PATH_MAX], detail[128];
 	struct names ents;
@@ -197,24 +232,25 @@ static void read_class(const char *vdir, const struct names *top, size_t i, bool
 			   : !str_copy(dir, sizeof(dir), vdir))
 		return;
 	if (classes[i].dir)
-		list_dir(dir, classes[i].prefix, &ents);
+		list_dir(an, dir, classes[i].prefix, &ents);
 	else
 		take(top, classes[i].prefix, &ents);
 	for (unsigned k = 0; k < ents.n; k++) {
 		detail[0] = '\0';
 		if (details && classes[i].detail &&
 		    path_of(path, sizeof(path), dir, ents.v[k], NULL))
-			classes[i].detail(path, detail, sizeof(detail));
+			classes[i].detail(an, path, detail, sizeof(detail));
 		add(out, classes[i].kind, ents.v[k], detail);
 	}
 }
 
-static void read_mount_tag(const char *vdir, const struct names *top, struct linux_resources *out)
+static void read_mount_tag(const struct anchor *an, const char *vdir, const struct names *top,
+			   struct linux_resources *out)
 {
 	char path[PATH_MAX], tag[64];
 
 	if (listed(top, "mount_tag") && path_of(path, sizeof(path), vdir, "mount_tag", NULL) &&
-	    sysattr_read(path, tag, sizeof(tag)) && tag[0])
+	    read_attr(an, path, tag, sizeof(tag)) && tag[0])
 		add(out, "9p_mount_tag", tag, NULL);
 }
 
@@ -239,7 +275,7 @@ static int driver_rank(const char *root, const struct linux_view *lv, unsigned *
 	*count = 0;
 	if (!str_concat(dir, sizeof(dir), root, "/bus/virtio/drivers/", lv->virtio_driver, NULL))
 		return -1;
-	list_dir(dir, "virtio", &devs);
+	list_dir(NULL, dir, "virtio", &devs);
 	for (unsigned i = 0; i < devs.n; i++) {
 		if (virtio_index(devs.v[i]) < 0)
 			continue;
@@ -316,19 +352,26 @@ static void read_driver_wide(const char *root, const struct linux_view *lv,
 			by_driver[i].read(root, lv, out);
 }
 
-/* The virtio device's directory, listed into *top: the bus entry is a link
- * to the child of the PCI function; the child serves when a tree has no
- * bus directory (as in linux_view.c). The listing itself tells whether the
- * bus entry is a directory (no stat first). */
+/* The virtio device's directory, opened into *an and listed into *top: the
+ * bus entry is a link to the child of the PCI function; the child serves
+ * when a tree has no bus directory (as in linux_view.c). The open itself
+ * tells whether the bus entry is a directory (no stat first). */
 static bool virtio_dir(const char *root, const struct pci_addr *a, const struct linux_view *lv,
-		       char *buf, size_t len, struct names *top)
+		       char *buf, size_t len, struct anchor *an, struct names *top)
 {
 	char pcidir[PATH_MAX];
-	if (str_concat(buf, len, root, "/bus/virtio/devices/", lv->virtio_dev, NULL) &&
-	    list_dir_ok(buf, "", top))
-		return true;
-	return pci_sysfs_path(pcidir, sizeof(pcidir), root, a, NULL) &&
-	       path_of(buf, len, pcidir, lv->virtio_dev, NULL) && list_dir_ok(buf, "", top);
+
+	an->fd = -1;
+	if (!str_concat(buf, len, root, "/bus/virtio/devices/", lv->virtio_dev, NULL) ||
+	    (an->fd = sysattr_dir_open(buf)) < 0) {
+		if (!pci_sysfs_path(pcidir, sizeof(pcidir), root, a, NULL) ||
+		    !path_of(buf, len, pcidir, lv->virtio_dev, NULL))
+			return false;
+		an->fd = sysattr_dir_open(buf);
+	}
+	an->dir = buf;
+	an->len = strlen(buf);
+	return list_dir_ok(an, buf, "", top);
 }
 
 unsigned linux_resources_read(const char *sysfs_root, const struct pci_addr *a,
@@ -337,15 +380,18 @@ unsigned linux_resources_read(const char *sysfs_root, const struct pci_addr *a,
 {
 	char vdir[PATH_MAX];
 	struct names top;
+	struct anchor an = {-1, NULL, 0};
 
 	memset(out, 0, sizeof(*out));
-	if (!sysfs_root || !lv->has_virtio_dev || !lv->has_virtio_driver ||
-	    !virtio_dir(sysfs_root, a, lv, vdir, sizeof(vdir), &top))
-		return 0;
-	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-		read_class(vdir, &top, i, details, out);
-	read_mount_tag(vdir, &top, out);
-	read_driver_wide(sysfs_root, lv, out);
+	if (sysfs_root && lv->has_virtio_dev && lv->has_virtio_driver &&
+	    virtio_dir(sysfs_root, a, lv, vdir, sizeof(vdir), &an, &top)) {
+		for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+			read_class(&an, vdir, &top, i, details, out);
+		read_mount_tag(&an, vdir, &top, out);
+		read_driver_wide(sysfs_root, lv, out);
+	}
+	if (an.fd >= 0)
+		close(an.fd);
 	return out->n;
 }
 

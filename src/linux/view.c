@@ -5,6 +5,7 @@
 #include "util/sysattr.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,13 +96,13 @@ static const struct {
  * virtio:dDDDDDDDDvVVVVVVVV, and DRIVER while bound): the device and
  * vendor IDs and the driver in one read instead of two attribute files
  * and the driver link. False when it lacks the IDs. */
-static bool read_virtio_uevent(const char *vdir, struct linux_view *v)
+static bool read_virtio_uevent(int vfd, struct linux_view *v)
 {
-	char path[PATH_MAX], buf[512], *save = NULL, drv[sizeof(v->virtio_driver)] = "";
+	char buf[512], *save = NULL, drv[sizeof(v->virtio_driver)] = "";
 	unsigned dev = 0, ven = 0;
 	bool ids = false;
 
-	if (!join(path, sizeof(path), vdir, "uevent") || !sysattr_read(path, buf, sizeof(buf)))
+	if (!sysattr_read_at(vfd, "uevent", buf, sizeof(buf)))
 		return false;
 	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		int end = 0;
@@ -122,19 +123,22 @@ static bool read_virtio_uevent(const char *vdir, struct linux_view *v)
 }
 
 /* The first two attributes (features, status) are read in any case; the
- * uevent, when whole, stands in for the others and the driver link. */
+ * uevent, when whole, stands in for the others and the driver link. They
+ * are read relative to the directory (one walk through the bus link). */
 static void read_virtio(const char *vdir, bool names_only, struct linux_view *v)
 {
 	char path[PATH_MAX], buf[1024];
-	bool from_uevent = !names_only && read_virtio_uevent(vdir, v);
-	size_t nattrs = names_only    ? 0
-			: from_uevent ? 2
-				      : sizeof(virtio_attrs) / sizeof(virtio_attrs[0]);
+	int vfd = names_only ? AT_FDCWD : sysattr_dir_open(vdir);
+	bool from_uevent = vfd >= 0 && !names_only && read_virtio_uevent(vfd, v);
+	size_t nattrs = names_only || vfd < 0 ? 0
+			: from_uevent	      ? 2
+					      : sizeof(virtio_attrs) / sizeof(virtio_attrs[0]);
 
 	for (size_t i = 0; i < nattrs; i++)
-		if (join(path, sizeof(path), vdir, virtio_attrs[i].file) &&
-		    sysattr_read(path, buf, sizeof(buf)))
+		if (sysattr_read_at(vfd, virtio_attrs[i].file, buf, sizeof(buf)))
 			virtio_attrs[i].parse(buf, v);
+	if (vfd >= 0)
+		close(vfd);
 	if (!from_uevent && join(path, sizeof(path), vdir, "driver"))
 		v->has_virtio_driver =
 			sysattr_link_basename(path, v->virtio_driver, sizeof(v->virtio_driver));
@@ -190,7 +194,8 @@ static int cmp_unsigned(const void *x, const void *y)
 }
 
 struct msi_scan {
-	const char *dir;
+	int dirfd;	 /* of the function's directory, or AT_FDCWD */
+	const char *dir; /* msi_irqs, relative to dirfd */
 	struct linux_view *v;
 };
 
@@ -205,7 +210,7 @@ static bool msi_entry(const char *name, void *ctx)
 	if (name[0] < '0' || name[0] > '9' || !parse_u32(name, &irq))
 		return true;
 	if (v->n_msi_irqs == 0 && join(path, sizeof(path), m->dir, name) &&
-	    sysattr_read(path, mode, sizeof(mode)))
+	    sysattr_read_at(m->dirfd, path, mode, sizeof(mode)))
 		v->msix = strcmp(mode, "msix") == 0;
 	if (v->n_msi_irqs < LINUX_VIEW_MAX_IRQS)
 		v->msi_irqs[v->n_msi_irqs] = irq;
@@ -213,14 +218,15 @@ static bool msi_entry(const char *name, void *ctx)
 	return true;
 }
 
-static void read_msi(const char *pcidir, struct linux_view *v)
+/* pcidir: the function's directory, pcifd its descriptor (-1: none). */
+static void read_msi(const char *pcidir, int pcifd, struct linux_view *v)
 {
 	char dir[PATH_MAX];
-	struct msi_scan m = {dir, v};
+	struct msi_scan m = {pcifd >= 0 ? pcifd : AT_FDCWD, pcifd >= 0 ? "msi_irqs" : dir, v};
 
-	if (!join(dir, sizeof(dir), pcidir, "msi_irqs"))
+	if (pcifd < 0 && !join(dir, sizeof(dir), pcidir, "msi_irqs"))
 		return;
-	if (sysattr_dir_each(dir, msi_entry, &m)) { /* none, or a listing cut short */
+	if (sysattr_dir_each_at(m.dirfd, m.dir, msi_entry, &m)) { /* none, or cut short */
 		v->n_msi_irqs = 0;
 		v->msix = false;
 		return;
@@ -244,9 +250,11 @@ static void from_index(const struct linux_virtio_index *ix, const struct pci_add
 }
 
 static int read_view(const char *sysfs_root, const struct pci_addr *a,
-		     const struct linux_virtio_index *ix, const char *pci_driver, bool names_only,
-		     struct linux_view *out)
+		     const struct linux_virtio_index *ix, const struct linux_view_hint *h,
+		     bool names_only, struct linux_view *out)
 {
+	const char *pci_driver = h ? h->pci_driver : NULL;
+	int pcifd = h ? h->pci_dirfd : -1;
 	char dir[PATH_MAX], path[PATH_MAX], buf[32];
 
 	memset(out, 0, sizeof(*out));
@@ -260,11 +268,12 @@ static int read_view(const char *sysfs_root, const struct pci_addr *a,
 		} else if (join(path, sizeof(path), dir, "driver"))
 			out->has_pci_driver = sysattr_link_basename(path, out->pci_driver,
 								    sizeof(out->pci_driver));
-		read_msi(dir, out);
+		read_msi(dir, pcifd, out);
 		/* with MSI-X vectors the INTx line is not in use, and the file
 		 * is one read fewer (see has_irq) */
 		if (!(out->msix && out->n_msi_irqs) && join(path, sizeof(path), dir, "irq") &&
-		    sysattr_read(path, buf, sizeof(buf)))
+		    sysattr_read_at(pcifd >= 0 ? pcifd : AT_FDCWD, pcifd >= 0 ? "irq" : path, buf,
+				    sizeof(buf)))
 			out->has_irq = parse_u32(buf, &out->irq);
 	}
 	if (ix)
@@ -285,17 +294,17 @@ int linux_view_read_names(const char *sysfs_root, const struct pci_addr *a, stru
 }
 
 int linux_view_read_in(const char *sysfs_root, const struct pci_addr *a,
-		       const struct linux_virtio_index *ix, const char *pci_driver,
+		       const struct linux_virtio_index *ix, const struct linux_view_hint *h,
 		       struct linux_view *out)
 {
-	return read_view(sysfs_root, a, ix, pci_driver, false, out);
+	return read_view(sysfs_root, a, ix, h, false, out);
 }
 
 int linux_view_read_names_in(const char *sysfs_root, const struct pci_addr *a,
-			     const struct linux_virtio_index *ix, const char *pci_driver,
+			     const struct linux_virtio_index *ix, const struct linux_view_hint *h,
 			     struct linux_view *out)
 {
-	return read_view(sysfs_root, a, ix, pci_driver, true, out);
+	return read_view(sysfs_root, a, ix, h, true, out);
 }
 
 /* The link reads ../../../devices/pci0000:00/0000:00:03.0/virtio2: the

@@ -85,16 +85,24 @@ struct linux_virtio_index {
  * vDPA) are left out, as the listing of a function would not see them. */
 int linux_virtio_index_read(const char *sysfs_root, struct linux_virtio_index *ix);
 void linux_virtio_index_free(struct linux_virtio_index *ix);
+/* What the caller already has of the function, to spare path lookups
+ * (each costly in an emulated guest). pci_driver: from the function's
+ * uevent (pdev driver_known), "" for none; NULL: read the driver link.
+ * With it given the function's directory is taken as there (its uevent was
+ * just read). pci_dirfd: an O_PATH descriptor of that directory
+ * (pdev_sysfs_dirfd), its files then read relative to it; -1: by path. */
+struct linux_view_hint {
+	const char *pci_driver;
+	int pci_dirfd;
+};
+
 /* linux_view_read and linux_view_read_names with an index (NULL: list the
- * function's directory) and, when the caller has it from the function's
- * uevent (pdev driver_known), its PCI driver ("" for none; NULL: read the
- * driver link). With the driver given, the function's directory is taken
- * as there (its uevent was just read): two path lookups fewer. */
+ * function's directory) and a hint (NULL: none). */
 int linux_view_read_in(const char *sysfs_root, const struct pci_addr *a,
-		       const struct linux_virtio_index *ix, const char *pci_driver,
+		       const struct linux_virtio_index *ix, const struct linux_view_hint *h,
 		       struct linux_view *out);
 int linux_view_read_names_in(const char *sysfs_root, const struct pci_addr *a,
-			     const struct linux_virtio_index *ix, const char *pci_driver,
+			     const struct linux_virtio_index *ix, const struct linux_view_hint *h,
 			     struct linux_view *out);
 
 #endif

@@ -146,6 +146,11 @@ int pdev_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val, s
 	return d->ops->cfg_write(d, off, width, val, e);
 }
 
+int pdev_sysfs_dirfd(const struct pdev *d)
+{
+	return d->ops->sysfs_dirfd && !d->removed ? d->ops->sysfs_dirfd(d) : -1;
+}
+
 void pdev_read_revision(struct pdev *d)
 {
 	uint32_t v = 0;

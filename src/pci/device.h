@@ -62,6 +62,9 @@ struct pdev_ops {
 	 * still makes one config access per dword). */
 	int (*cfg_read_block)(struct pdev *d, unsigned off, uint8_t *buf, unsigned len,
 			      struct verr *e);
+	/* Optional: an O_PATH descriptor of the function's sysfs directory,
+	 * owned by the backend, or -1 (see pdev_sysfs_dirfd). */
+	int (*sysfs_dirfd)(const struct pdev *d);
 };
 
 struct pdev_cfg_snap;
@@ -117,6 +120,10 @@ struct pdev {
 int pdev_cfg_read(struct pdev *d, unsigned off, unsigned width, uint32_t *val, struct verr *e);
 int pdev_cfg_write(struct pdev *d, unsigned off, unsigned width, uint32_t val, struct verr *e);
 uint8_t pdev_cfg_read8(struct pdev *d, unsigned off); /* 0xff on error */
+/* The function's sysfs directory as an O_PATH descriptor for reading its
+ * files relative to it (the backend owns it: do not close), or -1 when the
+ * backend has none (not a live function, or it could not be opened). */
+int pdev_sysfs_dirfd(const struct pdev *d);
 /* d->revision from config space, or revision_unread when it cannot be read. */
 void pdev_read_revision(struct pdev *d);
 uint16_t pdev_cfg_read16(struct pdev *d, unsigned off); /* 0xffff on error */

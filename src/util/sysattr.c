@@ -12,8 +12,13 @@
 
 bool sysattr_link_basename(const char *path, char *buf, size_t len)
 {
+	return sysattr_link_basename_at(AT_FDCWD, path, buf, len);
+}
+
+bool sysattr_link_basename_at(int dirfd, const char *rel, char *buf, size_t len)
+{
 	char target[PATH_MAX];
-	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	ssize_t n = readlinkat(dirfd, rel, target, sizeof(target) - 1);
 	const char *slash;
 
 	if (len)
@@ -28,6 +33,11 @@ bool sysattr_link_basename(const char *path, char *buf, size_t len)
 
 bool sysattr_read(const char *path, char *buf, size_t len)
 {
+	return sysattr_read_at(AT_FDCWD, path, buf, len);
+}
+
+bool sysattr_read_at(int dirfd, const char *rel, char *buf, size_t len)
+{
 	ssize_t n;
 	int fd;
 
@@ -35,7 +45,7 @@ bool sysattr_read(const char *path, char *buf, size_t len)
 		buf[0] = '\0';
 	if (len < 2)
 		return false;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	n = read(fd, buf, len - 1);
@@ -48,10 +58,21 @@ bool sysattr_read(const char *path, char *buf, size_t len)
 	return true;
 }
 
+int sysattr_dir_open(const char *path)
+{
+	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 int sysattr_dir_each(const char *path, bool (*fn)(const char *name, void *ctx), void *ctx)
 {
+	return sysattr_dir_each_at(AT_FDCWD, path, fn, ctx);
+}
+
+int sysattr_dir_each_at(int dirfd, const char *rel, bool (*fn)(const char *name, void *ctx),
+			void *ctx)
+{
 	alignas(struct dirent64) char buf[8192];
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)

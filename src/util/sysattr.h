@@ -19,4 +19,17 @@ bool sysattr_read(const char *path, char *buf, size_t len);
  * lists several directories. */
 int sysattr_dir_each(const char *path, bool (*fn)(const char *name, void *ctx), void *ctx);
 
+/* The same relative to a directory descriptor (AT_FDCWD: the working
+ * directory), for a run of files in one sysfs directory: the path walk to
+ * it, through the /sys/bus/.../devices symlinks, costs more than the open
+ * itself in an emulated guest (measured: 140 us for an open and close by
+ * full path, 62 us relative to the directory), so it is walked once. */
+bool sysattr_read_at(int dirfd, const char *rel, char *buf, size_t len);
+bool sysattr_link_basename_at(int dirfd, const char *rel, char *buf, size_t len);
+int sysattr_dir_each_at(int dirfd, const char *rel, bool (*fn)(const char *name, void *ctx),
+			void *ctx);
+/* An O_PATH descriptor of the directory at path (for the *_at calls), or
+ * -1; the caller closes it. */
+int sysattr_dir_open(const char *path);
+
 #endif

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "fakesys.h"
 #include "linux/view.h"
+#include "util/sysattr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,6 +195,8 @@ static void test_known_driver(void)
 	struct fakesys fs;
 	struct linux_view v;
 	struct pci_addr a = {0, 0, 4, 0}, gone = {0, 0, 9, 0};
+	struct linux_view_hint vfio = {"vfio-pci", -1}, none = {"", -1};
+	int fd;
 
 	if (!fakesys_create(&fs) || !fakesys_dir(&fs, DEV) ||
 	    !fakesys_link(&fs, DEV "/driver", "../../../bus/pci/drivers/virtio-pci"))
@@ -201,13 +204,23 @@ static void test_known_driver(void)
 	CHECK_EQ(linux_view_read_in(fs.root, &a, NULL, NULL, &v), 0);
 	CHECK(v.has_pci_driver);
 	CHECK_STR(v.pci_driver, "virtio-pci");
-	CHECK_EQ(linux_view_read_in(fs.root, &a, NULL, "vfio-pci", &v), 0);
+	CHECK_EQ(linux_view_read_in(fs.root, &a, NULL, &vfio, &v), 0);
 	CHECK(v.has_pci_driver);
 	CHECK_STR(v.pci_driver, "vfio-pci");
-	CHECK_EQ(linux_view_read_in(fs.root, &a, NULL, "", &v), 0);
+	CHECK_EQ(linux_view_read_in(fs.root, &a, NULL, &none, &v), 0);
 	CHECK(!v.has_pci_driver);
 	CHECK_EQ(linux_view_read_in(fs.root, &gone, NULL, NULL, &v), -1);
-	CHECK_EQ(linux_view_read_in(fs.root, &gone, NULL, "", &v), 0);
+	CHECK_EQ(linux_view_read_in(fs.root, &gone, NULL, &none, &v), 0);
+	/* with the directory's descriptor its files are read through it (here
+	 * another function's directory, to show it) */
+	CHECK(fakesys_text(&fs, "bus/pci/devices/0000:00:05.0/msi_irqs/77", "msi\n"));
+	fd = sysattr_dir_open(fakesys_path(&fs, "bus/pci/devices/0000:00:05.0"));
+	CHECK(fd >= 0);
+	none.pci_dirfd = fd;
+	CHECK_EQ(linux_view_read_in(fs.root, &a, NULL, &none, &v), 0);
+	CHECK(v.has_msi_irqs && v.n_msi_irqs == 1 && v.msi_irqs[0] == 77 && !v.msix);
+	if (fd >= 0)
+		close(fd);
 	fakesys_destroy(&fs);
 }
 

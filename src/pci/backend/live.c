@@ -45,6 +45,10 @@ struct sysfs_bar {
 struct sysfs_priv {
 	struct pci_dev *pd;
 	char dir[PATH_MAX];
+	/* dir as an O_PATH descriptor (-1: none; files are then opened by
+	 * path): the files of one function are opened relative to it, one walk
+	 * through the bus symlink instead of one a file */
+	int dirfd;
 	char lockdown_why[WHY_LEN];
 	struct sysfs_bar bar[PCI_NUM_BARS];
 };
@@ -243,6 +247,15 @@ static bool resource_path(const struct sysfs_priv *p, unsigned bar, char *buf, s
 	return n >= 0 && (size_t)n < len;
 }
 
+/* A file of the function's directory (name: "resource4"), relative to its
+ * descriptor when there is one; path is that file's full path. */
+static int open_in(const struct sysfs_priv *p, const char *path, int flags)
+{
+	const char *name = strrchr(path, '/');
+
+	return p->dirfd >= 0 && name ? openat(p->dirfd, name + 1, flags) : open(path, flags);
+}
+
 /* Opens resourceN (read-only) and keeps the fd, or records why it failed. */
 static bool probe_bar_file(struct pdev *d, unsigned i)
 {
@@ -258,7 +271,7 @@ static bool probe_bar_file(struct pdev *d, unsigned i)
 		snprintf(b->access_why, WHY_LEN, "path of resource%u is too long", i);
 		return false;
 	}
-	b->fd = open(path, O_RDONLY | O_CLOEXEC);
+	b->fd = open_in(priv_of(d), path, O_RDONLY | O_CLOEXEC);
 	if (b->fd < 0)
 		why_open(i, errno, b->access_why);
 	return b->fd >= 0;
@@ -300,7 +313,7 @@ static int ensure_fd(struct pdev *d, unsigned bar, bool rw, struct verr *e)
 		return 0;
 	if (!resource_path(priv_of(d), bar, path, sizeof(path)))
 		return verr_set(e, VX_FAIL, "path of resource%u is too long", bar);
-	fd = open(path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	fd = open_in(priv_of(d), path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0) {
 		err = errno;
 		why_open(bar, err, why);
@@ -473,6 +486,8 @@ static void sysfs_close(struct pdev *d)
 		if (p->bar[i].fd >= 0)
 			close(p->bar[i].fd);
 	}
+	if (p->dirfd >= 0)
+		close(p->dirfd);
 	lpci_free_dev(p->pd);
 	free(p);
 	d->priv = NULL;
@@ -498,6 +513,11 @@ static bool sysfs_maps(const struct pdev *d, const void *addr)
 	return false;
 }
 
+static int sysfs_dirfd(const struct pdev *d)
+{
+	return priv_of(d)->dirfd;
+}
+
 static const struct pdev_ops sysfs_ops = {
 	.name = "sysfs",
 	.present = sysfs_present,
@@ -513,6 +533,7 @@ static const struct pdev_ops sysfs_ops = {
 	 * them (pdev_cfg_snapshot says when that is safe). */
 	.cfg_snapshots = true,
 	.cfg_read_block = sysfs_cfg_read_block,
+	.sysfs_dirfd = sysfs_dirfd,
 };
 
 /* ---- opening ---- */
@@ -760,15 +781,16 @@ static bool hex_field(const char **pp, uint64_t *v)
  * and parsed here rather than by libpci (fstat, two reads and sscanf:
  * about a tenth of what `metrics` spends on a function). -1 with e set
  * when it cannot be read or a line is not three numbers. */
-static int read_resources(const char *dir, struct bar_res *r, struct verr *e)
+static int read_resources(const struct sysfs_priv *sp, struct bar_res *r, struct verr *e)
 {
 	char path[PATH_MAX + 16], buf[4096];
 	const char *p = buf;
 
 	memset(r, 0, PCI_NUM_BARS * sizeof(*r));
-	if (snprintf(path, sizeof(path), "%s/resource", dir) >= (int)sizeof(path))
-		return verr_set(e, VX_FAIL, "path of %s/resource is too long", dir);
-	if (!sysattr_read(path, buf, sizeof(buf)))
+	if (snprintf(path, sizeof(path), "%s/resource", sp->dir) >= (int)sizeof(path))
+		return verr_set(e, VX_FAIL, "path of %s/resource is too long", sp->dir);
+	if (!(sp->dirfd >= 0 ? sysattr_read_at(sp->dirfd, "resource", buf, sizeof(buf))
+			     : sysattr_read(path, buf, sizeof(buf))))
 		return verr_set(e, VX_FAIL, "cannot read %s: %s", path, strerror(errno));
 	for (unsigned i = 0; i < PCI_NUM_BARS && *p; i++) {
 		uint64_t v[3];
@@ -867,6 +889,7 @@ static struct pdev *sysfs_pdev_new(const struct pci_addr *a, struct verr *e)
 	}
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
 		p->bar[i].fd = -1;
+	p->dirfd = -1;
 	d->ops = &sysfs_ops;
 	d->on_host = true;
 	d->priv = p;
@@ -905,7 +928,9 @@ int sysfs_pdev_open(struct pci_access *pacc, const char *sysfs_root, struct live
 	 * go first, and the entry's files are checked only to explain a
 	 * failure (three path lookups a function fewer, each costly in an
 	 * emulated guest). */
-	if (have_u && (have_res = read_resources(p->dir, res, e) == 0))
+	if (have_u)
+		p->dirfd = sysattr_dir_open(p->dir);
+	if (have_u && (have_res = read_resources(p, res, e) == 0))
 		p->pd = lpci_get_dev(pacc, (int)a->domain, (int)a->bus, (int)a->dev, (int)a->func,
 				     0, e);
 	else if (!have_u)
