@@ -210,6 +210,7 @@ static void test_no_bar_backend(void)
 	d->bar[4].size = 0;
 	snprintf(d->bar_why, sizeof(d->bar_why), "config space only (-F dump file)");
 	CHECK(!pdev_has_bar_access(d));
+	CHECK_EQ(pdev_sysfs_dirfd(d), -1); /* a backend without the op has none */
 	CHECK_EQ(code_of(pdev_bar_read(d, 4, 0, 4, &v, &e), &e), VX_UNAVAILABLE);
 	CHECK_STR(e.msg, "config space only (-F dump file)");
 	verr_clear(&e);

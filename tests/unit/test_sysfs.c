@@ -574,6 +574,7 @@ static void test_lazy_bar_files(void)
 	CHECK(fakesys_remove(&fs, NET_DIR "/resource0"));
 	if (!(d = open_net(&fs, &s)))
 		return;
+	CHECK(pdev_sysfs_dirfd(d) >= 0); /* the files are opened relative to it */
 	CHECK_STR(d->bar_why, "");
 	CHECK(pdev_has_bar_access(d));
 	CHECK_EQ(pdev_bar_read(d, 4, 0x10, 4, &v, &e), 0);
