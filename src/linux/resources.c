@@ -363,7 +363,7 @@ static bool virtio_dir(const char *root, const struct pci_addr *a, const struct 
 
 	an->fd = -1;
 	if (!str_concat(buf, len, root, "/bus/virtio/devices/", lv->virtio_dev, NULL) ||
-	    (an->fd = sysattr_dir_open(buf)) < 0) {
+	    (an->fd = linux_view_virtio_dir(lv, buf)) < 0) {
 		if (!pci_sysfs_path(pcidir, sizeof(pcidir), root, a, NULL) ||
 		    !path_of(buf, len, pcidir, lv->virtio_dev, NULL))
 			return false;

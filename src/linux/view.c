@@ -122,13 +122,20 @@ static bool read_virtio_uevent(int vfd, struct linux_view *v)
 	return true;
 }
 
+int linux_view_virtio_dir(const struct linux_view *v, const char *vdir)
+{
+	int fd = v->pci_dirfd >= 0 ? sysattr_dir_open_at(v->pci_dirfd, v->virtio_dev) : -1;
+
+	return fd >= 0 ? fd : sysattr_dir_open(vdir);
+}
+
 /* The first two attributes (features, status) are read in any case; the
  * uevent, when whole, stands in for the others and the driver link. They
  * are read relative to the directory (one walk through the bus link). */
 static void read_virtio(const char *vdir, bool names_only, struct linux_view *v)
 {
 	char path[PATH_MAX], buf[1024];
-	int vfd = names_only ? AT_FDCWD : sysattr_dir_open(vdir);
+	int vfd = names_only ? AT_FDCWD : linux_view_virtio_dir(v, vdir);
 	bool from_uevent = vfd >= 0 && !names_only && read_virtio_uevent(vfd, v);
 	size_t nattrs = names_only || vfd < 0 ? 0
 			: from_uevent	      ? 2
@@ -258,6 +265,7 @@ static int read_view(const char *sysfs_root, const struct pci_addr *a,
 	char dir[PATH_MAX], path[PATH_MAX], buf[32];
 
 	memset(out, 0, sizeof(*out));
+	out->pci_dirfd = pcifd;
 	if (!sysfs_root || !pci_sysfs_path(dir, sizeof(dir), sysfs_root, a, NULL) ||
 	    (!pci_driver && !is_dir(dir)))
 		return -1;

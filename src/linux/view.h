@@ -55,6 +55,11 @@ struct linux_view {
 	 * Not read (has_irq false) while msi_irqs lists MSI-X vectors. */
 	bool has_irq;
 	uint32_t irq;
+
+	/* Borrowed from the hint (linux_view_hint), -1 without one: the PCI
+	 * function's directory, where virtioN is a child, for
+	 * linux_resources_read. Valid while the caller's pdev is open. */
+	int pci_dirfd;
 };
 
 /* Fills *out from <sysfs_root>/bus/pci/devices/ADDR and, for a virtio
@@ -95,6 +100,11 @@ struct linux_view_hint {
 	const char *pci_driver;
 	int pci_dirfd;
 };
+
+/* An O_PATH descriptor of v's virtio device directory (vdir its path), the
+ * caller closes it, or -1: relative to the PCI function's directory when
+ * the view has it (one path component, no walk through the bus link). */
+int linux_view_virtio_dir(const struct linux_view *v, const char *vdir);
 
 /* linux_view_read and linux_view_read_names with an index (NULL: list the
  * function's directory) and a hint (NULL: none). */

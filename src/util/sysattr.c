@@ -60,7 +60,12 @@ bool sysattr_read_at(int dirfd, const char *rel, char *buf, size_t len)
 
 int sysattr_dir_open(const char *path)
 {
-	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return sysattr_dir_open_at(AT_FDCWD, path);
+}
+
+int sysattr_dir_open_at(int dirfd, const char *rel)
+{
+	return openat(dirfd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 int sysattr_dir_each(const char *path, bool (*fn)(const char *name, void *ctx), void *ctx)

@@ -31,5 +31,6 @@ int sysattr_dir_each_at(int dirfd, const char *rel, bool (*fn)(const char *name,
 /* An O_PATH descriptor of the directory at path (for the *_at calls), or
  * -1; the caller closes it. */
 int sysattr_dir_open(const char *path);
+int sysattr_dir_open_at(int dirfd, const char *rel);
 
 #endif

@@ -179,6 +179,20 @@ static void test_virtio_index(void)
 	CHECK(v.has_virtio_dev);
 	CHECK_STR(v.virtio_dev, "virtio6");
 	CHECK(v.has_status && v.status == 0x0f);
+	/* with the PCI function's directory given, virtioN is read as its
+	 * child (here a different directory, to show it), not through the bus */
+	{
+		struct linux_view_hint h = {NULL, -1};
+
+		CHECK(fakesys_text(&fs, DEV "/virtio6/status", "0x03\n"));
+		h.pci_dirfd = sysattr_dir_open(fakesys_path(&fs, DEV));
+		CHECK_EQ(linux_view_read_in(fs.root, &a, &ix, &h, &v), 0);
+		CHECK(v.has_status && v.status == 0x03);
+		if (h.pci_dirfd >= 0)
+			close(h.pci_dirfd);
+		CHECK(fakesys_remove(&fs, DEV "/virtio6/status") &&
+		      fakesys_remove(&fs, DEV "/virtio6"));
+	}
 	CHECK_EQ(linux_view_read(fs.root, &a, &v), 0); /* listing: no child here */
 	CHECK(!v.has_virtio_dev);
 	CHECK_EQ(linux_view_read_names_in(fs.root, &b, &ix, NULL, &v), 0);
