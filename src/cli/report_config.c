@@ -26,14 +26,16 @@ void report_config(struct rctx *c)
 		free(buf);
 		return;
 	}
-	if (!buf || vdev_read_config(v, buf, VDEV_CONFIG_MAX, &len, &e)) {
+	/* the offered features first: the fields of the others are not read */
+	have_devf = rctx_device_features(c, &devf);
+	if (!buf || vdev_read_config_offered(v, &(struct vdev_offer){have_devf, devf}, buf,
+					     VDEV_CONFIG_MAX, &len, &e)) {
 		if (buf)
 			rctx_note_cat(c, "device configuration not read: ", e.msg);
 		r_unknown(c->root, "config", "Device configuration", buf ? e.msg : "out of memory");
 		free(buf);
 		return;
 	}
-	have_devf = rctx_device_features(c, &devf);
 	o = r_obj(c->root, "config", "Device configuration");
 	r_uint(o, "region_length", "Region length", len, "%u bytes");
 	if (l)

@@ -236,11 +236,12 @@ CHECK_FN(chk_regs_msix_vectors)
 	ck_pass(o);
 }
 
-/* One snapshot of the device configuration, then config_generation. */
-static int snapshot_then_generation(struct vdev *v, uint8_t *buf, unsigned *n, uint32_t *g,
-				    struct verr *e)
+/* One snapshot of the device configuration (the fields that exist), then
+ * config_generation. */
+static int snapshot_then_generation(struct vdev *v, const struct vdev_offer *of, uint8_t *buf,
+				    unsigned *n, uint32_t *g, struct verr *e)
 {
-	return vdev_config_snapshot(v, buf, VDEV_CONFIG_MAX, n, e) ||
+	return vdev_config_snapshot_offered(v, of, buf, VDEV_CONFIG_MAX, n, e) ||
 	       v->ops->get_config_generation(v, g, e);
 }
 
@@ -261,15 +262,17 @@ CHECK_FN(chk_regs_config_generation)
 	uint32_t g[4];
 	struct verr e = {0};
 	unsigned n[2];
+	struct vdev_offer of;
 
 	if (!ck_need_regs(st, o) || !modern_interface(st, o))
 		return;
+	of = ck_offer(st);
 	if (st->v->ops->config_len(st->v) == 0) {
 		ck_skip(o, CK_SKIP_NA, "no device configuration region");
 		return;
 	}
 	if (st->v->ops->get_config_generation(st->v, &g[0], &e) ||
-	    snapshot_then_generation(st->v, buf[0], &n[0], &g[1], &e)) {
+	    snapshot_then_generation(st->v, &of, buf[0], &n[0], &g[1], &e)) {
 		config_unread(o, &e);
 		return;
 	}
@@ -277,7 +280,7 @@ CHECK_FN(chk_regs_config_generation)
 		const uint8_t *a = buf[(s - 1) % 2], *b = buf[s % 2];
 		unsigned na = n[(s - 1) % 2], i = 0;
 
-		if (snapshot_then_generation(st->v, buf[s % 2], &n[s % 2], &g[s + 1], &e)) {
+		if (snapshot_then_generation(st->v, &of, buf[s % 2], &n[s % 2], &g[s + 1], &e)) {
 			config_unread(o, &e);
 			return;
 		}
@@ -321,6 +324,7 @@ static void devcfg_ranges(struct ck_state *st, struct ck_out *o, bool should)
 	struct range_walk w = {.should = should};
 	uint8_t cfg[VDEV_CONFIG_MAX];
 	struct verr e = {0};
+	struct vdev_offer of;
 	unsigned n;
 	bool any = false;
 
@@ -333,7 +337,8 @@ static void devcfg_ranges(struct ck_state *st, struct ck_out *o, bool should)
 	}
 	if (!ck_need_regs(st, o))
 		return;
-	if (vdev_read_config(st->v, cfg, sizeof(cfg), &n, &e)) {
+	of = ck_offer(st);
+	if (vdev_read_config_offered(st->v, &of, cfg, sizeof(cfg), &n, &e)) {
 		ck_skip(o, CK_SKIP_UNREACHABLE, "device configuration not read: %s", e.msg);
 		return;
 	}

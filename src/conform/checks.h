@@ -57,6 +57,9 @@ bool ck_queues(struct ck_state *st, struct ck_out *o);
 /* Features known to be offered without selector writes: all of them when
  * readable, else what Linux negotiated (a subset), else 0. */
 uint64_t ck_known_offered(struct ck_state *st);
+/* The device-offered features as read from the device (not the kernel's
+ * negotiated ones), for reading only the config fields that exist. */
+struct vdev_offer ck_offer(struct ck_state *st);
 /* The usable structure of a cfg_type, or NULL. */
 const struct vcap *ck_cap(const struct ck_state *st, int idx);
 /* Status as read from the register, noting it for the active checks. */

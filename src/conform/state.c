@@ -105,6 +105,16 @@ bool ck_offered(struct ck_state *st, struct ck_out *o, uint64_t *f)
 	return true;
 }
 
+struct vdev_offer ck_offer(struct ck_state *st)
+{
+	struct ck_out scratch;
+	struct vdev_offer of = {false, 0};
+
+	scratch.no_text = true; /* as in ck_known_offered */
+	of.known = ck_offered(st, &scratch, &of.features);
+	return of;
+}
+
 uint64_t ck_known_offered(struct ck_state *st)
 {
 	struct ck_out scratch;

@@ -205,6 +205,43 @@ static void mark_widths(const struct cfg_field *fields, size_t n, unsigned base,
 	}
 }
 
+/* Zero width (not read) for the bytes of fields whose feature is not
+ * offered: 2.5.2 lets a driver read an optional field only then. */
+static void mark_unoffered(const struct cfg_field *fields, size_t n, unsigned base,
+			   uint64_t offered, uint8_t *w, unsigned len)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_field *f = &fields[i];
+		unsigned off = base + f->offset;
+
+		if (f->features && !(f->features & offered)) {
+			for (unsigned b = 0; b < f->size && off + b < len; b++)
+				w[off + b] = 0;
+		} else if (f->kind == CF_STRUCT) {
+			mark_unoffered(f->sub, f->nsub, off, offered, w, len);
+		}
+	}
+}
+
+/* The end of the last field that exists with these offered features:
+ * what lies past it (padding of fields that do not exist) is theirs. */
+static unsigned existing_end(const struct cfg_field *fields, size_t n, unsigned base,
+			     uint64_t offered)
+{
+	unsigned end = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_field *f = &fields[i];
+		unsigned off = base + f->offset,
+			 e = f->kind == CF_STRUCT ? existing_end(f->sub, f->nsub, off, offered)
+						  : off + f->size;
+
+		if ((!f->features || (f->features & offered)) && e > end)
+			end = e;
+	}
+	return end;
+}
+
 static bool has_variable_tail(const struct cfg_layout *l)
 {
 	for (size_t i = 0; i < l->nfields; i++)
@@ -221,6 +258,10 @@ static int read_snapshot(struct vdev *v, const uint8_t *w, uint8_t *buf, unsigne
 		unsigned width = w[off] && off % w[off] == 0 && off + w[off] <= len ? w[off] : 1;
 		uint64_t val;
 
+		if (!w[off]) { /* a field of a feature not offered */
+			buf[off++] = 0;
+			continue;
+		}
 		if (v->ops->read_config(v, off, width, &val, e))
 			return -1;
 		for (unsigned b = 0; b < width; b++)
@@ -272,7 +313,8 @@ static int read_until_stable(struct vdev *v, const uint8_t *w, uint8_t *buf, uns
 }
 
 /* How many bytes of the region to read, and the access width of each. */
-static int config_plan(struct vdev *v, unsigned len, uint8_t *w, unsigned *n, struct verr *e)
+static int config_plan(struct vdev *v, const struct vdev_offer *o, unsigned len, uint8_t *w,
+		       unsigned *n, struct verr *e)
 {
 	const struct cfg_layout *l =
 		v->device_id >= 0 ? virtio_cfg_layout((unsigned)v->device_id) : NULL;
@@ -293,15 +335,28 @@ static int config_plan(struct vdev *v, unsigned len, uint8_t *w, unsigned *n, st
 	memset(w, 1, VDEV_CONFIG_MAX);
 	if (l)
 		mark_widths(l->fields, l->nfields, 0, w, *n);
+	if (l && o && o->known) {
+		mark_unoffered(l->fields, l->nfields, 0, o->features, w, *n);
+		if (!has_variable_tail(l))
+			for (unsigned b = existing_end(l->fields, l->nfields, 0, o->features);
+			     b < *n; b++)
+				w[b] = 0;
+	}
 	return 0;
 }
 
 int vdev_read_config(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, struct verr *e)
 {
+	return vdev_read_config_offered(v, NULL, buf, len, got, e);
+}
+
+int vdev_read_config_offered(struct vdev *v, const struct vdev_offer *o, uint8_t *buf, unsigned len,
+			     unsigned *got, struct verr *e)
+{
 	uint8_t w[VDEV_CONFIG_MAX];
 	unsigned n;
 
-	if (config_plan(v, len, w, &n, e))
+	if (config_plan(v, o, len, w, &n, e))
 		return -1;
 	if (v->ops->get_config_generation ? read_by_generation(v, w, buf, n, e)
 					  : read_until_stable(v, w, buf, n, e))
@@ -312,10 +367,16 @@ int vdev_read_config(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, 
 
 int vdev_config_snapshot(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, struct verr *e)
 {
+	return vdev_config_snapshot_offered(v, NULL, buf, len, got, e);
+}
+
+int vdev_config_snapshot_offered(struct vdev *v, const struct vdev_offer *o, uint8_t *buf,
+				 unsigned len, unsigned *got, struct verr *e)
+{
 	uint8_t w[VDEV_CONFIG_MAX];
 	unsigned n;
 
-	if (config_plan(v, len, w, &n, e) || read_snapshot(v, w, buf, n, e))
+	if (config_plan(v, o, len, w, &n, e) || read_snapshot(v, w, buf, n, e))
 		return -1;
 	*got = n;
 	return 0;

@@ -163,6 +163,21 @@ int vdev_read_config(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, 
  * that compare snapshots themselves. len is capped like vdev_read_config. */
 int vdev_config_snapshot(struct vdev *v, uint8_t *buf, unsigned len, unsigned *got, struct verr *e);
 
+/* The device-offered features (bits 0-63, which is all config fields depend
+ * on), when known: with them the two reads above leave out the fields of a
+ * known layout whose feature is not offered (virtio 1.3, 2.5.2: "the
+ * driver MUST check that the corresponding feature is offered before
+ * accessing that part of the configuration space"); their bytes are 0 in
+ * buf. Without them (NULL, or not known) every field is read. */
+struct vdev_offer {
+	bool known;
+	uint64_t features;
+};
+int vdev_read_config_offered(struct vdev *v, const struct vdev_offer *o, uint8_t *buf, unsigned len,
+			     unsigned *got, struct verr *e);
+int vdev_config_snapshot_offered(struct vdev *v, const struct vdev_offer *o, uint8_t *buf,
+				 unsigned len, unsigned *got, struct verr *e);
+
 extern const struct vtransport_ops virtio_modern_ops;
 extern const struct vtransport_ops virtio_legacy_ops;
 
