@@ -108,7 +108,8 @@ static int rec_block(struct pdev *d, unsigned off, uint8_t *buf, unsigned len, s
 
 		if (rec.real->cfg_read(d, off + i, 4, &v, e))
 			return -1;
-		memcpy(buf + i, &v, 4); /* little-endian host, as the tests run */
+		for (unsigned k = 0; k < 4; k++) /* config space is little-endian */
+			buf[i + k] = (uint8_t)(v >> (8 * k));
 	}
 	return 0;
 }
