@@ -65,7 +65,8 @@ int dispatch_may_write(struct session *s, struct sdev *d, bool named, struct ver
 	if (d->bound && !s->force) {
 		sim = sim_source_device(s->sys, &d->pci->addr) != NULL;
 		verr_set(e, VX_PERM, "%s is bound to kernel driver %s%s: refusing to write to it",
-			 addr, d->pci->driver, sim ? " (simulated, driver=)" : "");
+			 addr, d->pci->driver,
+			 sim ? " (simulated: the driver= key of --simulate)" : "");
 		/* --all takes no --force: the remedy is to name the device */
 		if (!named)
 			verr_append(e, " (name it to write to it)");
