@@ -10,10 +10,11 @@ sides alike, and the devices change hands only between halves):
 
   V. the devices unbound (driver_override "none" before virtio_pci is
      loaded, or after unbinding the kernel's driver); `virtioctl --json
-     bench DEVICE --duration MS` on each (--ring packed on the packed
-     disk), with bench's default spin budget (pure polling); then again
-     on the rng and the split disk with --spin 20 --backoff sleep
-     --sleep-us 1 (look briefly, then short sleeps);
+     bench DEVICE --workload W --duration MS` for each workload W of each
+     device, one run per workload (--ring packed on the packed disk),
+     with bench's default spin budget (pure polling); then again on the
+     rng and the split disk with --spin 20 --backoff sleep --sleep-us 1
+     (look briefly, then short sleeps);
   K. the kernel drivers bound to the same devices (driver_override
      cleared, drivers_probe); the same workloads through them with
      bench/kread.c (virtioctl-bench-kread): entropy as read() of 4 KiB from
@@ -23,7 +24,9 @@ sides alike, and the devices change hands only between halves):
      busybox `dd iflag=direct` as a cross-check of QD1.
 
 At every checkpoint the host also reads QEMU's CPU time (/proc/PID/stat):
-how many host CPUs QEMU kept busy during each run.  --qemu-cpus holds
+how many host CPUs QEMU kept busy during each run; and each QEMU thread's
+run time and run-queue wait (/proc/PID/task/TID/schedstat), split into the
+vCPU thread and the others (the device side), printed per op.  --qemu-cpus holds
 QEMU's threads to given host CPUs (the contended case).
 
 What makes the numbers trustworthy, checked by QEMU's side (QMP) and the
@@ -88,7 +91,7 @@ ROWS = [
 ]
 SPAN = 1 << 20          # virtioctl's bench reads cycle through the first MiB
 FRAME = 60              # bench's and kread's frames: minimum Ethernet, no FCS
-DRIVES = {"blk": "d0", "blkp": "d1", "scsi": "d2", "blk-sleep": "d0"}
+DRIVES = {"blk": "d0", "blkp": "d1", "scsi": "d2", "blk-sleep": "d0"}   # by device set
 
 # Guest helper: dd iflag=direct over the first MiB (256 reads per dd, four
 # dd per time check) until MS have passed; prints "reads t0 t1" (uptime s).
@@ -109,11 +112,25 @@ echo "$n $t0 $t"
 # 1 us sleeps (bench's default is pure polling).
 SLEEP = "--spin 20 --backoff sleep --sleep-us 1"
 
-# virtioctl's runs, in this order, each followed by a checkpoint named
-# after it: (run, device variable, extra options).
-V_RUNS = [("rng", "$R", ""), ("blk", "$B", ""), ("blkp", "$P", "--ring packed"),
-          ("scsi", "$S", ""), ("net", "$N", ""),
-          ("rng-sleep", "$R", SLEEP), ("blk-sleep", "$B", SLEEP)]
+# virtioctl's runs: each device set (name, device variable, QEMU id,
+# extra options) runs each of its workloads in a `bench --workload` of its
+# own, so that every checkpoint (and QEMU's thread times read there)
+# covers one workload.  A run is named SET.WORKLOAD.
+V_SETS = [("rng", "$R", "rng0", "", ("entropy-64", "entropy-64-qd32")),
+          ("blk", "$B", "blk0", "", ("read-4k-qd1", "read-4k-qd32")),
+          ("blkp", "$P", "blkp0", "--ring packed", ("read-4k-qd1", "read-4k-qd32")),
+          ("scsi", "$S", "scsi0", "", ("scsi-read-4k-qd1", "scsi-read-4k-qd32")),
+          ("net", "$N", "net0", "", ("net-tx-60-qd128",)),
+          ("rng-sleep", "$R", "rng0", SLEEP, ("entropy-64", "entropy-64-qd32")),
+          ("blk-sleep", "$B", "blk0", SLEEP, ("read-4k-qd1", "read-4k-qd32"))]
+V_RUNS = [("%s.%s" % (vset, w), dev, ("%s --workload %s" % (extra, w)).strip())
+          for vset, dev, _, extra, loads in V_SETS for w in loads]
+V_DEVICE = {"%s.%s" % (vset, w): qid for vset, _, qid, _, loads in V_SETS for w in loads}
+
+
+def vset_of(run):
+    return run.split(".", 1)[0]
+
 
 # The kernel's, each followed by a checkpoint "k-NAME" and /proc/interrupts.
 K_RUNS = [
@@ -144,8 +161,6 @@ def virtioctl_part(r):
 
 
 DEVS = "$R $B $P $S $N"
-V_DEVICE = {"rng": "rng0", "blk": "blk0", "blkp": "blkp0", "scsi": "scsi0", "net": "net0",
-            "rng-sleep": "rng0", "blk-sleep": "blk0"}
 
 BIND = r'''
 # ---- the kernel drivers take the devices ----
@@ -252,6 +267,7 @@ class Collected:
         self.failures = []
         self.notes = []
         self.pinned = False
+        self.threads = {}       # checkpoint -> (monotonic s, {tid: (comm, run s, wait s)})
 
 
 class FrameCounter:
@@ -362,6 +378,40 @@ def _json(res):
         return None
 
 
+def read_threads(pid):
+    """{tid: (name, seconds run, seconds waited on a run queue)} of every
+    thread of pid (/proc/PID/task/TID/schedstat; named with QEMU's
+    debug-threads=on: the vCPU is "CPU 0/TCG")."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                comm = f.read().strip()
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                run, wait = (int(x) for x in f.read().split()[:2])
+        except (OSError, ValueError):
+            continue        # the thread ended
+        out[tid] = (comm, run / 1e9, wait / 1e9)
+    return out
+
+
+def thread_delta(a, b):
+    """QEMU's thread times between two read_threads() samples (t, threads),
+    as fractions of the wall time: the vCPU's and the other threads' (the
+    device side: main loop, I/O workers) time running and time runnable
+    but waiting for a host CPU."""
+    (t0, x), (t1, y) = a, b
+    if t1 <= t0:
+        return None
+    d = {"vcpu_run": 0.0, "vcpu_wait": 0.0, "dev_run": 0.0, "dev_wait": 0.0}
+    for tid, (comm, run, wait) in y.items():
+        run0, wait0 = x[tid][1:] if tid in x else (0.0, 0.0)
+        side = "vcpu" if comm.startswith("CPU ") else "dev"
+        d[side + "_run"] += run - run0
+        d[side + "_wait"] += wait - wait0
+    return {k: v / (t1 - t0) for k, v in d.items()}
+
+
 def pin(pid, cpus):
     """Every thread of pid onto cpus (threads created later inherit it)."""
     for tid in os.listdir("/proc/%d/task" % pid):
@@ -396,6 +446,7 @@ def make_scenario(rounds, duration_ms, disk_mib, kread, out, frames, qemu_cpus=N
                 fields = f.read().rsplit(")", 1)[1].split()
             cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
             out.qemu_cpu[ck] = (time.monotonic(), cpu)
+            out.threads[ck] = (time.monotonic(), read_threads(ctx.machine.proc.pid))
         except (OSError, ValueError, IndexError, AttributeError):
             pass
         return []
@@ -436,22 +487,26 @@ def make_scenario(rounds, duration_ms, disk_mib, kread, out, frames, qemu_cpus=N
             rows = (doc or {}).get("results", [])
             ops = sum(x["ops"] for x in rows)
             nbytes = sum(x["bytes"] for x in rows)
-            if name in DRIVES and doc:
-                d = blk_delta(ctx, DRIVES[name], prev, ck)
+            vset = vset_of(name)
+            if vset in DRIVES and doc:
+                d = blk_delta(ctx, DRIVES[vset], prev, ck)
                 if d and d != (ops, nbytes):
                     ctx.fail("round %d: virtioctl bench %s counted %d reads, %d bytes; "
                              "QEMU's blockstats of %s moved by %d reads, %d bytes"
-                             % (r, name, ops, nbytes, DRIVES[name], *d))
-            if name == "net" and doc:
+                             % (r, name, ops, nbytes, DRIVES[vset], *d))
+            if vset == "net" and doc:
                 n = frame_delta(ctx, prev, ck)
                 if n is not None and n != ops:
                     ctx.fail("round %d: virtioctl bench counted %d frames; QEMU sent %d "
                              "to the host socket" % (r, ops, n))
-            if name not in DRIVES and name != "net":
+            if vset not in DRIVES and vset != "net":
                 for drv in ("d0", "d1", "d2"):
                     d = blk_delta(ctx, drv, prev, ck)
                     if d and d != (0, 0):
                         ctx.fail("round %d: %s moved %s by %s" % (r, name, drv, d))
+            # the run did the one workload it was given
+            if doc and [x.get("workload") for x in rows] != [name.split(".", 1)[1]]:
+                ctx.fail("round %d: %s ran %r" % (r, name, [x.get("workload") for x in rows]))
             prev = ck
 
     def check_kernel(ctx, r, docs, kinfo):
@@ -538,6 +593,16 @@ def make_scenario(rounds, duration_ms, disk_mib, kread, out, frames, qemu_cpus=N
                   enumerate(K_RUNS)})
         out.derived[p + "qemu-host-cpus"] = q
 
+        def threads(a, b):
+            if a in out.threads and b in out.threads:
+                return thread_delta(out.threads[a], out.threads[b])
+            return None
+        t = {"virtioctl-" + n: threads(cks_v[i], cks_v[i + 1]) for i, (n, _, _) in
+             enumerate(V_RUNS)}
+        t.update({"kernel-" + n: threads(cks_k[i], cks_k[i + 1]) for i, (n, _) in
+                  enumerate(K_RUNS)})
+        out.derived[p + "qemu-threads"] = t
+
     def check(ctx):
         """Gathers the numbers; fails on anything that makes them wrong."""
         for r in range(1, rounds + 1):
@@ -591,6 +656,8 @@ def make_scenario(rounds, duration_ms, disk_mib, kread, out, frames, qemu_cpus=N
         script=script,
         checks=[check],
         hooks=hooks,
+        # thread names in /proc (the vCPU is "CPU 0/TCG"), for read_threads()
+        qemu_args=["-name", "bench,debug-threads=on"],
         files={"usr/bin/kread": kread},
         timeout=rounds * (30 * duration_ms // 1000 + 120) + 120,
     )
@@ -600,8 +667,9 @@ def summarize(out, rounds):
     rows = []
     for label, (vrun, vload), kkey, metric in ROWS:
         v_vals, k_vals = [], []
+        per_op = {"virtioctl": [], "kernel": []}   # QEMU's thread times, us per op
         for r in range(1, rounds + 1):
-            doc = _json(out.results.get("r%d-v-%s" % (r, vrun)))
+            doc = _json(out.results.get("r%d-v-%s.%s" % (r, vrun, vload)))
             for row in (doc or {}).get("results", []):
                 if row.get("workload") == vload:
                     # one device request per op on virtioctl's side
@@ -612,6 +680,14 @@ def summarize(out, rounds):
                 k = _json(out.results.get("r%d-%s" % (r, kkey)))
             if k:
                 k_vals.append(k)
+            if metric != "bytes_per_second":
+                th = out.derived.get("r%d-qemu-threads" % r) or {}
+                kname = "entropy" if kkey.startswith("k-entropy") else kkey[2:]
+                for side, key, vals in (("virtioctl", "virtioctl-%s.%s" % (vrun, vload), v_vals),
+                                        ("kernel", "kernel-" + kname, k_vals)):
+                    if th.get(key) and vals and len(vals) == r and vals[-1].get(metric):
+                        per_op[side].append({n: f / vals[-1][metric] * 1e6
+                                             for n, f in th[key].items()})
         v = statistics.median(x[metric] for x in v_vals) if v_vals else None
         k = statistics.median(x[metric] for x in k_vals) if k_vals else None
         rows.append({
@@ -620,6 +696,9 @@ def summarize(out, rounds):
             "ratio": (v / k) if v and k else None,
             "virtioctl_rounds": [x[metric] for x in v_vals],
             "kernel_rounds": [x[metric] for x in k_vals],
+            "qemu_thread_us_per_op": {
+                side: {n: statistics.median(x[n] for x in v) for n in v[0]} if v else None
+                for side, v in per_op.items()},
         })
     return rows
 
@@ -646,6 +725,22 @@ def print_table(res, f=sys.stdout):
             "%.2f" % row["ratio"] if row["ratio"] else "-", " ".join(per)), file=f)
     print("ratio = virtioctl / kernel, medians over %d round(s); above 1: virtioctl is "
           "faster" % res["rounds"], file=f)
+    print("\nQEMU's threads per op, us (medians over rounds): the vCPU's run time, the other "
+          "threads' (device side)\nrun time and their time runnable but waiting for a host CPU",
+          file=f)
+    print("%-30s %27s   %27s" % ("", "virtioctl", "kernel"), file=f)
+    print("%-30s %8s %8s %9s   %8s %8s %9s" % ("row", "vCPU", "device", "dev wait", "vCPU",
+                                                "device", "dev wait"), file=f)
+    for row in rows:
+        t = row.get("qemu_thread_us_per_op") or {}
+        if not t.get("virtioctl") and not t.get("kernel"):
+            continue
+        cells = []
+        for side in ("virtioctl", "kernel"):
+            x = t.get(side)
+            cells += (["%.1f" % x[n] for n in ("vcpu_run", "dev_run", "dev_wait")] if x
+                      else ["-"] * 3)
+        print("%-30s %8s %8s %9s   %8s %8s %9s" % (row["row"], *cells), file=f)
     d = res["derived"]
     for r in range(1, res["rounds"] + 1):
         p = "r%d-" % r

@@ -127,6 +127,7 @@ CMD_HANDLER(cmd_bench)
 	o.spin = &spin;
 	o.spin_given = a->opt[BENCH_SPIN].given || a->opt[BENCH_BACKOFF].given ||
 		       a->opt[BENCH_SLEEP_US].given;
+	o.workload = a->opt[BENCH_WORKLOAD].given ? (unsigned)a->opt[BENCH_WORKLOAD].u + 1 : 0;
 	if (prepare(s, a, bench_exists, &d, &dma, out, e))
 		return -1;
 	/* A sleep lasts its length plus the timer slack (50 us by default):

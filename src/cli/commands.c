@@ -27,6 +27,8 @@ const struct choices on_off = {.names = on_off_words};
 const struct choices ring_choices = {.name_of = vring_layout_word, .count = VRING_LAYOUT_COUNT};
 const struct choices backoff_choices = {.name_of = vring_backoff_word,
 					.count = VRING_BACKOFF_COUNT};
+static const struct choices workload_choices = {.name_of = bench_workload_name,
+						.count = BENCH_WORKLOADS};
 
 /* ---- options ---- */
 
@@ -98,6 +100,9 @@ static const struct cmd_opt bench_opts[] = {
 				      "ring layout (packed: negotiates VIRTIO_F_RING_PACKED, "
 				      "refused when not offered)"),
 	SPIN_OPTS(BENCH_SPIN, BENCH_SPINS_DEFAULT, BENCH_BACKOFF_DEFAULT, BENCH_SLEEP_US_DEFAULT),
+	[BENCH_WORKLOAD] = OPT_CHOICE("workload", 'w', "NAME", &workload_choices,
+				      "run only this one of the device type's workloads (as "
+				      "named in the results)"),
 	{0},
 };
 

@@ -24,7 +24,7 @@ enum {
 	ST_BACKOFF,
 	ST_SLEEP_US
 };
-enum { BENCH_DURATION, BENCH_RING, BENCH_SPIN, BENCH_BACKOFF, BENCH_SLEEP_US };
+enum { BENCH_DURATION, BENCH_RING, BENCH_SPIN, BENCH_BACKOFF, BENCH_SLEEP_US, BENCH_WORKLOAD };
 /* The spin budget options of poll, selftest and bench (their first index). */
 struct vring_spin;
 void spin_from_args(const struct cmd_args *a, unsigned first, struct vring_spin *out);

@@ -219,6 +219,28 @@ static const struct workload loads[] = {
 	{"net-tx-60-qd128", VIRTIO_DEV_NET, 128, net_build, net_check, 1, true},
 };
 
+_Static_assert(sizeof(loads) / sizeof(loads[0]) == BENCH_WORKLOADS, "BENCH_WORKLOADS");
+
+const char *bench_workload_name(unsigned i)
+{
+	return i < BENCH_WORKLOADS ? loads[i].name : NULL;
+}
+
+/* --workload names one of another type's workloads: say which are the
+ * device's own. */
+static int foreign_workload(int type, unsigned i, struct verr *e)
+{
+	char names[160] = "";
+	size_t len = 0;
+
+	for (unsigned j = 0; j < BENCH_WORKLOADS && len < sizeof(names); j++)
+		if (loads[j].type == type)
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+						len ? ", " : "", loads[j].name);
+	return verr_set(e, VX_USAGE, "workload %s is not one of this %s device's: %s",
+			loads[i].name, virtio_type_name((unsigned)type), names);
+}
+
 static void slots_free(struct dma *dma, struct slots *sl)
 {
 	for (unsigned i = 0; sl->s && i < sl->n; i++)
@@ -479,6 +501,11 @@ int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nr
 	if (!bench_exists(v->device_id))
 		return verr_set(e, VX_USAGE, "no benchmark for device type %d (%s)", v->device_id,
 				virtio_type_name((unsigned)v->device_id));
+	if (o->workload &&
+	    (o->workload > BENCH_WORKLOADS || loads[o->workload - 1].type != v->device_id))
+		return o->workload > BENCH_WORKLOADS
+			       ? verr_set(e, VX_USAGE, "no workload %u", o->workload)
+			       : foreign_workload(v->device_id, o->workload - 1, e);
 	r_str(out, "benchmark", "Benchmark", virtio_type_name((unsigned)v->device_id));
 	r_str(out, "ring", "Ring layout", o->packed ? "packed" : "split");
 	if (o->spin) {
@@ -494,7 +521,7 @@ int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nr
 		struct vring_spin spin;
 		char detail[80] = "";
 
-		if (loads[i].type != v->device_id)
+		if (loads[i].type != v->device_id || (o->workload && o->workload != i + 1))
 			continue;
 		spin = o->spin && (o->spin_given || !loads[i].device_bound) ? *o->spin
 		       : loads[i].device_bound

@@ -28,4 +28,9 @@ int bench_run(struct vdev *v, struct dma *dma, struct vring **rings, unsigned nr
 	      struct verr *e);
 bool bench_exists(int device_id);
 
+/* The workloads, every type's, by index (names as in the results), for
+ * --workload; NULL past the last. */
+#define BENCH_WORKLOADS 7u
+const char *bench_workload_name(unsigned i);
+
 #endif

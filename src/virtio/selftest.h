@@ -38,6 +38,9 @@ struct selftest_opts {
 	/* bench: the user chose the budget (otherwise a workload the device
 	 * bounds waits with bench's budget for those). */
 	bool spin_given;
+	/* bench: run only loads[workload - 1] (bench_workload_name()); 0:
+	 * every workload of the device's type. */
+	unsigned workload;
 };
 
 /* Runs the self-test of v's device type. Queues it sets up go into

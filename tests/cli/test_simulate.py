@@ -146,6 +146,22 @@ class Driving(unittest.TestCase):
         p = run(*sim("block"), "--json", "bench", "00:01.0", "--duration", "50", want=0)
         doc = json.loads(p.stdout)
         self.assertTrue(all(r["ops"] > 0 for r in doc["results"]))
+        self.assertEqual([r["workload"] for r in doc["results"]], ["read-4k-qd1", "read-4k-qd32"])
+
+    def test_bench_one_workload(self):
+        """--workload runs only the one named; another type's is refused
+        before the device is touched (no step at all), naming the device's
+        own."""
+        p = run(*sim("block"), "--json", "bench", "00:01.0", "-d", "50", "-w", "read-4k-qd32",
+                want=0)
+        doc = json.loads(p.stdout)
+        self.assertEqual([r["workload"] for r in doc["results"]], ["read-4k-qd32"])
+        self.assertEqual([s["step"] for s in doc["steps"]].count("read-4k-qd1"), 0)
+        p = run(*sim("block"), "--json", "bench", "00:01.0", "--workload", "entropy-64",
+                want=USAGE)
+        self.assertEqual(p.stderr.strip(), "virtioctl: workload entropy-64 is not one of this "
+                         "block device's: read-4k-qd1, read-4k-qd32")
+        self.assertNotIn("steps", json.loads(p.stdout))
 
     def test_state_lives_through_a_script(self):
         p = script(["entropy"], """
