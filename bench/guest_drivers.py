@@ -243,6 +243,11 @@ for a in %(devs)s; do
 	echo none > /sys/bus/pci/devices/$a/driver_override
 done
 echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6
+# A request a driver never gets back leaves its reader blocked where no
+# timeout can kill it: the kernel says so after 30 s, with the stack, on
+# the console (kept with --log-dir).
+echo 30 > /proc/sys/kernel/hung_task_timeout_secs
+echo 7 > /proc/sys/kernel/printk
 vm_modprobe virtio_pci virtio_rng virtio_blk virtio_scsi sd_mod virtio_net
 vm_sh info "uname -r; grep -m1 'model name' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo; grep MemTotal /proc/meminfo"
 %(rounds)s

@@ -263,8 +263,10 @@ class Machine:
         while True:
             now = time.monotonic()
             if not self.interactive and now > self.deadline:
-                raise GuestFailure("timeout: the guest did not finish in %ds"
-                                   % self.timeout)
+                last = list(self.results)[-1] if self.results else None
+                raise GuestFailure("timeout: the guest did not finish in %ds (%s)"
+                                   % (self.timeout, "last result: %s" % last if last
+                                      else "no result yet"))
             if self.proc.poll() is not None:
                 if self.interactive and self.done_rc is not None:
                     return
