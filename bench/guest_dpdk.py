@@ -20,12 +20,12 @@ rounds and D K V in even ones (drift on the host hits all sides alike):
   D. the device on uio_pci_generic (driver_override) and dpdk-testpmd in
      txonly mode with 60-byte frames (`set txpkts 60`), fed commands on
      stdin: start, 1 s to settle, `show port stats 0`, MS, `show port
-     stats 0`, stop, 1 s for QEMU to drain the ring, quit (each command
-     once testpmd has printed its prompt again).  The rate is testpmd's
-     own "Tx-pps" of the second show: the frames the port sent since the
-     first show over the TSC cycles between the two.  The guest's uptime
-     when the two shows were sent is kept too, as a check of testpmd's
-     clock.
+     stats 0`, stop, `show port stats 0`, 1 s for QEMU to drain the
+     ring, quit (each command once testpmd has printed its prompt
+     again).  The rate is testpmd's own "Tx-pps" of the second show: the
+     frames the port sent since the first show over the TSC cycles
+     between the two.  The guest's uptime when the two shows were sent
+     is kept too, as a check of testpmd's clock.
 
 Why uio_pci_generic and not vfio-pci in no-IOMMU mode: the guest has no
 IOMMU, and Debian's kernel is built without CONFIG_VFIO_NOIOMMU (vfio has no
@@ -50,7 +50,8 @@ What makes the numbers trustworthy (the run fails otherwise):
     (plus those its queue dropped) between the checkpoints around the run:
     virtioctl's ops, kread's ops, testpmd's TX-packets at stop;
   - every datagram the host received is 60 bytes (FrameCounter.sizes), and
-    testpmd's TX-bytes / TX-packets is 60;
+    testpmd's TX-bytes / TX-packets is 60 (a third `show port stats 0`
+    after stop, when the counters are at rest);
   - testpmd's port 0 is the benched device (`show port info 0`: its PCI
     address and driver net_virtio), and its TX-packets grew between the
     two shows;
@@ -276,6 +277,7 @@ feed() {
 	echo "@@T1 $(cut -d' ' -f1 /proc/uptime)" >> /tmp/testpmd.times
 	echo "show port stats 0"; wait_prompt 6
 	echo stop; wait_prompt 7
+	echo "show port stats 0"; wait_prompt 8
 	sleep 1
 	echo quit
 }
@@ -379,8 +381,8 @@ def parse_testpmd(text):
     for key, pat in (("device", r"Device name:\s*(\S+)"), ("driver", r"Driver name:\s*(\S+)")):
         m = re.search(pat, text)
         out[key] = m.group(1) if m else None
-    if len(out["shows"]) == 2 and len(out["times"]) == 2:
-        a, b = out["shows"]
+    if len(out["shows"]) == 3 and len(out["times"]) == 2:
+        a, b = out["shows"][:2]
         out["window_packets"] = b["tx_packets"] - a["tx_packets"]
         out["guest_window_seconds"] = out["times"][1] - out["times"][0]
         out["ops_per_second"] = b["tx_pps"]
@@ -481,12 +483,15 @@ def make_scenario(rounds, duration_ms, kread, files, out, frames, qemu_cpus=None
                 ctx.fail("round %d: testpmd's output lacks its port stats: %r"
                          % (r, res.text[-800:]))
                 return None
-            sh = t["shows"][1]
-            if t["window_packets"] <= 0 or sh["tx_bytes"] != FRAME * sh["tx_packets"]:
-                ctx.fail("round %d: testpmd sent %d frames in the window, %d bytes in %d "
-                         "frames (not %d-byte frames)" % (r, t["window_packets"],
-                                                          sh["tx_bytes"], sh["tx_packets"],
-                                                          FRAME))
+            # the third show, after stop: the counters are at rest (during
+            # a burst the PMD's byte count runs ahead of its frame count)
+            sh = t["shows"][2]
+            if t["window_packets"] <= 0 or sh["tx_bytes"] != FRAME * sh["tx_packets"] or \
+                    sh["tx_packets"] != t["stop_tx_packets"]:
+                ctx.fail("round %d: testpmd sent %d frames in the window; after stop %d "
+                         "bytes in %d frames (not %d-byte frames), %d frames at stop"
+                         % (r, t["window_packets"], sh["tx_bytes"], sh["tx_packets"], FRAME,
+                            t["stop_tx_packets"]))
             g, pps = t["guest_window_seconds"], t["ops_per_second"]
             if not pps or g <= 0 or not 0.9 < t["window_packets"] / pps / g < 1.1:
                 ctx.fail("round %d: testpmd's Tx-pps %d over %d frames is not the guest's "
