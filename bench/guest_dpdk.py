@@ -59,8 +59,8 @@ What makes the numbers trustworthy (the run fails otherwise):
     the guest's uptime between sending the two shows (EAL estimates the
     TSC's frequency itself);
   - QEMU shows the device reset (status 0) after virtioctl's and after
-    testpmd's run; the kernel's run had virtio_net bound (the interface is
-    the device's).
+    testpmd's run; the kernel's run had the device on virtio-pci (its
+    interface is the one under the device).
 
 Results: medians over rounds of each side's frames/s, the ratios
 virtioctl/kernel and virtioctl/DPDK (above 1: virtioctl is faster), and
