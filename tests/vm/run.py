@@ -169,6 +169,8 @@ def run_scenario(sc, args, cache_assets):
         return ok
     except (GuestFailure, HarnessError, QMPError) as e:
         print("[vm] %s: FAILED: %s" % (sc.name, e), flush=True)
+        if isinstance(e, GuestFailure) and ctx is not None:
+            print_queues(ctx)
         if ctx is not None and ctx.failures:
             report(ctx)
         return False
@@ -186,6 +188,23 @@ def run_scenario(sc, args, cache_assets):
             print("[vm] kept %s" % tmpdir)
         else:
             shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def print_queues(ctx):
+    """QEMU's view of every queue when a guest failed (what is in flight,
+    the indices, the notification state): a request a driver is still
+    waiting for shows here as inuse > 0."""
+    try:
+        ctx.snapshot("failure")
+    except (HarnessError, QMPError) as e:
+        print("[vm] no queue status at the failure: %s" % e, flush=True)
+        return
+    keys = ("last-avail-idx", "shadow-avail-idx", "used-idx", "inuse",
+            "signalled-used", "signalled-used-valid")
+    for dev, queues in ctx.queue_snapshots.get("failure", {}).items():
+        for i, q in enumerate(queues):
+            print("[vm] at the failure: %s queue %d: %s" % (dev, i, ", ".join(
+                "%s %s" % (k, q.get(k)) for k in keys if k in q)), flush=True)
 
 
 TMP_PREFIX = "virtioctl-vm-"

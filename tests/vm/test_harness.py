@@ -9,6 +9,8 @@ import json
 import os
 import socket
 import sys
+import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -284,6 +286,31 @@ class Protocol(unittest.TestCase):
         self.assertEqual([e[0] for e in events],
                          ["hello", "checkpoint", "result", "result", "done"])
         self.assertEqual(replies, b"reply-line\n@@VM CONTINUE boot\n")
+
+    def test_hung_task_ends_the_run(self):
+        """A guest task the kernel reports as hung (a request never
+        completed) fails the run at once, naming it, instead of holding it
+        until the scenario's timeout; other console lines do not."""
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, "console.log")
+            m = Machine([], d, timeout=5, console_log=log)
+            with open(log, "w") as f:
+                f.write("[    2.3] SCSI subsystem initialized\n")
+            self.assertIsNone(m.hung_task())
+            with open(log, "a") as f:
+                f.write("[  154.86] INFO: task kread:656 blocked for more than 30 seconds.\n"
+                        "[  154.87]       Not tainted 6.1.0-57-amd64 #1 Debian\n")
+            self.assertEqual(m.hung_task(),
+                             "[  154.86] INFO: task kread:656 blocked for more than 30 seconds.")
+            a, b = socket.socketpair()
+            # without the look at the console: a timeout, another message
+            m.proc, m.chan, m.deadline = FakeProc(), a, time.monotonic() + 2
+            try:
+                with self.assertRaisesRegex(Exception, "hung task: .*kread:656"):
+                    m.run(lambda *x: None)
+            finally:
+                a.close()
+                b.close()
 
     def test_truncated_output_detected(self):
         lines = self.result_lines("x", 0, b"abcdef", b"", outlen=7) + ["@@VM DONE 0"]

@@ -133,6 +133,7 @@ class Machine:
         self.results = {}
         self.t_start = None
         self.t_hello = None
+        self.next_console_look = 0.0
         self.t_done = None
 
     # -- process ---------------------------------------------------------
@@ -217,6 +218,16 @@ class Machine:
         except OSError:
             return ""
 
+    def hung_task(self):
+        """The guest kernel's first "task ... blocked for more than" line
+        on the console, or None: a task stuck where no timeout can kill it
+        (a request its driver never gets back) would otherwise hold the
+        run until the scenario's timeout."""
+        for line in self.console_text().splitlines():
+            if "INFO: task " in line and "blocked for more than" in line:
+                return line.strip()
+        return None
+
     def kill(self):
         for l in self.listeners:
             l.close()
@@ -267,6 +278,11 @@ class Machine:
                 raise GuestFailure("timeout: the guest did not finish in %ds (%s)"
                                    % (self.timeout, "last result: %s" % last if last
                                       else "no result yet"))
+            if not self.interactive and now > self.next_console_look:
+                self.next_console_look = now + 5
+                hung = self.hung_task()
+                if hung:
+                    raise GuestFailure("the guest kernel reports a hung task: %s" % hung)
             if self.proc.poll() is not None:
                 if self.interactive and self.done_rc is not None:
                     return
