@@ -81,7 +81,7 @@ VM_DIR = os.path.join(os.path.dirname(HERE), "tests", "vm")
 sys.path.insert(0, VM_DIR)
 
 import guest_drivers                                      # noqa: E402
-from guest_drivers import FrameCounter, _json, pin, qemu_version  # noqa: E402
+from guest_drivers import _json, pin, qemu_cpu_seconds            # noqa: E402
 from vmharness import HarnessError, assets, features       # noqa: E402
 from vmharness.scenario import Device, Scenario           # noqa: E402
 
@@ -413,13 +413,9 @@ def make_scenario(rounds, duration_ms, kread, files, out, frames, qemu_cpus=None
             pin(ctx.machine.proc.pid, qemu_cpus)
             out.pinned = True
         out.frames[ck] = frames.count()
-        try:
-            with open("/proc/%d/stat" % ctx.machine.proc.pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        cpu = qemu_cpu_seconds(ctx.machine.proc.pid)
+        if cpu is not None:
             out.qemu_cpu[ck] = (time.monotonic(), cpu)
-        except (OSError, ValueError, IndexError, AttributeError):
-            pass
         return []
 
     def window(ctx, r, s):
@@ -596,39 +592,17 @@ def print_table(res, f=sys.stdout):
 
 def run(a, virtioctl, kread, cache):
     """Boots the guest, returns a dict for the JSON report."""
-    import run as vmrun     # tests/vm/run.py: the harness's entry points
-    import signal
-
     if a.rounds < 1 or a.duration < 100:
         raise SystemExit("bench: --rounds >= 1, --duration >= 100")
-    if shutil.which(a.qemu) is None:
-        raise SystemExit("bench: %s not found (package qemu-system-x86)" % a.qemu)
-    for s in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, vmrun._on_signal)
-    vmrun.remove_stale_tmpdirs()
     dver, root, pkgs = prepare_dpdk(cache)
     files = guest_files(root)
     out = Collected()
-    qcpus = {int(x) for x in a.qemu_cpus.split(",")} if a.qemu_cpus else None
-    others = set(range(os.cpu_count() or 1)) - (qcpus or set())
-    frames = FrameCounter(others if qcpus and others else None)
+    qcpus, frames = guest_drivers.host_side(a)
     sc = make_scenario(a.rounds, a.duration, kread, files, out, frames, qcpus)
-    try:
-        ast = assets.prepare(cache, sc.modules)
-    except HarnessError as e:
-        raise SystemExit("bench: guest assets: %s" % e)
-    qv = qemu_version(a.qemu)
-    print("[bench] guest kernel %s, QEMU %s, DPDK %s (%d packages, %d files in the "
-          "initramfs); %d round(s) of %d ms per side" % (
-              ast.kver, qv, dver, len(pkgs), len(files), a.rounds, a.duration),
-          file=sys.stderr, flush=True)
-    t0 = time.monotonic()
-    try:
-        ok = vmrun.run_scenario(sc, guest_drivers._HarnessArgs(a, virtioctl), ast)
-    except (vmrun.Interrupted, KeyboardInterrupt) as e:
-        raise SystemExit("bench: interrupted (%s)" % e)
-    finally:
-        frames.close()
+    ok, ast, qv, wall = guest_drivers.boot(a, sc, virtioctl, cache, frames, lambda kver, qv: (
+        "guest kernel %s, QEMU %s, DPDK %s (%d packages, %d files in the initramfs); "
+        "%d round(s) of %d ms per side" % (kver, qv, dver, len(pkgs), len(files), a.rounds,
+                                           a.duration)))
     g = out.results.get("info")
     return {
         "ok": bool(ok) and not out.failures,
@@ -649,6 +623,6 @@ def run(a, virtioctl, kread, cache):
         "raw": {k: (_json(v) if not k.endswith("-d") else v.text) for k, v in
                 out.results.items() if re.match(r"r\d+-[vkd]$", k)},
         "frame_sizes": frames.sizes,
-        "wall_seconds": round(time.monotonic() - t0, 1),
+        "wall_seconds": wall,
         "rows": summarize(out, a.rounds),
     }

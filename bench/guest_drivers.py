@@ -383,6 +383,16 @@ def _json(res):
         return None
 
 
+def qemu_cpu_seconds(pid):
+    """CPU seconds (user + system) every thread of pid has used, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def read_threads(pid):
     """{tid: (name, seconds run, seconds waited on a run queue)} of every
     thread of pid (/proc/PID/task/TID/schedstat; named with QEMU's
@@ -446,14 +456,10 @@ def make_scenario(rounds, duration_ms, disk_mib, kread, out, frames, qemu_cpus=N
                 st = s["stats"]
                 out.blockstats[ck][s["device"]] = (st["rd_operations"], st["rd_bytes"])
         out.frames[ck] = frames.count()
-        try:
-            with open("/proc/%d/stat" % ctx.machine.proc.pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        cpu = qemu_cpu_seconds(ctx.machine.proc.pid)
+        if cpu is not None:
             out.qemu_cpu[ck] = (time.monotonic(), cpu)
             out.threads[ck] = (time.monotonic(), read_threads(ctx.machine.proc.pid))
-        except (OSError, ValueError, IndexError, AttributeError):
-            pass
         return []
 
     def cpus(a, b):
@@ -799,40 +805,54 @@ class _HarnessArgs:
         self.dump_qmp = None
 
 
-def run(a, virtioctl, kread, cache):
-    """Boots the guest, returns a dict for the JSON report."""
+def host_side(a):
+    """(QEMU's host CPUs or None, the frame counter): --qemu-cpus holds
+    QEMU there and the counter runs on the other CPUs."""
+    qcpus = {int(x) for x in a.qemu_cpus.split(",")} if a.qemu_cpus else None
+    others = set(range(os.cpu_count() or 1)) - (qcpus or set())
+    return qcpus, FrameCounter(others if qcpus and others else None)
+
+
+def boot(a, sc, virtioctl, cache, frames, banner):
+    """Runs scenario sc in tests/vm's harness (the guest assets from cache),
+    printing banner(kernel version, QEMU version) first; closes frames.
+    Returns (ok, assets, QEMU version, wall seconds)."""
     import run as vmrun     # tests/vm/run.py: the harness's entry points
     import shutil
     import signal
 
-    if a.rounds < 1 or a.duration < 100 or a.disk_mib < 1:
-        raise SystemExit("bench: --rounds >= 1, --duration >= 100, --disk-mib >= 1")
-    if shutil.which(a.qemu) is None:
-        raise SystemExit("bench: %s not found (package qemu-system-x86)" % a.qemu)
-    for s in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, vmrun._on_signal)
-    vmrun.remove_stale_tmpdirs()
-    out = Collected()
-    qcpus = None
-    if a.qemu_cpus:
-        qcpus = {int(x) for x in a.qemu_cpus.split(",")}
-    others = set(range(os.cpu_count() or 1)) - (qcpus or set())
-    frames = FrameCounter(others if qcpus and others else None)
-    sc = make_scenario(a.rounds, a.duration, a.disk_mib, kread, out, frames, qcpus)
     try:
-        ast = assets.prepare(cache, sc.modules)
-    except HarnessError as e:
-        raise SystemExit("bench: guest assets: %s" % e)
-    qv = qemu_version(a.qemu)
-    print("[bench] guest kernel %s, QEMU %s; %d round(s) of %d ms per workload"
-          % (ast.kver, qv, a.rounds, a.duration), file=sys.stderr, flush=True)
-    t0 = time.monotonic()
-    try:
-        ok = vmrun.run_scenario(sc, _HarnessArgs(a, virtioctl), ast)
-    except (vmrun.Interrupted, KeyboardInterrupt) as e:
-        raise SystemExit("bench: interrupted (%s)" % e)
+        if shutil.which(a.qemu) is None:
+            raise SystemExit("bench: %s not found (package qemu-system-x86)" % a.qemu)
+        for s in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, vmrun._on_signal)
+        vmrun.remove_stale_tmpdirs()
+        try:
+            ast = assets.prepare(cache, sc.modules)
+        except HarnessError as e:
+            raise SystemExit("bench: guest assets: %s" % e)
+        qv = qemu_version(a.qemu)
+        print("[bench] " + banner(ast.kver, qv), file=sys.stderr, flush=True)
+        t0 = time.monotonic()
+        try:
+            ok = vmrun.run_scenario(sc, _HarnessArgs(a, virtioctl), ast)
+        except (vmrun.Interrupted, KeyboardInterrupt) as e:
+            raise SystemExit("bench: interrupted (%s)" % e)
+        return ok, ast, qv, round(time.monotonic() - t0, 1)
     finally:
         frames.close()
+
+
+def run(a, virtioctl, kread, cache):
+    """Boots the guest, returns a dict for the JSON report."""
+    if a.rounds < 1 or a.duration < 100 or a.disk_mib < 1:
+        raise SystemExit("bench: --rounds >= 1, --duration >= 100, --disk-mib >= 1")
+    out = Collected()
+    qcpus, frames = host_side(a)
+    sc = make_scenario(a.rounds, a.duration, a.disk_mib, kread, out, frames, qcpus)
+    ok, ast, qv, wall = boot(a, sc, virtioctl, cache, frames, lambda kver, qv: (
+        "guest kernel %s, QEMU %s; %d round(s) of %d ms per workload"
+        % (kver, qv, a.rounds, a.duration)))
     g = out.results.get("info")
     return {
         "ok": bool(ok) and not out.failures,
@@ -851,7 +871,7 @@ def run(a, virtioctl, kread, cache):
                 if k.split("-", 1)[-1] in (["v-" + n for n, _, _ in V_RUNS] +
                                            ["k-" + n for n, _ in K_RUNS])},
         "frame_sizes": frames.sizes,
-        "wall_seconds": round(time.monotonic() - t0, 1),
+        "wall_seconds": wall,
         "rows": summarize(out, a.rounds),
     }
 
