@@ -603,26 +603,12 @@ def run(a, virtioctl, kread, cache):
         "guest kernel %s, QEMU %s, DPDK %s (%d packages, %d files in the initramfs); "
         "%d round(s) of %d ms per side" % (kver, qv, dver, len(pkgs), len(files), a.rounds,
                                            a.duration)))
-    g = out.results.get("info")
-    return {
-        "ok": bool(ok) and not out.failures,
-        "failures": out.failures,
-        "guest_kernel": ast.kver,
-        "guest_kernel_package": ast.pkgver,
+    return dict(guest_drivers.report(a, ok, out, ast, qv, qcpus, frames, wall), **{
         "guest_cpu": GUEST_CPU,
-        "guest_info": g.text.strip().splitlines() if g is not None else None,
         "dpdk": dver,
         "dpdk_packages": pkgs,
-        "qemu": qv,
-        "accel": "tcg",
-        "duration_ms": a.duration,
-        "qemu_cpus": sorted(qcpus) if qcpus else None,
-        "rounds": a.rounds,
-        "derived": out.derived,
         "frames": out.frames,
         "raw": {k: (_json(v) if not k.endswith("-d") else v.text) for k, v in
                 out.results.items() if re.match(r"r\d+-[vkd]$", k)},
-        "frame_sizes": frames.sizes,
-        "wall_seconds": wall,
         "rows": summarize(out, a.rounds),
-    }
+    })

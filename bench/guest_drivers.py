@@ -853,6 +853,18 @@ def run(a, virtioctl, kread, cache):
     ok, ast, qv, wall = boot(a, sc, virtioctl, cache, frames, lambda kver, qv: (
         "guest kernel %s, QEMU %s; %d round(s) of %d ms per workload"
         % (kver, qv, a.rounds, a.duration)))
+    return dict(report(a, ok, out, ast, qv, qcpus, frames, wall), **{
+        "disk_mib": a.disk_mib,
+        "raw": {k: _json(v) for k, v in out.results.items()
+                if k.split("-", 1)[-1] in (["v-" + n for n, _, _ in V_RUNS] +
+                                           ["k-" + n for n, _ in K_RUNS])},
+        "rows": summarize(out, a.rounds),
+    })
+
+
+def report(a, ok, out, ast, qv, qcpus, frames, wall):
+    """The JSON report's keys both guest benchmarks have (out: their
+    Collected, with results, failures and derived)."""
     g = out.results.get("info")
     return {
         "ok": bool(ok) and not out.failures,
@@ -865,14 +877,9 @@ def run(a, virtioctl, kread, cache):
         "duration_ms": a.duration,
         "qemu_cpus": sorted(qcpus) if qcpus else None,
         "rounds": a.rounds,
-        "disk_mib": a.disk_mib,
         "derived": out.derived,
-        "raw": {k: _json(v) for k, v in out.results.items()
-                if k.split("-", 1)[-1] in (["v-" + n for n, _, _ in V_RUNS] +
-                                           ["k-" + n for n, _ in K_RUNS])},
         "frame_sizes": frames.sizes,
         "wall_seconds": wall,
-        "rows": summarize(out, a.rounds),
     }
 
 
